@@ -1,0 +1,32 @@
+// mugai: the command-line driver. A thin shell over core/: each
+// subcommand parses its options and calls the pipeline. Config and
+// start-up errors are exceptions caught here once, with an exit code.
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/exit_codes.h"
+#include "cli/mail_command.h"
+#include "core/config.h"
+
+int main(int argc, char** argv) {
+  using namespace mugai::cli;
+  CLI::App app{"mugai — mail and file detoxification (メール・ファイル無害化)"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "mugai 0.1.0");
+  int exitCode = kInternal;
+  addMailCommand(app, exitCode);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : kUsage;
+  } catch (const mugai::ConfigError& e) {
+    std::cerr << "mugai: config error (設定エラー): " << e.what() << "\n";
+    return kUsage;
+  } catch (const std::exception& e) {
+    std::cerr << "mugai: internal error (内部エラー): " << e.what() << "\n";
+    return kInternal;
+  }
+  return exitCode;
+}

@@ -1,0 +1,57 @@
+// Configuration: TOML (toml++) read once at start-up into an immutable
+// Config. Unknown keys, wrong types and out-of-range values are errors
+// that name the file, the line and the key, because a typo in a security
+// policy must not silently fall back to a default.
+// Config errors are the one place that throws (ConfigError); main() catches.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <toml++/toml.h>
+
+#include "core/limits.h"
+#include "core/pipeline.h"
+
+namespace mugai {
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct StageConfig {
+  std::string name;      ///< registry name
+  toml::table options;   ///< [stage.<name>] table, may be empty
+};
+
+struct NoticeConfig {
+  bool enabled = true;
+  std::string introJa =
+      "このメールは無害化ゲートウェイ mugai が処理しました。次の部分を削除または変換しています。"
+      "原本は保管されています。必要な場合はシステム管理者にお問い合わせください。";
+  std::string introEn =
+      "This message was processed by the mugai detoxification gateway. The parts below were removed "
+      "or converted. The original is kept; ask your system administrator if you need it.";
+};
+
+struct Config {
+  Limits limits;
+  std::vector<StageConfig> stages{{"identity", {}}};
+  NoticeConfig notice;
+  std::string source = "(built-in defaults)";  ///< where it came from, for messages
+};
+
+/// Reads and checks a TOML file. Throws ConfigError("FILE:LINE: what").
+Config loadConfigFile(const std::string& path);
+/// Same, from text; `sourceName` is used in error messages.
+Config parseConfig(std::string_view text, const std::string& sourceName);
+
+/// Throws ConfigError naming `source`, the node's line and `what`.
+[[noreturn]] void configFail(const std::string& source, const toml::node* at, const std::string& what);
+/// Checks that `table` has no key outside `allowed` (typo guard).
+void checkKeys(const toml::table& table, std::initializer_list<std::string_view> allowed,
+               const std::string& source, const std::string& section);
+
+}  // namespace mugai

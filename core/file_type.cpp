@@ -1,0 +1,72 @@
+// See file_type.h.
+#include "core/file_type.h"
+
+#include <array>
+#include <stdexcept>
+#include <utility>
+
+#include "core/c_handles.h"
+#include "core/node.h"
+
+namespace mugai {
+namespace {
+
+magic_set* threadCookie() {
+  thread_local MagicPtr cookie = [] {
+    // MAGIC_NO_CHECK_COMPRESS: never look inside compressed data (that
+    // path forks decompressors). MAGIC_MIME_TYPE: "type/subtype" only.
+    MagicPtr m(magic_open(MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS | MAGIC_ERROR));
+    if (!m) throw std::runtime_error("libmagic: magic_open failed");
+    if (magic_load(m.get(), nullptr) != 0)
+      throw std::runtime_error(std::string("libmagic: cannot load database: ") + magic_error(m.get()));
+    return m;
+  }();
+  return cookie.get();
+}
+
+constexpr std::array<std::pair<std::string_view, std::string_view>, 48> kExtensions{{
+    {"txt", "text/plain"}, {"csv", "text/csv"}, {"htm", "text/html"}, {"html", "text/html"},
+    {"xml", "text/xml"}, {"pdf", "application/pdf"}, {"zip", "application/zip"},
+    {"gz", "application/gzip"}, {"7z", "application/x-7z-compressed"},
+    {"rar", "application/vnd.rar"}, {"lzh", "application/x-lzh-compressed"},
+    {"tar", "application/x-tar"}, {"cab", "application/vnd.ms-cab-compressed"},
+    {"doc", "application/msword"}, {"xls", "application/vnd.ms-excel"},
+    {"ppt", "application/vnd.ms-powerpoint"},
+    {"docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
+    {"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+    {"pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"},
+    {"docm", "application/vnd.ms-word.document.macroenabled.12"},
+    {"xlsm", "application/vnd.ms-excel.sheet.macroenabled.12"},
+    {"pptm", "application/vnd.ms-powerpoint.presentation.macroenabled.12"},
+    {"rtf", "text/rtf"}, {"one", "application/onenote"}, {"jpg", "image/jpeg"},
+    {"jpeg", "image/jpeg"}, {"png", "image/png"}, {"gif", "image/gif"}, {"bmp", "image/bmp"},
+    {"tif", "image/tiff"}, {"tiff", "image/tiff"}, {"exe", "application/x-dosexec"},
+    {"dll", "application/x-dosexec"}, {"scr", "application/x-dosexec"},
+    {"msi", "application/x-msi"}, {"lnk", "application/x-ms-shortcut"},
+    {"iso", "application/x-iso9660-image"}, {"img", "application/x-raw-disk-image"},
+    {"vhd", "application/x-vhd"}, {"vhdx", "application/x-vhdx"},
+    {"js", "text/javascript"}, {"vbs", "text/vbscript"}, {"hta", "application/hta"},
+    {"ps1", "text/x-powershell"}, {"bat", "application/x-bat"}, {"cmd", "application/x-bat"},
+    {"jar", "application/java-archive"}, {"eml", "message/rfc822"},
+}};
+
+}  // namespace
+
+std::string trueType(std::string_view bytes) {
+  constexpr std::size_t kWindow = 1 << 20;
+  if (bytes.empty()) return "application/x-empty";
+  const char* t = magic_buffer(threadCookie(), bytes.data(), std::min(bytes.size(), kWindow));
+  if (!t) return "application/x-unknown";
+  return t;
+}
+
+std::string typeFromExtension(std::string_view filename) {
+  auto dot = filename.rfind('.');
+  if (dot == std::string_view::npos || dot + 1 >= filename.size()) return "";
+  std::string ext = toLower(filename.substr(dot + 1));
+  for (const auto& [e, type] : kExtensions)
+    if (e == ext) return std::string(type);
+  return "";
+}
+
+}  // namespace mugai

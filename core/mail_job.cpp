@@ -1,0 +1,59 @@
+// See mail_job.h.
+#include "core/mail_job.h"
+
+#include <openssl/rand.h>
+
+#include <chrono>
+#include <stdexcept>
+
+#include "core/mime_parser.h"
+#include "core/notice.h"
+#include "core/rebuild.h"
+
+namespace mugai {
+namespace {
+double msSince(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+}
+}  // namespace
+
+std::string newId() {
+  unsigned char raw[16];
+  if (RAND_bytes(raw, sizeof raw) != 1) throw std::runtime_error("OpenSSL: RAND_bytes failed");
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : raw) out += kHex[c >> 4], out += kHex[c & 15];
+  return out;
+}
+
+MailOutcome processMail(std::string bytes, const Config& config, const Pipeline& pipeline, std::string id) {
+  MailOutcome o;
+  o.id = std::move(id);
+  auto start = std::chrono::steady_clock::now();
+  auto deadline = start + config.limits.maxTime;
+
+  o.input = parseMessage(std::move(bytes), config.limits, deadline);
+  o.timings.parseMs = msSince(start);
+
+  auto t = std::chrono::steady_clock::now();
+  ScanContext ctx(config.limits, deadline);
+  pipeline.run(o.input, ctx);
+  o.timings.sanitizeMs = msSince(t);
+
+  o.findings = o.input.findings;
+  for (auto& f : ctx.findings()) o.findings.push_back(std::move(f));
+  o.verdict = verdictOf(*o.input.root);
+
+  t = std::chrono::steady_clock::now();
+  if (o.verdict != Verdict::Rejected) {
+    RebuildInfo info{o.id, o.verdict, ""};
+    if (o.verdict == Verdict::Changed && config.notice.enabled)
+      info.noticeUtf8 = noticeText(*o.input.root, config.notice, o.id);
+    o.output = rebuildMessage(o.input, info);
+  }
+  o.timings.rebuildMs = msSince(t);
+  o.report = buildReport(o.input, o.id, o.verdict, o.findings, o.timings, o.output);
+  return o;
+}
+
+}  // namespace mugai

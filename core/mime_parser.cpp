@@ -1,0 +1,403 @@
+// GMime 3 front end: builds our node tree from a message (see mime_parser.h).
+//
+// GMime handles are wrapped here rather than in c_handles.h so that no
+// header outside this file includes GMime.
+#include "core/mime_parser.h"
+
+#include <gmime/gmime.h>
+
+#include <algorithm>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <string>
+#include <vector>
+
+#include "core/charset/header_params.h"
+#include "core/charset/rfc2047.h"
+#include "core/file_type.h"
+#include "core/hash.h"
+#include "core/prescan.h"
+
+namespace mugai {
+namespace {
+
+struct GObjectUnref {
+  void operator()(void* p) const {
+    if (p) g_object_unref(p);
+  }
+};
+template <class T>
+using GPtr = std::unique_ptr<T, GObjectUnref>;
+
+struct GFree {
+  void operator()(void* p) const { g_free(p); }
+};
+
+struct Warning {
+  gint64 offset;
+  GMimeParserWarning code;
+  std::string item;
+};
+
+void onWarning(gint64 offset, GMimeParserWarning code, const gchar* item, gpointer user) {
+  auto* out = static_cast<std::vector<Warning>*>(user);
+  if (out->size() < 1000) out->push_back({offset, code, item ? item : ""});
+}
+
+struct WarningInfo {
+  const char* code;
+  const char* detail;
+  bool critical;
+};
+
+// What each GMime warning means for us. Critical ones say that some bytes
+// may be read differently by us and by a mail client, so the part they
+// touch is not delivered. A multipart without children, or a message cut
+// off mid-part, is treated the same: boundaries that never close are how
+// attachments were hidden from mimetic-based gateways.
+WarningInfo describe(GMimeParserWarning code) {
+  switch (code) {
+    case GMIME_WARN_DUPLICATED_HEADER: return {"mime.duplicated_header", "header repeated with the same value", false};
+    case GMIME_WARN_DUPLICATED_PARAMETER: return {"mime.duplicated_parameter", "header parameter repeated", false};
+    case GMIME_WARN_UNENCODED_8BIT_HEADER: return {"mime.raw_8bit_header", "header has unencoded 8-bit bytes", false};
+    case GMIME_WARN_INVALID_CONTENT_TYPE: return {"mime.invalid_content_type", "invalid Content-Type", false};
+    case GMIME_WARN_INVALID_RFC2047_HEADER_VALUE: return {"mime.invalid_rfc2047", "invalid RFC 2047 encoded word", false};
+    case GMIME_WARN_MALFORMED_MULTIPART: return {"mime.malformed_multipart", "multipart without child parts", true};
+    case GMIME_WARN_TRUNCATED_MESSAGE: return {"mime.truncated", "message is truncated (a boundary never closed)", true};
+    case GMIME_WARN_MALFORMED_MESSAGE: return {"mime.malformed_message", "message is malformed", true};
+    case GMIME_CRIT_INVALID_HEADER_NAME: return {"mime.invalid_header_name", "invalid header name", true};
+    case GMIME_CRIT_CONFLICTING_HEADER: return {"mime.conflicting_header", "header repeated with a different value", true};
+    case GMIME_CRIT_CONFLICTING_PARAMETER: return {"mime.conflicting_parameter", "header parameter repeated with a different value", true};
+    case GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY: return {"mime.multipart_without_boundary", "multipart without boundary parameter", true};
+    case GMIME_WARN_INVALID_PARAMETER: return {"mime.invalid_parameter", "invalid header parameter", false};
+    case GMIME_WARN_INVALID_ADDRESS_LIST: return {"mime.invalid_address_list", "invalid address list", false};
+    case GMIME_CRIT_NESTING_OVERFLOW: return {"mime.nesting_overflow", "MIME nesting deeper than the parser allows", true};
+    case GMIME_WARN_PART_WITHOUT_CONTENT: return {"mime.part_without_content", "part headers ended by a boundary", false};
+    case GMIME_CRIT_PART_WITHOUT_HEADERS_OR_CONTENT: return {"mime.part_without_headers_or_content", "part without headers or content", true};
+  }
+  return {"mime.unknown_warning", "unknown parser warning", true};
+}
+
+std::vector<Header> copyHeaders(GMimeObject* obj, std::vector<gint64>* offsets) {
+  std::vector<Header> out;
+  GMimeHeaderList* list = g_mime_object_get_header_list(obj);
+  if (!list) return out;
+  int n = g_mime_header_list_get_count(list);
+  out.reserve(static_cast<std::size_t>(std::max(n, 0)));
+  for (int i = 0; i < n; ++i) {
+    GMimeHeader* h = g_mime_header_list_get_header_at(list, i);
+    const char* name = g_mime_header_get_raw_name(h);
+    const char* raw = g_mime_header_get_raw_value(h);
+    out.push_back({name ? name : "", raw ? raw : ""});
+    if (offsets) offsets->push_back(g_mime_header_get_offset(h));
+  }
+  return out;
+}
+
+void removeNode(Node& n, std::string by, std::string code, std::string reason) {
+  n.action = Action::Remove;
+  n.decidedBy = std::move(by);
+  n.reasonCode = std::move(code);
+  n.reason = std::move(reason);
+}
+
+class TreeBuilder {
+ public:
+  TreeBuilder(ParsedInput& in, const Limits& limits, std::chrono::steady_clock::time_point deadline)
+      : in_(in), limits_(limits), deadline_(deadline) {}
+
+  void build(GMimeMessage* message) {
+    in_.root = std::make_unique<Node>();
+    Node& root = *in_.root;
+    root.kind = NodeKind::Message;
+    root.declaredType = "message/rfc822";
+    std::vector<gint64> offs;
+    root.messageHeaders = copyHeaders(GMIME_OBJECT(message), &offs);
+    addSpan(root, offs, in_.bytes.size());
+    checkHeaders(root, root.messageHeaders);
+    if (GMimeObject* body = g_mime_message_get_mime_part(message)) {
+      push(root, body);
+    }
+    while (!stack_.empty()) {
+      auto [obj, node] = stack_.back();
+      stack_.pop_back();
+      fill(obj, *node);
+    }
+    closeSpans();
+  }
+
+  /// The deepest node whose bytes contain `offset`, or the root.
+  Node* nodeAt(gint64 offset) const {
+    Node* best = in_.root.get();
+    for (const auto& s : spans_)  // creation order: descendants come later
+      if (offset >= s.begin && offset < s.end) best = s.node;
+    return best;
+  }
+
+ private:
+  struct Span {
+    gint64 begin, end;
+    Node* node;
+    Node* parent;
+  };
+
+  void push(Node& parent, GMimeObject* obj) {
+    auto child = std::make_unique<Node>();
+    child->depth = parent.depth + 1;
+    child->path = parent.path.empty() ? std::to_string(parent.children.size() + 1)
+                                      : parent.path + "." + std::to_string(parent.children.size() + 1);
+    Node* raw = child.get();
+    parent.children.push_back(std::move(child));
+    parentOf_.emplace(raw, &parent);
+    stack_.push_back({obj, raw});
+  }
+
+  void fill(GMimeObject* obj, Node& node) {
+    ++parts_;
+    std::vector<gint64> offs;
+    node.headers = copyHeaders(obj, &offs);
+    describeContent(obj, node);
+    if (std::chrono::steady_clock::now() > deadline_) {
+      fail(node, "limit.time", "parse time limit reached", offs);
+      return;
+    }
+    if (parts_ > limits_.maxParts) {
+      fail(node, "limit.parts", "more than " + std::to_string(limits_.maxParts) + " MIME parts", offs);
+      return;
+    }
+    if (node.depth > limits_.maxDepth) {
+      fail(node, "limit.depth", "MIME nesting deeper than " + std::to_string(limits_.maxDepth), offs);
+      return;
+    }
+    checkHeaders(node, node.headers);
+    if (GMIME_IS_MESSAGE_PART(obj)) {
+      node.kind = NodeKind::Message;
+      GMimeMessage* inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+      if (inner) {
+        node.messageHeaders = copyHeaders(GMIME_OBJECT(inner), &offs);
+        checkHeaders(node, node.messageHeaders);
+        if (GMimeObject* body = g_mime_message_get_mime_part(inner)) push(node, body);
+      }
+      addSpan(node, offs, -1);
+    } else if (GMIME_IS_MULTIPART(obj)) {
+      node.kind = NodeKind::Multipart;
+      GMimeMultipart* mp = GMIME_MULTIPART(obj);
+      if (const char* b = g_mime_multipart_get_boundary(mp)) node.boundary = b;
+      int n = g_mime_multipart_get_count(mp);
+      for (int i = 0; i < n; ++i) push(node, g_mime_multipart_get_part(mp, i));
+      addSpan(node, offs, -1);
+    } else if (GMIME_IS_PART(obj)) {
+      node.kind = NodeKind::Leaf;
+      decodeLeaf(GMIME_PART(obj), node);
+      addSpan(node, offs, node.rawBody ? static_cast<gint64>(node.rawBody->end) : -1);
+    } else {
+      node.kind = NodeKind::Leaf;
+      addSpan(node, offs, -1);
+    }
+  }
+
+  void fail(Node& node, const std::string& code, const std::string& detail, const std::vector<gint64>& offs) {
+    node.kind = NodeKind::Leaf;
+    in_.findings.push_back({code, detail, node.path, true});
+    removeNode(node, "limits", code, detail);
+    addSpan(node, offs, -1);
+  }
+
+  void checkHeaders(Node& node, const std::vector<Header>& headers) {
+    if (headers.size() > limits_.maxHeaders) {
+      in_.findings.push_back({"limit.header_count",
+                              "more than " + std::to_string(limits_.maxHeaders) + " header fields", node.path, true});
+      removeNode(node, "limits", "limit.header_count", "too many header fields");
+    }
+    for (const auto& h : headers) {
+      if (h.name.size() + h.rawValue.size() > limits_.maxHeaderBytes) {
+        in_.findings.push_back({"limit.header_size",
+                                "header field " + h.name.substr(0, 64) + " is longer than " +
+                                    std::to_string(limits_.maxHeaderBytes) + " bytes",
+                                node.path, true});
+        removeNode(node, "limits", "limit.header_size", "header field too long");
+        break;
+      }
+    }
+  }
+
+  void describeContent(GMimeObject* obj, Node& node) {
+    if (GMimeContentType* ct = g_mime_object_get_content_type(obj)) {
+      std::unique_ptr<char, GFree> mime(g_mime_content_type_get_mime_type(ct));
+      if (mime) node.declaredType = toLower(mime.get());
+    }
+    const Header* ctH = node.header("Content-Type");
+    const Header* cdH = node.header("Content-Disposition");
+    const Header* cteH = node.header("Content-Transfer-Encoding");
+    charset::StructuredField ct, cd;
+    if (ctH) ct = charset::parseStructured(ctH->rawValue);
+    if (ct.params.count("charset")) node.charset = toLower(ct.params["charset"]);
+    if (cdH) {
+      cd = charset::parseStructured(cdH->rawValue, node.charset);
+      node.disposition = cd.value;
+    }
+    if (ctH && !node.charset.empty()) ct = charset::parseStructured(ctH->rawValue, node.charset);
+    if (cteH) node.transferEncoding = toLower(charset::unfold(cteH->rawValue));
+    node.transferEncoding.erase(0, node.transferEncoding.find_first_not_of(" \t"));
+    node.transferEncoding.erase(node.transferEncoding.find_last_not_of(" \t") + 1);
+
+    std::string byDisposition = cd.params.count("filename") ? cd.params["filename"] : "";
+    std::string byType = ct.params.count("name") ? ct.params["name"] : "";
+    node.filename = !byDisposition.empty() ? byDisposition : byType;
+    if (!byDisposition.empty() && !byType.empty() && byDisposition != byType)
+      in_.findings.push_back({"name.disagree",
+                              "Content-Disposition filename \"" + byDisposition + "\" differs from Content-Type name \"" +
+                                  byType + "\"",
+                              node.path, false});
+    for (const auto* f : {&ct, &cd})
+      for (const auto& p : f->problems) in_.findings.push_back({"header." + p, "header parameter oddity", node.path, false});
+    if (!node.filename.empty()) node.extensionType = typeFromExtension(node.filename);
+  }
+
+  void decodeLeaf(GMimePart* part, Node& node) {
+    GMimeDataWrapper* w = g_mime_part_get_content(part);
+    if (!w) return;
+    if (GMimeStream* src = g_mime_data_wrapper_get_stream(w)) {
+      gint64 end = src->bound_end < 0 ? static_cast<gint64>(in_.bytes.size()) : src->bound_end;
+      if (src->bound_start >= 0 && src->bound_start <= end && end <= static_cast<gint64>(in_.bytes.size()))
+        node.rawBody = ByteRange{static_cast<std::size_t>(src->bound_start), static_cast<std::size_t>(end)};
+    }
+    // Transfer decodings never grow the data, so the raw size bounds the
+    // decoded size and the budget is checked before any byte is decoded.
+    std::uint64_t rawSize = node.rawBody ? node.rawBody->size() : in_.bytes.size();
+    if (decodedTotal_ + rawSize > limits_.maxDecodedBytes) {
+      in_.findings.push_back({"limit.decoded_bytes",
+                              "decoded parts exceed " + std::to_string(limits_.maxDecodedBytes) + " bytes", node.path,
+                              true});
+      removeNode(node, "limits", "limit.decoded_bytes", "decoded size limit reached");
+      return;
+    }
+    GPtr<GMimeStream> mem(g_mime_stream_mem_new());
+    if (g_mime_data_wrapper_write_to_stream(w, mem.get()) < 0) {
+      in_.findings.push_back({"mime.decode_failed", "part body could not be decoded", node.path, true});
+      removeNode(node, "parser", "mime.decode_failed", "body could not be decoded");
+      return;
+    }
+    GByteArray* arr = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem.get()));
+    node.decoded.assign(reinterpret_cast<const char*>(arr->data), arr->len);
+    decodedTotal_ += node.decoded.size();
+    node.sha256 = sha256Hex(node.decoded);
+    node.trueType = trueType(node.decoded);
+  }
+
+  void addSpan(Node& node, const std::vector<gint64>& offs, gint64 end) {
+    gint64 begin = offs.empty() ? end : *std::min_element(offs.begin(), offs.end());
+    auto it = parentOf_.find(&node);
+    Node* parent = it == parentOf_.end() ? nullptr : it->second;
+    spans_.push_back({begin, end, &node, parent});
+  }
+
+  // Containers end where their last descendant ends and begin no later than
+  // their first; walk the spans backwards (children were created last).
+  void closeSpans() {
+    std::unordered_map<Node*, Span*> byNode;
+    for (auto& s : spans_) byNode[s.node] = &s;
+    for (auto it = spans_.rbegin(); it != spans_.rend(); ++it) {
+      if (!it->parent) continue;
+      auto p = byNode.find(it->parent);
+      if (p == byNode.end()) continue;
+      Span& ps = *p->second;
+      if (it->end > ps.end) ps.end = it->end;
+      if (it->begin >= 0 && (ps.begin < 0 || it->begin < ps.begin)) ps.begin = it->begin;
+    }
+  }
+
+  ParsedInput& in_;
+  const Limits& limits_;
+  std::chrono::steady_clock::time_point deadline_;
+  std::vector<std::pair<GMimeObject*, Node*>> stack_;
+  std::unordered_map<Node*, Node*> parentOf_;
+  std::vector<Span> spans_;
+  std::uint32_t parts_ = 0;
+  std::uint64_t decodedTotal_ = 0;
+};
+
+void initGmime() {
+  static std::once_flag once;
+  std::call_once(once, [] { g_mime_init(); });
+}
+
+// A message we cannot parse at all: keep its top-level header fields for
+// the notice, and remove the whole body.
+void failWhole(ParsedInput& in, const Limits& limits, const std::string& code, const std::string& detail) {
+  in.root = std::make_unique<Node>();
+  in.root->kind = NodeKind::Message;
+  in.root->declaredType = "message/rfc822";
+  in.root->messageHeaders = splitTopHeaders(in.bytes, limits);
+  auto body = std::make_unique<Node>();
+  body->path = "1";
+  body->depth = 1;
+  body->declaredType = "application/octet-stream";
+  body->rawBody = ByteRange{0, in.bytes.size()};
+  body->sha256 = sha256Hex(in.bytes);
+  removeNode(*body, code.rfind("limit.", 0) == 0 ? "limits" : "parser", code, detail);
+  in.root->children.push_back(std::move(body));
+  in.wellFormed = false;
+}
+
+void decodeSummary(ParsedInput& in) {
+  for (const auto& h : in.root->messageHeaders) {
+    std::string* target = equalsIgnoreCase(h.name, "Subject") ? &in.subject
+                          : equalsIgnoreCase(h.name, "From") ? &in.from
+                          : equalsIgnoreCase(h.name, "To")   ? &in.to
+                                                             : nullptr;
+    if (target && target->empty()) {
+      *target = charset::decodeHeader(h.rawValue);
+      auto b = target->find_first_not_of(" \t");
+      target->erase(0, b == std::string::npos ? target->size() : b);
+    }
+  }
+}
+
+}  // namespace
+
+ParsedInput parseMessage(std::string bytes, const Limits& limits, std::chrono::steady_clock::time_point deadline) {
+  ParsedInput in;
+  in.bytes = std::move(bytes);
+  in.findings = prescan(in.bytes, limits);
+  if (!in.findings.empty()) {
+    failWhole(in, limits, in.findings.front().code, in.findings.front().detail);
+    decodeSummary(in);
+    return in;
+  }
+  initGmime();
+  std::vector<Warning> warnings;
+  GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(in.bytes.data(), in.bytes.size()));
+  GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
+  g_mime_parser_set_persist_stream(parser.get(), TRUE);
+  g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
+  std::unique_ptr<GMimeParserOptions, decltype(&g_mime_parser_options_free)> options(g_mime_parser_options_new(),
+                                                                                     &g_mime_parser_options_free);
+  g_mime_parser_options_set_warning_callback(options.get(), onWarning, &warnings);
+  GPtr<GMimeMessage> message(g_mime_parser_construct_message(parser.get(), options.get()));
+  if (!message) {
+    in.findings.push_back({"mime.not_a_message", "input is not a mail message", "", true});
+    failWhole(in, limits, "mime.not_a_message", "input is not a mail message");
+    decodeSummary(in);
+    return in;
+  }
+  TreeBuilder builder(in, limits, deadline);
+  builder.build(message.get());
+  for (const auto& w : warnings) {
+    WarningInfo info = describe(w.code);
+    Node* at = builder.nodeAt(w.offset);
+    std::string detail = info.detail;
+    if (!w.item.empty()) detail += ": " + w.item.substr(0, 200);
+    in.findings.push_back({info.code, detail, at->path, info.critical});
+    in.wellFormed = false;
+    if (!info.critical) continue;
+    // The root itself cannot be dropped: its body goes instead.
+    Node* victim = at == in.root.get() && !at->children.empty() ? at->children.front().get() : at;
+    if (victim->action == Action::Keep) removeNode(*victim, "parser", info.code, detail);
+  }
+  decodeSummary(in);
+  return in;
+}
+
+}  // namespace mugai

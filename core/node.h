@@ -1,0 +1,156 @@
+// The node tree: one data model for every input mugai handles. A mail is a
+// tree of Message / Multipart / Leaf nodes; later a ZIP is a container whose
+// entries are children. Parsers (mime_parser.cpp) build it, sanitizers decide
+// on it, rebuild.cpp writes the output from it. No parser library type
+// appears here.
+//
+// Trust: every string in a Node comes from hostile input. Names are decoded
+// to UTF-8 but may hold anything (bidi controls, "../", NUL): print them
+// through the report, never use them as paths.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mugai {
+
+enum class NodeKind {
+  Message,    ///< a header block plus one body child (top level or message/rfc822)
+  Multipart,  ///< multipart/*: ordered children separated by a boundary
+  Leaf,       ///< a body with content
+};
+
+/// What the pipeline decided for a node. Closed set; rebuild.cpp acts on it.
+enum class Action {
+  Keep,     ///< emitted unchanged (byte-for-byte where the input allows)
+  Replace,  ///< emitted with Node::replacement instead of the original body
+  Remove,   ///< dropped from the output and listed in the notice; original quarantined
+  Reject,   ///< the whole message is refused (the relay answers 550 / bounces)
+};
+
+std::string_view actionName(Action a);
+std::string_view kindName(NodeKind k);
+
+/// Something noteworthy about the input: a parser complaint, a limit, a
+/// sanitizer's reason. Critical findings make the affected node fail closed.
+struct Finding {
+  std::string code;      ///< stable id, e.g. "mime.conflicting_header", "limit.parts"
+  std::string detail;    ///< human-readable detail (English)
+  std::string nodePath;  ///< "" for the whole input, else e.g. "1.2"
+  bool critical = false;
+};
+
+/// One header field as it appeared: name and raw value bytes (folding kept).
+struct Header {
+  std::string name;
+  std::string rawValue;
+};
+
+/// A byte range in the input buffer [begin, end).
+struct ByteRange {
+  std::size_t begin = 0;
+  std::size_t end = 0;
+  std::size_t size() const { return end - begin; }
+};
+
+/// New content chosen by a sanitizer for Action::Replace.
+struct Replacement {
+  std::string bytes;      ///< decoded bytes (text already in `charset`)
+  std::string mimeType;   ///< e.g. "text/plain"
+  std::string charset;    ///< for text types; "" otherwise
+  std::string filename;   ///< UTF-8, "" for none
+};
+
+struct Node;
+using NodePtr = std::unique_ptr<Node>;
+
+struct Node {
+  NodeKind kind = NodeKind::Leaf;
+  std::string path;  ///< "" for the root, then "1", "1.2", ... (1-based)
+  std::uint32_t depth = 0;
+
+  // --- what the input says and what the bytes are -------------------------
+  std::string declaredType;   ///< Content-Type media type, lower case ("text/plain")
+  std::string extensionType;  ///< media type implied by the filename's extension, "" if none
+  std::string trueType;       ///< libmagic on the decoded bytes (leaves only)
+  std::string filename;       ///< decoded UTF-8 (filename*, filename, name, in that order)
+  std::string charset;        ///< Content-Type charset parameter, lower case
+  std::string transferEncoding;  ///< lower case, "" when absent
+  std::string disposition;       ///< "attachment" / "inline" / ""
+  std::string boundary;          ///< multipart boundary the parser used
+  /// This node's own header block, raw. For the body of a message these are
+  /// its Content-* fields; for a message/rfc822 part, the part's fields.
+  std::vector<Header> headers;
+  /// Message nodes only: the (embedded) message's header block, raw.
+  std::vector<Header> messageHeaders;
+
+  /// Decoded body (transfer encoding undone; text still in `charset`). Leaves only.
+  std::string decoded;
+  std::string sha256;  ///< hex SHA-256 of `decoded` (leaves)
+
+  /// Where the node's header block and body sit in the input, when known.
+  std::optional<ByteRange> rawHeaders;
+  std::optional<ByteRange> rawBody;
+
+  std::vector<NodePtr> children;
+
+  // --- what the pipeline decided ------------------------------------------
+  Action action = Action::Keep;
+  std::string reasonCode; ///< stable id of the reason, e.g. "limit.parts" (notice translates it)
+  std::string reason;     ///< why, in English (for Remove / Replace / Reject)
+  std::string decidedBy;  ///< sanitizer name or "parser" / "limits"
+  std::optional<Replacement> replacement;
+
+  /// Bytes a sanitizer should look at: the replacement if there is one.
+  std::string_view content() const { return replacement ? std::string_view(replacement->bytes) : std::string_view(decoded); }
+  /// True when this node or any descendant is not Keep.
+  bool changedBelow() const;
+  /// First header with this name (case-insensitive), or nullptr.
+  const Header* header(std::string_view name) const;
+  /// Visits this node and every descendant depth-first, iteratively.
+  template <class F>
+  void forEach(F&& f) const;
+  template <class F>
+  void forEach(F&& f);
+};
+
+template <class F>
+void Node::forEach(F&& f) const {
+  std::vector<const Node*> stack{this};
+  while (!stack.empty()) {
+    const Node* n = stack.back();
+    stack.pop_back();
+    f(*n);
+    for (auto it = n->children.rbegin(); it != n->children.rend(); ++it) stack.push_back(it->get());
+  }
+}
+
+template <class F>
+void Node::forEach(F&& f) {
+  std::vector<Node*> stack{this};
+  while (!stack.empty()) {
+    Node* n = stack.back();
+    stack.pop_back();
+    f(*n);
+    for (auto it = n->children.rbegin(); it != n->children.rend(); ++it) stack.push_back(it->get());
+  }
+}
+
+/// A parsed input: the bytes it owns and the tree that views them.
+struct ParsedInput {
+  std::string bytes;           ///< the original input, owned here
+  NodePtr root;                ///< never null after a parse
+  std::vector<Finding> findings;
+  bool wellFormed = true;      ///< parser raised no warning at all
+  std::string subject, from, to;  ///< decoded top-level headers for reports
+};
+
+bool equalsIgnoreCase(std::string_view a, std::string_view b);
+std::string toLower(std::string_view s);
+
+}  // namespace mugai

@@ -1,0 +1,107 @@
+// See notice.h.
+#include "core/notice.h"
+
+#include <array>
+#include <utility>
+
+namespace mugai {
+namespace {
+
+constexpr std::array<std::pair<std::string_view, std::string_view>, 22> kReasonsJa{{
+    {"limit.message_size", "メールのサイズが上限を超えています"},
+    {"limit.header_size", "ヘッダー行が長すぎます"},
+    {"limit.header_count", "ヘッダーの数が上限を超えています"},
+    {"limit.depth", "MIME の入れ子が深すぎます"},
+    {"limit.parts", "MIME パートの数が上限を超えています"},
+    {"limit.decoded_bytes", "展開後のサイズが上限を超えています"},
+    {"limit.time", "制限時間内に検査できませんでした"},
+    {"mime.not_a_message", "メールとして解析できません"},
+    {"mime.malformed_multipart", "マルチパートの構造が壊れています"},
+    {"mime.truncated", "メールが途中で切れています（境界が閉じていません）"},
+    {"mime.malformed_message", "メールの構造が壊れています"},
+    {"mime.invalid_header_name", "不正なヘッダー名があります"},
+    {"mime.conflicting_header", "矛盾するヘッダーが重複しています"},
+    {"mime.conflicting_parameter", "矛盾するヘッダーパラメータが重複しています"},
+    {"mime.multipart_without_boundary", "マルチパートに境界指定がありません"},
+    {"mime.nesting_overflow", "MIME の入れ子が解析器の上限を超えています"},
+    {"mime.part_without_headers_or_content", "ヘッダーも内容もないパートがあります"},
+    {"mime.decode_failed", "パートの内容を復号できません"},
+    {"mime.unknown_warning", "解析器が不明な警告を出しました"},
+    {"sanitizer.failed", "検査処理が失敗しました（安全側で削除）"},
+    {"test.removed", "テスト用の削除規則に一致しました"},
+    {"test.replaced", "テスト用の置換規則に一致しました"},
+}};
+
+std::string withCommas(std::size_t n) {
+  std::string s = std::to_string(n);
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), ",");
+  return s;
+}
+
+// Strips characters that would let a file name reorder or hide the text
+// around it (bidi controls such as U+202E, other invisible formatters) and
+// control bytes; the report keeps the exact name.
+std::string printable(std::string_view s) {
+  static constexpr std::array<std::string_view, 12> kHidden{
+      "\u202A", "\u202B", "\u202C", "\u202D", "\u202E", "\u2066",
+      "\u2067", "\u2068", "\u2069", "\u200E", "\u200F", "\u061C"};
+  std::string out;
+  for (std::size_t i = 0; i < s.size();) {
+    bool hidden = false;
+    for (auto h : kHidden)
+      if (s.substr(i, h.size()) == h) {
+        out += "\uFFFD";
+        i += h.size();
+        hidden = true;
+        break;
+      }
+    if (hidden) continue;
+    auto c = static_cast<unsigned char>(s[i]);
+    out += c < 0x20 || c == 0x7F ? '?' : static_cast<char>(c);
+    ++i;
+  }
+  return out;
+}
+
+std::size_t contentSize(const Node& n) {
+  // Decoded size where the body was decoded, else the raw bytes removed.
+  if (!n.decoded.empty() || !n.rawBody) return n.decoded.size();
+  return n.rawBody->size();
+}
+
+}  // namespace
+
+std::string reasonJa(const std::string& code) {
+  for (const auto& [c, ja] : kReasonsJa)
+    if (c == code) return std::string(ja);
+  return "";
+}
+
+std::string noticeText(const Node& root, const NoticeConfig& config, const std::string& id) {
+  std::string items;
+  int count = 0;
+  root.forEach([&](const Node& n) {
+    if (n.action == Action::Keep) return;
+    ++count;
+    const char* verb = n.action == Action::Replace ? "変換 / Converted"
+                       : n.action == Action::Reject ? "拒否 / Rejected"
+                                                    : "削除 / Removed";
+    std::string name = n.filename.empty() ? "(名前なし / no name) " + n.declaredType : printable(n.filename);
+    items += "[" + std::to_string(count) + "] " + verb + ": " + name + "\n";
+    std::string type = n.trueType.empty() ? n.declaredType : n.trueType;
+    items += "    種類 / Type: " + type;
+    if (!n.declaredType.empty() && n.declaredType != type) items += " (宣言 / declared: " + n.declaredType + ")";
+    items += "\n    サイズ / Size: " + withCommas(contentSize(n)) + " bytes\n";
+    if (!n.sha256.empty()) items += "    SHA-256: " + n.sha256 + "\n";
+    std::string ja = reasonJa(n.reasonCode);
+    items += "    理由 / Reason: " + (ja.empty() ? "" : ja + " / ") + printable(n.reason) + "\n";
+  });
+  if (count == 0) return "";
+  std::string out = "【mugai 無害化のお知らせ / Detoxification notice】\n\n";
+  out += config.introJa + "\n\n" + config.introEn + "\n\n";
+  out += items;
+  out += "\n受付番号 / Reference: " + id + "\n";
+  return out;
+}
+
+}  // namespace mugai

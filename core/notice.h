@@ -1,0 +1,20 @@
+// The notice a recipient reads when mugai changed a message: what was
+// removed or converted, with file name, true type, size, SHA-256 and
+// reason, in Japanese and English. Text only; rebuild.cpp chooses its
+// charset and places it.
+#pragma once
+
+#include <string>
+
+#include "core/config.h"
+#include "core/node.h"
+
+namespace mugai {
+
+/// UTF-8 notice text for every non-Keep node under `root`, or "" if none.
+std::string noticeText(const Node& root, const NoticeConfig& config, const std::string& id);
+
+/// Japanese wording for a reason code, or "" if the code has none.
+std::string reasonJa(const std::string& code);
+
+}  // namespace mugai

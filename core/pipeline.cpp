@@ -1,0 +1,80 @@
+// See pipeline.h.
+#include "core/pipeline.h"
+
+#include <exception>
+
+namespace mugai {
+namespace {
+
+void apply(Node& node, Decision&& d, std::string_view by) {
+  node.action = d.action;
+  node.reasonCode = std::move(d.code);
+  node.reason = std::move(d.reason);
+  node.decidedBy = std::string(by);
+  if (d.replacement) node.replacement = std::move(d.replacement);
+}
+
+}  // namespace
+
+std::string_view verdictName(Verdict v) {
+  switch (v) {
+    case Verdict::Unchanged: return "unchanged";
+    case Verdict::Changed: return "changed";
+    case Verdict::Rejected: return "rejected";
+  }
+  return "?";
+}
+
+Verdict verdictOf(const Node& root) {
+  Verdict v = Verdict::Unchanged;
+  root.forEach([&](const Node& n) {
+    if (n.action == Action::Reject) v = Verdict::Rejected;
+    else if (n.action != Action::Keep && v == Verdict::Unchanged) v = Verdict::Changed;
+  });
+  return v;
+}
+
+std::vector<std::string> Pipeline::stageNames() const {
+  std::vector<std::string> out;
+  for (const auto& s : stages_) out.emplace_back(s->name());
+  return out;
+}
+
+void Pipeline::run(ParsedInput& input, ScanContext& ctx) const {
+  bool timedOut = false;
+  std::vector<Node*> stack{input.root.get()};
+  while (!stack.empty()) {
+    Node& node = *stack.back();
+    stack.pop_back();
+    if (node.action != Action::Keep) continue;  // decided by the parser: fail closed already
+    if (!timedOut && ctx.expired()) {
+      timedOut = true;
+      ctx.addFinding({"limit.time", "time limit reached while sanitizing", node.path, true});
+    }
+    if (timedOut) {
+      // Everything not yet looked at is removed; the root keeps its place.
+      if (&node != input.root.get()) {
+        apply(node, Decision::remove("limit.time", "not sanitized within the time limit"), "limits");
+        continue;
+      }
+    }
+    for (const auto& stage : stages_) {
+      if (!stage->accepts(node)) continue;
+      Decision d;
+      try {
+        d = stage->run(node, ctx);
+      } catch (const std::exception& e) {
+        d = Decision::remove("sanitizer.failed", std::string(stage->name()) + " failed: " + e.what());
+      } catch (...) {
+        d = Decision::remove("sanitizer.failed", std::string(stage->name()) + " failed");
+      }
+      if (d.action == Action::Keep) continue;
+      apply(node, std::move(d), stage->name());
+      if (node.action != Action::Replace) break;
+    }
+    if (node.action == Action::Remove || node.action == Action::Reject) continue;
+    for (auto it = node.children.rbegin(); it != node.children.rend(); ++it) stack.push_back(it->get());
+  }
+}
+
+}  // namespace mugai

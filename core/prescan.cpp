@@ -1,0 +1,138 @@
+// See prescan.h.
+#include "core/prescan.h"
+
+#include <string>
+#include <unordered_set>
+
+namespace mugai {
+namespace {
+
+// Calls f(line) for each line (without its LF / CRLF) until f returns false.
+template <class F>
+void forEachLine(std::string_view s, F&& f) {
+  std::size_t pos = 0;
+  while (pos < s.size()) {
+    std::size_t nl = s.find('\n', pos);
+    std::size_t end = nl == std::string_view::npos ? s.size() : nl;
+    std::string_view line = s.substr(pos, end - pos);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (!f(line)) return;
+    pos = end + 1;
+  }
+}
+
+bool startsWithWsp(std::string_view l) { return !l.empty() && (l[0] == ' ' || l[0] == '\t'); }
+
+// Every boundary= value anywhere in the input (case-insensitive key). Over-
+// collecting is harmless: it only makes the bound looser.
+std::unordered_set<std::string> collectBoundaries(std::string_view s) {
+  std::unordered_set<std::string> out;
+  std::string lower = toLower(s);
+  std::size_t pos = 0;
+  while ((pos = lower.find("boundary", pos)) != std::string::npos) {
+    std::size_t i = pos + 8;
+    pos = i;
+    while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '*' || (s[i] >= '0' && s[i] <= '9'))) ++i;
+    if (i >= s.size() || s[i] != '=') continue;
+    ++i;
+    while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
+    std::string b;
+    if (i < s.size() && s[i] == '"') {
+      ++i;
+      while (i < s.size() && s[i] != '"' && s[i] != '\n' && b.size() < 200) b += s[i++];
+    } else {
+      while (i < s.size() && s[i] != ';' && s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n' &&
+             b.size() < 200)
+        b += s[i++];
+    }
+    if (!b.empty()) out.insert(std::move(b));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<Finding> prescan(std::string_view bytes, const Limits& limits) {
+  std::vector<Finding> out;
+  if (bytes.size() > limits.maxMessageBytes) {
+    out.push_back({"limit.message_size",
+                   "message is " + std::to_string(bytes.size()) + " bytes, limit " +
+                       std::to_string(limits.maxMessageBytes),
+                   "", true});
+    return out;  // nothing else is read from an oversized input
+  }
+
+  // Top-level header block: field sizes and count.
+  std::uint64_t fieldBytes = 0;
+  std::uint32_t fields = 0;
+  bool tooBig = false;
+  forEachLine(bytes, [&](std::string_view line) {
+    if (line.empty()) return false;
+    if (startsWithWsp(line)) {
+      fieldBytes += line.size() + 2;
+    } else {
+      fieldBytes = line.size() + 2;
+      ++fields;
+    }
+    if (fieldBytes > limits.maxHeaderBytes) tooBig = true;
+    return !tooBig && fields <= limits.maxHeaders;
+  });
+  if (tooBig)
+    out.push_back({"limit.header_size",
+                   "a header field is longer than " + std::to_string(limits.maxHeaderBytes) + " bytes", "",
+                   true});
+  if (fields > limits.maxHeaders)
+    out.push_back({"limit.header_count",
+                   "more than " + std::to_string(limits.maxHeaders) + " header fields", "", true});
+
+  // Upper bound on parts: each part starts at a delimiter line "--b" of a
+  // declared boundary, or is the body of a message/* part.
+  auto boundaries = collectBoundaries(bytes);
+  std::unordered_set<std::size_t> lengths;
+  for (const auto& b : boundaries) lengths.insert(b.size());
+  std::uint64_t bound = 1;
+  if (!boundaries.empty()) {
+    forEachLine(bytes, [&](std::string_view line) {
+      if (line.size() > 2 && line[0] == '-' && line[1] == '-') {
+        // Parsers accept a delimiter followed by anything ("--b--", "--b  ",
+        // "--b junk"), so match the boundary as a prefix.
+        std::string_view rest = line.substr(2);
+        for (std::size_t n : lengths) {
+          if (n <= rest.size() && boundaries.count(std::string(rest.substr(0, n)))) {
+            ++bound;
+            break;
+          }
+        }
+      }
+      return bound <= limits.maxParts;
+    });
+  }
+  std::string lower = toLower(bytes.substr(0, std::min<std::size_t>(bytes.size(), 64u << 20)));
+  for (std::size_t pos = 0; (pos = lower.find("message/", pos)) != std::string::npos; pos += 8) ++bound;
+  if (bound > limits.maxParts)
+    out.push_back({"limit.parts",
+                   "more than " + std::to_string(limits.maxParts) + " MIME parts (counted before parsing)", "",
+                   true});
+  return out;
+}
+
+std::vector<Header> splitTopHeaders(std::string_view bytes, const Limits& limits) {
+  std::vector<Header> out;
+  forEachLine(bytes, [&](std::string_view line) {
+    if (line.empty() || out.size() >= limits.maxHeaders) return false;
+    if (startsWithWsp(line)) {
+      if (!out.empty() && out.back().rawValue.size() + line.size() < limits.maxHeaderBytes)
+        out.back().rawValue += "\r\n" + std::string(line);
+      return true;
+    }
+    auto colon = line.find(':');
+    if (colon == std::string_view::npos || colon == 0) return true;
+    Header h{std::string(line.substr(0, colon)), std::string(line.substr(colon + 1))};
+    if (h.rawValue.size() > limits.maxHeaderBytes) h.rawValue.resize(limits.maxHeaderBytes);
+    out.push_back(std::move(h));
+    return true;
+  });
+  return out;
+}
+
+}  // namespace mugai

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs every build and test dependency of mugai from Debian 12 (bookworm)
+# packages. Idempotent and non-interactive; must run as root (or via sudo).
+#
+# Catch2 v3 comes from bookworm-backports, enabled on the same mirror as the
+# machine's existing Debian source (see README "Why Catch2 v3").
+set -euo pipefail
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: must run as root (依存パッケージの導入には root 権限が必要です)" >&2
+  exit 3
+fi
+export DEBIAN_FRONTEND=noninteractive
+
+# Find the Debian mirror the machine already uses, so backports comes from it.
+mirror=""
+for f in /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list /etc/apt/sources.list; do
+  [ -r "$f" ] || continue
+  m=$(grep -Eo 'https?://[^ ]+/debian/?( |$)' "$f" | grep -v -- '-security' | head -n1 | tr -d ' ' || true)
+  if [ -n "$m" ]; then mirror="${m%/}"; break; fi
+done
+mirror="${mirror:-http://deb.debian.org/debian}"
+bp=/etc/apt/sources.list.d/mugai-bookworm-backports.list
+line="deb ${mirror} bookworm-backports main"
+if [ ! -f "$bp" ] || ! grep -qxF "$line" "$bp"; then
+  echo "$line" > "$bp"
+fi
+
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+  build-essential cmake ninja-build ccache pkg-config git file python3 \
+  libgmime-3.0-dev libglib2.0-dev libmagic-dev zlib1g-dev \
+  libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libspdlog-dev \
+  >/dev/null
+apt-get install -y -qq --no-install-recommends -t bookworm-backports libcatch2-dev >/dev/null
+echo "install-deps: ok"
