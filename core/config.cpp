@@ -65,14 +65,16 @@ void checkKeys(const toml::table& table, std::initializer_list<std::string_view>
 }
 
 Config parseConfig(std::string_view text, const std::string& sourceName) {
-  toml::table root;
+  auto doc = std::make_shared<toml::table>();
   try {
-    root = toml::parse(text, sourceName);
+    *doc = toml::parse(text, sourceName);
   } catch (const toml::parse_error& e) {
     throw ConfigError(sourceName + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
   }
+  const toml::table& root = *doc;
   Config c;
   c.source = sourceName;
+  c.document = doc;
   checkKeys(root, {"limits", "pipeline", "stage", "notice"}, sourceName, "top level");
   auto section = [&](std::string_view name) -> const toml::table* {
     const toml::node* n = root.get(name);
@@ -89,11 +91,11 @@ Config parseConfig(std::string_view text, const std::string& sourceName) {
       c.stages.clear();
       for (const auto& item : *n->as_array()) {
         if (!item.is_string()) configFail(sourceName, &item, "stages must hold sanitizer names (strings)");
-        StageConfig s{std::string(*item.value<std::string_view>()), {}};
+        StageConfig s{std::string(*item.value<std::string_view>()), nullptr};
         if (stageOptions)
           if (const toml::node* o = stageOptions->get(s.name)) {
             if (!o->is_table()) configFail(sourceName, o, "[stage." + s.name + "] must be a table");
-            s.options = *o->as_table();
+            s.options = o->as_table();
           }
         c.stages.push_back(std::move(s));
       }

@@ -5,6 +5,7 @@
 // Config errors are the one place that throws (ConfigError); main() catches.
 #pragma once
 
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -22,8 +23,8 @@ class ConfigError : public std::runtime_error {
 };
 
 struct StageConfig {
-  std::string name;      ///< registry name
-  toml::table options;   ///< [stage.<name>] table, may be empty
+  std::string name;                       ///< registry name
+  const toml::table* options = nullptr;   ///< [stage.<name>] in Config::document, or none
 };
 
 struct NoticeConfig {
@@ -38,9 +39,11 @@ struct NoticeConfig {
 
 struct Config {
   Limits limits;
-  std::vector<StageConfig> stages{{"identity", {}}};
+  std::vector<StageConfig> stages{{"identity", nullptr}};
   NoticeConfig notice;
   std::string source = "(built-in defaults)";  ///< where it came from, for messages
+  /// The parsed file; stage options point into it (keeping their line numbers).
+  std::shared_ptr<const toml::table> document;
 };
 
 /// Reads and checks a TOML file. Throws ConfigError("FILE:LINE: what").

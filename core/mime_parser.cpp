@@ -53,9 +53,11 @@ struct WarningInfo {
 
 // What each GMime warning means for us. Critical ones say that some bytes
 // may be read differently by us and by a mail client, so the part they
-// touch is not delivered. A multipart without children, or a message cut
-// off mid-part, is treated the same: boundaries that never close are how
-// attachments were hidden from mimetic-based gateways.
+// touch is not delivered. A multipart without children is treated the same
+// (its whole body was preamble we did not scan). A message that ends before
+// its closing boundary is only a finding: every byte up to the end was
+// parsed into parts and is sanitized, and the rebuilt message is framed
+// afresh, so the client sees exactly the parts we saw.
 WarningInfo describe(GMimeParserWarning code) {
   switch (code) {
     case GMIME_WARN_DUPLICATED_HEADER: return {"mime.duplicated_header", "header repeated with the same value", false};
@@ -64,7 +66,7 @@ WarningInfo describe(GMimeParserWarning code) {
     case GMIME_WARN_INVALID_CONTENT_TYPE: return {"mime.invalid_content_type", "invalid Content-Type", false};
     case GMIME_WARN_INVALID_RFC2047_HEADER_VALUE: return {"mime.invalid_rfc2047", "invalid RFC 2047 encoded word", false};
     case GMIME_WARN_MALFORMED_MULTIPART: return {"mime.malformed_multipart", "multipart without child parts", true};
-    case GMIME_WARN_TRUNCATED_MESSAGE: return {"mime.truncated", "message is truncated (a boundary never closed)", true};
+    case GMIME_WARN_TRUNCATED_MESSAGE: return {"mime.truncated", "message ends before its closing boundary or body", false};
     case GMIME_WARN_MALFORMED_MESSAGE: return {"mime.malformed_message", "message is malformed", true};
     case GMIME_CRIT_INVALID_HEADER_NAME: return {"mime.invalid_header_name", "invalid header name", true};
     case GMIME_CRIT_CONFLICTING_HEADER: return {"mime.conflicting_header", "header repeated with a different value", true};
@@ -185,6 +187,13 @@ class TreeBuilder {
       GMimeMultipart* mp = GMIME_MULTIPART(obj);
       if (const char* b = g_mime_multipart_get_boundary(mp)) node.boundary = b;
       int n = g_mime_multipart_get_count(mp);
+      if (n == 0) {
+        // All of its body was preamble: nothing in it was parsed into parts
+        // or scanned, so nothing of it may be delivered.
+        in_.findings.push_back({"mime.malformed_multipart", "multipart without child parts (boundary never found)",
+                                node.path, true});
+        removeNode(node, "parser", "mime.malformed_multipart", "multipart without child parts");
+      }
       for (int i = 0; i < n; ++i) push(node, g_mime_multipart_get_part(mp, i));
       addSpan(node, offs, -1);
     } else if (GMIME_IS_PART(obj)) {
@@ -386,6 +395,12 @@ ParsedInput parseMessage(std::string bytes, const Limits& limits, std::chrono::s
   builder.build(message.get());
   for (const auto& w : warnings) {
     WarningInfo info = describe(w.code);
+    // Two different Subject or Date fields are resolved by the rebuild
+    // (first one kept); two different Content-* fields change how the body
+    // is read, so only those fail closed.
+    const bool contentField = w.item.size() >= 8 && equalsIgnoreCase(w.item.substr(0, 8), "content-");
+    if (w.code == GMIME_CRIT_CONFLICTING_HEADER && !contentField)
+      info = {"mime.conflicting_header", "header repeated with a different value (first one kept)", false};
     Node* at = builder.nodeAt(w.offset);
     std::string detail = info.detail;
     if (!w.item.empty()) detail += ": " + w.item.substr(0, 200);

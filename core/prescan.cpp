@@ -118,18 +118,24 @@ std::vector<Finding> prescan(std::string_view bytes, const Limits& limits) {
 
 std::vector<Header> splitTopHeaders(std::string_view bytes, const Limits& limits) {
   std::vector<Header> out;
+  bool skipping = false;  // the current field is over the limit: leave it out
   forEachLine(bytes, [&](std::string_view line) {
     if (line.empty() || out.size() >= limits.maxHeaders) return false;
+    // Fields over the size limit are left out whole (never truncated:
+    // half an encoded word or address is worse than none).
     if (startsWithWsp(line)) {
-      if (!out.empty() && out.back().rawValue.size() + line.size() < limits.maxHeaderBytes)
+      if (skipping || out.empty()) return true;
+      if (out.back().rawValue.size() + line.size() + 2 > limits.maxHeaderBytes) {
+        out.pop_back();
+        skipping = true;
+      } else {
         out.back().rawValue += "\r\n" + std::string(line);
+      }
       return true;
     }
     auto colon = line.find(':');
-    if (colon == std::string_view::npos || colon == 0) return true;
-    Header h{std::string(line.substr(0, colon)), std::string(line.substr(colon + 1))};
-    if (h.rawValue.size() > limits.maxHeaderBytes) h.rawValue.resize(limits.maxHeaderBytes);
-    out.push_back(std::move(h));
+    skipping = colon == std::string_view::npos || colon == 0 || line.size() > limits.maxHeaderBytes;
+    if (!skipping) out.push_back({std::string(line.substr(0, colon)), std::string(line.substr(colon + 1))});
     return true;
   });
   return out;

@@ -165,7 +165,9 @@ class Writer {
     for (const auto& c : n.children)
       if (c->action != Action::Remove) kept.push_back(c.get());
     if (kept.empty()) return writePlaceholder();
-    bool changed = n.changedBelow();
+    // A fresh boundary when anything below changed, and when the old one
+    // occurs inside a part's bytes (mid-line, where a lax client might split).
+    bool changed = n.changedBelow() || boundaryInside(n);
     std::string b = changed ? boundary() : n.boundary;
     for (const auto& h : n.headers) {
       if (changed && equalsIgnoreCase(trimName(h.name), "Content-Type")) continue;
@@ -184,6 +186,18 @@ class Writer {
       out_ += eol_;
     }
     out_ += "--" + b + "--" + eol_;
+  }
+
+  bool boundaryInside(const Node& mp) const {
+    if (mp.boundary.empty()) return true;
+    const std::string needle = "--" + mp.boundary;
+    bool found = false;
+    mp.forEach([&](const Node& n) {
+      if (found || !n.rawBody) return;
+      std::string_view body(in_.bytes.data() + n.rawBody->begin, n.rawBody->size());
+      found = body.find(needle) != std::string_view::npos;
+    });
+    return found;
   }
 
   void writeEmbeddedMessage(const Node& n) {

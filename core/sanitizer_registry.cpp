@@ -19,7 +19,8 @@ Pipeline SanitizerRegistry::build(const Config& config) const {
       throw ConfigError(config.source + ": unknown sanitizer \"" + stage.name + "\" in [pipeline] stages (known: " +
                         known + ")");
     }
-    stages.push_back(it->second(stage.options, config.source));
+    static const toml::table kNoOptions;
+    stages.push_back(it->second(stage.options ? *stage.options : kNoOptions, config.source));
   }
   return Pipeline(std::move(stages));
 }

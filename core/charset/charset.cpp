@@ -167,6 +167,10 @@ std::string decodeText(std::string_view bytes, std::string_view label) {
   if (bytes.substr(0, 3) == "\xEF\xBB\xBF" && isValidUtf8(bytes)) return std::string(stripBom(bytes));
   if (auto strict = toUtf8Strict(bytes, canon)) return *strict;
   // The label is wrong or the bytes are damaged: trust the bytes' shape.
+  // Valid UTF-8 of any length under another label is UTF-8 in practice.
+  if (isValidUtf8(bytes)) return std::string(bytes);
+  // Escape sequences mean ISO-2022-JP, even with raw Shift_JIS mixed in.
+  if (canon == "iso-2022-jp" || bytes.find("\x1B$B") != std::string_view::npos) return iso2022jpToUtf8(bytes);
   std::string g = guess(bytes);
   if (auto strict = toUtf8Strict(bytes, g)) return *strict;
   return toUtf8Lossy(bytes, canon == "us-ascii" ? g : canon);

@@ -121,7 +121,21 @@ std::string iso2022jpToUtf8(std::string_view in, bool* hadErrors) {
     switch (mode) {
       case Mode::Ascii:
         if (b >= 0x80) {
-          sink.bad();
+          // Raw 8-bit bytes have no place in ISO-2022-JP, but Japanese
+          // mailers leak Shift_JIS into it (uuencode "begin" lines, pasted
+          // names). Decode them as CP932 and flag the input as not strict.
+          sink.errors = true;
+          auto t = i + 1 < in.size() ? static_cast<std::uint8_t>(in[i + 1]) : 0;
+          bool lead = (b >= 0x81 && b <= 0x9F) || (b >= 0xE0 && b <= 0xFC);
+          bool trail = (t >= 0x40 && t <= 0x7E) || (t >= 0x80 && t <= 0xFC);
+          sink.use("CP932");
+          if (lead && trail) {
+            sink.pending += static_cast<char>(b);
+            sink.pending += static_cast<char>(t);
+            ++i;
+          } else {
+            sink.pending += static_cast<char>(b);  // kana 0xA1-0xDF, or U+FFFD from iconv
+          }
         } else {
           sink.use("CP932");
           sink.pending += static_cast<char>(b);

@@ -1,0 +1,82 @@
+// `mugai mail` as a user runs it: exit codes, files written, error text.
+#include <catch2/catch_test_macros.hpp>
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "test/common/corpus.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Run {
+  int code;
+  std::string out;
+};
+
+Run run(const std::string& args) {
+  std::string cmd = std::string(MUGAI_CLI) + " " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE(p);
+  std::string out;
+  char buf[4096];
+  while (std::size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+fs::path tmpDir() {
+  fs::path d = fs::temp_directory_path() / ("mugai-cli-test-" + std::to_string(::getpid()));
+  fs::create_directories(d);
+  return d;
+}
+
+void write(const fs::path& p, const std::string& s) {
+  std::ofstream(p, std::ios::binary) << s;
+}
+
+}  // namespace
+
+TEST_CASE("mugai mail: exit codes and outputs", "[cli]") {
+  fs::path d = tmpDir();
+  SECTION("an unchanged message exits 0 and writes the message and report") {
+    auto r = run("mail " + (mugai::test::corpora() / "generated-mail-ja/ja-01-iso2022jp-plain.eml").string() + " -o " +
+                 (d / "o.eml").string() + " --report " + (d / "r.json").string());
+    CHECK(r.code == 0);
+    CHECK(r.out.find("unchanged") != std::string::npos);
+    CHECK(r.out.find("【見積書】2024年度 ご提案") != std::string::npos);
+    auto report = nlohmann::json::parse(mugai::test::readFile(d / "r.json"));
+    CHECK(report["verdict"] == "unchanged");
+    CHECK(mugai::test::readFile(d / "o.eml").find("X-Mugai-Result: unchanged") != std::string::npos);
+  }
+  SECTION("a message with a removed part exits 1") {
+    write(d / "bad.eml", "Subject: x\r\nContent-Type: text/plain\r\nContent-Type: application/x-msdownload\r\n\r\nMZ\r\n");
+    auto r = run("mail " + (d / "bad.eml").string() + " --report -");
+    CHECK(r.code == 1);
+    CHECK(r.out.find("mime.conflicting_header") != std::string::npos);
+  }
+  SECTION("an unreadable input exits 4 and says why") {
+    auto r = run("mail " + (d / "missing.eml").string());
+    CHECK(r.code == 4);
+    CHECK(r.out.find("cannot read") != std::string::npos);
+    CHECK(r.out.find("No such file") != std::string::npos);
+  }
+  SECTION("a bad config exits 3 and names file and line") {
+    write(d / "bad.toml", "[limits]\nmax_parts = \"lots\"\n");
+    write(d / "ok.eml", "Subject: x\r\n\r\nhi\r\n");
+    auto r = run("mail " + (d / "ok.eml").string() + " --config " + (d / "bad.toml").string());
+    CHECK(r.code == 3);
+    CHECK(r.out.find("bad.toml:2") != std::string::npos);
+  }
+  SECTION("a bad command line exits 3") {
+    CHECK(run("mail").code == 3);
+    CHECK(run("frobnicate").code == 3);
+  }
+  fs::remove_all(d);
+}

@@ -1,0 +1,26 @@
+// Test helpers: where the shared corpora are, which files are mail
+// messages, reading files, and a parse-sanitize-rebuild shortcut.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "core/mail_job.h"
+
+namespace mugai::test {
+
+/// ../shared/corpora (fails the test if it is missing).
+std::filesystem::path corpora();
+/// Every mail message file in the shared corpora (sorted).
+std::vector<std::filesystem::path> mailFiles();
+std::string readFile(const std::filesystem::path& p);
+/// The built-in defaults, one shared instance.
+const Config& defaultConfig();
+/// Runs bytes through the identity pipeline under `config`.
+MailOutcome runIdentity(std::string bytes, const Config& config);
+/// Same, with the built-in defaults.
+MailOutcome runIdentity(std::string bytes);
+
+}  // namespace mugai::test

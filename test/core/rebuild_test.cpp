@@ -1,0 +1,93 @@
+// The rebuilt message: headers, line endings, embedded messages, notice
+// charset.
+#include <catch2/catch_test_macros.hpp>
+
+#include "core/charset/charset.h"
+#include "core/mime_parser.h"
+#include "test/common/corpus.h"
+#include "test/common/test_sanitizers.h"
+
+using namespace mugai;
+using namespace mugai::test;
+
+namespace {
+std::size_t count(const std::string& hay, const std::string& needle) {
+  std::size_t n = 0;
+  for (std::size_t p = hay.find(needle); p != std::string::npos; p = hay.find(needle, p + 1)) ++n;
+  return n;
+}
+MailOutcome stripExe(std::string bytes) {
+  std::vector<SanitizerPtr> v;
+  v.push_back(std::make_unique<RemoveBySuffix>(".exe"));
+  return processMail(std::move(bytes), defaultConfig(), Pipeline(std::move(v)), "abc");
+}
+}  // namespace
+
+TEST_CASE("top-level headers: one of each singleton, no forged X-Mugai, ours added", "[rebuild]") {
+  std::string in =
+      "From: a@example.jp\r\nFrom: evil@example.com\r\nSubject: one\r\nSubject: two\r\nReceived: x\r\nReceived: y\r\n"
+      "X-Mugai-Result: unchanged\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nbody\r\n";
+  auto o = runIdentity(in);
+  CHECK(count(o.output, "\r\nFrom: ") + (o.output.rfind("From: ", 0) == 0) == 1);
+  CHECK(o.output.find("From: a@example.jp") != std::string::npos);
+  CHECK(count(o.output, "Subject: ") == 1);
+  CHECK(count(o.output, "Received: ") == 2);  // trace fields are not singletons
+  CHECK(count(o.output, "X-Mugai-Result: ") == 1);
+  CHECK(count(o.output, "MIME-Version: ") == 1);
+  CHECK(o.output.find("X-Mugai-Id: 00000000000000000000000000000000") != std::string::npos);
+}
+
+TEST_CASE("LF-only input stays LF-only", "[rebuild]") {
+  std::string in =
+      "From: a@example.jp\nSubject: lf\nContent-Type: multipart/mixed; boundary=q\n\n--q\nContent-Type: text/plain\n\nhi\n"
+      "--q\nContent-Type: application/octet-stream; name=x.exe\n\nMZ\n--q--\n";
+  auto o = stripExe(in);
+  REQUIRE(o.verdict == Verdict::Changed);
+  CHECK(o.output.find('\r') == std::string::npos);
+}
+
+TEST_CASE("an attachment inside an attached message is removed, the message kept", "[rebuild]") {
+  std::string in =
+      "From: a@example.jp\r\nSubject: fwd\r\nContent-Type: multipart/mixed; boundary=o\r\n\r\n"
+      "--o\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
+      "--o\r\nContent-Type: message/rfc822\r\n\r\n"
+      "From: c@example.jp\r\nSubject: inner\r\nContent-Type: multipart/mixed; boundary=i\r\n\r\n"
+      "--i\r\nContent-Type: text/plain\r\n\r\ninner text\r\n"
+      "--i\r\nContent-Type: application/octet-stream; name=\"in.exe\"\r\n\r\nMZ inner\r\n--i--\r\n"
+      "--o--\r\n";
+  auto o = stripExe(in);
+  REQUIRE(o.verdict == Verdict::Changed);
+  CHECK(o.output.find("MZ inner") == std::string::npos);
+  CHECK(o.output.find("inner text") != std::string::npos);
+  CHECK(o.output.find("Subject: inner") != std::string::npos);
+  auto again = parseMessage(o.output, Limits{}, std::chrono::steady_clock::now() + std::chrono::seconds(10));
+  int messages = 0;
+  again.root->forEach([&](const Node& n) { messages += n.kind == NodeKind::Message; });
+  CHECK(messages == 2);
+  CHECK(again.findings.empty());
+}
+
+TEST_CASE("the notice speaks the charset of the message's text when it can", "[rebuild][notice]") {
+  std::string in =
+      "From: a@example.jp\r\nSubject: jis\r\nContent-Type: multipart/mixed; boundary=o\r\n\r\n"
+      "--o\r\nContent-Type: text/plain; charset=ISO-2022-JP\r\n\r\n\x1B$B8+@Q=q\x1B(B\r\n"
+      "--o\r\nContent-Type: application/octet-stream; name=\"x.exe\"\r\n\r\nMZ\r\n--o--\r\n";
+  auto o = stripExe(in);
+  auto again = parseMessage(o.output, Limits{}, std::chrono::steady_clock::now() + std::chrono::seconds(10));
+  const Node* notice = nullptr;
+  again.root->forEach([&](const Node& n) {
+    if (!notice && n.kind == NodeKind::Leaf) notice = &n;
+  });
+  REQUIRE(notice);
+  CHECK(notice->charset == "iso-2022-jp");
+  CHECK(charset::decodeText(notice->decoded, notice->charset).find("x.exe") != std::string::npos);
+  CHECK(charset::decodeText(notice->decoded, notice->charset).find("削除") != std::string::npos);
+}
+
+TEST_CASE("a removed body leaves the notice as the whole message", "[rebuild][notice]") {
+  std::string in = "From: a@example.jp\r\nSubject: only\r\nContent-Type: application/octet-stream; name=\"a.exe\"\r\n\r\nMZ\r\n";
+  auto o = stripExe(in);
+  CHECK(o.output.find("MZ\r\n") == std::string::npos);
+  CHECK(o.output.find("Content-Type: text/plain") != std::string::npos);
+  CHECK(o.output.find("Subject: only") != std::string::npos);
+}
