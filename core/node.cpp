@@ -1,6 +1,9 @@
 // Small helpers for the node tree (see node.h).
 #include "core/node.h"
 
+#include "core/file_type.h"
+#include "core/hash.h"
+
 #include <algorithm>
 #include <cctype>
 
@@ -25,6 +28,22 @@ std::string_view kindName(NodeKind k) {
   return "?";
 }
 
+const std::string& Node::trueType() const {
+  if (!trueTypeCache) {
+    bool undecoded = decoded.empty() && rawBody && rawBody->size() > 0;
+    trueTypeCache = kind == NodeKind::Leaf && !undecoded ? mugai::trueType(decoded) : std::string();
+  }
+  return *trueTypeCache;
+}
+
+const std::string& Node::sha256() const {
+  if (!sha256Cache) {
+    bool undecoded = decoded.empty() && rawBody && rawBody->size() > 0;
+    sha256Cache = kind == NodeKind::Leaf && !undecoded ? sha256Hex(decoded) : std::string();
+  }
+  return *sha256Cache;
+}
+
 bool Node::changedBelow() const {
   bool changed = false;
   forEach([&](const Node& n) { changed = changed || n.action != Action::Keep; });
@@ -33,8 +52,14 @@ bool Node::changedBelow() const {
 
 const Header* Node::header(std::string_view name) const {
   for (const auto& h : headers)
-    if (equalsIgnoreCase(h.name, name)) return &h;
+    if (headerNameIs(h, name)) return &h;
   return nullptr;
+}
+
+bool headerNameIs(const Header& h, std::string_view name) {
+  std::string_view n = h.name;
+  while (!n.empty() && (n.back() == ' ' || n.back() == '\t')) n.remove_suffix(1);
+  return equalsIgnoreCase(n, name);
 }
 
 bool equalsIgnoreCase(std::string_view a, std::string_view b) {

@@ -77,7 +77,6 @@ struct Node {
   // --- what the input says and what the bytes are -------------------------
   std::string declaredType;   ///< Content-Type media type, lower case ("text/plain")
   std::string extensionType;  ///< media type implied by the filename's extension, "" if none
-  std::string trueType;       ///< libmagic on the decoded bytes (leaves only)
   std::string filename;       ///< decoded UTF-8 (filename*, filename, name, in that order)
   std::string charset;        ///< Content-Type charset parameter, lower case
   std::string transferEncoding;  ///< lower case, "" when absent
@@ -91,11 +90,11 @@ struct Node {
 
   /// Decoded body (transfer encoding undone; text still in `charset`). Leaves only.
   std::string decoded;
-  std::string sha256;  ///< hex SHA-256 of `decoded` (leaves)
 
-  /// Where the node's header block and body sit in the input, when known.
-  std::optional<ByteRange> rawHeaders;
+  /// Where the node's body sits, when known: in ParsedInput::bytes, or in
+  /// *rawSource for nodes inside a transfer-encoded message/rfc822 part.
   std::optional<ByteRange> rawBody;
+  const std::string* rawSource = nullptr;
 
   std::vector<NodePtr> children;
 
@@ -105,6 +104,16 @@ struct Node {
   std::string reason;     ///< why, in English (for Remove / Replace / Reject)
   std::string decidedBy;  ///< sanitizer name or "parser" / "limits"
   std::optional<Replacement> replacement;
+
+  /// libmagic's media type for the decoded bytes, computed on first use
+  /// (libmagic is most of the parse cost); "" for containers and for leaves
+  /// removed before they were decoded.
+  const std::string& trueType() const;
+  mutable std::optional<std::string> trueTypeCache;
+  /// Hex SHA-256 of the decoded bytes (leaves), computed on first use; ""
+  /// for containers and undecoded leaves unless set by the parser.
+  const std::string& sha256() const;
+  mutable std::optional<std::string> sha256Cache;
 
   /// Bytes a sanitizer should look at: the replacement if there is one.
   std::string_view content() const { return replacement ? std::string_view(replacement->bytes) : std::string_view(decoded); }
@@ -144,6 +153,9 @@ void Node::forEach(F&& f) {
 /// A parsed input: the bytes it owns and the tree that views them.
 struct ParsedInput {
   std::string bytes;           ///< the original input, owned here
+  /// Decoded bodies of base64/QP-encoded message/rfc822 parts, parsed as
+  /// messages in their own right; nodes inside point here (rawSource).
+  std::vector<std::unique_ptr<std::string>> innerBuffers;
   NodePtr root;                ///< never null after a parse
   std::vector<Finding> findings;
   bool wellFormed = true;      ///< parser raised no warning at all
@@ -151,6 +163,9 @@ struct ParsedInput {
 };
 
 bool equalsIgnoreCase(std::string_view a, std::string_view b);
+/// Header name comparison that ignores case and the blanks some senders put
+/// before the colon ("Subject :").
+bool headerNameIs(const Header& h, std::string_view name);
 std::string toLower(std::string_view s);
 
 }  // namespace mugai

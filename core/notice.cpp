@@ -88,11 +88,11 @@ std::string noticeText(const Node& root, const NoticeConfig& config, const std::
                                                     : "削除 / Removed";
     std::string name = n.filename.empty() ? "(名前なし / no name) " + n.declaredType : printable(n.filename);
     items += "[" + std::to_string(count) + "] " + verb + ": " + name + "\n";
-    std::string type = n.trueType.empty() ? n.declaredType : n.trueType;
+    std::string type = n.trueType().empty() ? n.declaredType : n.trueType();
     items += "    種類 / Type: " + type;
     if (!n.declaredType.empty() && n.declaredType != type) items += " (宣言 / declared: " + n.declaredType + ")";
     items += "\n    サイズ / Size: " + withCommas(contentSize(n)) + " bytes\n";
-    if (!n.sha256.empty()) items += "    SHA-256: " + n.sha256 + "\n";
+    if (!n.sha256().empty()) items += "    SHA-256: " + n.sha256() + "\n";
     std::string ja = reasonJa(n.reasonCode);
     items += "    理由 / Reason: " + (ja.empty() ? "" : ja + " / ") + printable(n.reason) + "\n";
   });

@@ -1,6 +1,7 @@
 // See prescan.h.
 #include "core/prescan.h"
 
+#include <algorithm>
 #include <string>
 #include <unordered_set>
 
@@ -23,13 +24,28 @@ void forEachLine(std::string_view s, F&& f) {
 
 bool startsWithWsp(std::string_view l) { return !l.empty() && (l[0] == ' ' || l[0] == '\t'); }
 
+// Case-insensitive find of an ASCII lower-case needle, without copying the
+// input (it may be 50 MB). A plain loop on the first byte: every casing
+// must be found, or "bOuNdArY" would slip past the part-count bound.
+std::size_t findCi(std::string_view hay, std::string_view lowerNeedle, std::size_t pos) {
+  const char lo = lowerNeedle[0];
+  const char up = static_cast<char>(lo - 32);
+  const std::size_t n = lowerNeedle.size();
+  for (std::size_t i = pos; i + n <= hay.size(); ++i) {
+    if (hay[i] != lo && hay[i] != up) continue;
+    std::size_t k = 1;
+    while (k < n && (hay[i + k] | 0x20) == lowerNeedle[k]) ++k;
+    if (k == n) return i;
+  }
+  return std::string_view::npos;
+}
+
 // Every boundary= value anywhere in the input (case-insensitive key). Over-
 // collecting is harmless: it only makes the bound looser.
 std::unordered_set<std::string> collectBoundaries(std::string_view s) {
   std::unordered_set<std::string> out;
-  std::string lower = toLower(s);
   std::size_t pos = 0;
-  while ((pos = lower.find("boundary", pos)) != std::string::npos) {
+  while ((pos = findCi(s, "boundary", pos)) != std::string_view::npos) {
     std::size_t i = pos + 8;
     pos = i;
     while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '*' || (s[i] >= '0' && s[i] <= '9'))) ++i;
@@ -85,13 +101,23 @@ std::vector<Finding> prescan(std::string_view bytes, const Limits& limits) {
     out.push_back({"limit.header_count",
                    "more than " + std::to_string(limits.maxHeaders) + " header fields", "", true});
 
-  // Upper bound on parts: each part starts at a delimiter line "--b" of a
-  // declared boundary, or is the body of a message/* part.
-  auto boundaries = collectBoundaries(bytes);
-  std::unordered_set<std::size_t> lengths;
-  for (const auto& b : boundaries) lengths.insert(b.size());
-  std::uint64_t bound = 1;
-  if (!boundaries.empty()) {
+  // Upper bound on parts: each part after the first starts at a delimiter
+  // line "--boundary". Counting lines that start with "--" is cheap and
+  // almost always far below the limit; only when it is not are the lines
+  // matched against the declared boundaries. (Chains of message/rfc822 need
+  // no delimiters; GMime stops them at 1024 levels and the tree builder at
+  // max_depth.)
+  std::uint64_t dashLines = 0;
+  forEachLine(bytes, [&](std::string_view line) {
+    dashLines += line.size() >= 2 && line[0] == '-' && line[1] == '-';
+    return true;
+  });
+  std::uint64_t bound = 1 + dashLines;
+  if (bound > limits.maxParts) {
+    auto boundaries = collectBoundaries(bytes);
+    std::unordered_set<std::size_t> lengths;
+    for (const auto& b : boundaries) lengths.insert(b.size());
+    bound = 1;
     forEachLine(bytes, [&](std::string_view line) {
       if (line.size() > 2 && line[0] == '-' && line[1] == '-') {
         // Parsers accept a delimiter followed by anything ("--b--", "--b  ",
@@ -107,8 +133,6 @@ std::vector<Finding> prescan(std::string_view bytes, const Limits& limits) {
       return bound <= limits.maxParts;
     });
   }
-  std::string lower = toLower(bytes.substr(0, std::min<std::size_t>(bytes.size(), 64u << 20)));
-  for (std::size_t pos = 0; (pos = lower.find("message/", pos)) != std::string::npos; pos += 8) ++bound;
   if (bound > limits.maxParts)
     out.push_back({"limit.parts",
                    "more than " + std::to_string(limits.maxParts) + " MIME parts (counted before parsing)", "",

@@ -14,8 +14,8 @@ namespace mugai {
 
 /// Critical findings for limits the input already breaks: message size,
 /// top-level header field size and count, and an upper bound on the part
-/// count (delimiter lines of every declared boundary, plus message/*
-/// parts). Empty when the input may be parsed.
+/// count (delimiter lines of every declared boundary). Empty when the input
+/// may be parsed.
 std::vector<Finding> prescan(std::string_view bytes, const Limits& limits);
 
 /// Header fields of the top-level header block, split without a MIME

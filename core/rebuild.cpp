@@ -134,7 +134,7 @@ class Writer {
     for (const auto& h : n.headers) writeHeader(h);
     out_ += eol_;
     if (n.rawBody) {
-      out_.append(in_.bytes, n.rawBody->begin, n.rawBody->size());
+      out_.append(source(n), n.rawBody->begin, n.rawBody->size());
     } else if (!n.decoded.empty()) {
       // No raw bytes to copy: write the decoded body back in base64 under
       // the node's own headers only if they say base64; else as is.
@@ -194,18 +194,40 @@ class Writer {
     bool found = false;
     mp.forEach([&](const Node& n) {
       if (found || !n.rawBody) return;
-      std::string_view body(in_.bytes.data() + n.rawBody->begin, n.rawBody->size());
+      std::string_view body(source(n).data() + n.rawBody->begin, n.rawBody->size());
       found = body.find(needle) != std::string_view::npos;
     });
     return found;
   }
 
+  const std::string& source(const Node& n) const { return n.rawSource ? *n.rawSource : in_.bytes; }
+
   void writeEmbeddedMessage(const Node& n) {
-    for (const auto& h : n.headers) writeHeader(h);
+    // A message/rfc822 part that came transfer-encoded (we parsed its
+    // decoded body): unchanged, it goes out as it came; changed, it is
+    // rebuilt and encoded again in base64.
+    const bool encoded = n.rawBody.has_value() && !n.transferEncoding.empty() && n.transferEncoding != "7bit" &&
+                         n.transferEncoding != "8bit" && n.transferEncoding != "binary";
+    if (encoded && !n.changedBelow()) {
+      for (const auto& h : n.headers) writeHeader(h);
+      out_ += eol_;
+      out_.append(source(n), n.rawBody->begin, n.rawBody->size());
+      return;
+    }
+    for (const auto& h : n.headers)
+      if (!encoded || !equalsIgnoreCase(trimName(h.name), "Content-Transfer-Encoding")) writeHeader(h);
+    if (n.children.empty() && n.messageHeaders.empty()) return;  // empty message: the delimiter's line break ends the headers
+    if (encoded) out_ += "Content-Transfer-Encoding: base64" + eol_;
     out_ += eol_;
+    std::string outer = std::move(out_);
+    out_.clear();
     writeMessageHeaders(n.messageHeaders);
-    if (n.children.empty() || n.children.front()->action == Action::Remove) return writePlaceholder();
-    writeNode(*n.children.front());
+    if (n.children.empty()) out_ += eol_;  // an empty message stays empty
+    else if (n.children.front()->action == Action::Remove) writePlaceholder();
+    else writeNode(*n.children.front());
+    std::string inner = std::move(out_);
+    out_ = std::move(outer);
+    out_ += encoded ? encodeBase64Lines(inner, eol_) : inner;
   }
 
   void writePlaceholder() {

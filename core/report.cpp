@@ -12,13 +12,13 @@ nlohmann::json nodeJson(const Node& n) {
                    {"declared_type", n.declaredType},
                    {"action", actionName(n.action)}};
   if (!n.extensionType.empty()) j["extension_type"] = n.extensionType;
-  if (!n.trueType.empty()) j["true_type"] = n.trueType;
+  if (!n.trueType().empty()) j["true_type"] = n.trueType();
   if (!n.filename.empty()) j["filename"] = n.filename;
   if (!n.charset.empty()) j["charset"] = n.charset;
   if (!n.transferEncoding.empty()) j["transfer_encoding"] = n.transferEncoding;
   if (n.kind == NodeKind::Leaf) {
     j["size"] = n.decoded.size();
-    if (!n.sha256.empty()) j["sha256"] = n.sha256;
+    if (!n.sha256().empty()) j["sha256"] = n.sha256();
   }
   if (n.action != Action::Keep) {
     j["reason_code"] = n.reasonCode;

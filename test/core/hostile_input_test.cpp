@@ -116,6 +116,19 @@ TEST_CASE("a boundary in the middle of a line cannot split the rebuilt message",
   checkSane(o);
 }
 
+TEST_CASE("a delimiter followed by junk cannot split the rebuilt message", "[hostile]") {
+  // RFC 2046 says a delimiter only has to start the line; GMime wants the
+  // whole line. Such a line stays inside the previous part for us, so the
+  // rebuilt message must not carry a boundary a client could match there.
+  std::string s = kHead + "Content-Type: multipart/mixed; boundary=\"J\"\r\n\r\n"
+                          "--J\r\nContent-Type: text/plain\r\n\r\nhello\r\n--J junk\r\nContent-Type: application/octet-stream; name=\"evil.exe\"\r\n\r\nMZ\r\n--J--\r\n";
+  auto o = runWithExeStripper(s);
+  CHECK(o.output.find("boundary=\"J\"") == std::string::npos);
+  auto again = parseMessage(o.output, Limits{}, std::chrono::steady_clock::now() + std::chrono::seconds(10));
+  again.root->forEach([&](const Node& n) { CHECK(n.filename != "evil.exe"); });
+  checkSane(o);
+}
+
 TEST_CASE("header lines without colons", "[hostile]") {
   std::string s = kHead + "Content-Type: text/plain\r\nthis line has no colon\r\n\r\nbody\r\n";
   auto o = runIdentity(s);
@@ -170,7 +183,10 @@ TEST_CASE("100k nesting levels", "[hostile][limits]") {
     for (int i = 0; i < 100'000; ++i) s += "Content-Type: message/rfc822\r\n\r\n";
     s += "Content-Type: text/plain\r\n\r\ndeep\r\n";
     auto o = runIdentity(s);
-    CHECK(hasFinding(o, "limit.parts", true));
+    CHECK((hasFinding(o, "limit.depth", true) || hasFinding(o, "mime.nesting_overflow", true)));
+    CHECK(o.verdict == Verdict::Changed);
+    CHECK(o.output.find("deep") == std::string::npos);
+    CHECK(maxRssMiB() < 600);
     checkSane(o);
   }
 }

@@ -79,10 +79,10 @@ TEST_CASE("remove drops the part, lists it in the notice and keeps the rest byte
     if (notice.empty() && n.kind == NodeKind::Leaf) notice = n.decoded;
   });
   CHECK(notice.find("run.exe") != std::string::npos);
-  CHECK(exe->trueType == "application/vnd.microsoft.portable-executable");
-  CHECK(notice.find(exe->trueType) != std::string::npos);
+  CHECK(exe->trueType() == "application/vnd.microsoft.portable-executable");
+  CHECK(notice.find(exe->trueType()) != std::string::npos);
   CHECK(notice.find("512 bytes") != std::string::npos);
-  CHECK(notice.find(exe->sha256) != std::string::npos);
+  CHECK(notice.find(exe->sha256()) != std::string::npos);
   CHECK(notice.find("削除 / Removed") != std::string::npos);
   CHECK(notice.find("feedc0de") != std::string::npos);
 }

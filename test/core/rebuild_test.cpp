@@ -3,6 +3,7 @@
 #include <catch2/catch_test_macros.hpp>
 
 #include "core/charset/charset.h"
+#include "core/mime_encode.h"
 #include "core/mime_parser.h"
 #include "test/common/corpus.h"
 #include "test/common/test_sanitizers.h"
@@ -90,4 +91,31 @@ TEST_CASE("a removed body leaves the notice as the whole message", "[rebuild][no
   CHECK(o.output.find("MZ\r\n") == std::string::npos);
   CHECK(o.output.find("Content-Type: text/plain") != std::string::npos);
   CHECK(o.output.find("Subject: only") != std::string::npos);
+}
+
+TEST_CASE("a base64-encoded message/rfc822 is opened, not passed as an opaque leaf", "[rebuild][hostile]") {
+  std::string inner =
+      "From: c@example.jp\r\nSubject: inner\r\nContent-Type: multipart/mixed; boundary=i\r\n\r\n"
+      "--i\r\nContent-Type: text/plain\r\n\r\ninner text\r\n"
+      "--i\r\nContent-Type: application/octet-stream; name=\"in.exe\"\r\n\r\nMZ inner\r\n--i--\r\n";
+  std::string in = "From: a@example.jp\r\nSubject: fwd\r\nContent-Type: multipart/mixed; boundary=o\r\n\r\n"
+                   "--o\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
+                   "--o\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+                   encodeBase64Lines(inner, "\r\n") + "--o--\r\n";
+  SECTION("unchanged, it goes out byte-for-byte") {
+    auto o = runIdentity(in);
+    CHECK(o.verdict == Verdict::Unchanged);
+    CHECK(o.output.find(encodeBase64Lines(inner, "\r\n")) != std::string::npos);
+  }
+  SECTION("the attachment inside is seen and removed; the rest is re-encoded") {
+    auto o = stripExe(in);
+    REQUIRE(o.verdict == Verdict::Changed);
+    auto again = parseMessage(o.output, Limits{}, std::chrono::steady_clock::now() + std::chrono::seconds(10));
+    bool sawInnerText = false;
+    again.root->forEach([&](const Node& n) {
+      CHECK(n.filename != "in.exe");
+      sawInnerText = sawInnerText || n.decoded.find("inner text") != std::string::npos;
+    });
+    CHECK(sawInnerText);
+  }
 }
