@@ -56,6 +56,14 @@ const Header* Node::header(std::string_view name) const {
   return nullptr;
 }
 
+bool validFieldName(std::string_view name) {
+  while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
+  if (name.empty()) return false;
+  for (unsigned char c : name)
+    if (c < 33 || c > 126 || c == ':') return false;
+  return true;
+}
+
 bool headerNameIs(const Header& h, std::string_view name) {
   std::string_view n = h.name;
   while (!n.empty() && (n.back() == ' ' || n.back() == '\t')) n.remove_suffix(1);

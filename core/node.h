@@ -166,6 +166,9 @@ bool equalsIgnoreCase(std::string_view a, std::string_view b);
 /// Header name comparison that ignores case and the blanks some senders put
 /// before the colon ("Subject :").
 bool headerNameIs(const Header& h, std::string_view name);
+/// RFC 5322 2.2 field name: printable ASCII (33-126) except ':', optionally
+/// followed by blanks before the colon.
+bool validFieldName(std::string_view name);
 std::string toLower(std::string_view s);
 
 }  // namespace mugai

@@ -158,7 +158,8 @@ std::vector<Header> splitTopHeaders(std::string_view bytes, const Limits& limits
       return true;
     }
     auto colon = line.find(':');
-    skipping = colon == std::string_view::npos || colon == 0 || line.size() > limits.maxHeaderBytes;
+    skipping = colon == std::string_view::npos || !validFieldName(line.substr(0, colon)) ||
+               line.size() > limits.maxHeaderBytes;
     if (!skipping) out.push_back({std::string(line.substr(0, colon)), std::string(line.substr(colon + 1))});
     return true;
   });

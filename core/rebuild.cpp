@@ -83,6 +83,9 @@ class Writer {
     std::set<std::string> seen;
     for (const auto& h : headers) {
       std::string name = toLower(trimName(h.name));
+      // A field name no parser agrees on (the parser already reported it)
+      // must not reach the client: it would make our output unparseable.
+      if (!validFieldName(name)) continue;
       if (startsWithCi(name, "content-") || name == "mime-version" || startsWithCi(name, "x-mugai-")) continue;
       bool singleton = false;
       for (auto s : kSingletons) singleton = singleton || name == s;

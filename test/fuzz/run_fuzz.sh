@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Opt-in fuzzing of the mail parser and rebuild (libFuzzer + ASan + UBSan).
+# Usage: bash test/fuzz/run_fuzz.sh [SECONDS]   (default 300)
+# Seeds are the shared mail corpus; findings land in build-fuzz/crashes/.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+seconds=${1:-300}
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMUGAI_BUILD_TESTS=OFF \
+  -DMUGAI_FUZZ=ON -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer" >/dev/null
+cmake --build build-fuzz --target fuzz_mime_parser
+mkdir -p build-fuzz/seeds build-fuzz/crashes build-fuzz/work
+find ../shared/corpora -type f \( -name '*.eml' -o -name '*.msg' \) -size -64k -exec cp -t build-fuzz/seeds {} + 2>/dev/null || true
+ASAN_OPTIONS=detect_leaks=1 build-fuzz/test/fuzz/fuzz_mime_parser build-fuzz/work build-fuzz/seeds \
+  -max_total_time="$seconds" -max_len=65536 -timeout=20 -rss_limit_mb=2048 -artifact_prefix=build-fuzz/crashes/ \
+  -print_final_stats=1
