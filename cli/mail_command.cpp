@@ -29,6 +29,13 @@ struct MailOptions {
 };
 
 bool readFile(const std::string& path, std::string& out, std::string& error) {
+  if (path == "-") {
+    std::ostringstream ss;
+    ss << std::cin.rdbuf();
+    out = ss.str();
+    if (std::cin.bad()) error = "read error on standard input";
+    return !std::cin.bad();
+  }
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
     error = "is a directory";
@@ -134,7 +141,7 @@ int runMail(const MailOptions& opt) {
 void addMailCommand(CLI::App& app, int& exitCode) {
   auto opt = std::make_shared<MailOptions>();
   CLI::App* cmd = app.add_subcommand("mail", "Sanitize one mail message (メール1通を無害化)");
-  cmd->add_option("input", opt->input, "Message file (RFC 5322 / .eml)")->required();
+  cmd->add_option("input", opt->input, "Message file (RFC 5322 / .eml), '-' for stdin")->required();
   cmd->add_option("-o,--output", opt->output, "Write the rebuilt message here ('-' for stdout)");
   cmd->add_option("--report", opt->report, "Write the JSON report here ('-' for stdout)");
   cmd->add_option("-c,--config", opt->config, "TOML config (default: built-in defaults)");

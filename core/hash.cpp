@@ -12,12 +12,16 @@ std::string sha256Hex(std::string_view bytes) {
   unsigned int len = 0;
   if (EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr) != 1)
     throw std::runtime_error("OpenSSL: SHA-256 failed");
+  return toHex(std::string_view(reinterpret_cast<const char*>(md), len));
+}
+
+std::string toHex(std::string_view bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
-  out.reserve(len * 2);
-  for (unsigned int i = 0; i < len; ++i) {
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 0xF];
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out += kHex[c >> 4];
+    out += kHex[c & 0xF];
   }
   return out;
 }

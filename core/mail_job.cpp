@@ -6,6 +6,7 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "core/hash.h"
 #include "core/mime_parser.h"
 #include "core/notice.h"
 #include "core/rebuild.h"
@@ -20,10 +21,7 @@ double msSince(std::chrono::steady_clock::time_point t) {
 std::string newId() {
   unsigned char raw[16];
   if (RAND_bytes(raw, sizeof raw) != 1) throw std::runtime_error("OpenSSL: RAND_bytes failed");
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : raw) out += kHex[c >> 4], out += kHex[c & 15];
-  return out;
+  return toHex(std::string_view(reinterpret_cast<const char*>(raw), sizeof raw));
 }
 
 MailOutcome processMail(std::string bytes, const Config& config, const Pipeline& pipeline, std::string id) {

@@ -83,6 +83,13 @@ std::string canonical(std::string_view label) {
   return l;
 }
 
+int hexDigitValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
 bool isAscii(std::string_view s) {
   for (unsigned char c : s)
     if (c >= 0x80) return false;

@@ -46,6 +46,8 @@ std::string guess(std::string_view bytes, std::string_view hint = {});
 std::string decodeText(std::string_view bytes, std::string_view label);
 
 bool isValidUtf8(std::string_view s);
+/// Value of one hex digit (either case), or -1.
+int hexDigitValue(char c);
 bool isAscii(std::string_view s);
 
 // ISO-2022-JP (CP50220 superset), used by the functions above.

@@ -17,20 +17,13 @@ struct EncodedWord {
   std::string bytes;               // transfer-decoded, still in charset
 };
 
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 std::string decodeQ(std::string_view in) {
   std::string out;
   for (std::size_t i = 0; i < in.size(); ++i) {
     if (in[i] == '_') {
       out += ' ';
-    } else if (in[i] == '=' && i + 2 < in.size() && hexValue(in[i + 1]) >= 0 && hexValue(in[i + 2]) >= 0) {
-      out += static_cast<char>(hexValue(in[i + 1]) * 16 + hexValue(in[i + 2]));
+    } else if (in[i] == '=' && i + 2 < in.size() && hexDigitValue(in[i + 1]) >= 0 && hexDigitValue(in[i + 2]) >= 0) {
+      out += static_cast<char>(hexDigitValue(in[i + 1]) * 16 + hexDigitValue(in[i + 2]));
       i += 2;
     } else {
       out += in[i];

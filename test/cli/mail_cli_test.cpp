@@ -74,6 +74,13 @@ TEST_CASE("mugai mail: exit codes and outputs", "[cli]") {
     CHECK(r.code == 3);
     CHECK(r.out.find("bad.toml:2") != std::string::npos);
   }
+  SECTION("standard input in, standard output out") {
+    write(d / "in.eml", "Subject: pipe\r\nContent-Type: text/plain\r\n\r\nhello\r\n");
+    auto r = run("mail - -o - < " + (d / "in.eml").string());
+    CHECK(r.code == 0);
+    CHECK(r.out.find("X-Mugai-Result: unchanged") != std::string::npos);
+    CHECK(r.out.find("hello") != std::string::npos);
+  }
   SECTION("a bad command line exits 3") {
     CHECK(run("mail").code == 3);
     CHECK(run("frobnicate").code == 3);

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-300}
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMUGAI_BUILD_TESTS=OFF \
-  -DMUGAI_FUZZ=ON -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer" >/dev/null
+  -DMUGAI_FUZZ=ON -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer" >/dev/null
 cmake --build build-fuzz --target fuzz_mime_parser
 mkdir -p build-fuzz/seeds build-fuzz/crashes build-fuzz/work
 find ../shared/corpora -type f \( -name '*.eml' -o -name '*.msg' \) -size -64k -exec cp -t build-fuzz/seeds {} + 2>/dev/null || true
