@@ -186,6 +186,10 @@ class TreeBuilder {
       return;
     }
     checkHeaders(node, node.headers);
+    if (node.action != Action::Keep) {  // removed for its headers: nothing below is read
+      addSpan(node, offs, -1);
+      return;
+    }
     if (GMIME_IS_MESSAGE_PART(obj)) {
       node.kind = NodeKind::Message;
       GMimeMessage* inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));

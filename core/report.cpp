@@ -42,8 +42,19 @@ nlohmann::json buildReport(const ParsedInput& input, const std::string& id, Verd
                 {"from", input.from},
                 {"to", input.to},
                 {"well_formed", input.wellFormed}};
+  // Depth-first, like Node::forEach, but knowing whether an ancestor was
+  // removed: such nodes are not in the output either ("inside_removed").
   auto& nodes = r["nodes"] = nlohmann::json::array();
-  input.root->forEach([&](const Node& n) { nodes.push_back(nodeJson(n)); });
+  std::vector<std::pair<const Node*, bool>> stack{{input.root.get(), false}};
+  while (!stack.empty()) {
+    auto [n, insideRemoved] = stack.back();
+    stack.pop_back();
+    auto j = nodeJson(*n);
+    if (insideRemoved) j["inside_removed"] = true;
+    nodes.push_back(std::move(j));
+    bool removed = insideRemoved || n->action == Action::Remove || n->action == Action::Reject;
+    for (auto it = n->children.rbegin(); it != n->children.rend(); ++it) stack.push_back({it->get(), removed});
+  }
   auto& f = r["findings"] = nlohmann::json::array();
   for (const auto& x : findings)
     f.push_back({{"code", x.code}, {"detail", x.detail}, {"node", x.nodePath.empty() ? "0" : x.nodePath},
