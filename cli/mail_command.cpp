@@ -145,6 +145,9 @@ void addMailCommand(CLI::App& app, int& exitCode) {
   cmd->add_option("-o,--output", opt->output, "Write the rebuilt message here ('-' for stdout)");
   cmd->add_option("--report", opt->report, "Write the JSON report here ('-' for stdout)");
   cmd->add_option("-c,--config", opt->config, "TOML config (default: built-in defaults)");
+  cmd->footer(
+      "Exit codes (終了コード): 0 unchanged, 1 changed or removed, 2 rejected, 3 bad usage or config,\n"
+      "4 input unreadable, 5 output not written, 6 internal error.");
   cmd->callback([opt, &exitCode] { exitCode = runMail(*opt); });
 }
 
