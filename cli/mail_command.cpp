@@ -97,7 +97,7 @@ void printSummary(std::ostream& os, const std::string& input, const MailOutcome&
   if (!o.input.subject.empty()) os << "  subject: " << o.input.subject << "\n";
   o.input.root->forEach([&](const Node& n) {
     if (n.action == Action::Keep) return;
-    std::string ja = reasonJa(n.reasonCode);
+    std::string ja = reasonJa(n);
     os << "  " << actionName(n.action) << " part " << (n.path.empty() ? "0" : n.path) << " "
        << (n.filename.empty() ? n.declaredType : "\"" + n.filename + "\"") << ": " << n.reason
        << (ja.empty() ? "" : " (" + ja + ")") << "\n";
@@ -118,7 +118,8 @@ int runMail(const MailOptions& opt) {
   }
   MailOutcome o = processMail(std::move(bytes), config, pipeline);
 
-  std::ostream& summary = opt.output == "-" ? std::cerr : std::cout;
+  // The summary never mixes with a message or report written to stdout.
+  std::ostream& summary = opt.output == "-" || opt.report == "-" ? std::cerr : std::cout;
   if (!opt.output.empty() && o.verdict != Verdict::Rejected && !writeFileAtomic(opt.output, o.output, error)) {
     std::cerr << "mugai: cannot write " << opt.output << ": " << error << " (出力を書けません)\n";
     return kOutputError;

@@ -57,7 +57,37 @@ std::string trueType(std::string_view bytes) {
   if (bytes.empty()) return "application/x-empty";
   const char* t = magic_buffer(threadCookie(), bytes.data(), std::min(bytes.size(), kWindow));
   if (!t) return "application/x-unknown";
-  return t;
+  return refineType(bytes, t);
+}
+
+std::string refineType(std::string_view bytes, std::string magicType) {
+  static constexpr std::string_view kOneNote("\xE4\x52\x5C\x7B\x8C\xD8\xA7\x4D\xAE\xB1\x53\x78\xD0\x29\x96\xD3", 16);
+  if (bytes.substr(0, kOneNote.size()) == kOneNote) return "application/onenote";
+  for (std::size_t off : {32769u, 34817u, 36865u})
+    if (bytes.size() >= off + 5 && bytes.substr(off, 5) == "CD001") return "application/x-iso9660-image";
+  const bool zipLike = magicType == "application/zip" || magicType.find("openxmlformats") != std::string::npos ||
+                       magicType.find("ms-excel") != std::string::npos || magicType.find("ms-word") != std::string::npos ||
+                       magicType.find("ms-powerpoint") != std::string::npos;
+  const bool oleLike = magicType == "application/x-ole-storage" || magicType == "application/msword" ||
+                       magicType == "application/vnd.ms-excel" || magicType == "application/vnd.ms-powerpoint" ||
+                       magicType == "application/CDFV2";
+  // Entry names are stored uncompressed in ZIP local and central headers;
+  // OLE2 directory entries are UTF-16LE.
+  static constexpr std::string_view kVbaOle("_\0V\0B\0A\0_\0P\0R\0O\0J\0E\0C\0T\0", 24);
+  if ((zipLike && bytes.find("vbaProject.bin") != std::string_view::npos) ||
+      (oleLike && bytes.find(kVbaOle) != std::string_view::npos))
+    return "application/vnd.ms-office.vbaProject";
+  // Embedded OLE objects: an "Ole10Native" stream (OLE Package, how .exe and
+  // .js files ride inside .doc / .ppt) or OOXML embeddings/oleObject*.bin.
+  static constexpr std::string_view kOle10Native("\x01\0O\0l\0e\0\x31\0\x30\0N\0a\0t\0i\0v\0e\0", 24);
+  // PowerPoint compresses its object storage but names the "Package" ProgID
+  // in UTF-16 beside it.
+  static constexpr std::string_view kPackageProgId("P\0a\0c\0k\0a\0g\0e\0", 14);
+  if ((oleLike && (bytes.find(kOle10Native) != std::string_view::npos ||
+                   bytes.find(kPackageProgId) != std::string_view::npos)) ||
+      (zipLike && bytes.find("embeddings/oleObject") != std::string_view::npos))
+    return "application/vnd.ms-office.oleobject";
+  return magicType;
 }
 
 std::string typeFromExtension(std::string_view filename) {

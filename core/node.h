@@ -102,6 +102,7 @@ struct Node {
   Action action = Action::Keep;
   std::string reasonCode; ///< stable id of the reason, e.g. "limit.parts" (notice translates it)
   std::string reason;     ///< why, in English (for Remove / Replace / Reject)
+  std::string reasonJa;   ///< why, in Japanese, when the deciding stage gave it
   std::string decidedBy;  ///< sanitizer name or "parser" / "limits"
   std::optional<Replacement> replacement;
 

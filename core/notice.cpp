@@ -77,6 +77,8 @@ std::string reasonJa(const std::string& code) {
   return "";
 }
 
+std::string reasonJa(const Node& n) { return n.reasonJa.empty() ? reasonJa(n.reasonCode) : n.reasonJa; }
+
 std::string noticeText(const Node& root, const NoticeConfig& config, const std::string& id) {
   std::string items;
   int count = 0;
@@ -93,7 +95,7 @@ std::string noticeText(const Node& root, const NoticeConfig& config, const std::
     if (!n.declaredType.empty() && n.declaredType != type) items += " (宣言 / declared: " + n.declaredType + ")";
     items += "\n    サイズ / Size: " + withCommas(contentSize(n)) + " bytes\n";
     if (!n.sha256().empty()) items += "    SHA-256: " + n.sha256() + "\n";
-    std::string ja = reasonJa(n.reasonCode);
+    std::string ja = reasonJa(n);
     items += "    理由 / Reason: " + (ja.empty() ? "" : ja + " / ") + printable(n.reason) + "\n";
   });
   if (count == 0) return "";

@@ -16,5 +16,8 @@ std::string noticeText(const Node& root, const NoticeConfig& config, const std::
 
 /// Japanese wording for a reason code, or "" if the code has none.
 std::string reasonJa(const std::string& code);
+/// Japanese reason for a decided node: the stage's own wording, else the
+/// code's, else "".
+std::string reasonJa(const Node& n);
 
 }  // namespace mugai

@@ -10,6 +10,7 @@ void apply(Node& node, Decision&& d, std::string_view by) {
   node.action = d.action;
   node.reasonCode = std::move(d.code);
   node.reason = std::move(d.reason);
+  node.reasonJa = std::move(d.reasonJa);
   node.decidedBy = std::string(by);
   if (d.replacement) node.replacement = std::move(d.replacement);
 }

@@ -26,16 +26,17 @@ struct [[nodiscard]] Decision {
   std::string code;              ///< stable reason id, e.g. "type.denied"
   std::string reason;            ///< English detail for the report and notice
   std::optional<Replacement> replacement;
+  std::string reasonJa;          ///< Japanese wording for the notice ("" = the code's default)
 
   static Decision keep() { return {}; }
-  static Decision replace(Replacement r, std::string code, std::string reason) {
-    return {Action::Replace, std::move(code), std::move(reason), std::move(r)};
+  static Decision replace(Replacement r, std::string code, std::string reason, std::string reasonJa = {}) {
+    return {Action::Replace, std::move(code), std::move(reason), std::move(r), std::move(reasonJa)};
   }
-  static Decision remove(std::string code, std::string reason) {
-    return {Action::Remove, std::move(code), std::move(reason), std::nullopt};
+  static Decision remove(std::string code, std::string reason, std::string reasonJa = {}) {
+    return {Action::Remove, std::move(code), std::move(reason), std::nullopt, std::move(reasonJa)};
   }
-  static Decision reject(std::string code, std::string reason) {
-    return {Action::Reject, std::move(code), std::move(reason), std::nullopt};
+  static Decision reject(std::string code, std::string reason, std::string reasonJa = {}) {
+    return {Action::Reject, std::move(code), std::move(reason), std::nullopt, std::move(reasonJa)};
   }
 };
 

@@ -57,7 +57,11 @@ std::string readFile(const fs::path& p) {
 }
 
 MailOutcome runIdentity(std::string bytes, const Config& config) {
-  static const Pipeline pipeline = sanitizers::builtinRegistry().build(defaultConfig());
+  static const Pipeline pipeline = [] {
+    Config identity;
+    identity.stages = {{"identity", nullptr}};
+    return sanitizers::builtinRegistry().build(identity);
+  }();
   return processMail(std::move(bytes), config, pipeline, "00000000000000000000000000000000");
 }
 

@@ -1,0 +1,110 @@
+// See attachment_strip.h.
+#include "sanitizers/attachment_strip/attachment_strip.h"
+
+#include "sanitizers/attachment_strip/name_checks.h"
+
+namespace mugai::sanitizers::attachment_strip {
+namespace {
+
+bool startsWith(const std::string& s, std::string_view p) { return s.compare(0, p.size(), p) == 0; }
+
+bool isUnknownType(const std::string& t) {
+  return t.empty() || t == "application/octet-stream" || t == "application/x-unknown";
+}
+
+std::string describe(const Node& n) {
+  return n.filename.empty() ? n.declaredType : "\"" + n.filename + "\"";
+}
+
+}  // namespace
+
+bool isAttachment(const Node& n) {
+  if (!n.filename.empty() || n.disposition == "attachment") return true;
+  return !startsWith(n.declaredType, "text/") && !startsWith(n.declaredType, "message/");
+}
+
+bool isInlineImage(const Node& n) {
+  bool image = startsWith(n.declaredType, "image/");
+  return image && n.disposition != "attachment" && (n.header("Content-ID") || n.disposition == "inline");
+}
+
+std::string typeFamily(const std::string& t) {
+  if (isUnknownType(t) || t == "application/x-empty" || t == "application/x-download" || startsWith(t, "binary/"))
+    return "";
+  if (startsWith(t, "text/")) return "text";
+  if (startsWith(t, "image/")) return t == "image/svg+xml" ? "svg" : "image";
+  if (startsWith(t, "audio/") || startsWith(t, "video/")) return "media";
+  if (t.find("zip") != std::string::npos || t.find("openxmlformats") != std::string::npos ||
+      t.find("java-archive") != std::string::npos || t.find("opendocument") != std::string::npos)
+    return "zip";
+  if (t == "application/msword" || t.find("ms-excel") != std::string::npos ||
+      t.find("ms-powerpoint") != std::string::npos || t == "application/x-ole-storage" || t == "application/cdfv2" ||
+      t.find("vbaproject") != std::string::npos)
+    return "office";
+  if (t == "application/pdf") return "pdf";
+  if (t.find("dosexec") != std::string::npos || t.find("portable-executable") != std::string::npos ||
+      t.find("msdownload") != std::string::npos || t == "application/x-executable")
+    return "exe";
+  return t;
+}
+
+Decision AttachmentStrip::run(const Node& node, ScanContext& ctx) {
+  const std::string trueType = toLower(node.trueType());
+  const std::string ext = effectiveExtension(node.filename);
+  const bool attachment = isAttachment(node);
+
+  for (const auto& f : checkName(node.filename)) ctx.addFinding({f.code, f.detail, node.path, false});
+  if (policy_.removeBidiNames && hasBidiOrFormat(node.filename))
+    return Decision::remove("name.bidi", "file name hides its real extension with invisible characters (e.g. U+202E)",
+                            "ファイル名に表示を偽装する制御文字（U+202E など）が含まれています");
+
+  const std::string declaredFamily = typeFamily(node.declaredType), trueFamily = typeFamily(trueType);
+  const bool mismatch = !declaredFamily.empty() && !trueFamily.empty() && declaredFamily != trueFamily;
+  if (mismatch)
+    ctx.addFinding({"type.mismatch", "declared " + node.declaredType + " but the bytes are " + trueType, node.path, false});
+  const std::string extFamily = typeFamily(node.extensionType);
+  if (!extFamily.empty() && !trueFamily.empty() && extFamily != trueFamily)
+    ctx.addFinding({"name.extension_mismatch", "named ." + ext + " but the bytes are " + trueType, node.path, false});
+
+  // Dangerous content goes whatever the part claims to be; the extension
+  // counts for attachments (what the client would save and open).
+  if (const Category* c = deniedCategory(policy_, trueType, attachment ? ext : std::string())) {
+    return Decision::remove("type." + std::string(c->name),
+                            describe(node) + " is " + std::string(c->labelEn) + " (" + trueType + ")",
+                            std::string(c->labelJa) + "は受け取れません");
+  }
+  if (policy_.denyTypes.count(trueType) || (attachment && !ext.empty() && policy_.denyExtensions.count(ext)))
+    return Decision::remove("type.denied", describe(node) + " has a type the policy denies (" + trueType + ")",
+                            "ポリシーで禁止されている種類のファイルです");
+  if (mismatch && attachment && policy_.removeTypeMismatch)
+    return Decision::remove("type.mismatch", "declared " + node.declaredType + " but the bytes are " + trueType,
+                            "申告された種類と中身が一致しません");
+
+  // Body text is shown, never opened: only the denied categories above
+  // apply to it (ISO-2022-JP with SO/SI looks like binary to libmagic).
+  if (!attachment) return Decision::keep();
+  const bool inlineImage = isInlineImage(node) && startsWith(trueType, "image/");
+  switch (policy_.mode) {
+    case Mode::StripAll:
+      if (inlineImage && policy_.keepInlineImages) return Decision::keep();
+      return Decision::remove("policy.strip_all", "every attachment is removed by policy (strip_all)",
+                              "ポリシーによりすべての添付ファイルを削除しています");
+    case Mode::Allow:
+      if (inlineImage && policy_.keepInlineImages) return Decision::keep();
+      if (policy_.allowTypes.count(trueType) &&
+          (ext.empty() || policy_.allowExtensions.empty() || policy_.allowExtensions.count(ext)))
+        return Decision::keep();
+      return Decision::remove("policy.not_allowed", describe(node) + " (" + trueType + ") is not on the allow list",
+                              "許可リストにない種類のファイルです");
+    case Mode::Deny:
+      break;
+  }
+  if (inlineImage && !policy_.keepInlineImages)
+    return Decision::remove("policy.inline_image", "inline images are removed by policy", "ポリシーにより本文中の画像を削除しています");
+  if (policy_.removeUnknown && isUnknownType(trueType))
+    return Decision::remove("type.unknown", describe(node) + ": the file type cannot be determined",
+                            "ファイルの種類を判別できません");
+  return Decision::keep();
+}
+
+}  // namespace mugai::sanitizers::attachment_strip

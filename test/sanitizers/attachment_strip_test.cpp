@@ -1,0 +1,249 @@
+// attachment_strip: decisions by true type, by extension, by name tricks,
+// by mode; the default policy on real test files.
+#include <catch2/catch_test_macros.hpp>
+#include <catch2/matchers/catch_matchers_string.hpp>
+
+#include <filesystem>
+
+#include "core/charset/charset.h"
+#include "core/mail_job.h"
+#include "core/mime_encode.h"
+#include "sanitizers/attachment_strip/attachment_strip.h"
+#include "sanitizers/builtin.h"
+#include "test/common/corpus.h"
+#include "test/common/samples.h"
+
+using namespace mugai;
+using namespace mugai::test;
+using mugai::sanitizers::attachment_strip::AttachmentStrip;
+using mugai::sanitizers::attachment_strip::defaultPolicy;
+using mugai::sanitizers::attachment_strip::Policy;
+
+namespace {
+
+MailOutcome strip(const std::string& mail, const Policy& policy = defaultPolicy()) {
+  std::vector<SanitizerPtr> v;
+  v.push_back(std::make_unique<AttachmentStrip>(policy));
+  return processMail(mail, defaultConfig(), Pipeline(std::move(v)), "t");
+}
+
+const Node* part(const MailOutcome& o, const std::string& filename) {
+  const Node* found = nullptr;
+  o.input.root->forEach([&](const Node& n) {
+    if (n.filename == filename) found = &n;
+  });
+  return found;
+}
+
+std::string removedFor(const MailOutcome& o, const std::string& filename) {
+  const Node* n = part(o, filename);
+  if (!n) return "(no such part)";
+  return n->action == Action::Remove ? n->reasonCode : "kept";
+}
+
+bool finding(const MailOutcome& o, const std::string& code) {
+  for (const auto& f : o.findings)
+    if (f.code == code) return true;
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("dangerous true types are removed whatever they are called", "[attachment_strip]") {
+  auto o = strip(mailWith({{"report.pdf", "application/pdf", peImage()},
+                           {"photo.jpg", "image/jpeg", lnkFile()},
+                           {"notes.txt", "text/plain", oneNoteFile()},
+                           {"backup.dat", "application/octet-stream", isoImage()}}));
+  CHECK(removedFor(o, "report.pdf") == "type.executable");
+  CHECK(removedFor(o, "photo.jpg") == "type.shortcut");
+  CHECK(removedFor(o, "notes.txt") == "type.onenote");
+  CHECK(removedFor(o, "backup.dat") == "type.disk_image");
+  CHECK(finding(o, "type.mismatch"));  // declared PDF, bytes are an executable
+  CHECK(o.output.find("本文です") != std::string::npos);
+}
+
+TEST_CASE("dangerous extensions are removed even when the bytes look like text", "[attachment_strip]") {
+  const std::string js = "var s = WScript.CreateObject(\"WScript.Shell\"); s.Run(\"cmd\");\n";
+  auto o = strip(mailWith({{"invoice.js", "text/plain", js},
+                           {"run.ps1", "text/plain", "Start-Process a.exe\n"},
+                           {"page.hta", "text/html", "<html><script>x</script></html>"},
+                           {"login.html", "text/html", "<form action=https://evil.example/>"},
+                           {"請求書.xlsm", "application/octet-stream", storedZip({{"[Content_Types].xml", "<x/>"}})},
+                           {"setup.msi", "application/octet-stream", "not really msi"},
+                           {"a.7z", "application/octet-stream", "7z\xBC\xAF\x27\x1C"}}));
+  CHECK(removedFor(o, "invoice.js") == "type.script");
+  CHECK(removedFor(o, "run.ps1") == "type.script");
+  CHECK(removedFor(o, "page.hta") == "type.script");
+  CHECK(removedFor(o, "login.html") == "type.html_attachment");
+  CHECK(removedFor(o, "請求書.xlsm") == "type.macro_office");
+  CHECK(removedFor(o, "setup.msi") == "type.installer");
+  CHECK(removedFor(o, "a.7z") == "type.unscannable_archive");
+}
+
+TEST_CASE("Office documents with VBA macros are found in the bytes", "[attachment_strip]") {
+  auto macro = storedZip({{"[Content_Types].xml", "<Types/>"}, {"xl/vbaProject.bin", "VBA"}});
+  auto plain = storedZip({{"[Content_Types].xml", "<Types/>"}, {"xl/workbook.xml", "<workbook/>"}});
+  auto o = strip(mailWith({{"見積.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", macro},
+                           {"plain.zip", "application/zip", plain}}));
+  CHECK(removedFor(o, "見積.xlsx") == "type.macro_office");
+  CHECK(removedFor(o, "plain.zip") == "kept");  // ZIPs stay for zip_scan
+}
+
+TEST_CASE("file-name tricks", "[attachment_strip][names]") {
+  SECTION("U+202E right-to-left override is removed by default, reported when asked") {
+    std::string name = "invoice\u202Efdp.txt";  // shows as invoicetxt.pdf
+    auto o = strip(mailWith({{name, "text/plain", "hello\n"}}));
+    CHECK(removedFor(o, name) == "name.bidi");
+    Policy report = defaultPolicy();
+    report.removeBidiNames = false;
+    auto r = strip(mailWith({{name, "text/plain", "hello\n"}}), report);
+    CHECK(removedFor(r, name) == "kept");
+    CHECK(finding(r, "name.bidi"));
+  }
+  SECTION("double extension, trailing dots, padding") {
+    auto o = strip(mailWith({{"請求書.pdf.exe", "application/pdf", peImage()},
+                             {"readme.txt.", "text/plain", "hi\n"},
+                             {"photo.jpg                    .txt", "text/plain", "hi\n"}}));
+    CHECK(removedFor(o, "請求書.pdf.exe") == "type.executable");
+    CHECK(finding(o, "name.double_extension"));
+    CHECK(finding(o, "name.trailing_dot_space"));
+    CHECK(finding(o, "name.padding"));
+  }
+  SECTION("trailing dots do not hide the extension Windows acts on") {
+    auto o = strip(mailWith({{"run.bat. . ", "text/plain", "@echo off\r\n"}}));
+    CHECK(removedFor(o, "run.bat. . ") == "type.script");
+  }
+}
+
+TEST_CASE("unknown types are removed; PDF, ZIP, text and images are kept", "[attachment_strip]") {
+  std::string noise;
+  for (int i = 0; i < 4096; ++i) noise += static_cast<char>((i * 7919 + 13) % 251);
+  auto o = strip(mailWith({{"data.bin", "application/octet-stream", noise},
+                           {"doc.pdf", "application/pdf", minimalPdf()},
+                           {"arc.zip", "application/zip", storedZip({{"a.txt", "a"}})},
+                           {"表.csv", "text/csv", "a,b\n1,2\n"}}));
+  CHECK(removedFor(o, "data.bin") == "type.unknown");
+  CHECK(removedFor(o, "doc.pdf") == "kept");
+  CHECK(removedFor(o, "arc.zip") == "kept");
+  CHECK(removedFor(o, "表.csv") == "kept");
+}
+
+TEST_CASE("body text that libmagic cannot type is kept", "[attachment_strip]") {
+  // ISO-2022-JP with SO/SI half-width kana: libmagic says octet-stream.
+  std::string mail = "From: a@example.jp\r\nSubject: x\r\nContent-Type: text/plain; charset=ISO-2022-JP\r\n\r\n"
+                     "\x1B$BH>3Q\x1B(B: \x0E" "C^\x0F\r\n";
+  auto o = strip(mail);
+  CHECK(o.verdict == Verdict::Unchanged);
+}
+
+TEST_CASE("an executable sent as the body text is removed too", "[attachment_strip]") {
+  std::string mail = "From: a@example.jp\r\nSubject: x\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+                     encodeBase64Lines(peImage(), "\r\n");
+  auto o = strip(mail);
+  CHECK(o.verdict == Verdict::Changed);
+  CHECK(o.output.find("TVqQ") == std::string::npos);
+}
+
+TEST_CASE("modes: strip_all, allow, inline images", "[attachment_strip][modes]") {
+  std::string png("\x89PNG\r\n\x1A\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1F\x15\xC4\x89", 33);
+  auto mail = mailWith({{"doc.pdf", "application/pdf", minimalPdf()},
+                        {"表.csv", "text/csv", "a,b\n"},
+                        {"logo.png", "image/png", png, "inline", "Content-ID: <logo@x>\r\n"}});
+  SECTION("strip_all removes every attachment but keeps the body and inline images") {
+    Policy p = defaultPolicy();
+    p.mode = sanitizers::attachment_strip::Mode::StripAll;
+    auto o = strip(mail, p);
+    CHECK(removedFor(o, "doc.pdf") == "policy.strip_all");
+    CHECK(removedFor(o, "表.csv") == "policy.strip_all");
+    CHECK(removedFor(o, "logo.png") == "kept");
+    CHECK(o.output.find("本文です") != std::string::npos);
+    p.keepInlineImages = false;
+    CHECK(removedFor(strip(mail, p), "logo.png") == "policy.strip_all");
+  }
+  SECTION("allow keeps only the listed true types") {
+    Policy p = defaultPolicy();
+    p.mode = sanitizers::attachment_strip::Mode::Allow;
+    p.allowTypes = {"application/pdf"};
+    auto o = strip(mail, p);
+    CHECK(removedFor(o, "doc.pdf") == "kept");
+    CHECK(removedFor(o, "表.csv") == "policy.not_allowed");
+  }
+}
+
+TEST_CASE("attachments inside an attached message meet the same policy", "[attachment_strip]") {
+  std::string inner = mailWith({{"inner.exe", "application/octet-stream", peImage()}});
+  std::string outer = mailWith({{"fwd.eml", "message/rfc822", inner}});
+  auto o = strip(outer);
+  CHECK(removedFor(o, "inner.exe") == "type.executable");
+  CHECK(removedFor(o, "fwd.eml") == "kept");
+}
+
+TEST_CASE("the notice names the file, the category in both languages", "[attachment_strip][notice]") {
+  auto o = strip(mailWith({{"請求書.exe", "application/octet-stream", peImage()}}));
+  auto again = runIdentity(o.output);
+  const Node* notice = nullptr;
+  again.input.root->forEach([&](const Node& n) {
+    if (!notice && n.kind == NodeKind::Leaf) notice = &n;
+  });
+  REQUIRE(notice);
+  std::string text = charset::decodeText(notice->decoded, notice->charset);
+  CHECK(text.find("請求書.exe") != std::string::npos);
+  CHECK(text.find("実行ファイル") != std::string::npos);
+  CHECK(text.find("an executable program") != std::string::npos);
+}
+
+TEST_CASE("the default policy on the ClamAV test files", "[attachment_strip][corpus]") {
+  // Every file is attached under its own name; every executable, archive we
+  // cannot open, help file, TNEF and OLE-with-macros must go.
+  namespace fs = std::filesystem;
+  fs::path dir = corpora() / "clamav-testfiles/usr/share/clamav-testfiles";
+  std::vector<Attachment> atts;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().filename().string().rfind("clam", 0) == 0)
+      atts.push_back({e.path().filename().string(), "application/octet-stream", readFile(e.path())});
+  REQUIRE(atts.size() > 40);
+  auto o = strip(mailWith(atts));
+  int kept = 0;
+  for (const auto& a : atts) {
+    INFO(a.filename << " true type " << part(o, a.filename)->trueType());
+    std::string r = removedFor(o, a.filename);
+    if (a.filename.find(".exe") != std::string::npos && a.filename.find(".exe.") == std::string::npos)
+      CHECK(r == "type.executable");
+    if (r == "kept") ++kept;
+  }
+  // What may stay: ZIPs (zip_scan's job), PDF, RTF, HTML-less text, mail.
+  for (const auto& a : atts) {
+    std::string t = part(o, a.filename)->trueType();
+    if (removedFor(o, a.filename) == "kept") {
+      INFO(a.filename << " kept as " << t);
+      CHECK((t == "application/zip" || t == "application/pdf" || t == "text/rtf" || t == "text/plain" ||
+             t == "message/rfc822" || t.rfind("text/", 0) == 0));
+    }
+  }
+  CHECK(kept < 15);
+}
+
+TEST_CASE("[stage.attachment_strip] config", "[attachment_strip][config]") {
+  using Catch::Matchers::ContainsSubstring;
+  SECTION("samples/mugai.toml spells out exactly the default policy") {
+    Config sample = loadConfigFile(std::string(MUGAI_SOURCE_DIR) + "/samples/mugai.toml");
+    REQUIRE(sample.stages.size() == 1);
+    REQUIRE(sample.stages[0].options);
+    CHECK(sanitizers::attachment_strip::parsePolicy(*sample.stages[0].options, "s") == defaultPolicy());
+  }
+  SECTION("mistakes name the line") {
+    auto bad = [](const std::string& body) {
+      return sanitizers::builtinRegistry().build(
+          parseConfig("[pipeline]\nstages = [\"attachment_strip\"]\n[stage.attachment_strip]\n" + body, "p.toml"));
+    };
+    CHECK_THROWS_WITH(bad("mode = \"deny_all\"\n"), ContainsSubstring("p.toml:4") && ContainsSubstring("strip_all"));
+    CHECK_THROWS_WITH(bad("deny_categories = [\"executables\"]\n"), ContainsSubstring("executables"));
+    CHECK_THROWS_WITH(bad("mode = \"allow\"\n"), ContainsSubstring("allow_types"));
+    CHECK_THROWS_WITH(bad("inline_image = \"keep\"\n"), ContainsSubstring("inline_image"));
+  }
+  SECTION("extensions may be written with or without the dot") {
+    auto c = parseConfig("[pipeline]\nstages = [\"attachment_strip\"]\n[stage.attachment_strip]\ndeny_extensions = [\".TXT\"]\n", "q");
+    auto p = sanitizers::attachment_strip::parsePolicy(*c.stages[0].options, "q");
+    CHECK(p.denyExtensions == std::set<std::string>{"txt"});
+  }
+}
