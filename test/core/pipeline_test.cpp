@@ -9,28 +9,13 @@
 #include "core/mime_encode.h"
 #include "core/mime_parser.h"
 #include "test/common/corpus.h"
+#include "test/common/samples.h"
 #include "test/common/test_sanitizers.h"
 
 using namespace mugai;
 using namespace mugai::test;
 
 namespace {
-
-// A minimal PE image: DOS header whose e_lfanew points at "PE\0\0", an
-// i386 COFF header and a PE32 optional-header magic. `file` calls it
-// application/vnd.microsoft.portable-executable.
-std::string peImage() {
-  std::string b(0x200, '\0');
-  b[0] = 'M', b[1] = 'Z';
-  b[0x3C] = 0x40;
-  b.replace(0x40, 4, std::string("PE\0\0", 4));
-  b[0x44] = 0x4C, b[0x45] = 0x01;  // machine i386
-  b[0x46] = 0x01;                  // one section
-  b[0x54] = static_cast<char>(0xE0);
-  b[0x56] = 0x02, b[0x57] = 0x01;  // characteristics: executable, 32-bit
-  b[0x58] = 0x0B, b[0x59] = 0x01;  // PE32 magic
-  return b;
-}
 
 const std::string kTwoAttachments =
     "From: a@example.jp\r\nTo: b@example.jp\r\nSubject: two files\r\nMIME-Version: 1.0\r\n"
