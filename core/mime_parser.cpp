@@ -156,12 +156,12 @@ class TreeBuilder {
 
   void push(Node& parent, GMimeObject* obj, const std::string* buffer) {
     auto child = std::make_unique<Node>();
+    child->parent = &parent;
     child->depth = parent.depth + 1;
     child->path = parent.path.empty() ? std::to_string(parent.children.size() + 1)
                                       : parent.path + "." + std::to_string(parent.children.size() + 1);
     Node* raw = child.get();
     parent.children.push_back(std::move(child));
-    parentOf_.emplace(raw, &parent);
     stack_.push_back({obj, raw, buffer});
   }
 
@@ -394,8 +394,7 @@ class TreeBuilder {
 
   void addSpan(Node& node, const std::vector<gint64>& offs, gint64 end) {
     gint64 begin = offs.empty() ? end : *std::min_element(offs.begin(), offs.end());
-    auto it = parentOf_.find(&node);
-    Node* parent = it == parentOf_.end() ? nullptr : it->second;
+    Node* parent = node.parent;
     spans_.push_back({begin, end, &node, parent});
   }
 
@@ -424,7 +423,6 @@ class TreeBuilder {
   };
   std::vector<Work> stack_;
   std::vector<GPtr<GMimeMessage>> embedded_;  // keeps embedded parses alive until built
-  std::unordered_map<Node*, Node*> parentOf_;
   std::vector<Span> spans_;
   std::uint32_t parts_ = 0;
   std::uint64_t decodedTotal_ = 0;
@@ -459,6 +457,7 @@ void failWhole(ParsedInput& in, const Limits& limits, const std::string& code, c
   auto body = std::make_unique<Node>();
   body->path = "1";
   body->depth = 1;
+  body->parent = in.root.get();
   body->declaredType = "application/octet-stream";
   body->rawBody = ByteRange{0, in.bytes.size()};
   body->sha256Cache = sha256Hex(in.bytes);

@@ -97,6 +97,7 @@ struct Node {
   const std::string* rawSource = nullptr;
 
   std::vector<NodePtr> children;
+  Node* parent = nullptr;  ///< the containing node; null for the root
 
   // --- what the pipeline decided ------------------------------------------
   Action action = Action::Keep;
