@@ -2,6 +2,7 @@
 #include "sanitizers/builtin.h"
 
 #include "sanitizers/attachment_strip/attachment_strip.h"
+#include "sanitizers/html_to_text/html_to_text.h"
 #include "sanitizers/identity/identity.h"
 
 namespace mugai::sanitizers {
@@ -10,6 +11,7 @@ SanitizerRegistry builtinRegistry() {
   SanitizerRegistry r;
   identity::registerFactory(r);
   attachment_strip::registerFactory(r);
+  html_to_text::registerFactory(r);
   return r;
 }
 

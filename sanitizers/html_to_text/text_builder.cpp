@@ -1,0 +1,119 @@
+// See text_builder.h.
+#include "sanitizers/html_to_text/text_builder.h"
+
+#include <cstdint>
+
+namespace mugai::sanitizers::html_to_text {
+namespace {
+
+bool isAsciiSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
+
+bool isWide(std::uint32_t cp) {
+  return (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0x303E) || (cp >= 0x3041 && cp <= 0x33FF) ||
+         (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xA000 && cp <= 0xA4CF) ||
+         (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFE30 && cp <= 0xFE4F) ||
+         (cp >= 0xFF00 && cp <= 0xFF60) || (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x1F300 && cp <= 0x1FAFF) ||
+         (cp >= 0x20000 && cp <= 0x3FFFD);
+}
+
+}  // namespace
+
+std::size_t displayWidth(std::string_view s) {
+  std::size_t w = 0;
+  for (std::size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    std::size_t n = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+    std::uint32_t cp = n == 1 ? c : c & (0xFF >> (n + 1));
+    for (std::size_t k = 1; k < n && i + k < s.size(); ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    w += isWide(cp) ? 2 : 1;
+    i += n;
+  }
+  return w;
+}
+
+// Pays the line breaks owed, then the prefixes of a fresh line. Empty
+// lines get the prefixes without their trailing blanks ("> " -> ">").
+void TextBuilder::startLineIfNeeded() {
+  if (pendingBreaks_ > 0 && !out_.empty()) {
+    for (int k = 0; k < pendingBreaks_; ++k) {
+      if (k > 0)
+        for (const auto& p : prefixes_) out_ += p.substr(0, p.find_last_not_of(' ') + 1);
+      out_ += '\n';
+    }
+    atLineStart_ = true;
+  }
+  pendingBreaks_ = 0;
+  if (atLineStart_) {
+    for (const auto& p : prefixes_) out_ += p;
+    atLineStart_ = false;
+    pendingSpace_ = false;  // no space at the start of a line
+  }
+}
+
+void TextBuilder::text(std::string_view s, bool verbatim) {
+  for (char c : s) {
+    if (verbatim) {
+      if (c == '\r') continue;
+      if (c == '\n') {
+        if (!out_.empty() || pendingBreaks_ > 0) ++pendingBreaks_;
+        atLineStart_ = atLineStart_ || out_.empty();
+        continue;
+      }
+      startLineIfNeeded();
+      out_ += c;
+      continue;
+    }
+    if (isAsciiSpace(c)) {
+      pendingSpace_ = true;
+      continue;
+    }
+    startLineIfNeeded();
+    if (pendingSpace_) out_ += ' ';
+    pendingSpace_ = false;
+    out_ += c;
+  }
+}
+
+void TextBuilder::marker(std::string_view s) {
+  startLineIfNeeded();
+  if (pendingSpace_ && !s.empty() && s.front() != ' ') out_ += ' ';
+  pendingSpace_ = false;
+  out_ += s;
+}
+
+void TextBuilder::lineBreak() {
+  if (out_.empty()) return;
+  if (pendingBreaks_ < 2) ++pendingBreaks_;
+  pendingSpace_ = false;
+}
+
+void TextBuilder::block(bool blank) {
+  if (out_.empty()) return;
+  int want = blank ? 2 : 1;
+  if (pendingBreaks_ < want) pendingBreaks_ = want;
+  pendingSpace_ = false;
+}
+
+std::string TextBuilder::finish() const {
+  std::string out;
+  std::size_t start = 0;
+  int blanks = 0;
+  while (start <= out_.size()) {
+    std::size_t nl = out_.find('\n', start);
+    std::string line = out_.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) line.pop_back();
+    bool blank = line.find_first_not_of(" >") == std::string::npos;
+    if (blank) {
+      ++blanks;
+    } else {
+      if (!out.empty()) out += blanks > 0 ? "\n\n" : "\n";
+      out += line;
+      blanks = 0;
+    }
+    if (nl == std::string::npos) break;
+    start = nl + 1;
+  }
+  return out.empty() ? out : out + "\n";
+}
+
+}  // namespace mugai::sanitizers::html_to_text
