@@ -156,8 +156,10 @@ class Renderer {
     if (n->type != XML_ELEMENT_NODE) return true;
     std::string t = tag(n);
     if (skipped(n, t)) return false;
-    if (paragraphLike(t)) out().block(true);
-    else if (lineLike(t)) out().block(false);
+    // A list inside a list item continues it; any other block opens.
+    bool nestedList = (t == "ul" || t == "ol") && !lists_.empty();
+    if (paragraphLike(t) && !nestedList) out().block(true);
+    else if (lineLike(t) || nestedList) out().block(false);
     if (t == "br") out().lineBreak();
     else if (t == "hr") out().text("────────────────────", true);
     else if (t == "pre") ++pre_;
@@ -202,8 +204,9 @@ class Renderer {
       tables_.pop_back();
       layoutTable(done, out());
     }
-    if (paragraphLike(t)) out().block(true);
-    else if (lineLike(t)) out().block(false);
+    bool nestedList = (t == "ul" || t == "ol") && !lists_.empty();
+    if (paragraphLike(t) && !nestedList) out().block(true);
+    else if (lineLike(t) || nestedList) out().block(false);
   }
 
   void link(xmlNode* n) {

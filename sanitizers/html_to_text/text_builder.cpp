@@ -1,6 +1,7 @@
 // See text_builder.h.
 #include "sanitizers/html_to_text/text_builder.h"
 
+#include <algorithm>
 #include <cstdint>
 
 namespace mugai::sanitizers::html_to_text {
@@ -36,8 +37,11 @@ std::size_t displayWidth(std::string_view s) {
 void TextBuilder::startLineIfNeeded() {
   if (pendingBreaks_ > 0 && !out_.empty()) {
     for (int k = 0; k < pendingBreaks_; ++k) {
+      // Empty lines carry the prefixes that stood when the break was asked
+      // for: the blank line before a quote is not part of it.
       if (k > 0)
-        for (const auto& p : prefixes_) out_ += p.substr(0, p.find_last_not_of(' ') + 1);
+        for (std::size_t d = 0; d < std::min(breakDepth_, prefixes_.size()); ++d)
+          out_ += prefixes_[d].substr(0, prefixes_[d].find_last_not_of(' ') + 1);
       out_ += '\n';
     }
     atLineStart_ = true;
@@ -81,8 +85,13 @@ void TextBuilder::marker(std::string_view s) {
   out_ += s;
 }
 
+void TextBuilder::noteBreakDepth() {
+  breakDepth_ = pendingBreaks_ == 0 ? prefixes_.size() : std::min(breakDepth_, prefixes_.size());
+}
+
 void TextBuilder::lineBreak() {
   if (out_.empty()) return;
+  noteBreakDepth();
   if (pendingBreaks_ < 2) ++pendingBreaks_;
   pendingSpace_ = false;
 }
@@ -90,25 +99,31 @@ void TextBuilder::lineBreak() {
 void TextBuilder::block(bool blank) {
   if (out_.empty()) return;
   int want = blank ? 2 : 1;
+  noteBreakDepth();
   if (pendingBreaks_ < want) pendingBreaks_ = want;
   pendingSpace_ = false;
 }
 
 std::string TextBuilder::finish() const {
+  // Lines keep their prefixes; a run of empty lines (or lines holding only
+  // a quote prefix such as ">") collapses into one.
   std::string out;
+  std::string blankLine;
+  bool pendingBlank = false;
   std::size_t start = 0;
-  int blanks = 0;
   while (start <= out_.size()) {
     std::size_t nl = out_.find('\n', start);
     std::string line = out_.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
     while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) line.pop_back();
-    bool blank = line.find_first_not_of(" >") == std::string::npos;
-    if (blank) {
-      ++blanks;
+    if (line.find_first_not_of(" >") == std::string::npos) {
+      if (!out.empty()) {
+        pendingBlank = true;
+        blankLine = line;
+      }
     } else {
-      if (!out.empty()) out += blanks > 0 ? "\n\n" : "\n";
+      if (!out.empty()) out += pendingBlank ? "\n" + blankLine + "\n" : "\n";
       out += line;
-      blanks = 0;
+      pendingBlank = false;
     }
     if (nl == std::string::npos) break;
     start = nl + 1;

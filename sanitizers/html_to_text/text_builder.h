@@ -35,10 +35,12 @@ class TextBuilder {
 
  private:
   void startLineIfNeeded();
+  void noteBreakDepth();
 
   std::string out_;
   std::vector<std::string> prefixes_;
   int pendingBreaks_ = 0;  // newlines owed before the next text (0, 1 or 2)
+  std::size_t breakDepth_ = 0;  // prefixes in force when the owed breaks were asked for
   bool atLineStart_ = true;
   bool pendingSpace_ = false;
 };
