@@ -7,6 +7,7 @@
 #include <gmime/gmime.h>
 
 #include <algorithm>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -172,11 +173,11 @@ class TreeBuilder {
     std::vector<gint64> offs;
     node.headers = copyHeaders(obj, buffer == &in_.bytes ? &offs : nullptr);
     if (buffer != &in_.bytes) node.rawSource = buffer;
-    describeContent(obj, node);
-    if (std::chrono::steady_clock::now() > deadline_) {
+    if (std::chrono::steady_clock::now() > deadline_) {  // before any header is decoded
       fail(node, "limit.time", "parse time limit reached", offs);
       return;
     }
+    describeContent(obj, node);
     if (parts_ > limits_.maxParts) {
       fail(node, "limit.parts", "more than " + std::to_string(limits_.maxParts) + " MIME parts", offs);
       return;
@@ -238,6 +239,14 @@ class TreeBuilder {
       removeNode(node, "limits", "limit.header_count", "too many header fields");
     }
     for (const auto& h : headers) {
+      if (!safeHeaderValue(h.rawValue)) {
+        // GMime ends lines only at LF; clients that also break at a lone CR
+        // would read a header (a Content-Type, a boundary) we never saw.
+        in_.findings.push_back({"mime.bare_cr_in_header",
+                                "header field " + h.name.substr(0, 64) + " holds a bare CR or a NUL", node.path, true});
+        removeNode(node, "parser", "mime.bare_cr_in_header", "header field holds a bare CR or a NUL");
+        break;
+      }
       if (h.name.size() + h.rawValue.size() > limits_.maxHeaderBytes) {
         in_.findings.push_back({"limit.header_size",
                                 "header field " + h.name.substr(0, 64) + " is longer than " +
@@ -269,13 +278,29 @@ class TreeBuilder {
     // Raw 8-bit parameter values are read in the part's charset when known.
     if (ctH && !node.charset.empty() && !charset::isAscii(ctH->rawValue))
       ct = charset::parseStructured(ctH->rawValue, node.charset);
-    if (cteH) node.transferEncoding = toLower(charset::unfold(cteH->rawValue));
-    node.transferEncoding.erase(0, node.transferEncoding.find_first_not_of(" \t"));
-    node.transferEncoding.erase(node.transferEncoding.find_last_not_of(" \t") + 1);
+    if (cteH) {
+      cteToken_ = toLower(charset::unfold(cteH->rawValue));
+      cteToken_.erase(0, cteToken_.find_first_not_of(" \t"));
+      cteToken_.erase(cteToken_.find_last_not_of(" \t") + 1);
+    } else {
+      cteToken_.clear();
+    }
+    node.transferEncoding = cteToken_;  // GMime's reading replaces it for leaves
 
     std::string byDisposition = cd.params.count("filename") ? cd.params["filename"] : "";
     std::string byType = ct.params.count("name") ? ct.params["name"] : "";
     node.filename = !byDisposition.empty() ? byDisposition : byType;
+    // Other readings a client may act on: the name= beside filename=, and
+    // the values read without Shift_JIS pairing (where "\x95\\" is an
+    // escape, not 表).
+    auto addName = [&](const std::string& n) {
+      if (!n.empty() && n != node.filename &&
+          std::find(node.otherNames.begin(), node.otherNames.end(), n) == node.otherNames.end())
+        node.otherNames.push_back(n);
+    };
+    addName(byType);
+    if (cdH) addName(charset::parseStructured(cdH->rawValue, "iso-8859-1").params["filename"]);
+    if (ctH) addName(charset::parseStructured(ctH->rawValue, "iso-8859-1").params["name"]);
     if (!byDisposition.empty() && !byType.empty() && byDisposition != byType)
       in_.findings.push_back({"name.disagree",
                               "Content-Disposition filename \"" + byDisposition + "\" differs from Content-Type name \"" +
@@ -288,7 +313,10 @@ class TreeBuilder {
 
   void decodeLeaf(GMimePart* part, Node& node, const std::string& buffer) {
     GMimeDataWrapper* w = g_mime_part_get_content(part);
-    if (!w) return;
+    if (!w) {  // a part with no body at all
+      node.bodyDecoded = true;
+      return;
+    }
     if (GMimeStream* src = g_mime_data_wrapper_get_stream(w)) {
       gint64 end = src->bound_end < 0 ? static_cast<gint64>(buffer.size()) : src->bound_end;
       if (src->bound_start >= 0 && src->bound_start <= end && end <= static_cast<gint64>(buffer.size()))
@@ -304,8 +332,23 @@ class TreeBuilder {
       removeNode(node, "limits", "limit.decoded_bytes", "decoded size limit reached");
       return;
     }
-    if (node.rawBody && decodeDirect(part, std::string_view(buffer).substr(node.rawBody->begin, node.rawBody->size()), node.decoded)) {
+    GMimeContentEncoding enc = g_mime_part_get_content_encoding(part);
+    node.transferEncoding = enc == GMIME_CONTENT_ENCODING_DEFAULT ? "" : g_mime_content_encoding_to_string(enc);
+    if (const char* gname = g_mime_part_get_filename(part))
+      if (*gname && gname != node.filename &&
+          std::find(node.otherNames.begin(), node.otherNames.end(), gname) == node.otherNames.end())
+        node.otherNames.emplace_back(gname);
+    std::string_view raw = node.rawBody ? std::string_view(buffer).substr(node.rawBody->begin, node.rawBody->size())
+                                        : std::string_view();
+    node.rawReusable = node.rawBody && rawIsCanonical(enc, cteToken_, raw);
+    if (!node.rawReusable && node.rawBody)
+      in_.findings.push_back({"mime.reencoded",
+                              "transfer encoding \"" + cteToken_.substr(0, 40) +
+                                  "\" is not canonical or its body not strictly valid: the part is re-encoded",
+                              node.path, false});
+    if (node.rawBody && decodeDirect(part, raw, node.decoded)) {
       decodedTotal_ += node.decoded.size();
+      node.bodyDecoded = true;
       return;
     }
     GPtr<GMimeStream> mem(g_mime_stream_mem_new());
@@ -316,7 +359,64 @@ class TreeBuilder {
     }
     GByteArray* arr = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem.get()));
     node.decoded.assign(reinterpret_cast<const char*>(arr->data), arr->len);
+    node.bodyDecoded = true;
     decodedTotal_ += node.decoded.size();
+  }
+
+  // True when every client decodes `raw` exactly as GMime did: the field
+  // names the encoding GMime applied, in its canonical spelling, and the
+  // bytes are strictly valid in it (no stray '=' in base64, no bad escapes
+  // or 8-bit bytes in quoted-printable). uuencode is never reused.
+  static bool rawIsCanonical(GMimeContentEncoding enc, const std::string& token, std::string_view raw) {
+    switch (enc) {
+      case GMIME_CONTENT_ENCODING_DEFAULT:
+        return token.empty();
+      case GMIME_CONTENT_ENCODING_7BIT:
+        return token == "7bit";
+      case GMIME_CONTENT_ENCODING_8BIT:
+        return token == "8bit";
+      case GMIME_CONTENT_ENCODING_BINARY:
+        return token == "binary";
+      case GMIME_CONTENT_ENCODING_BASE64:
+        return token == "base64" && strictBase64(raw);
+      case GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE:
+        return token == "quoted-printable" && strictQuotedPrintable(raw);
+      default:
+        return false;
+    }
+  }
+
+  static bool strictBase64(std::string_view raw) {
+    std::size_t sig = 0, pad = 0;
+    for (char c : raw) {
+      if (c == '\r' || c == '\n' || c == ' ' || c == '\t') continue;
+      bool alpha = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
+      if (c == '=') {
+        ++pad;
+      } else if (!alpha || pad > 0) {
+        return false;  // a character after padding, or outside the alphabet
+      }
+      ++sig;
+    }
+    return pad <= 2 && sig % 4 == 0;
+  }
+
+  static bool strictQuotedPrintable(std::string_view raw) {
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+      auto c = static_cast<unsigned char>(raw[i]);
+      if (c >= 0x80 || (c < 0x20 && c != '\t' && c != '\r' && c != '\n')) return false;
+      if (c != '=') continue;
+      std::size_t j = i + 1;
+      while (j < raw.size() && (raw[j] == ' ' || raw[j] == '\t')) ++j;
+      if (j == raw.size() || raw[j] == '\n' || (raw[j] == '\r' && j + 1 < raw.size() && raw[j + 1] == '\n')) {
+        i = j;  // soft line break
+        continue;
+      }
+      if (i + 2 >= raw.size() || charset::hexDigitValue(raw[i + 1]) < 0 || charset::hexDigitValue(raw[i + 2]) < 0)
+        return false;
+      i += 2;
+    }
+    return true;
   }
 
   // Undoes the transfer encoding of `raw` (the part's body bytes) with
@@ -348,13 +448,11 @@ class TreeBuilder {
     }
   }
 
-  // message/rfc822 sent base64 or quoted-printable encoded (allowed by
-  // mistake in many mailers, forbidden by RFC 2046 5.2.1): GMime leaves it
-  // a leaf, and a client shows the message inside, attachments and all.
+  // A message/* part that GMime left a leaf — sent base64 / QP / uuencoded
+  // (forbidden by RFC 2046 5.2.1, done by many mailers) — is still shown by
+  // clients as a message, attachments and all: parse it ourselves.
   static bool isEncodedMessage(const Node& n) {
-    const std::string& e = n.transferEncoding;
-    return (n.declaredType == "message/rfc822" || n.declaredType == "message/global") &&
-           (e == "base64" || e == "quoted-printable" || e == "x-uuencode" || e == "uuencode");
+    return n.declaredType == "message/rfc822" || n.declaredType == "message/global" || n.declaredType == "message/news";
   }
 
   // Parses the decoded body as a message of its own and grafts its tree
@@ -371,7 +469,9 @@ class TreeBuilder {
       in_.findings.push_back(std::move(f));
     }
     if (node.action != Action::Keep) return;
-    std::vector<Warning> warnings;
+    // GMime keeps the warning callback's target in objects it may consult
+    // later (lazy header parsing), so the vector lives as long as they do.
+    std::vector<Warning>& warnings = embeddedWarnings_.emplace_back();
     GPtr<GMimeMessage> message = parseBuffer(*buffer, warnings);
     for (const auto& w : warnings) {
       WarningInfo info = describe(w.code);
@@ -422,7 +522,9 @@ class TreeBuilder {
     const std::string* buffer;  // the bytes obj was parsed from
   };
   std::vector<Work> stack_;
+  std::deque<std::vector<Warning>> embeddedWarnings_;  // declared first: outlives embedded_
   std::vector<GPtr<GMimeMessage>> embedded_;  // keeps embedded parses alive until built
+  std::string cteToken_;  // Content-Transfer-Encoding of the node being described
   std::vector<Span> spans_;
   std::uint32_t parts_ = 0;
   std::uint64_t decodedTotal_ = 0;

@@ -30,16 +30,14 @@ std::string_view kindName(NodeKind k) {
 
 const std::string& Node::trueType() const {
   if (!trueTypeCache) {
-    bool undecoded = decoded.empty() && rawBody && rawBody->size() > 0;
-    trueTypeCache = kind == NodeKind::Leaf && !undecoded ? mugai::trueType(decoded) : std::string();
+    trueTypeCache = kind == NodeKind::Leaf && bodyDecoded ? mugai::trueType(decoded) : std::string();
   }
   return *trueTypeCache;
 }
 
 const std::string& Node::sha256() const {
   if (!sha256Cache) {
-    bool undecoded = decoded.empty() && rawBody && rawBody->size() > 0;
-    sha256Cache = kind == NodeKind::Leaf && !undecoded ? sha256Hex(decoded) : std::string();
+    sha256Cache = kind == NodeKind::Leaf && bodyDecoded ? sha256Hex(decoded) : std::string();
   }
   return *sha256Cache;
 }
@@ -61,6 +59,14 @@ bool validFieldName(std::string_view name) {
   if (name.empty()) return false;
   for (unsigned char c : name)
     if (c < 33 || c > 126 || c == ':') return false;
+  return true;
+}
+
+bool safeHeaderValue(std::string_view v) {
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (v[i] == '\0') return false;
+    if (v[i] == '\r' && (i + 1 >= v.size() || v[i + 1] != '\n')) return false;
+  }
   return true;
 }
 

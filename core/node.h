@@ -79,7 +79,18 @@ struct Node {
   std::string extensionType;  ///< media type implied by the filename's extension, "" if none
   std::string filename;       ///< decoded UTF-8 (filename*, filename, name, in that order)
   std::string charset;        ///< Content-Type charset parameter, lower case
-  std::string transferEncoding;  ///< lower case, "" when absent
+  std::string transferEncoding;  ///< as GMime decoded it: "base64", "quoted-printable", "x-uuencode",
+                                 ///< "7bit", "8bit", "binary", or "" (none / unknown = 7bit)
+  /// The raw body may be copied out as it came: its Content-Transfer-Encoding
+  /// field names exactly the encoding GMime used, and the raw bytes are
+  /// strictly valid in it, so every client decodes them to `decoded`.
+  /// Otherwise the rebuild re-encodes `decoded` (a client's lenient decoder
+  /// must not see other bytes than the ones we scanned).
+  bool rawReusable = true;
+  /// Other readings of the file name a client might use (Content-Type name,
+  /// GMime's decoding, a reading without Shift_JIS pairing); policies check
+  /// every one.
+  std::vector<std::string> otherNames;
   std::string disposition;       ///< "attachment" / "inline" / ""
   std::string boundary;          ///< multipart boundary the parser used
   /// This node's own header block, raw. For the body of a message these are
@@ -90,6 +101,7 @@ struct Node {
 
   /// Decoded body (transfer encoding undone; text still in `charset`). Leaves only.
   std::string decoded;
+  bool bodyDecoded = false;  ///< `decoded` holds the whole decoded body (false when a limit stopped it)
 
   /// Where the node's body sits, when known: in ParsedInput::bytes, or in
   /// *rawSource for nodes inside a transfer-encoded message/rfc822 part.
@@ -171,6 +183,8 @@ bool headerNameIs(const Header& h, std::string_view name);
 /// RFC 5322 2.2 field name: printable ASCII (33-126) except ':', optionally
 /// followed by blanks before the colon.
 bool validFieldName(std::string_view name);
+/// A header value without NUL and without a CR that is not followed by LF.
+bool safeHeaderValue(std::string_view rawValue);
 std::string toLower(std::string_view s);
 
 }  // namespace mugai

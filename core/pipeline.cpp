@@ -7,6 +7,8 @@ namespace mugai {
 namespace {
 
 void apply(Node& node, Decision&& d, std::string_view by) {
+  if (d.action == Action::Replace && !d.replacement)  // a replace with nothing to put in place
+    d = Decision::remove("sanitizer.failed", std::string(by) + " asked to replace without new content");
   node.action = d.action;
   node.reasonCode = std::move(d.code);
   node.reason = std::move(d.reason);

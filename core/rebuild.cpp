@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/charset/charset.h"
+#include "core/charset/header_params.h"
 #include "core/mime_encode.h"
 
 namespace mugai {
@@ -65,7 +66,10 @@ class Writer {
     if (!out_.empty() && out_.back() != '\n') out_ += eol_;
   }
 
+  // Fields no two parsers agree on never reach the client (the parser
+  // already reported them): a bad name, a bare CR, a NUL.
   void writeHeader(const Header& h) {
+    if (!validFieldName(h.name) || !safeHeaderValue(h.rawValue)) return;
     out_ += trimName(h.name) + ":" + h.rawValue;
     endLine();
   }
@@ -83,9 +87,6 @@ class Writer {
     std::set<std::string> seen;
     for (const auto& h : headers) {
       std::string name = toLower(trimName(h.name));
-      // A field name no parser agrees on (the parser already reported it)
-      // must not reach the client: it would make our output unparseable.
-      if (!validFieldName(name)) continue;
       if (startsWithCi(name, "content-") || name == "mime-version" || startsWithCi(name, "x-mugai-")) continue;
       bool singleton = false;
       for (auto s : kSingletons) singleton = singleton || name == s;
@@ -103,6 +104,8 @@ class Writer {
       if (cs == "utf-8" && n.kind == NodeKind::Leaf && n.declaredType == "text/plain" && !n.charset.empty())
         cs = charset::canonical(n.charset);
     });
+    // Only labels every Japanese client knows; never the sender's raw text.
+    if (cs != "iso-2022-jp" && cs != "cp932" && cs != "euc-jp-ms") cs = "utf-8";
     std::string text = utf8;
     if (eol_ == "\r\n") {
       text.clear();
@@ -134,6 +137,13 @@ class Writer {
 
   void writeLeaf(const Node& n) {
     if (n.action == Action::Replace && n.replacement) return writeReplacement(n, *n.replacement);
+    if (n.rawBody && !n.rawReusable) {
+      // What we scanned is `decoded`; send exactly that, in clean base64.
+      for (const auto& h : n.headers)
+        if (!headerNameIs(h, "Content-Transfer-Encoding")) writeHeader(h);
+      out_ += "Content-Transfer-Encoding: base64" + eol_ + eol_ + encodeBase64Lines(n.decoded, eol_);
+      return;
+    }
     for (const auto& h : n.headers) writeHeader(h);
     out_ += eol_;
     if (n.rawBody) {
@@ -163,24 +173,20 @@ class Writer {
     }
   }
 
+  // Every multipart gets a fresh boundary and a Content-Type we write: the
+  // sender's boundary text is what GMime decoded, and a client reading the
+  // raw field differently (RFC 2231, encoded words, quoting) would split
+  // the body somewhere else. Our boundary cannot occur in any part.
   void writeMultipart(const Node& n) {
     std::vector<const Node*> kept;
     for (const auto& c : n.children)
       if (c->action != Action::Remove) kept.push_back(c.get());
     if (kept.empty()) return writePlaceholder();
-    // A fresh boundary when anything below changed, and when the old one
-    // occurs inside a part's bytes (mid-line, where a lax client might split).
-    bool changed = n.changedBelow() || boundaryInside(n);
-    std::string b = changed ? boundary() : n.boundary;
-    for (const auto& h : n.headers) {
-      if (changed && equalsIgnoreCase(trimName(h.name), "Content-Type")) continue;
-      writeHeader(h);
-    }
-    if (changed) {
-      std::string sub = n.declaredType.rfind("multipart/", 0) == 0 ? n.declaredType : "multipart/mixed";
-      out_ += "Content-Type: " + sub + "; boundary=\"" + b + "\"" + eol_;
-    }
-    out_ += eol_;
+    std::string b = boundary();
+    for (const auto& h : n.headers)
+      if (!headerNameIs(h, "Content-Type") && !headerNameIs(h, "Content-Transfer-Encoding")) writeHeader(h);
+    std::string sub = n.declaredType.rfind("multipart/", 0) == 0 ? n.declaredType : "multipart/mixed";
+    out_ += "Content-Type: " + sub + ";" + eol_ + "\tboundary=\"" + b + "\"" + keptParameters(n) + eol_ + eol_;
     // The line break before each delimiter belongs to the delimiter
     // (RFC 2046 5.1.1), so it is always written after a child's body.
     for (const Node* c : kept) {
@@ -191,16 +197,24 @@ class Writer {
     out_ += "--" + b + "--" + eol_;
   }
 
-  bool boundaryInside(const Node& mp) const {
-    if (mp.boundary.empty()) return true;
-    const std::string needle = "--" + mp.boundary;
-    bool found = false;
-    mp.forEach([&](const Node& n) {
-      if (found || !n.rawBody) return;
-      std::string_view body(source(n).data() + n.rawBody->begin, n.rawBody->size());
-      found = body.find(needle) != std::string_view::npos;
-    });
-    return found;
+  // Parameters a multipart needs besides its boundary (related: type and
+  // start; signed/encrypted: protocol, micalg; report: report-type), kept
+  // only when they are plain printable ASCII.
+  std::string keptParameters(const Node& n) const {
+    const Header* ct = nullptr;
+    for (const auto& h : n.headers)
+      if (headerNameIs(h, "Content-Type")) ct = &h;
+    if (!ct) return "";
+    auto field = charset::parseStructured(ct->rawValue);
+    std::string out;
+    for (const char* p : {"type", "start", "protocol", "micalg", "report-type"}) {
+      auto it = field.params.find(p);
+      if (it == field.params.end() || it->second.empty() || it->second.size() > 200) continue;
+      bool plain = true;
+      for (unsigned char c : it->second) plain = plain && c >= 0x20 && c < 0x7F && c != '"' && c != '\\';
+      if (plain) out += ";" + eol_ + "\t" + p + "=\"" + it->second + "\"";
+    }
+    return out;
   }
 
   const std::string& source(const Node& n) const { return n.rawSource ? *n.rawSource : in_.bytes; }
@@ -211,7 +225,7 @@ class Writer {
     // rebuilt and encoded again in base64.
     const bool encoded = n.rawBody.has_value() && !n.transferEncoding.empty() && n.transferEncoding != "7bit" &&
                          n.transferEncoding != "8bit" && n.transferEncoding != "binary";
-    if (encoded && !n.changedBelow()) {
+    if (encoded && n.rawReusable && !n.changedBelow()) {
       for (const auto& h : n.headers) writeHeader(h);
       out_ += eol_;
       out_.append(source(n), n.rawBody->begin, n.rawBody->size());
@@ -225,6 +239,7 @@ class Writer {
     std::string outer = std::move(out_);
     out_.clear();
     writeMessageHeaders(n.messageHeaders);
+    if (!n.messageHeaders.empty() || !n.children.empty()) out_ += "MIME-Version: 1.0" + eol_;
     if (n.children.empty()) out_ += eol_;  // an empty message stays empty
     else if (n.children.front()->action == Action::Remove) writePlaceholder();
     else writeNode(*n.children.front());

@@ -123,6 +123,9 @@ TEST_CASE("identity keeps a clean message and says so", "[pipeline]") {
   auto o = processMail(kTwoAttachments, defaultConfig(), Pipeline(std::move(none)));
   CHECK(o.verdict == Verdict::Unchanged);
   CHECK(o.output.find("X-Mugai-Result: unchanged") != std::string::npos);
-  CHECK(o.output.find("boundary=\"XX\"") != std::string::npos);
   CHECK(o.output.find("mugai notice") == std::string::npos);
+  // Leaves go out byte-for-byte; the framing is ours (fresh boundary).
+  CHECK(o.output.find("Content-Type: text/csv; name=\"data.csv\"\r\n\r\na,b\r\n1,2\r\n") != std::string::npos);
+  CHECK(o.output.find(encodeBase64Lines(peImage(), "\r\n")) != std::string::npos);
+  CHECK(o.output.find("boundary=\"XX\"") == std::string::npos);
 }
