@@ -1,6 +1,8 @@
 // See prescan.h.
 #include "core/prescan.h"
 
+#include "core/charset/header_params.h"
+
 #include <algorithm>
 #include <string>
 #include <unordered_set>
@@ -40,10 +42,13 @@ std::size_t findCi(std::string_view hay, std::string_view lowerNeedle, std::size
   return std::string_view::npos;
 }
 
-// Every boundary= value anywhere in the input (case-insensitive key). Over-
-// collecting is harmless: it only makes the bound looser.
-std::unordered_set<std::string> collectBoundaries(std::string_view s) {
-  std::unordered_set<std::string> out;
+// Every boundary the input may declare, read two ways: literally after
+// "boundary=" anywhere, and through our structured-field parser on every
+// Content-Type field (RFC 2231 "boundary*=''x", encoded words, quoting),
+// so that a spelling GMime decodes cannot slip past the bound.
+// Over-collecting is harmless: it only makes the bound looser.
+std::vector<std::string> collectBoundaries(std::string_view s, const Limits& limits) {
+  std::vector<std::string> out;
   std::size_t pos = 0;
   while ((pos = findCi(s, "boundary", pos)) != std::string_view::npos) {
     std::size_t i = pos + 8;
@@ -61,7 +66,28 @@ std::unordered_set<std::string> collectBoundaries(std::string_view s) {
              b.size() < 200)
         b += s[i++];
     }
-    if (!b.empty()) out.insert(std::move(b));
+    if (!b.empty()) out.push_back(std::move(b));
+  }
+  pos = 0;
+  while ((pos = findCi(s, "content-type:", pos)) != std::string_view::npos) {
+    bool lineStart = pos == 0 || s[pos - 1] == '\n';
+    std::size_t end = pos + 13;
+    // The field with its folded continuation lines, bounded.
+    while (end < s.size() && end - pos < limits.maxHeaderBytes) {
+      std::size_t nl = s.find('\n', end);
+      if (nl == std::string_view::npos) {
+        end = s.size();
+        break;
+      }
+      end = nl + 1;
+      if (end >= s.size() || (s[end] != ' ' && s[end] != '\t')) break;
+    }
+    if (lineStart) {
+      auto field = charset::parseStructured(s.substr(pos + 13, std::min(end, s.size()) - pos - 13));
+      if (auto it = field.params.find("boundary"); it != field.params.end() && !it->second.empty())
+        out.push_back(it->second);
+    }
+    pos = end > pos + 13 ? end : pos + 13;
   }
   return out;
 }
@@ -114,9 +140,10 @@ std::vector<Finding> prescan(std::string_view bytes, const Limits& limits) {
   });
   std::uint64_t bound = 1 + dashLines;
   if (bound > limits.maxParts) {
-    auto boundaries = collectBoundaries(bytes);
+    const std::vector<std::string> declared = collectBoundaries(bytes, limits);
+    std::unordered_set<std::string_view> boundaries(declared.begin(), declared.end());
     std::unordered_set<std::size_t> lengths;
-    for (const auto& b : boundaries) lengths.insert(b.size());
+    for (const auto& b : declared) lengths.insert(b.size());
     bound = 1;
     forEachLine(bytes, [&](std::string_view line) {
       if (line.size() > 2 && line[0] == '-' && line[1] == '-') {
@@ -124,7 +151,7 @@ std::vector<Finding> prescan(std::string_view bytes, const Limits& limits) {
         // "--b junk"), so match the boundary as a prefix.
         std::string_view rest = line.substr(2);
         for (std::size_t n : lengths) {
-          if (n <= rest.size() && boundaries.count(std::string(rest.substr(0, n)))) {
+          if (n <= rest.size() && boundaries.count(rest.substr(0, n))) {
             ++bound;
             break;
           }

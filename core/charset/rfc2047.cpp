@@ -34,22 +34,22 @@ std::string decodeQ(std::string_view in) {
 
 // Parses "=?charset?e?text?=" at `pos`. RFC 2231 section 5 allows
 // "charset*lang"; the language is dropped.
+// Scans forward only until the first '?' or blank, so a value full of
+// unclosed "=?c?B?..." costs linear time, not quadratic.
 std::optional<EncodedWord> parseWord(std::string_view s, std::size_t pos) {
   if (s.substr(pos, 2) != "=?") return std::nullopt;
-  std::size_t q1 = s.find('?', pos + 2);
-  if (q1 == std::string_view::npos || q1 == pos + 2 || q1 + 2 >= s.size() || s[q1 + 2] != '?')
-    return std::nullopt;
+  auto isBlank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  std::size_t q1 = pos + 2;
+  while (q1 < s.size() && s[q1] != '?' && !isBlank(s[q1]) && s[q1] != '"') ++q1;
+  if (q1 == pos + 2 || q1 + 2 >= s.size() || s[q1] != '?' || s[q1 + 2] != '?') return std::nullopt;
   std::string_view cs = s.substr(pos + 2, q1 - pos - 2);
-  for (char c : cs)
-    if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '"') return std::nullopt;
   char enc = static_cast<char>(std::toupper(static_cast<unsigned char>(s[q1 + 1])));
   if (enc != 'B' && enc != 'Q') return std::nullopt;
   std::size_t textBegin = q1 + 3;
-  std::size_t close = s.find("?=", textBegin);
-  if (close == std::string_view::npos) return std::nullopt;
+  std::size_t close = textBegin;
+  while (close < s.size() && s[close] != '?' && !isBlank(s[close])) ++close;
+  if (close + 1 >= s.size() || s[close] != '?' || s[close + 1] != '=') return std::nullopt;
   std::string_view text = s.substr(textBegin, close - textBegin);
-  for (char c : text)
-    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') return std::nullopt;
   if (auto star = cs.find('*'); star != std::string_view::npos) cs = cs.substr(0, star);
   EncodedWord w;
   w.begin = pos;

@@ -68,14 +68,25 @@ Decision AttachmentStrip::run(const Node& node, ScanContext& ctx) {
 
   // Dangerous content goes whatever the part claims to be; the extension
   // counts for attachments (what the client would save and open).
-  if (const Category* c = deniedCategory(policy_, trueType, attachment ? ext : std::string())) {
-    return Decision::remove("type." + std::string(c->name),
-                            describe(node) + " is " + std::string(c->labelEn) + " (" + trueType + ")",
-                            std::string(c->labelJa) + "は受け取れません");
+  // Every reading of the name a client may act on is checked.
+  std::vector<std::string> exts{ext};
+  for (const auto& other : node.otherNames) {
+    exts.push_back(effectiveExtension(other));
+    if (policy_.removeBidiNames && hasBidiOrFormat(other))
+      return Decision::remove("name.bidi", "a file name hides its real extension with invisible characters",
+                              "ファイル名に表示を偽装する制御文字（U+202E など）が含まれています");
   }
-  if (policy_.denyTypes.count(trueType) || (attachment && !ext.empty() && policy_.denyExtensions.count(ext)))
-    return Decision::remove("type.denied", describe(node) + " has a type the policy denies (" + trueType + ")",
-                            "ポリシーで禁止されている種類のファイルです");
+  for (const auto& e : exts) {
+    if (const Category* c = deniedCategory(policy_, trueType, attachment ? e : std::string())) {
+      return Decision::remove("type." + std::string(c->name),
+                              describe(node) + " is " + std::string(c->labelEn) + " (" + trueType +
+                                  (e.empty() ? "" : ", ." + e) + ")",
+                              std::string(c->labelJa) + "は受け取れません");
+    }
+    if (policy_.denyTypes.count(trueType) || (attachment && !e.empty() && policy_.denyExtensions.count(e)))
+      return Decision::remove("type.denied", describe(node) + " has a type the policy denies (" + trueType + ")",
+                              "ポリシーで禁止されている種類のファイルです");
+  }
   if (mismatch && attachment && policy_.removeTypeMismatch)
     return Decision::remove("type.mismatch", "declared " + node.declaredType + " but the bytes are " + trueType,
                             "申告された種類と中身が一致しません");

@@ -9,6 +9,7 @@
 #include <random>
 #include <string>
 
+#include "core/mime_encode.h"
 #include "core/mime_parser.h"
 #include "core/report.h"
 #include "test/common/corpus.h"
@@ -240,4 +241,83 @@ TEST_CASE("size and decoded-byte budgets", "[hostile][limits]") {
     auto o = runIdentity(many + "\r\nbody\r\n");
     CHECK(hasFinding(o, "limit.header_count", true));
   }
+}
+
+TEST_CASE("a body the client might decode differently is re-encoded from what we scanned", "[hostile][encoding]") {
+  SECTION("base64 with a stray '=' in the middle") {
+    std::string s = kHead + "Content-Type: text/plain; name=\"a.txt\"\r\nContent-Transfer-Encoding: base64\r\n\r\nQUJD=RVZJTA==\r\n";
+    auto o = runIdentity(s);
+    CHECK(hasFinding(o, "mime.reencoded", false));
+    CHECK(o.output.find("QUJD=RVZJTA==") == std::string::npos);
+    auto again = runIdentity(o.output);
+    const Node* a = nullptr;
+    again.input.root->forEach([&](const Node& n) {
+      if (n.filename == "a.txt") a = &n;
+    });
+    REQUIRE(a);
+    const Node* before = nullptr;
+    o.input.root->forEach([&](const Node& n) {
+      if (n.filename == "a.txt") before = &n;
+    });
+    CHECK(a->decoded == before->decoded);
+  }
+  SECTION("a Content-Transfer-Encoding GMime does not take as base64") {
+    std::string pe = "TVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAA=";
+    std::string s = kHead + "Content-Type: text/plain; name=\"a.txt\"\r\nContent-Transfer-Encoding: base64;\r\n\r\n" + pe + "\r\n";
+    auto o = runIdentity(s);
+    auto again = runIdentity(o.output);
+    again.input.root->forEach([&](const Node& n) {
+      if (n.kind == NodeKind::Leaf) CHECK(n.decoded.rfind("MZ", 0) != 0);  // the client gets the text we scanned
+    });
+  }
+  SECTION("canonical base64 stays byte-for-byte") {
+    std::string s = kHead + "Content-Type: text/plain; name=\"a.txt\"\r\nContent-Transfer-Encoding: base64\r\n\r\nQUJD\r\n";
+    auto o = runIdentity(s);
+    CHECK_FALSE(hasFinding(o, "mime.reencoded", false));
+    CHECK(o.output.find("Content-Transfer-Encoding: base64\r\n\r\nQUJD") != std::string::npos);
+  }
+}
+
+TEST_CASE("a bare CR in a header fails closed and never reaches the output", "[hostile]") {
+  std::string inner = "From: c@example.jp\r\nX-A: y\rContent-Type: multipart/mixed; boundary=Z\r\n\r\n--Z\r\n"
+                      "Content-Type: application/octet-stream; name=\"evil.exe\"\r\n\r\nMZ\r\n--Z--\r\n";
+  std::string s = kHead + "Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+                  encodeBase64Lines(inner, "\r\n");
+  auto o = runIdentity(s);
+  CHECK(hasFinding(o, "mime.bare_cr_in_header", true));
+  CHECK(o.verdict == Verdict::Changed);
+  CHECK(o.output.find('\r' + std::string("Content-Type: multipart/mixed; boundary=Z")) == std::string::npos);
+  std::string top = kHead + "X-Injected: a\rContent-Type: text/html\r\n\r\nbody\r\n";
+  auto t = runIdentity(top);
+  CHECK(hasFinding(t, "mime.bare_cr_in_header", true));
+  CHECK(t.output.find("X-Injected") == std::string::npos);
+}
+
+TEST_CASE("RFC 2231 boundaries cannot slip past the part bound", "[hostile][limits]") {
+  std::string s = kHead + "Content-Type: multipart/mixed; boundary*=''x\r\n\r\n";
+  for (int i = 0; i < 20'000; ++i) s += "--x\r\n\r\na\r\n";
+  s += "--x--\r\n";
+  auto o = runIdentity(s);
+  bool beforeParsing = false;  // the bound held before GMime allocated anything
+  for (const auto& f : o.findings)
+    beforeParsing = beforeParsing || (f.code == "limit.parts" && f.detail.find("before parsing") != std::string::npos);
+  CHECK(beforeParsing);
+  CHECK(bodyRemoved(o));
+}
+
+TEST_CASE("header values full of unclosed encoded words decode in linear time", "[hostile]") {
+  std::string v;
+  for (int i = 0; i < 20'000; ++i) v += "=?c?B?X";
+  auto o = runIdentity(kHead + "X-Long: " + v + "\r\nContent-Type: text/plain; name=\"" + v + "\"\r\n\r\nx\r\n");
+  checkSane(o);
+}
+
+TEST_CASE("message/news and uuencoded messages are opened too", "[hostile]") {
+  std::string inner = "From: c@example.jp\r\nContent-Type: application/octet-stream; name=\"in.exe\"\r\n\r\nMZ\r\n";
+  auto o = runWithExeStripper(kHead + "Content-Type: message/news\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+                              encodeBase64Lines(inner, "\r\n"));
+  bool seen = false;
+  o.input.root->forEach([&](const Node& n) { seen = seen || n.filename == "in.exe"; });
+  CHECK(seen);
+  CHECK(o.verdict == Verdict::Changed);
 }

@@ -109,6 +109,23 @@ TEST_CASE("file-name tricks", "[attachment_strip][names]") {
     CHECK(finding(o, "name.trailing_dot_space"));
     CHECK(finding(o, "name.padding"));
   }
+  SECTION("a Shift_JIS lead byte before a backslash cannot hide .js") {
+    // Read with Shift_JIS pairing the name is 表 with no extension; a client
+    // that takes the backslash as an escape reads `\x95" .js`.
+    std::string mail = "Subject: x\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\n"
+                       "Content-Type: text/plain\r\nContent-Disposition: attachment; filename=\"\x95\\\" .js\"\r\n\r\n"
+                       "WScript.Echo(1)\r\n--B--\r\n";
+    auto o = strip(mail);
+    bool removed = false;
+    o.input.root->forEach([&](const Node& n) { removed = removed || n.reasonCode == "type.script"; });
+    CHECK(removed);
+  }
+  SECTION("Content-Type name is checked as well as the filename") {
+    std::string mail = "Subject: x\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\n"
+                       "Content-Type: text/plain; name=\"run.vbs\"\r\nContent-Disposition: attachment; filename=\"run.txt\"\r\n\r\n"
+                       "MsgBox 1\r\n--B--\r\n";
+    CHECK(removedFor(strip(mail), "run.txt") == "type.script");
+  }
   SECTION("trailing dots do not hide the extension Windows acts on") {
     auto o = strip(mailWith({{"run.bat. . ", "text/plain", "@echo off\r\n"}}));
     CHECK(removedFor(o, "run.bat. . ") == "type.script");
