@@ -1,12 +1,15 @@
 // Writes the output message from a decided tree.
 //
 // Guarantees: kept leaves are re-emitted byte-for-byte (their header fields
-// and still-encoded body); changed multiparts get fresh boundaries;
-// preambles and epilogues (where attackers park content some clients show)
-// are dropped; the top-level header block has at most one of each
-// singleton field, no Content-* or X-Mugai-* fields from the input, and
-// X-Mugai-Result / X-Mugai-Id of our own. When anything changed, a notice
-// part comes first. Line endings follow the input's first line.
+// and still-encoded body) when that encoding is canonical and strictly
+// valid, else re-encoded in base64 from the bytes we scanned; every
+// multipart gets a fresh boundary and a Content-Type we write; preambles and
+// epilogues (where attackers park content some clients show) are dropped;
+// the top-level header block has at most one of each singleton field, no
+// Content-* or X-Mugai-* fields from the input, and X-Mugai-Result /
+// X-Mugai-Id of our own; no field with an invalid name, a bare CR or a NUL
+// is written. When anything changed, a notice part comes first. Line
+// endings follow the input's first line.
 #pragma once
 
 #include <string>

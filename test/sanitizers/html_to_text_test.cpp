@@ -1,6 +1,7 @@
 // html_to_text: the renderer against hand-written expected text, the
 // sanitizer's decisions, hostile HTML, and the HTML corpora.
 #include <catch2/catch_test_macros.hpp>
+#include <catch2/matchers/catch_matchers_string.hpp>
 
 #include <filesystem>
 #include <regex>
@@ -216,4 +217,14 @@ TEST_CASE("HTML corpora: no markup, script or CSS survives, every link is a defa
     }
   }
   CHECK(checkedLinks > 100);
+}
+
+TEST_CASE("[stage.html_to_text] config", "[html][config]") {
+  Config sample = loadConfigFile(std::string(MUGAI_SOURCE_DIR) + "/samples/mugai.toml");
+  REQUIRE(sample.stages.size() == 2);
+  REQUIRE(sample.stages[1].name == "html_to_text");
+  REQUIRE(sample.stages[1].options);
+  CHECK(parseOptions(*sample.stages[1].options, "s") == Options{});
+  auto c = parseConfig("[pipeline]\nstages = [\"html_to_text\"]\n[stage.html_to_text]\nurls = \"hide\"\n", "u.toml");
+  CHECK_THROWS_WITH(parseOptions(*c.stages[0].options, "u.toml"), Catch::Matchers::ContainsSubstring("u.toml:4"));
 }
