@@ -17,37 +17,45 @@ struct DocFree {
   void operator()(xmlDoc* d) const { xmlFreeDoc(d); }
 };
 
+// Attribute value without allocating when it is one text node (the usual
+// case); "" when absent.
 std::string attr(xmlNode* n, const char* name) {
-  xmlChar* v = xmlGetProp(n, reinterpret_cast<const xmlChar*>(name));
-  if (!v) return "";
-  std::string s(reinterpret_cast<const char*>(v));
+  xmlAttr* a = xmlHasProp(n, reinterpret_cast<const xmlChar*>(name));
+  if (!a) return "";
+  if (a->children && !a->children->next && a->children->type == XML_TEXT_NODE && a->children->content)
+    return reinterpret_cast<const char*>(a->children->content);
+  xmlChar* v = xmlNodeListGetString(n->doc, a->children, 1);
+  std::string s = v ? reinterpret_cast<const char*>(v) : "";
   xmlFree(v);
   return s;
 }
 
-std::string tag(xmlNode* n) { return n->name ? toLower(reinterpret_cast<const char*>(n->name)) : ""; }
+// libxml2's HTML parser stores element names in lower case.
+std::string_view tag(xmlNode* n) { return n->name ? reinterpret_cast<const char*>(n->name) : ""; }
 
-bool oneOf(const std::string& t, std::initializer_list<std::string_view> names) {
+bool oneOf(std::string_view t, std::initializer_list<std::string_view> names) {
   return std::find(names.begin(), names.end(), t) != names.end();
 }
 
 // Elements whose content is never shown as text.
-bool skipped(xmlNode* n, const std::string& t) {
+bool skipped(xmlNode* n, std::string_view t) {
   if (oneOf(t, {"script", "style", "head", "title", "noscript", "template", "iframe", "object", "embed", "applet",
                 "svg", "math", "select", "option", "textarea", "button", "input", "meta", "link", "base", "frame",
                 "frameset", "audio", "video", "canvas", "map"}))
     return true;
+  if (!n->properties) return false;
   if (xmlHasProp(n, reinterpret_cast<const xmlChar*>("hidden"))) return true;
+  if (!xmlHasProp(n, reinterpret_cast<const xmlChar*>("style"))) return false;
   std::string style = toLower(attr(n, "style"));
   style.erase(std::remove(style.begin(), style.end(), ' '), style.end());
   return style.find("display:none") != std::string::npos || style.find("visibility:hidden") != std::string::npos;
 }
 
-bool paragraphLike(const std::string& t) {
+bool paragraphLike(std::string_view t) {
   return oneOf(t, {"p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table", "hr", "dl", "ul", "ol"});
 }
 
-bool lineLike(const std::string& t) {
+bool lineLike(std::string_view t) {
   return oneOf(t, {"div", "li", "tr", "section", "article", "header", "footer", "nav", "address", "dd", "dt",
                    "center", "form", "fieldset", "figure", "figcaption", "main", "aside", "caption", "summary",
                    "details", "legend", "tbody", "thead", "tfoot"});
@@ -127,9 +135,7 @@ class Renderer {
       }
       if (!enter(f.node)) continue;
       stack.push_back({f.node, true});
-      std::vector<xmlNode*> kids;
-      for (xmlNode* c = f.node->children; c; c = c->next) kids.push_back(c);
-      for (auto it = kids.rbegin(); it != kids.rend(); ++it) stack.push_back({*it, false});
+      for (xmlNode* c = f.node->last; c; c = c->prev) stack.push_back({c, false});
     }
     Rendered r;
     r.text = outputs_.front().finish();
@@ -154,7 +160,7 @@ class Renderer {
     }
     if (n->type != XML_ELEMENT_NODE && n->type != XML_DOCUMENT_NODE && n->type != XML_HTML_DOCUMENT_NODE) return false;
     if (n->type != XML_ELEMENT_NODE) return true;
-    std::string t = tag(n);
+    std::string_view t = tag(n);
     if (skipped(n, t)) return false;
     // A list inside a list item continues it; any other block opens.
     bool nestedList = (t == "ul" || t == "ol") && !lists_.empty();
@@ -188,7 +194,7 @@ class Renderer {
 
   void leave(xmlNode* n) {
     if (n->type != XML_ELEMENT_NODE) return;
-    std::string t = tag(n);
+    std::string_view t = tag(n);
     if (t == "a") link(n);
     if (t == "pre" && pre_ > 0) --pre_;
     else if (t == "blockquote") out().popPrefix();

@@ -55,6 +55,7 @@ void TextBuilder::startLineIfNeeded() {
 }
 
 void TextBuilder::text(std::string_view s, bool verbatim) {
+  if (!verbatim) return textRuns(s);
   for (char c : s) {
     if (verbatim) {
       if (c == '\r') continue;
@@ -75,6 +76,25 @@ void TextBuilder::text(std::string_view s, bool verbatim) {
     if (pendingSpace_) out_ += ' ';
     pendingSpace_ = false;
     out_ += c;
+  }
+}
+
+void TextBuilder::textRuns(std::string_view s) {
+  // Whole runs of non-blank bytes at once (the per-byte path above is for <pre>).
+  std::size_t i = 0;
+  while (i < s.size()) {
+    if (isAsciiSpace(s[i])) {
+      pendingSpace_ = true;
+      ++i;
+      continue;
+    }
+    std::size_t j = i;
+    while (j < s.size() && !isAsciiSpace(s[j])) ++j;
+    startLineIfNeeded();
+    if (pendingSpace_) out_ += ' ';
+    pendingSpace_ = false;
+    out_.append(s, i, j - i);
+    i = j;
   }
 }
 

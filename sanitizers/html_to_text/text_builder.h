@@ -35,6 +35,7 @@ class TextBuilder {
 
  private:
   void startLineIfNeeded();
+  void textRuns(std::string_view s);
   void noteBreakDepth();
 
   std::string out_;
