@@ -2,10 +2,13 @@
 #include "sanitizers/html_to_text/html_render.h"
 
 #include <libxml/HTMLparser.h>
+#include <libxml/parserInternals.h>
 
 #include <algorithm>
+#include <cstring>
 #include <memory>
 #include <set>
+#include <unordered_map>
 
 #include "core/node.h"
 #include "sanitizers/html_to_text/text_builder.h"
@@ -13,53 +16,62 @@
 namespace mugai::sanitizers::html_to_text {
 namespace {
 
-struct DocFree {
-  void operator()(xmlDoc* d) const { xmlFreeDoc(d); }
+// One element's start tag as libxml2's SAX parser reports it: the name
+// (lower case) and NULL-terminated name/value pairs.
+struct Element {
+  std::string_view tag;
+  const xmlChar** attrs;
+
+  const char* attr(std::string_view name) const {
+    if (!attrs) return nullptr;
+    for (const xmlChar** a = attrs; a[0]; a += 2)
+      if (name == reinterpret_cast<const char*>(a[0])) return a[1] ? reinterpret_cast<const char*>(a[1]) : "";
+    return nullptr;
+  }
+  std::string attrOr(std::string_view name) const {
+    const char* v = attr(name);
+    return v ? v : "";
+  }
 };
 
-// Attribute value without allocating when it is one text node (the usual
-// case); "" when absent.
-std::string attr(xmlNode* n, const char* name) {
-  xmlAttr* a = xmlHasProp(n, reinterpret_cast<const xmlChar*>(name));
-  if (!a) return "";
-  if (a->children && !a->children->next && a->children->type == XML_TEXT_NODE && a->children->content)
-    return reinterpret_cast<const char*>(a->children->content);
-  xmlChar* v = xmlNodeListGetString(n->doc, a->children, 1);
-  std::string s = v ? reinterpret_cast<const char*>(v) : "";
-  xmlFree(v);
-  return s;
+enum : unsigned { kSkip = 1, kParagraph = 2, kLine = 4 };
+
+// What an element is for layout, by tag, in one hash lookup (the renderer
+// asks at every start and end tag).
+unsigned classify(std::string_view t) {
+  static const std::unordered_map<std::string_view, unsigned> kTable = [] {
+    std::unordered_map<std::string_view, unsigned> m;
+    // Elements whose content is never shown as text.
+    for (std::string_view n : {"script", "style", "head", "title", "noscript", "template", "iframe", "object", "embed",
+                               "applet", "svg", "math", "select", "option", "textarea", "button", "input", "meta",
+                               "link", "base", "frame", "frameset", "audio", "video", "canvas", "map"})
+      m[n] = kSkip;
+    for (std::string_view n : {"p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table", "hr", "dl", "ul",
+                               "ol"})
+      m[n] = kParagraph;
+    for (std::string_view n : {"div", "li", "tr", "section", "article", "header", "footer", "nav", "address", "dd",
+                               "dt", "center", "form", "fieldset", "figure", "figcaption", "main", "aside", "caption",
+                               "summary", "details", "legend", "tbody", "thead", "tfoot"})
+      m[n] = kLine;
+    return m;
+  }();
+  auto it = kTable.find(t);
+  return it == kTable.end() ? 0 : it->second;
 }
 
-// libxml2's HTML parser stores element names in lower case.
-std::string_view tag(xmlNode* n) { return n->name ? reinterpret_cast<const char*>(n->name) : ""; }
-
-bool oneOf(std::string_view t, std::initializer_list<std::string_view> names) {
-  return std::find(names.begin(), names.end(), t) != names.end();
-}
-
-// Elements whose content is never shown as text.
-bool skipped(xmlNode* n, std::string_view t) {
-  if (oneOf(t, {"script", "style", "head", "title", "noscript", "template", "iframe", "object", "embed", "applet",
-                "svg", "math", "select", "option", "textarea", "button", "input", "meta", "link", "base", "frame",
-                "frameset", "audio", "video", "canvas", "map"}))
-    return true;
-  if (!n->properties) return false;
-  if (xmlHasProp(n, reinterpret_cast<const xmlChar*>("hidden"))) return true;
-  if (!xmlHasProp(n, reinterpret_cast<const xmlChar*>("style"))) return false;
-  std::string style = toLower(attr(n, "style"));
+bool skipped(const Element& e) {
+  if (classify(e.tag) & kSkip) return true;
+  if (!e.attrs) return false;
+  if (e.attr("hidden")) return true;
+  const char* rawStyle = e.attr("style");
+  if (!rawStyle) return false;
+  std::string style = toLower(rawStyle);
   style.erase(std::remove(style.begin(), style.end(), ' '), style.end());
   return style.find("display:none") != std::string::npos || style.find("visibility:hidden") != std::string::npos;
 }
 
-bool paragraphLike(std::string_view t) {
-  return oneOf(t, {"p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table", "hr", "dl", "ul", "ol"});
-}
-
-bool lineLike(std::string_view t) {
-  return oneOf(t, {"div", "li", "tr", "section", "article", "header", "footer", "nav", "address", "dd", "dt",
-                   "center", "form", "fieldset", "figure", "figcaption", "main", "aside", "caption", "summary",
-                   "details", "legend", "tbody", "thead", "tfoot"});
-}
+bool paragraphLike(std::string_view t) { return classify(t) & kParagraph; }
+bool lineLike(std::string_view t) { return classify(t) & kLine; }
 
 // One table being collected: rows of single-line cells.
 struct Table {
@@ -120,24 +132,33 @@ class Renderer {
  public:
   explicit Renderer(UrlMode urls) : urls_(urls) { outputs_.emplace_back(); }
 
-  Rendered run(xmlNode* root) {
-    struct Frame {
-      xmlNode* node;
-      bool exiting;
-    };
-    std::vector<Frame> stack{{root, false}};
-    while (!stack.empty()) {
-      Frame f = stack.back();
-      stack.pop_back();
-      if (f.exiting) {
-        leave(f.node);
-        continue;
-      }
-      if (!enter(f.node)) continue;
-      stack.push_back({f.node, true});
-      for (xmlNode* c = f.node->last; c; c = c->prev) stack.push_back({c, false});
+  // SAX callbacks (libxml2 closes implied and void elements itself, so
+  // every start has its end).
+  void start(const Element& e) {
+    if (skipDepth_ > 0) {
+      ++skipDepth_;
+      return;
     }
+    if (skipped(e)) {
+      skipDepth_ = 1;
+      return;
+    }
+    enter(e);
+  }
+  void end(std::string_view tag) {
+    if (skipDepth_ > 0) {
+      --skipDepth_;
+      return;
+    }
+    leave(tag);
+  }
+  void characters(std::string_view text) {
+    if (skipDepth_ == 0) out().text(text, pre_ > 0);
+  }
+
+  Rendered finish() {
     Rendered r;
+    while (outputs_.size() > 1) outputs_.pop_back();  // cells of a table never closed
     r.text = outputs_.front().finish();
     if (!links_.empty()) {
       r.text += "\n";
@@ -152,16 +173,8 @@ class Renderer {
  private:
   TextBuilder& out() { return outputs_.back(); }
 
-  // Returns false when the node's children must not be visited.
-  bool enter(xmlNode* n) {
-    if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
-      if (n->content) out().text(reinterpret_cast<const char*>(n->content), pre_ > 0);
-      return false;
-    }
-    if (n->type != XML_ELEMENT_NODE && n->type != XML_DOCUMENT_NODE && n->type != XML_HTML_DOCUMENT_NODE) return false;
-    if (n->type != XML_ELEMENT_NODE) return true;
-    std::string_view t = tag(n);
-    if (skipped(n, t)) return false;
+  void enter(const Element& e) {
+    std::string_view t = e.tag;
     // A list inside a list item continues it; any other block opens.
     bool nestedList = (t == "ul" || t == "ol") && !lists_.empty();
     if (paragraphLike(t) && !nestedList) out().block(true);
@@ -172,15 +185,15 @@ class Renderer {
     else if (t == "blockquote") out().pushPrefix("> ");
     else if (t == "h1" || t == "h2") out().marker("■ ");
     else if (t.size() == 2 && t[0] == 'h' && t[1] >= '3' && t[1] <= '6') out().marker("◆ ");
+    else if (t == "a") anchors_.push_back(e.attrOr("href"));
     else if (t == "ul" || t == "ol") {
       lists_.push_back({t == "ol", 0});
       if (lists_.size() > 1) out().pushPrefix("  ");
     } else if (t == "li") {
-      if (lists_.empty()) out().marker("・ ");
-      else if (lists_.back().ordered) out().marker(std::to_string(++lists_.back().count) + ". ");
-      else out().marker("・ ");
+      if (lists_.empty() || !lists_.back().ordered) out().marker("・ ");
+      else out().marker(std::to_string(++lists_.back().count) + ". ");
     } else if (t == "img") {
-      image(n);
+      image(e);
     } else if (t == "table") {
       tables_.emplace_back();
     } else if (t == "tr" && !tables_.empty()) {
@@ -189,13 +202,13 @@ class Renderer {
       if (tables_.back().rows.empty()) tables_.back().rows.emplace_back();
       outputs_.emplace_back();
     }
-    return true;
   }
 
-  void leave(xmlNode* n) {
-    if (n->type != XML_ELEMENT_NODE) return;
-    std::string_view t = tag(n);
-    if (t == "a") link(n);
+  void leave(std::string_view t) {
+    if (t == "a" && !anchors_.empty()) {
+      link(anchors_.back());
+      anchors_.pop_back();
+    }
     if (t == "pre" && pre_ > 0) --pre_;
     else if (t == "blockquote") out().popPrefix();
     else if ((t == "ul" || t == "ol") && !lists_.empty()) {
@@ -215,19 +228,20 @@ class Renderer {
     else if (lineLike(t) || nestedList) out().block(false);
   }
 
-  void link(xmlNode* n) {
-    std::string href = attr(n, "href");
+  void link(const std::string& href) {
     if (href.empty()) return;
     if (isDangerousUrl(href)) ++disabled_;
     auto it = std::find(links_.begin(), links_.end(), href);
-    std::size_t number = it == links_.end() ? (links_.push_back(href), links_.size()) : static_cast<std::size_t>(it - links_.begin()) + 1;
+    std::size_t number = it == links_.end() ? (links_.push_back(href), links_.size())
+                                            : static_cast<std::size_t>(it - links_.begin()) + 1;
     out().marker(" [" + std::to_string(number) + "]");
   }
 
-  void image(xmlNode* n) {
+  void image(const Element& e) {
     // Tracking pixels say nothing to a reader.
-    if (attr(n, "width") == "1" || attr(n, "height") == "1" || attr(n, "width") == "0") return;
-    std::string alt = oneLine(attr(n, "alt"));
+    std::string w = e.attrOr("width"), h = e.attrOr("height");
+    if (w == "1" || h == "1" || w == "0") return;
+    std::string alt = oneLine(e.attrOr("alt"));
     out().marker(alt.empty() ? "[画像]" : "[画像: " + alt + "]");
   }
 
@@ -240,20 +254,54 @@ class Renderer {
   std::vector<TextBuilder> outputs_;  // a stack: table cells write into their own
   std::vector<Table> tables_;
   std::vector<List> lists_;
+  std::vector<std::string> anchors_;  // href of each open <a>
   std::vector<std::string> links_;
   int disabled_ = 0;
   int pre_ = 0;
+  int skipDepth_ = 0;  // > 0 inside an element whose content is not shown
+};
+
+void onStart(void* ctx, const xmlChar* name, const xmlChar** attrs) {
+  auto* r = static_cast<Renderer*>(static_cast<xmlParserCtxt*>(ctx)->_private);
+  r->start({name ? reinterpret_cast<const char*>(name) : "", attrs});
+}
+void onEnd(void* ctx, const xmlChar* name) {
+  auto* r = static_cast<Renderer*>(static_cast<xmlParserCtxt*>(ctx)->_private);
+  r->end(name ? reinterpret_cast<const char*>(name) : "");
+}
+void onCharacters(void* ctx, const xmlChar* ch, int len) {
+  auto* r = static_cast<Renderer*>(static_cast<xmlParserCtxt*>(ctx)->_private);
+  if (len > 0) r->characters(std::string_view(reinterpret_cast<const char*>(ch), static_cast<std::size_t>(len)));
+}
+
+struct CtxtFree {
+  void operator()(htmlParserCtxt* c) const { htmlFreeParserCtxt(c); }
 };
 
 }  // namespace
 
 Rendered renderHtml(std::string_view html, UrlMode urls) {
+  // libxml2's SAX interface: no DOM is built (that was most of the time and
+  // memory), the renderer sees start tags, end tags and text in order.
   constexpr int kOptions = HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_RECOVER |
                            HTML_PARSE_IGNORE_ENC | HTML_PARSE_COMPACT;
-  std::unique_ptr<xmlDoc, DocFree> doc(
-      htmlReadMemory(html.data(), static_cast<int>(html.size()), nullptr, "UTF-8", kOptions));
-  if (!doc) return {};
-  return Renderer(urls).run(reinterpret_cast<xmlNode*>(doc.get()));
+  Renderer renderer(urls);
+  std::unique_ptr<htmlParserCtxt, CtxtFree> ctxt(
+      htmlCreateMemoryParserCtxt(html.data(), static_cast<int>(html.size())));
+  if (!ctxt) return renderer.finish();
+  htmlSAXHandler* sax = ctxt->sax;
+  std::memset(sax, 0, sizeof *sax);
+  sax->startElement = onStart;
+  sax->endElement = onEnd;
+  sax->characters = onCharacters;
+  sax->cdataBlock = onCharacters;
+  sax->ignorableWhitespace = onCharacters;
+  sax->initialized = 1;
+  ctxt->_private = &renderer;
+  htmlCtxtUseOptions(ctxt.get(), kOptions);
+  xmlSwitchEncoding(ctxt.get(), XML_CHAR_ENCODING_UTF8);
+  htmlParseDocument(ctxt.get());
+  return renderer.finish();
 }
 
 }  // namespace mugai::sanitizers::html_to_text
