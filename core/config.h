@@ -39,7 +39,7 @@ struct NoticeConfig {
 
 struct Config {
   Limits limits;
-  std::vector<StageConfig> stages{{"attachment_strip", nullptr}, {"html_to_text", nullptr}};
+  std::vector<StageConfig> stages{{"attachment_strip", nullptr}, {"html_to_text", nullptr}, {"url_defang", nullptr}};
   NoticeConfig notice;
   std::string source = "(built-in defaults)";  ///< where it came from, for messages
   /// The parsed file; stage options point into it (keeping their line numbers).

@@ -4,6 +4,7 @@
 #include "sanitizers/attachment_strip/attachment_strip.h"
 #include "sanitizers/html_to_text/html_to_text.h"
 #include "sanitizers/identity/identity.h"
+#include "sanitizers/url_defang/url_defang.h"
 
 namespace mugai::sanitizers {
 
@@ -12,6 +13,7 @@ SanitizerRegistry builtinRegistry() {
   identity::registerFactory(r);
   attachment_strip::registerFactory(r);
   html_to_text::registerFactory(r);
+  url_defang::registerFactory(r);
   return r;
 }
 
