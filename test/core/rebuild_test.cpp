@@ -81,6 +81,7 @@ TEST_CASE("the notice speaks the charset of the message's text when it can", "[r
   });
   REQUIRE(notice);
   CHECK(notice->charset == "iso-2022-jp");
+  CHECK(charset::toUtf8Strict(notice->decoded, notice->charset));  // valid in the charset it claims
   CHECK(charset::decodeText(notice->decoded, notice->charset).find("x.exe") != std::string::npos);
   CHECK(charset::decodeText(notice->decoded, notice->charset).find("削除") != std::string::npos);
 }
@@ -117,5 +118,35 @@ TEST_CASE("a base64-encoded message/rfc822 is opened, not passed as an opaque le
       sawInnerText = sawInnerText || n.decoded.find("inner text") != std::string::npos;
     });
     CHECK(sawInnerText);
+  }
+}
+
+TEST_CASE("the notice is valid in every charset it may be written in", "[rebuild][notice]") {
+  // A removed file whose name cannot be written in the text's charset makes
+  // the notice fall back to UTF-8; otherwise it follows the text.
+  struct Case {
+    const char* label;
+    const char* filename;
+    const char* expect;
+  };
+  for (const auto& c : {Case{"Shift_JIS", "請求書.exe", "cp932"}, Case{"EUC-JP", "請求書.exe", "euc-jp-ms"},
+                        Case{"ISO-2022-JP", "😀.exe", "utf-8"}, Case{"us-ascii", "x.exe", "utf-8"}}) {
+    INFO(c.label);
+    std::string body = *charset::fromUtf8("本文", std::string(c.label) == "us-ascii" ? "utf-8" : c.label);
+    std::string in = std::string("From: a@example.jp\r\nSubject: n\r\nContent-Type: multipart/mixed; boundary=o\r\n\r\n"
+                                 "--o\r\nContent-Type: text/plain; charset=") + c.label + "\r\n\r\n" + body +
+                     "\r\n--o\r\nContent-Type: application/octet-stream; name=\"" + c.filename + "\"\r\n\r\nMZ\r\n--o--\r\n";
+    auto o = stripExe(in);
+    auto again = parseMessage(o.output, Limits{}, std::chrono::steady_clock::now() + std::chrono::seconds(10));
+    const Node* notice = nullptr;
+    again.root->forEach([&](const Node& n) {
+      if (!notice && n.kind == NodeKind::Leaf) notice = &n;
+    });
+    REQUIRE(notice);
+    CHECK(charset::canonical(notice->charset) == c.expect);
+    auto text = charset::toUtf8Strict(notice->decoded, notice->charset);
+    REQUIRE(text);
+    CHECK(text->find(c.filename) != std::string::npos);
+    CHECK(text->find("削除 / Removed") != std::string::npos);
   }
 }
