@@ -7,6 +7,7 @@
 #include <gmime/gmime.h>
 
 #include <algorithm>
+#include <array>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -387,16 +388,33 @@ class TreeBuilder {
   }
 
   static bool strictBase64(std::string_view raw) {
+    // One table lookup per byte: 1 alphabet, 2 line break / blank, 3 '=', 0 invalid.
+    static const std::array<std::uint8_t, 256> kClass = [] {
+      std::array<std::uint8_t, 256> t{};
+      for (int c = 'A'; c <= 'Z'; ++c) t[c] = 1;
+      for (int c = 'a'; c <= 'z'; ++c) t[c] = 1;
+      for (int c = '0'; c <= '9'; ++c) t[c] = 1;
+      t['+'] = t['/'] = 1;
+      t['\r'] = t['\n'] = t[' '] = t['\t'] = 2;
+      t['='] = 3;
+      return t;
+    }();
     std::size_t sig = 0, pad = 0;
-    for (char c : raw) {
-      if (c == '\r' || c == '\n' || c == ' ' || c == '\t') continue;
-      bool alpha = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
-      if (c == '=') {
-        ++pad;
-      } else if (!alpha || pad > 0) {
-        return false;  // a character after padding, or outside the alphabet
+    for (unsigned char c : raw) {
+      switch (kClass[c]) {
+        case 1:
+          if (pad) return false;  // data after padding
+          ++sig;
+          break;
+        case 2:
+          break;
+        case 3:
+          ++pad;
+          ++sig;
+          break;
+        default:
+          return false;
       }
-      ++sig;
     }
     return pad <= 2 && sig % 4 == 0;
   }

@@ -13,27 +13,18 @@
 #include <vector>
 
 #include "core/charset/charset.h"
+#include "test/bench/bench_inputs.h"
 #include "sanitizers/html_to_text/html_render.h"
 
 int main(int argc, char** argv) {
-  int rounds = 3;
-  std::vector<std::string> inputs;
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) {
-      rounds = std::atoi(argv[++i]);
-      continue;
-    }
-    std::ifstream f(argv[i], std::ios::binary);
-    std::ostringstream ss;
-    ss << f.rdbuf();
-    inputs.push_back(ss.str());
-  }
+  auto args = mugai::bench::readInputs(argc, argv, 3);
+  const auto& inputs = args.files;
+  const int rounds = args.rounds;
   if (inputs.empty()) {
     std::fprintf(stderr, "usage: mugai_html_bench [--rounds N] FILE...\n");
     return 3;
   }
-  std::size_t bytes = 0, out = 0;
-  for (const auto& in : inputs) bytes += in.size();
+  std::size_t bytes = args.bytes, out = 0;
   auto one = [&](const std::string& in) {
     return mugai::sanitizers::html_to_text::renderHtml(mugai::charset::decodeText(in, "utf-8"), mugai::UrlMode::Defang)
         .text.size();

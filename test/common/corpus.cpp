@@ -65,6 +65,14 @@ MailOutcome runIdentity(std::string bytes, const Config& config) {
   return processMail(std::move(bytes), config, pipeline, "00000000000000000000000000000000");
 }
 
+const Node* firstLeaf(const Node& root) {
+  const Node* found = nullptr;
+  root.forEach([&](const Node& n) {
+    if (!found && n.kind == NodeKind::Leaf) found = &n;
+  });
+  return found;
+}
+
 const Config& defaultConfig() {
   static const Config defaults;
   return defaults;

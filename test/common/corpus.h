@@ -18,6 +18,9 @@ std::vector<std::filesystem::path> mailFiles();
 std::string readFile(const std::filesystem::path& p);
 /// The built-in defaults, one shared instance.
 const Config& defaultConfig();
+/// The first leaf in depth-first order (in a rebuilt message: the notice).
+const Node* firstLeaf(const Node& root);
+
 /// Runs bytes through the identity pipeline under `config`.
 MailOutcome runIdentity(std::string bytes, const Config& config);
 /// Same, with the built-in defaults.

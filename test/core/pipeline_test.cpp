@@ -59,10 +59,7 @@ TEST_CASE("remove drops the part, lists it in the notice and keeps the rest byte
 
   // The notice is the first part and names the file, its true type, size and hash.
   auto reparsed = parseMessage(o.output, config.limits, std::chrono::steady_clock::now() + std::chrono::seconds(10));
-  std::string notice;
-  reparsed.root->forEach([&](const Node& n) {
-    if (notice.empty() && n.kind == NodeKind::Leaf) notice = n.decoded;
-  });
+  std::string notice = firstLeaf(*reparsed.root)->decoded;
   CHECK(notice.find("run.exe") != std::string::npos);
   CHECK(exe->trueType() == "application/vnd.microsoft.portable-executable");
   CHECK(notice.find(exe->trueType()) != std::string::npos);

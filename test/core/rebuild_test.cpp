@@ -75,10 +75,7 @@ TEST_CASE("the notice speaks the charset of the message's text when it can", "[r
       "--o\r\nContent-Type: application/octet-stream; name=\"x.exe\"\r\n\r\nMZ\r\n--o--\r\n";
   auto o = stripExe(in);
   auto again = parseMessage(o.output, Limits{}, std::chrono::steady_clock::now() + std::chrono::seconds(10));
-  const Node* notice = nullptr;
-  again.root->forEach([&](const Node& n) {
-    if (!notice && n.kind == NodeKind::Leaf) notice = &n;
-  });
+  const Node* notice = firstLeaf(*again.root);
   REQUIRE(notice);
   CHECK(notice->charset == "iso-2022-jp");
   CHECK(charset::toUtf8Strict(notice->decoded, notice->charset));  // valid in the charset it claims
@@ -138,10 +135,7 @@ TEST_CASE("the notice is valid in every charset it may be written in", "[rebuild
                      "\r\n--o\r\nContent-Type: application/octet-stream; name=\"" + c.filename + "\"\r\n\r\nMZ\r\n--o--\r\n";
     auto o = stripExe(in);
     auto again = parseMessage(o.output, Limits{}, std::chrono::steady_clock::now() + std::chrono::seconds(10));
-    const Node* notice = nullptr;
-    again.root->forEach([&](const Node& n) {
-      if (!notice && n.kind == NodeKind::Leaf) notice = &n;
-    });
+    const Node* notice = firstLeaf(*again.root);
     REQUIRE(notice);
     CHECK(charset::canonical(notice->charset) == c.expect);
     auto text = charset::toUtf8Strict(notice->decoded, notice->charset);

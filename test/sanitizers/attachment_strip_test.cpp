@@ -198,10 +198,7 @@ TEST_CASE("attachments inside an attached message meet the same policy", "[attac
 TEST_CASE("the notice names the file, the category in both languages", "[attachment_strip][notice]") {
   auto o = strip(mailWith({{"請求書.exe", "application/octet-stream", peImage()}}));
   auto again = runIdentity(o.output);
-  const Node* notice = nullptr;
-  again.input.root->forEach([&](const Node& n) {
-    if (!notice && n.kind == NodeKind::Leaf) notice = &n;
-  });
+  const Node* notice = firstLeaf(*again.input.root);
   REQUIRE(notice);
   std::string text = charset::decodeText(notice->decoded, notice->charset);
   CHECK(text.find("請求書.exe") != std::string::npos);

@@ -16,13 +16,7 @@ MailOutcome defang(const std::string& mail, bool withHtml = false) {
   v.push_back(std::make_unique<sanitizers::url_defang::UrlDefang>(UrlMode::Defang));
   return processMail(mail, test::defaultConfig(), Pipeline(std::move(v)), "u");
 }
-const Node* body(const MailOutcome& o) {
-  const Node* b = nullptr;
-  o.input.root->forEach([&](const Node& n) {
-    if (!b && n.kind == NodeKind::Leaf) b = &n;
-  });
-  return b;
-}
+const Node* body(const MailOutcome& o) { return test::firstLeaf(*o.input.root); }
 }  // namespace
 
 TEST_CASE("URLs in a Japanese text part are defanged, the charset kept", "[url_defang]") {
