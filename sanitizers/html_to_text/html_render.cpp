@@ -93,26 +93,56 @@ std::string oneLine(const std::string& s) {
   return out;
 }
 
-// Multi-column tables become aligned rows ("a  | b"); tables of one column
-// (layout tables, which most HTML mail is built of) become paragraphs.
+bool blankCell(const std::string& c) {
+  // Spacer cells hold nothing but blanks and no-break spaces.
+  for (std::size_t i = 0; i < c.size(); ++i) {
+    if (c[i] == ' ' || c[i] == '\n' || c[i] == '\t') continue;
+    if (c.compare(i, 2, "\xC2\xA0") == 0) {
+      ++i;
+      continue;
+    }
+    return false;
+  }
+  return true;
+}
+
+// Data tables (several columns of short, single-line cells) become aligned
+// rows ("a  | b"). Everything else is a layout table — what most HTML mail
+// is built of, spacer cells and all — and its cells read as blocks, in
+// order, with their own line structure.
 void layoutTable(const Table& t, TextBuilder& out) {
+  constexpr std::size_t kMaxCell = 40;  // display columns
   std::size_t cols = 0;
-  for (const auto& r : t.rows) cols = std::max(cols, r.size());
-  if (cols <= 1) {
+  bool data = true;
+  for (const auto& r : t.rows) {
+    std::size_t filled = 0;
+    for (const auto& c : r) {
+      if (blankCell(c)) continue;
+      ++filled;
+      data = data && c.find('\n') == std::string::npos && displayWidth(c) <= kMaxCell;
+    }
+    cols = std::max(cols, filled);
+  }
+  if (cols <= 1 || !data) {
     for (const auto& r : t.rows)
       for (const auto& c : r)
-        if (!c.empty()) {
+        if (!blankCell(c)) {
           out.block(false);
           out.text(c, true);
         }
     return;
   }
   std::vector<std::size_t> width(cols, 0);
-  for (const auto& r : t.rows)
-    for (std::size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], displayWidth(r[i]));
-  constexpr std::size_t kMaxAligned = 40;  // wider cells are not padded
-  out.block(true);
+  std::vector<std::vector<std::string>> rows;
   for (const auto& r : t.rows) {
+    std::vector<std::string> cells;
+    for (const auto& c : r) cells.push_back(oneLine(c));
+    rows.push_back(std::move(cells));
+  }
+  for (const auto& r : rows)
+    for (std::size_t i = 0; i < r.size() && i < cols; ++i) width[i] = std::max(width[i], displayWidth(r[i]));
+  out.block(true);
+  for (const auto& r : rows) {
     bool any = false;
     for (const auto& c : r) any = any || !c.empty();
     if (!any) continue;
@@ -120,7 +150,7 @@ void layoutTable(const Table& t, TextBuilder& out) {
     for (std::size_t i = 0; i < r.size(); ++i) {
       if (i) line += " | ";
       line += r[i];
-      if (i + 1 < r.size() && width[i] <= kMaxAligned) line += std::string(width[i] - displayWidth(r[i]), ' ');
+      if (i + 1 < r.size() && i < cols) line += std::string(width[i] - displayWidth(r[i]), ' ');
     }
     out.block(false);
     out.text(line, true);
@@ -215,7 +245,8 @@ class Renderer {
       if (lists_.size() > 1) out().popPrefix();
       lists_.pop_back();
     } else if ((t == "td" || t == "th") && !tables_.empty() && outputs_.size() > 1) {
-      std::string cell = oneLine(outputs_.back().finish());
+      std::string cell = outputs_.back().finish();
+      while (!cell.empty() && cell.back() == '\n') cell.pop_back();
       outputs_.pop_back();
       tables_.back().rows.back().push_back(std::move(cell));
     } else if (t == "table" && !tables_.empty()) {

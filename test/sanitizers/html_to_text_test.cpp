@@ -4,10 +4,12 @@
 #include <catch2/matchers/catch_matchers_string.hpp>
 
 #include <filesystem>
+#include <fstream>
 #include <regex>
 
 #include "core/charset/charset.h"
 #include "core/mail_job.h"
+#include "core/mime_encode.h"
 #include "core/url_defang.h"
 #include "sanitizers/html_to_text/html_render.h"
 #include "sanitizers/html_to_text/html_to_text.h"
@@ -227,4 +229,47 @@ TEST_CASE("[stage.html_to_text] config", "[html][config]") {
   CHECK(parseOptions(*sample.stages[1].options, "s") == Options{});
   auto c = parseConfig("[pipeline]\nstages = [\"html_to_text\"]\n[stage.html_to_text]\nurls = \"hide\"\n", "u.toml");
   CHECK_THROWS_WITH(parseOptions(*c.stages[0].options, "u.toml"), Catch::Matchers::ContainsSubstring("u.toml:4"));
+}
+
+TEST_CASE("whole HTML mails read as hand-written expected text", "[html][corpus][expected]") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(MUGAI_SOURCE_DIR) / "test/corpus/html_expected";
+  std::ifstream index(dir / "INDEX.tsv");
+  REQUIRE(index.good());
+  int cases = 0;
+  for (std::string line; std::getline(index, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    std::vector<std::string> col;
+    for (std::size_t a = 0, b; a <= line.size(); a = b + 1) {
+      b = line.find('\t', a);
+      if (b == std::string::npos) b = line.size();
+      col.push_back(line.substr(a, b - a));
+    }
+    REQUIRE(col.size() == 4);
+    INFO(col[0]);
+    fs::path src = col[0].rfind("corpora:", 0) == 0 ? test::corpora() / col[0].substr(8)
+                                                    : fs::path(MUGAI_SOURCE_DIR) / col[0].substr(5);
+    std::string input = test::readFile(src);
+    if (col[1] == "html")
+      input = "Subject: x\r\nContent-Type: text/html; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+              encodeBase64Lines(input, "\r\n");
+    auto o = convert(input);
+    const Node* html = firstOfType(*o.input.root, "text/html");
+    REQUIRE(html);
+    REQUIRE(html->replacement);
+    CHECK(charset::canonical(html->replacement->charset) == col[3]);
+    CHECK(charset::decodeText(html->replacement->bytes, html->replacement->charset) == test::readFile(dir / col[2]));
+    ++cases;
+  }
+  CHECK(cases >= 4);
+}
+
+TEST_CASE("an HTML part beside the sender's text: the text is what the recipient gets", "[html][corpus][expected]") {
+  auto o = convert(test::readFile(test::corpora() / "generated-mail-ja/ja-15-alternative-mixed-charsets.eml"));
+  const Node* text = firstOfType(*o.input.root, "text/plain");
+  REQUIRE(text);
+  CHECK(text->action == Action::Keep);
+  CHECK(charset::decodeText(text->decoded, text->charset) == "テキスト版（Shift_JIS）\n");
+  CHECK(firstOfType(*o.input.root, "text/html")->action == Action::Remove);
+  CHECK(o.output.find("HTML版") == std::string::npos);
 }
