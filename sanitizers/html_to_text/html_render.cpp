@@ -265,7 +265,7 @@ class Renderer {
     auto it = std::find(links_.begin(), links_.end(), href);
     std::size_t number = it == links_.end() ? (links_.push_back(href), links_.size())
                                             : static_cast<std::size_t>(it - links_.begin()) + 1;
-    out().marker(" [" + std::to_string(number) + "]");
+    out().word("[" + std::to_string(number) + "]", false);
   }
 
   void image(const Element& e) {
@@ -273,7 +273,7 @@ class Renderer {
     std::string w = e.attrOr("width"), h = e.attrOr("height");
     if (w == "1" || h == "1" || w == "0") return;
     std::string alt = oneLine(e.attrOr("alt"));
-    out().marker(alt.empty() ? "[画像]" : "[画像: " + alt + "]");
+    out().word(alt.empty() ? "[画像]" : "[画像: " + alt + "]", true);
   }
 
   struct List {

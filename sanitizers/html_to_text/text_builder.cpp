@@ -80,16 +80,23 @@ void TextBuilder::text(std::string_view s, bool verbatim) {
 }
 
 void TextBuilder::textRuns(std::string_view s) {
-  // Whole runs of non-blank bytes at once (the per-byte path above is for <pre>).
+  // Whole runs of non-blank bytes at once (the per-byte path above is for
+  // <pre>). A no-break space (U+00A0, &nbsp;) is layout, not text: it
+  // counts as a blank, and Shift_JIS / ISO-2022-JP could not hold it.
+  auto blankAt = [&](std::size_t i) -> std::size_t {
+    if (isAsciiSpace(s[i])) return 1;
+    if (s[i] == '\xC2' && i + 1 < s.size() && s[i + 1] == '\xA0') return 2;
+    return 0;
+  };
   std::size_t i = 0;
   while (i < s.size()) {
-    if (isAsciiSpace(s[i])) {
+    if (std::size_t n = blankAt(i)) {
       pendingSpace_ = true;
-      ++i;
+      i += n;
       continue;
     }
     std::size_t j = i;
-    while (j < s.size() && !isAsciiSpace(s[j])) ++j;
+    while (j < s.size() && !blankAt(j)) ++j;
     startLineIfNeeded();
     if (pendingSpace_) out_ += ' ';
     pendingSpace_ = false;
@@ -107,6 +114,14 @@ void TextBuilder::marker(std::string_view s) {
 
 void TextBuilder::noteBreakDepth() {
   breakDepth_ = pendingBreaks_ == 0 ? prefixes_.size() : std::min(breakDepth_, prefixes_.size());
+}
+
+void TextBuilder::word(std::string_view s, bool spaceAfter) {
+  bool freshLine = atLineStart_ || pendingBreaks_ > 0 || out_.empty();
+  startLineIfNeeded();
+  if (!freshLine && !out_.empty() && out_.back() != ' ') out_ += ' ';
+  out_ += s;
+  pendingSpace_ = spaceAfter;
 }
 
 void TextBuilder::lineBreak() {

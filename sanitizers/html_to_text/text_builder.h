@@ -27,6 +27,10 @@ class TextBuilder {
   }
   /// Raw text written as is at the current position (bullets, markers).
   void marker(std::string_view s);
+  /// A token set apart by a space from the text before it ("[1]",
+  /// "[画像]"), never at the start of a line; `spaceAfter` also from the
+  /// text after it (images; not link numbers, which punctuation follows).
+  void word(std::string_view s, bool spaceAfter);
 
   /// The text so far with trailing blanks trimmed per line, at most one
   /// empty line in a row, and no leading or trailing empty lines.
