@@ -228,10 +228,34 @@ class Renderer {
       tables_.emplace_back();
     } else if (t == "tr" && !tables_.empty()) {
       tables_.back().rows.emplace_back();
-    } else if ((t == "td" || t == "th") && !tables_.empty()) {
-      if (tables_.back().rows.empty()) tables_.back().rows.emplace_back();
-      outputs_.emplace_back();
+    } else if (t == "td" || t == "th") {
+      // A cell writes into its own builder and remembers its table, so a
+      // cell end can never land in another table (or in none).
+      if (tables_.empty()) {
+        cells_.push_back(kNoTable);
+      } else {
+        if (tables_.back().rows.empty()) tables_.back().rows.emplace_back();
+        outputs_.emplace_back();
+        cells_.push_back(tables_.size() - 1);
+      }
     }
+  }
+
+  void closeCell() {
+    std::size_t table = cells_.back();
+    cells_.pop_back();
+    if (table == kNoTable || outputs_.size() < 2) return;
+    std::string cell = outputs_.back().finish();
+    outputs_.pop_back();
+    while (!cell.empty() && cell.back() == '\n') cell.pop_back();
+    if (table >= tables_.size()) {  // its table is gone: the text still shows
+      out().block(false);
+      out().text(cell, true);
+      return;
+    }
+    auto& rows = tables_[table].rows;
+    if (rows.empty()) rows.emplace_back();
+    rows.back().push_back(std::move(cell));
   }
 
   void leave(std::string_view t) {
@@ -244,12 +268,11 @@ class Renderer {
     else if ((t == "ul" || t == "ol") && !lists_.empty()) {
       if (lists_.size() > 1) out().popPrefix();
       lists_.pop_back();
-    } else if ((t == "td" || t == "th") && !tables_.empty() && outputs_.size() > 1) {
-      std::string cell = outputs_.back().finish();
-      while (!cell.empty() && cell.back() == '\n') cell.pop_back();
-      outputs_.pop_back();
-      tables_.back().rows.back().push_back(std::move(cell));
+    } else if ((t == "td" || t == "th") && !cells_.empty()) {
+      closeCell();
     } else if (t == "table" && !tables_.empty()) {
+      // Cells of this table left open are closed with it.
+      while (!cells_.empty() && cells_.back() != kNoTable && cells_.back() + 1 >= tables_.size()) closeCell();
       Table done = std::move(tables_.back());
       tables_.pop_back();
       layoutTable(done, out());
@@ -290,6 +313,8 @@ class Renderer {
   int disabled_ = 0;
   int pre_ = 0;
   int skipDepth_ = 0;  // > 0 inside an element whose content is not shown
+  static constexpr std::size_t kNoTable = static_cast<std::size_t>(-1);
+  std::vector<std::size_t> cells_;  // open cells: index of their table, or kNoTable
 };
 
 void onStart(void* ctx, const xmlChar* name, const xmlChar** attrs) {

@@ -153,6 +153,14 @@ TEST_CASE("conflicting meta charset: the MIME label wins", "[html][hostile]") {
 
 TEST_CASE("hostile HTML stays bounded and yields text", "[html][hostile]") {
   SECTION("unclosed tags") { CHECK(render("<p><b><i><div><table><tr><td>x") == "x\n"); }
+  SECTION("cells outside tables and tables opened inside cells (found by fuzzing)") {
+    for (const char* h : {"<td>orphan<table><tr><td>in</table></td></td>", "<table><td>a<table></td>b</table>c</td>",
+                          "<th>x</th></table></table><td>y", "<table><tr><td><table><tr><td>1<td>2</table><td>3</td>",
+                          "<td><td><td><table></td></td></td>z"}) {
+      INFO(h);
+      CHECK(render(h).find_first_not_of(" \n|") != std::string::npos);
+    }
+  }
   SECTION("100k nesting levels") {
     std::string h;
     for (int i = 0; i < 100'000; ++i) h += "<div>";
