@@ -59,6 +59,13 @@ std::string bracketDots(std::string_view s) {
 
 }  // namespace
 
+std::optional<UrlMode> urlModeFromName(std::string_view name) {
+  if (name == "defang") return UrlMode::Defang;
+  if (name == "leave") return UrlMode::Leave;
+  if (name == "remove") return UrlMode::Remove;
+  return std::nullopt;
+}
+
 bool isDangerousUrl(std::string_view url) {
   std::string s = schemeOf(url);
   return s == "javascript" || s == "vbscript" || s == "data" || s == "file" || s == "livescript" || s == "mocha";

@@ -6,6 +6,7 @@
 // files (javascript:, vbscript:, data:, file:) never come out usable.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -16,6 +17,9 @@ enum class UrlMode {
   Defang,  ///< hxxps://example[.]com/…, IDN hosts as Unicode and xn--
   Remove,  ///< "(URL removed)"
 };
+
+/// "defang", "leave" or "remove" as a mode (config values); nullopt otherwise.
+std::optional<UrlMode> urlModeFromName(std::string_view name);
 
 /// True for javascript:, vbscript:, data:, file: (any case, leading
 /// whitespace and control characters ignored, as browsers do).

@@ -14,10 +14,9 @@ Options parseOptions(const toml::table& t, const std::string& source) {
     o.preferExistingText = *v == "prefer_existing_text";
   }
   if (const toml::node* n = t.get("urls")) {
-    auto v = n->value<std::string_view>();
-    if (!v || (*v != "defang" && *v != "leave" && *v != "remove"))
-      configFail(source, n, "urls must be \"defang\", \"leave\" or \"remove\"");
-    o.urls = *v == "defang" ? UrlMode::Defang : *v == "leave" ? UrlMode::Leave : UrlMode::Remove;
+    auto mode = urlModeFromName(n->value<std::string_view>().value_or(""));
+    if (!mode) configFail(source, n, "urls must be \"defang\", \"leave\" or \"remove\"");
+    o.urls = *mode;
   }
   if (const toml::node* n = t.get("max_html_bytes")) {
     auto v = n->value<std::int64_t>();

@@ -33,10 +33,9 @@ UrlMode parseMode(const toml::table& t, const std::string& source) {
   checkKeys(t, {"urls"}, source, "stage.url_defang");
   const toml::node* n = t.get("urls");
   if (!n) return UrlMode::Defang;
-  auto v = n->value<std::string_view>();
-  if (!v || (*v != "defang" && *v != "leave" && *v != "remove"))
-    configFail(source, n, "urls must be \"defang\", \"leave\" or \"remove\"");
-  return *v == "defang" ? UrlMode::Defang : *v == "leave" ? UrlMode::Leave : UrlMode::Remove;
+  auto mode = urlModeFromName(n->value<std::string_view>().value_or(""));
+  if (!mode) configFail(source, n, "urls must be \"defang\", \"leave\" or \"remove\"");
+  return *mode;
 }
 
 void registerFactory(SanitizerRegistry& registry) {
