@@ -300,8 +300,11 @@ class TreeBuilder {
         node.otherNames.push_back(n);
     };
     addName(byType);
-    if (cdH) addName(charset::parseStructured(cdH->rawValue, "iso-8859-1").params["filename"]);
-    if (ctH) addName(charset::parseStructured(ctH->rawValue, "iso-8859-1").params["name"]);
+    // Only 8-bit values can be read two ways (Shift_JIS pairing or not).
+    if (cdH && !charset::isAscii(cdH->rawValue))
+      addName(charset::parseStructured(cdH->rawValue, "iso-8859-1").params["filename"]);
+    if (ctH && !charset::isAscii(ctH->rawValue))
+      addName(charset::parseStructured(ctH->rawValue, "iso-8859-1").params["name"]);
     if (!byDisposition.empty() && !byType.empty() && byDisposition != byType)
       in_.findings.push_back({"name.disagree",
                               "Content-Disposition filename \"" + byDisposition + "\" differs from Content-Type name \"" +
