@@ -153,7 +153,6 @@ class TreeBuilder {
   struct Span {
     gint64 begin, end;
     Node* node;
-    Node* parent;
   };
 
   void push(Node& parent, GMimeObject* obj, const std::string* buffer) {
@@ -515,8 +514,7 @@ class TreeBuilder {
 
   void addSpan(Node& node, const std::vector<gint64>& offs, gint64 end) {
     gint64 begin = offs.empty() ? end : *std::min_element(offs.begin(), offs.end());
-    Node* parent = node.parent;
-    spans_.push_back({begin, end, &node, parent});
+    spans_.push_back({begin, end, &node});
   }
 
   // Containers end where their last descendant ends and begin no later than
@@ -525,8 +523,8 @@ class TreeBuilder {
     std::unordered_map<Node*, Span*> byNode;
     for (auto& s : spans_) byNode[s.node] = &s;
     for (auto it = spans_.rbegin(); it != spans_.rend(); ++it) {
-      if (!it->parent) continue;
-      auto p = byNode.find(it->parent);
+      if (!it->node->parent) continue;
+      auto p = byNode.find(it->node->parent);
       if (p == byNode.end()) continue;
       Span& ps = *p->second;
       if (it->end > ps.end) ps.end = it->end;

@@ -37,12 +37,6 @@ Verdict verdictOf(const Node& root) {
   return v;
 }
 
-std::vector<std::string> Pipeline::stageNames() const {
-  std::vector<std::string> out;
-  for (const auto& s : stages_) out.emplace_back(s->name());
-  return out;
-}
-
 void Pipeline::run(ParsedInput& input, ScanContext& ctx) const {
   bool timedOut = false;
   std::vector<Node*> stack{input.root.get()};

@@ -48,7 +48,6 @@ class ScanContext {
 
   const Limits& limits() const { return limits_; }
   bool expired() const { return std::chrono::steady_clock::now() > deadline_; }
-  std::chrono::steady_clock::time_point deadline() const { return deadline_; }
   void addFinding(Finding f) { findings_.push_back(std::move(f)); }
   std::vector<Finding>& findings() { return findings_; }
 
@@ -86,8 +85,6 @@ class Pipeline {
 
   /// Runs every stage on every node not already decided by the parser.
   void run(ParsedInput& input, ScanContext& ctx) const;
-
-  std::vector<std::string> stageNames() const;
 
  private:
   std::vector<SanitizerPtr> stages_;
