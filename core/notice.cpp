@@ -1,6 +1,8 @@
 // See notice.h.
 #include "core/notice.h"
 
+#include "core/charset/charset.h"
+
 #include <array>
 #include <utility>
 
@@ -38,27 +40,18 @@ std::string withCommas(std::size_t n) {
   return s;
 }
 
-// Strips characters that would let a file name reorder or hide the text
-// around it (bidi controls such as U+202E, other invisible formatters) and
-// control bytes; the report keeps the exact name.
+// Shows bidi controls and invisible formatters (charset::isBidiOrFormat) as
+// U+FFFD and control bytes as "?", so a file name cannot reorder or hide the
+// text around it; the report keeps the exact name.
 std::string printable(std::string_view s) {
-  static constexpr std::array<std::string_view, 12> kHidden{
-      "\u202A", "\u202B", "\u202C", "\u202D", "\u202E", "\u2066",
-      "\u2067", "\u2068", "\u2069", "\u200E", "\u200F", "\u061C"};
   std::string out;
   for (std::size_t i = 0; i < s.size();) {
-    bool hidden = false;
-    for (auto h : kHidden)
-      if (s.substr(i, h.size()) == h) {
-        out += "\uFFFD";
-        i += h.size();
-        hidden = true;
-        break;
-      }
-    if (hidden) continue;
-    auto c = static_cast<unsigned char>(s[i]);
-    out += c < 0x20 || c == 0x7F ? '?' : static_cast<char>(c);
-    ++i;
+    std::uint32_t cp;
+    std::size_t n = charset::nextCodePoint(s, i, cp);
+    if (charset::isBidiOrFormat(cp)) out += "\uFFFD";
+    else if (cp < 0x20 || cp == 0x7F) out += '?';
+    else out.append(s, i, n);
+    i += n;
   }
   return out;
 }

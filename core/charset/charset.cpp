@@ -90,6 +90,21 @@ int hexDigitValue(char c) {
   return -1;
 }
 
+std::size_t nextCodePoint(std::string_view s, std::size_t i, std::uint32_t& cp) {
+  auto c = static_cast<unsigned char>(s[i]);
+  std::size_t n = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+  if (i + n > s.size()) n = 1;
+  cp = n == 1 ? c : c & (0xFF >> (n + 1));
+  for (std::size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+  return n;
+}
+
+bool isBidiOrFormat(std::uint32_t cp) {
+  return (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200E || cp == 0x200F ||
+         cp == 0x061C || (cp >= 0x200B && cp <= 0x200D) || cp == 0x2060 || cp == 0xFEFF || cp == 0x00AD ||
+         (cp >= 0xFFF9 && cp <= 0xFFFB);
+}
+
 bool isAscii(std::string_view s) {
   for (unsigned char c : s)
     if (c >= 0x80) return false;

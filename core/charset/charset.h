@@ -10,6 +10,8 @@
 // functions and a failure in the strict ones; nothing here throws.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,6 +50,17 @@ std::string decodeText(std::string_view bytes, std::string_view label);
 bool isValidUtf8(std::string_view s);
 /// Value of one hex digit (either case), or -1.
 int hexDigitValue(char c);
+
+/// Decodes the UTF-8 code point starting at s[i] into `cp` and returns its
+/// length (1-4). A truncated or stray byte decodes as itself, length 1, so
+/// a loop over hostile bytes always advances.
+std::size_t nextCodePoint(std::string_view s, std::size_t i, std::uint32_t& cp);
+
+/// Bidi embeddings, overrides, isolates and marks, zero-width characters,
+/// the Arabic letter mark, soft hyphen, BOM / word joiner and interlinear
+/// annotation marks: characters that reorder or hide the text around them
+/// (U+202E makes "invoicefdp.exe" show as "invoiceexe.pdf").
+bool isBidiOrFormat(std::uint32_t cp);
 bool isAscii(std::string_view s);
 
 // ISO-2022-JP (CP50220 superset), used by the functions above.

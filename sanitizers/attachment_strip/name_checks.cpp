@@ -4,29 +4,11 @@
 #include <array>
 #include <cstdint>
 
+#include "core/charset/charset.h"
 #include "core/node.h"
 
 namespace mugai::sanitizers::attachment_strip {
 namespace {
-
-// Decodes one UTF-8 code point at s[i] (names are UTF-8 from the charset
-// layer; invalid bytes there are already U+FFFD). Returns its length.
-std::size_t codePoint(const std::string& s, std::size_t i, std::uint32_t& cp) {
-  auto c = static_cast<unsigned char>(s[i]);
-  std::size_t n = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-  if (i + n > s.size()) n = 1;
-  cp = n == 1 ? c : c & (0xFF >> (n + 1));
-  for (std::size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-  return n;
-}
-
-bool isBidiOrFormat(std::uint32_t cp) {
-  // Bidi embeddings/overrides/isolates and marks, zero-width characters,
-  // the Arabic letter mark, soft hyphen, and the BOM / word joiner block.
-  return (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200E || cp == 0x200F ||
-         cp == 0x061C || (cp >= 0x200B && cp <= 0x200D) || cp == 0x2060 || cp == 0xFEFF || cp == 0x00AD ||
-         (cp >= 0xFFF9 && cp <= 0xFFFB);
-}
 
 std::string trimTrailingDotsSpaces(std::string name) {
   while (!name.empty() && (name.back() == '.' || name.back() == ' ')) name.pop_back();
@@ -44,8 +26,8 @@ constexpr std::array<std::string_view, 22> kLureExtensions{
 bool hasBidiOrFormat(const std::string& name) {
   for (std::size_t i = 0; i < name.size();) {
     std::uint32_t cp;
-    i += codePoint(name, i, cp);
-    if (isBidiOrFormat(cp)) return true;
+    i += charset::nextCodePoint(name, i, cp);
+    if (charset::isBidiOrFormat(cp)) return true;
   }
   return false;
 }

@@ -1,6 +1,8 @@
 // See text_builder.h.
 #include "sanitizers/html_to_text/text_builder.h"
 
+#include "core/charset/charset.h"
+
 #include <algorithm>
 #include <cstdint>
 
@@ -22,12 +24,9 @@ bool isWide(std::uint32_t cp) {
 std::size_t displayWidth(std::string_view s) {
   std::size_t w = 0;
   for (std::size_t i = 0; i < s.size();) {
-    auto c = static_cast<unsigned char>(s[i]);
-    std::size_t n = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-    std::uint32_t cp = n == 1 ? c : c & (0xFF >> (n + 1));
-    for (std::size_t k = 1; k < n && i + k < s.size(); ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    std::uint32_t cp;
+    i += charset::nextCodePoint(s, i, cp);
     w += isWide(cp) ? 2 : 1;
-    i += n;
   }
   return w;
 }

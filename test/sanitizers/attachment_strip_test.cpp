@@ -262,3 +262,14 @@ TEST_CASE("[stage.attachment_strip] config", "[attachment_strip][config]") {
     CHECK(p.denyExtensions == std::set<std::string>{"txt"});
   }
 }
+
+TEST_CASE("the notice never carries the bidi control of a removed name", "[attachment_strip][notice]") {
+  std::string name = "invoice\u202Efdp.exe";
+  auto o = strip(mailWith({{name, "text/plain", "hello\n"}}));
+  auto again = runIdentity(o.output);
+  const Node* notice = firstLeaf(*again.input.root);
+  REQUIRE(notice);
+  std::string text = charset::decodeText(notice->decoded, notice->charset);
+  CHECK(text.find("\u202E") == std::string::npos);
+  CHECK(text.find("invoice\uFFFDfdp.exe") != std::string::npos);
+}
