@@ -209,4 +209,11 @@ std::optional<std::string> fromUtf8(std::string_view utf8, std::string_view labe
   return iconvConvert(utf8, "UTF-8", iconvName(canon).c_str(), true);
 }
 
+EncodedText encodeForPart(std::string_view utf8, std::string_view label) {
+  std::string cs = canonical(label);
+  if (cs != "utf-7")
+    if (auto encoded = fromUtf8(utf8, cs)) return {std::move(*encoded), cs};
+  return {std::string(utf8), "utf-8"};
+}
+
 }  // namespace mugai::charset

@@ -37,6 +37,15 @@ std::string toUtf8Lossy(std::string_view bytes, std::string_view label);
 /// the same JIS code points a CP932 sender used, so text round-trips.
 std::optional<std::string> fromUtf8(std::string_view utf8, std::string_view label);
 
+/// Text we write into a part: in the part's own charset (canonical name)
+/// when that can hold it, else UTF-8. Never UTF-7, which clients treat as
+/// a way to smuggle markup.
+struct EncodedText {
+  std::string bytes;
+  std::string charset;  ///< canonical, e.g. "iso-2022-jp" or "utf-8"
+};
+EncodedText encodeForPart(std::string_view utf8, std::string_view label);
+
 /// Best guess for unlabelled 8-bit Japanese bytes (raw header bytes, a
 /// mislabelled body): "utf-8", "iso-2022-jp", "cp932" or "euc-jp-ms".
 /// `hint` (a declared charset) wins when the bytes are valid in it.

@@ -74,16 +74,11 @@ Decision HtmlToText::run(const Node& n, ScanContext&) {
   Rendered r = renderHtml(charset::decodeText(n.content(), label), options_.urls);
   // Keep the sender's charset when it can hold the text (Japanese mailers
   // read ISO-2022-JP best), else UTF-8.
-  std::string cs = charset::canonical(label);
-  auto encoded = charset::fromUtf8(r.text, cs);
-  if (!encoded || cs == "us-ascii" || cs == "utf-7") {
-    cs = "utf-8";
-    encoded = r.text;
-  }
+  charset::EncodedText out = charset::encodeForPart(r.text, label);
   std::string why = "HTML converted to plain text";
   if (!r.links.empty()) why += "; " + std::to_string(r.links.size()) + " link(s) listed as footnotes";
   if (r.disabledLinks) why += "; " + std::to_string(r.disabledLinks) + " script/data/file link(s) disabled";
-  return Decision::replace({std::move(*encoded), "text/plain", cs, ""}, "html.converted", why,
+  return Decision::replace({std::move(out.bytes), "text/plain", out.charset, ""}, "html.converted", why,
                            "HTML メールをテキストに変換しました");
 }
 

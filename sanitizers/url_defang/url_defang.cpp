@@ -16,13 +16,8 @@ Decision UrlDefang::run(const Node& n, ScanContext&) {
   const std::string text = charset::decodeText(n.content(), label);
   std::string rewritten = neutraliseUrlsInText(text, mode_);
   if (rewritten == text) return Decision::keep();
-  std::string cs = charset::canonical(label);
-  auto encoded = charset::fromUtf8(rewritten, cs);
-  if (!encoded || cs == "utf-7") {
-    cs = "utf-8";
-    encoded = rewritten;
-  }
-  Replacement r{std::move(*encoded), "text/plain", cs, ""};
+  charset::EncodedText out = charset::encodeForPart(rewritten, label);
+  Replacement r{std::move(out.bytes), "text/plain", out.charset, ""};
   std::string why = mode_ == UrlMode::Remove ? "links in the text removed" : "links in the text made non-clickable";
   if (n.replacement) why = n.reason + "; " + why;
   return Decision::replace(std::move(r), n.replacement ? n.reasonCode : "url.defanged", why,
