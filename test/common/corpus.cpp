@@ -80,4 +80,10 @@ const Config& defaultConfig() {
 
 MailOutcome runIdentity(std::string bytes) { return runIdentity(std::move(bytes), defaultConfig()); }
 
+MailOutcome runStage(std::string bytes, SanitizerPtr stage) {
+  std::vector<SanitizerPtr> stages;
+  stages.push_back(std::move(stage));
+  return processMail(std::move(bytes), defaultConfig(), Pipeline(std::move(stages)), "00000000000000000000000000000000");
+}
+
 }  // namespace mugai::test

@@ -25,5 +25,7 @@ const Node* firstLeaf(const Node& root);
 MailOutcome runIdentity(std::string bytes, const Config& config);
 /// Same, with the built-in defaults.
 MailOutcome runIdentity(std::string bytes);
+/// Runs bytes through a pipeline of just `stage`, with the default limits.
+MailOutcome runStage(std::string bytes, SanitizerPtr stage);
 
 }  // namespace mugai::test

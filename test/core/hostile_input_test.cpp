@@ -43,9 +43,7 @@ void checkSane(const MailOutcome& o) {
 }
 
 MailOutcome runWithExeStripper(std::string bytes) {
-  std::vector<SanitizerPtr> v;
-  v.push_back(std::make_unique<RemoveBySuffix>(".exe"));
-  return processMail(std::move(bytes), defaultConfig(), Pipeline(std::move(v)));
+  return runStage(std::move(bytes), std::make_unique<RemoveBySuffix>(".exe"));
 }
 
 bool bodyRemoved(const MailOutcome& o) {

@@ -17,11 +17,7 @@ std::size_t count(const std::string& hay, const std::string& needle) {
   for (std::size_t p = hay.find(needle); p != std::string::npos; p = hay.find(needle, p + 1)) ++n;
   return n;
 }
-MailOutcome stripExe(std::string bytes) {
-  std::vector<SanitizerPtr> v;
-  v.push_back(std::make_unique<RemoveBySuffix>(".exe"));
-  return processMail(std::move(bytes), defaultConfig(), Pipeline(std::move(v)), "abc");
-}
+MailOutcome stripExe(std::string bytes) { return runStage(std::move(bytes), std::make_unique<RemoveBySuffix>(".exe")); }
 }  // namespace
 
 TEST_CASE("top-level headers: one of each singleton, no forged X-Mugai, ours added", "[rebuild]") {

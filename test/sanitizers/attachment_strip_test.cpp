@@ -22,9 +22,7 @@ using mugai::sanitizers::attachment_strip::Policy;
 namespace {
 
 MailOutcome strip(const std::string& mail, const Policy& policy = defaultPolicy()) {
-  std::vector<SanitizerPtr> v;
-  v.push_back(std::make_unique<AttachmentStrip>(policy));
-  return processMail(mail, defaultConfig(), Pipeline(std::move(v)), "t");
+  return runStage(mail, std::make_unique<AttachmentStrip>(policy));
 }
 
 const Node* part(const MailOutcome& o, const std::string& filename) {

@@ -23,9 +23,7 @@ namespace {
 std::string render(const std::string& html) { return renderHtml(html, UrlMode::Defang).text; }
 
 MailOutcome convert(const std::string& mail, Options o = Options{}) {
-  std::vector<SanitizerPtr> v;
-  v.push_back(std::make_unique<HtmlToText>(o));
-  return processMail(mail, test::defaultConfig(), Pipeline(std::move(v)), "h");
+  return test::runStage(mail, std::make_unique<HtmlToText>(o));
 }
 
 const Node* firstOfType(const Node& root, const std::string& type) {
