@@ -1,21 +1,18 @@
 // `mugai mail IN.eml [-o OUT.eml] [--report R.json] [--config C.toml]`.
-// Reads one message, runs the configured pipeline, writes the rebuilt
-// message and the JSON report, prints a one-screen summary. Input is
-// untrusted; files are written via a temporary name and rename so that a
-// crash never leaves half a message behind.
+// Reads one message, runs the configured pipeline, keeps the original in
+// quarantine when anything changed, writes the rebuilt message and the JSON
+// report, prints a one-screen summary. Input is untrusted; files are
+// written durably via a temporary name and rename (core/durable_file.h).
 #include "cli/mail_command.h"
 
-#include <unistd.h>
-
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
+#include <cstdint>
 #include <iostream>
-#include <sstream>
 
+#include "cli/common.h"
 #include "cli/exit_codes.h"
 #include "core/mail_job.h"
 #include "core/notice.h"
+#include "core/quarantine/item.h"
 #include "sanitizers/builtin.h"
 
 namespace mugai::cli {
@@ -25,55 +22,8 @@ struct MailOptions {
   std::string input;
   std::string output;
   std::string report;
-  std::string config;
+  CommonOptions common;
 };
-
-bool readFile(const std::string& path, std::string& out, std::string& error) {
-  if (path == "-") {
-    std::ostringstream ss;
-    ss << std::cin.rdbuf();
-    out = ss.str();
-    if (std::cin.bad()) error = "read error on standard input";
-    return !std::cin.bad();
-  }
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    error = "is a directory";
-    return false;
-  }
-  std::ifstream f(path, std::ios::binary);
-  if (!f) {
-    error = std::strerror(errno);
-    return false;
-  }
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  out = ss.str();
-  return true;
-}
-
-bool writeFileAtomic(const std::string& path, const std::string& bytes, std::string& error) {
-  if (path == "-") {
-    std::cout.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    std::cout.flush();
-    return static_cast<bool>(std::cout);
-  }
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f || !f.write(bytes.data(), static_cast<std::streamsize>(bytes.size())) || !f.flush()) {
-      error = std::strerror(errno);
-      std::remove(tmp.c_str());
-      return false;
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    error = std::strerror(errno);
-    std::remove(tmp.c_str());
-    return false;
-  }
-  return true;
-}
 
 std::string verdictLabel(Verdict v) {
   switch (v) {
@@ -107,28 +57,49 @@ void printSummary(std::ostream& os, const std::string& input, const MailOutcome&
 }
 
 int runMail(const MailOptions& opt) {
-  Config config;
-  if (!opt.config.empty()) config = loadConfigFile(opt.config);  // ConfigError reaches main()
+  Config config = loadConfig(opt.common);  // ConfigError reaches main()
   Pipeline pipeline = sanitizers::builtinRegistry().build(config);
 
-  std::string bytes, error;
-  if (!readFile(opt.input, bytes, error)) {
+  std::string bytes;
+  // No size cap here: the prescan turns an oversized message into a verdict.
+  if (std::string error = readInput(opt.input, bytes, UINT64_MAX); !error.empty()) {
     std::cerr << "mugai: cannot read " << opt.input << ": " << error << " (入力を読めません)\n";
     return kInputError;
   }
   MailOutcome o = processMail(std::move(bytes), config, pipeline);
 
+  // The original is kept before anything is written that names its
+  // quarantine id; if it cannot be kept, nothing is written (fail closed).
+  if (o.verdict != Verdict::Unchanged && config.quarantine.enabled) {
+    try {
+      auto store = openStore(config);
+      store->put(quarantine::itemFor({o.id, "mail", &o.input, o.verdict, &o.findings, &o.report, "", "", {}}),
+                 o.input.bytes);
+    } catch (const quarantine::StoreError& e) {
+      std::cerr << "mugai: cannot keep the original in quarantine (原本を隔離保管できません): " << e.what()
+                << "\n  nothing was written; use --quarantine DIR or --no-quarantine\n";
+      return kOutputError;
+    }
+  }
+
   // The summary never mixes with a message or report written to stdout.
   std::ostream& summary = opt.output == "-" || opt.report == "-" ? std::cerr : std::cout;
-  if (!opt.output.empty() && o.verdict != Verdict::Rejected && !writeFileAtomic(opt.output, o.output, error)) {
-    std::cerr << "mugai: cannot write " << opt.output << ": " << error << " (出力を書けません)\n";
-    return kOutputError;
-  }
-  if (!opt.report.empty() && !writeFileAtomic(opt.report, dumpReport(o.report, true) + "\n", error)) {
-    std::cerr << "mugai: cannot write report " << opt.report << ": " << error << " (レポートを書けません)\n";
-    return kOutputError;
-  }
+  if (!opt.output.empty() && o.verdict != Verdict::Rejected)
+    if (std::string error = writeOutput(opt.output, o.output); !error.empty()) {
+      std::cerr << "mugai: cannot write " << opt.output << ": " << error << " (出力を書けません)\n";
+      return kOutputError;
+    }
+  if (!opt.report.empty())
+    if (std::string error = writeOutput(opt.report, dumpReport(o.report, true) + "\n"); !error.empty()) {
+      std::cerr << "mugai: cannot write report " << opt.report << ": " << error << " (レポートを書けません)\n";
+      return kOutputError;
+    }
   printSummary(summary, opt.input, o);
+  if (o.verdict != Verdict::Unchanged)
+    summary << (config.quarantine.enabled ? "  original kept in quarantine " + config.quarantine.dir + " as " + o.id +
+                                                " (原本を隔離保管しました)"
+                                          : std::string("  original not kept (--no-quarantine; 原本は保管していません)"))
+            << "\n";
   switch (o.verdict) {
     case Verdict::Unchanged: return kUnchanged;
     case Verdict::Changed: return kChanged;
@@ -145,10 +116,10 @@ void addMailCommand(CLI::App& app, int& exitCode) {
   cmd->add_option("input", opt->input, "Message file (RFC 5322 / .eml), '-' for stdin")->required();
   cmd->add_option("-o,--output", opt->output, "Write the rebuilt message here ('-' for stdout)");
   cmd->add_option("--report", opt->report, "Write the JSON report here ('-' for stdout)");
-  cmd->add_option("-c,--config", opt->config, "TOML config (default: built-in defaults)");
+  addCommonOptions(cmd, opt->common, true);
   cmd->footer(
       "Exit codes (終了コード): 0 unchanged, 1 changed or removed, 2 rejected, 3 bad usage or config,\n"
-      "4 input unreadable, 5 output not written, 6 internal error.");
+      "4 input unreadable, 5 output not written (or the original could not be quarantined), 6 internal error.");
   cmd->callback([opt, &exitCode] { exitCode = runMail(*opt); });
 }
 

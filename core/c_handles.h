@@ -3,8 +3,11 @@
 #pragma once
 
 #include <magic.h>
+#include <sqlite3.h>
+#include <unistd.h>
 
 #include <memory>
+#include <utility>
 
 namespace mugai {
 
@@ -13,5 +16,44 @@ struct MagicCloser {
 };
 /// libmagic cookie. Never share one across threads (measured crash).
 using MagicPtr = std::unique_ptr<magic_set, MagicCloser>;
+
+struct SqliteCloser {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+/// One SQLite connection.
+using SqlitePtr = std::unique_ptr<sqlite3, SqliteCloser>;
+
+struct SqliteStmtFinalizer {
+  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+};
+/// One prepared statement; finalized before its connection closes.
+using SqliteStmtPtr = std::unique_ptr<sqlite3_stmt, SqliteStmtFinalizer>;
+
+/// A file descriptor closed on scope exit.
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  UniqueFd(UniqueFd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  UniqueFd& operator=(UniqueFd&& o) noexcept {
+    if (this != &o) reset(std::exchange(o.fd_, -1));
+    return *this;
+  }
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  ~UniqueFd() { reset(); }
+
+  int get() const { return fd_; }
+  explicit operator bool() const { return fd_ >= 0; }
+  /// Gives up ownership without closing.
+  int release() { return std::exchange(fd_, -1); }
+  void reset(int fd = -1) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = fd;
+  }
+
+ private:
+  int fd_ = -1;
+};
 
 }  // namespace mugai

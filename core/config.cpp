@@ -43,7 +43,89 @@ void readLimits(const toml::table& t, Limits& l, const std::string& source) {
       readInt<std::int64_t>(t, "max_seconds", l.maxTime.count() / 1000, 1, 86400, source));
 }
 
+// Reads a stage list and the options of each stage. `where` names the
+// sections in messages ("pipeline" / "release").
+std::vector<StageConfig> readStages(const toml::node* list, const toml::table* stageOptions, const std::string& source,
+                                    const std::string& where, const std::string& optionsPrefix) {
+  std::vector<StageConfig> stages;
+  if (!list->is_array()) configFail(source, list, "stages must be an array of sanitizer names");
+  for (const auto& item : *list->as_array()) {
+    if (!item.is_string()) configFail(source, &item, "stages must hold sanitizer names (strings)");
+    StageConfig s{std::string(*item.value<std::string_view>()), nullptr};
+    if (stageOptions)
+      if (const toml::node* o = stageOptions->get(s.name)) {
+        if (!o->is_table()) configFail(source, o, "[" + optionsPrefix + s.name + "] must be a table");
+        s.options = o->as_table();
+      }
+    stages.push_back(std::move(s));
+  }
+  if (stageOptions)
+    for (const auto& [key, node] : *stageOptions) {
+      bool used = false;
+      for (const auto& s : stages) used = used || s.name == key.str();
+      if (!used) configFail(source, &node, "[" + optionsPrefix + std::string(key.str()) + "] is not in [" + where + "] stages");
+    }
+  return stages;
+}
+
+const toml::table* subTable(const toml::table& t, std::string_view name, const std::string& source,
+                            const std::string& label) {
+  const toml::node* n = t.get(name);
+  if (!n) return nullptr;
+  if (!n->is_table()) configFail(source, n, "[" + label + "] must be a table");
+  return n->as_table();
+}
+
+bool readBool(const toml::table& t, std::string_view key, bool current, const std::string& source) {
+  const toml::node* n = t.get(key);
+  if (!n) return current;
+  if (!n->is_boolean()) configFail(source, n, std::string(key) + " must be true or false");
+  return *n->value<bool>();
+}
+
+std::vector<StageConfig> readRelease(const toml::table& release, const std::string& source) {
+  checkKeys(release, {"stages", "stage"}, source, "release");
+  const toml::node* list = release.get("stages");
+  if (!list) configFail(source, &release, "[release] needs stages (the release policy's pipeline)");
+  return readStages(list, subTable(release, "stage", source, "release.stage"), source, "release", "release.stage.");
+}
+
+void readQuarantine(const toml::table& t, QuarantineConfig& q, const std::string& source) {
+  checkKeys(t, {"enabled", "dir", "retention_days"}, source, "quarantine");
+  q.enabled = readBool(t, "enabled", q.enabled, source);
+  q.dir = readString(t, "dir", q.dir, source);
+  if (q.dir.empty()) configFail(source, t.get("dir"), "dir must not be empty");
+  q.retentionDays = readInt(t, "retention_days", q.retentionDays, 1, 36500, source);
+}
+
+std::shared_ptr<const toml::table> builtinReleaseDocument() {
+  static const auto doc = std::make_shared<const toml::table>(toml::parse(std::string_view(kDefaultReleasePolicy), std::string_view("(built-in release policy)")));
+  return doc;
+}
+
 }  // namespace
+
+const char* const kDefaultReleasePolicy = R"toml(
+[release]
+stages = ["attachment_strip", "html_to_text", "url_defang"]
+
+[release.stage.attachment_strip]
+mode = "deny"
+deny_categories = ["executable", "script", "shortcut", "installer", "disk_image", "java", "help_file"]
+unknown = "keep"
+)toml";
+
+Config::Config() {
+  document = std::make_shared<const toml::table>();
+  releaseDocument = builtinReleaseDocument();
+  releaseStages = readRelease(*releaseDocument->get("release")->as_table(), "(built-in release policy)");
+}
+
+Config Config::forRelease() const {
+  Config c = *this;
+  c.stages = releaseStages;
+  return c;
+}
 
 void configFail(const std::string& source, const toml::node* at, const std::string& what) {
   std::string where = source;
@@ -75,7 +157,7 @@ Config parseConfig(std::string_view text, const std::string& sourceName) {
   Config c;
   c.source = sourceName;
   c.document = doc;
-  checkKeys(root, {"limits", "pipeline", "stage", "notice"}, sourceName, "top level");
+  checkKeys(root, {"limits", "pipeline", "stage", "notice", "quarantine", "release"}, sourceName, "top level");
   auto section = [&](std::string_view name) -> const toml::table* {
     const toml::node* n = root.get(name);
     if (!n) return nullptr;
@@ -84,37 +166,25 @@ Config parseConfig(std::string_view text, const std::string& sourceName) {
   };
   if (const auto* t = section("limits")) readLimits(*t, c.limits, sourceName);
   const toml::table* stageOptions = section("stage");
+  const toml::node* stageList = nullptr;
   if (const auto* t = section("pipeline")) {
     checkKeys(*t, {"stages"}, sourceName, "pipeline");
-    if (const toml::node* n = t->get("stages")) {
-      if (!n->is_array()) configFail(sourceName, n, "stages must be an array of sanitizer names");
-      c.stages.clear();
-      for (const auto& item : *n->as_array()) {
-        if (!item.is_string()) configFail(sourceName, &item, "stages must hold sanitizer names (strings)");
-        StageConfig s{std::string(*item.value<std::string_view>()), nullptr};
-        if (stageOptions)
-          if (const toml::node* o = stageOptions->get(s.name)) {
-            if (!o->is_table()) configFail(sourceName, o, "[stage." + s.name + "] must be a table");
-            s.options = o->as_table();
-          }
-        c.stages.push_back(std::move(s));
-      }
-    }
+    stageList = t->get("stages");
   }
-  if (stageOptions)
-    for (const auto& [key, node] : *stageOptions) {
-      bool used = false;
-      for (const auto& s : c.stages) used = used || s.name == key.str();
-      if (!used) configFail(sourceName, &node, "[stage." + std::string(key.str()) + "] is not in [pipeline] stages");
-    }
+  toml::array defaultStages;  // options given for the built-in stage list apply to it
+  for (const auto& s : c.stages) defaultStages.push_back(s.name);
+  c.stages = readStages(stageList ? stageList : &defaultStages, stageOptions, sourceName, "pipeline", "stage.");
+  if (const auto* t = section("quarantine")) readQuarantine(*t, c.quarantine, sourceName);
+  if (const auto* t = section("release")) c.releaseStages = readRelease(*t, sourceName);
   if (const auto* t = section("notice")) {
-    checkKeys(*t, {"enabled", "intro_ja", "intro_en"}, sourceName, "notice");
-    if (const toml::node* n = t->get("enabled")) {
-      if (!n->is_boolean()) configFail(sourceName, n, "enabled must be true or false");
-      c.notice.enabled = *n->value<bool>();
-    }
+    checkKeys(*t, {"enabled", "intro_ja", "intro_en", "file_intro_ja", "file_intro_en", "request_ja", "request_en"}, sourceName, "notice");
+    c.notice.enabled = readBool(*t, "enabled", c.notice.enabled, sourceName);
     c.notice.introJa = readString(*t, "intro_ja", c.notice.introJa, sourceName);
     c.notice.introEn = readString(*t, "intro_en", c.notice.introEn, sourceName);
+    c.notice.fileIntroJa = readString(*t, "file_intro_ja", c.notice.fileIntroJa, sourceName);
+    c.notice.fileIntroEn = readString(*t, "file_intro_en", c.notice.fileIntroEn, sourceName);
+    c.notice.requestJa = readString(*t, "request_ja", c.notice.requestJa, sourceName);
+    c.notice.requestEn = readString(*t, "request_en", c.notice.requestEn, sourceName);
   }
   return c;
 }

@@ -29,22 +29,47 @@ struct StageConfig {
 
 struct NoticeConfig {
   bool enabled = true;
-  std::string introJa =
-      "このメールは無害化ゲートウェイ mugai が処理しました。次の部分を削除または変換しています。"
-      "原本は保管されています。必要な場合はシステム管理者にお問い合わせください。";
+  std::string introJa = "このメールは無害化ゲートウェイ mugai が処理しました。次の部分を削除または変換しています。";
   std::string introEn =
-      "This message was processed by the mugai detoxification gateway. The parts below were removed "
-      "or converted. The original is kept; ask your system administrator if you need it.";
+      "This message was processed by the mugai detoxification gateway. The parts below were removed or converted.";
+  /// The same for a file (`mugai scan` / `watch` write it as NAME.removed.txt).
+  std::string fileIntroJa = "このファイルは無害化ゲートウェイ mugai が処理しました。次の理由で削除または変換しています。";
+  std::string fileIntroEn =
+      "This file was processed by the mugai detoxification gateway. It was removed or converted for the reason below.";
+  /// How to ask for the original; "{id}" becomes the quarantine id.
+  std::string requestJa = "原本は隔離番号 {id} で保管しています。必要な場合は、この番号をシステム管理者にお知らせください。";
+  std::string requestEn =
+      "The original is kept under quarantine id {id}. If you need it, give this id to your system administrator.";
+};
+
+/// Where originals are kept (core/quarantine/store.h).
+struct QuarantineConfig {
+  bool enabled = true;
+  std::string dir = "/var/lib/mugai/quarantine";
+  int retentionDays = 90;  ///< `mugai quarantine purge` without --older-than
 };
 
 struct Config {
   Limits limits;
   std::vector<StageConfig> stages{{"attachment_strip", nullptr}, {"html_to_text", nullptr}, {"url_defang", nullptr}};
   NoticeConfig notice;
+  QuarantineConfig quarantine;
+  /// The release policy: the pipeline a released original goes through
+  /// again ([release]; built in: kDefaultReleasePolicy).
+  std::vector<StageConfig> releaseStages;
   std::string source = "(built-in defaults)";  ///< where it came from, for messages
   /// The parsed file; stage options point into it (keeping their line numbers).
   std::shared_ptr<const toml::table> document;
+  /// Holds the built-in release policy's options when the file has no [release].
+  std::shared_ptr<const toml::table> releaseDocument;
+
+  Config();
+  /// The same config with the release policy as its pipeline.
+  Config forRelease() const;
 };
+
+/// The built-in release policy, as TOML (also in samples/mugai.toml).
+extern const char* const kDefaultReleasePolicy;
 
 /// Reads and checks a TOML file. Throws ConfigError("FILE:LINE: what").
 Config loadConfigFile(const std::string& path);

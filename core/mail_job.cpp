@@ -46,7 +46,7 @@ MailOutcome processMail(std::string bytes, const Config& config, const Pipeline&
   if (o.verdict != Verdict::Rejected) {
     RebuildInfo info{o.id, o.verdict, ""};
     if (o.verdict == Verdict::Changed && config.notice.enabled)
-      info.noticeUtf8 = noticeText(*o.input.root, config.notice, o.id);
+      info.noticeUtf8 = noticeText(*o.input.root, config.notice, o.id, config.quarantine.enabled);
     o.output = rebuildMessage(o.input, info);
   }
   o.timings.rebuildMs = msSince(t);

@@ -72,7 +72,14 @@ std::string reasonJa(const std::string& code) {
 
 std::string reasonJa(const Node& n) { return n.reasonJa.empty() ? reasonJa(n.reasonCode) : n.reasonJa; }
 
-std::string noticeText(const Node& root, const NoticeConfig& config, const std::string& id) {
+std::string withId(std::string text, const std::string& id) {
+  for (std::size_t at = text.find("{id}"); at != std::string::npos; at = text.find("{id}", at + id.size()))
+    text.replace(at, 4, id);
+  return text;
+}
+
+std::string noticeText(const Node& root, const NoticeConfig& config, const std::string& id, bool originalKept,
+                       NoticeSubject subject) {
   std::string items;
   int count = 0;
   root.forEach([&](const Node& n) {
@@ -93,9 +100,14 @@ std::string noticeText(const Node& root, const NoticeConfig& config, const std::
   });
   if (count == 0) return "";
   std::string out = "【mugai 無害化のお知らせ / Detoxification notice】\n\n";
-  out += config.introJa + "\n\n" + config.introEn + "\n\n";
+  if (subject == NoticeSubject::File) out += config.fileIntroJa + "\n\n" + config.fileIntroEn + "\n\n";
+  else out += config.introJa + "\n\n" + config.introEn + "\n\n";
   out += items;
-  out += "\n受付番号 / Reference: " + id + "\n";
+  out += "\n";
+  if (originalKept)
+    out += withId(config.requestJa, id) + "\n" + withId(config.requestEn, id) + "\n\n隔離番号 / Quarantine id: " + id + "\n";
+  else
+    out += "原本は保管していません。\nThe original was not kept.\n\n受付番号 / Reference: " + id + "\n";
   return out;
 }
 

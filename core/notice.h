@@ -11,8 +11,17 @@
 
 namespace mugai {
 
+/// What the notice speaks of: a mail (the notice part) or a file (NAME.removed.txt).
+enum class NoticeSubject { Mail, File };
+
 /// UTF-8 notice text for every non-Keep node under `root`, or "" if none.
-std::string noticeText(const Node& root, const NoticeConfig& config, const std::string& id);
+/// `originalKept`: the original is in quarantine under `id` (the notice
+/// says how to ask for it), else the notice says it was not kept.
+std::string noticeText(const Node& root, const NoticeConfig& config, const std::string& id, bool originalKept,
+                       NoticeSubject subject = NoticeSubject::Mail);
+
+/// `text` with every "{id}" replaced by `id`.
+std::string withId(std::string text, const std::string& id);
 
 /// Japanese wording for a reason code, or "" if the code has none.
 std::string reasonJa(const std::string& code);

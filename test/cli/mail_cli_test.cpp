@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/quarantine/store.h"
 #include "test/common/corpus.h"
 
 namespace fs = std::filesystem;
@@ -55,11 +56,36 @@ TEST_CASE("mugai mail: exit codes and outputs", "[cli]") {
     CHECK(report["verdict"] == "unchanged");
     CHECK(mugai::test::readFile(d / "o.eml").find("X-Mugai-Result: unchanged") != std::string::npos);
   }
-  SECTION("a message with a removed part exits 1") {
-    write(d / "bad.eml", "Subject: x\r\nContent-Type: text/plain\r\nContent-Type: application/x-msdownload\r\n\r\nMZ\r\n");
-    auto r = run("mail " + (d / "bad.eml").string() + " --report -");
+  const std::string bad = "Subject: x\r\nContent-Type: text/plain\r\nContent-Type: application/x-msdownload\r\n\r\nMZ\r\n";
+  SECTION("a message with a removed part exits 1 and its original is in quarantine under the notice's id") {
+    write(d / "bad.eml", bad);
+    auto r = run("mail " + (d / "bad.eml").string() + " --quarantine " + (d / "q").string() + " -o " +
+                 (d / "out.eml").string() + " --report " + (d / "r.json").string());
     CHECK(r.code == 1);
     CHECK(r.out.find("mime.conflicting_header") != std::string::npos);
+    std::string id = nlohmann::json::parse(mugai::test::readFile(d / "r.json"))["id"];
+    CHECK(mugai::test::readFile(d / "out.eml").find("X-Mugai-Id: " + id) != std::string::npos);
+    mugai::quarantine::Store store((d / "q").string());
+    auto item = store.get(id);
+    REQUIRE(item);
+    CHECK(item->source == "mail");
+    CHECK(store.readOriginal(*item) == bad);
+  }
+  SECTION("when the original cannot be kept, nothing is written and the exit code is 5") {
+    write(d / "bad.eml", bad);
+    write(d / "not-a-dir", "");
+    auto r = run("mail " + (d / "bad.eml").string() + " --quarantine " + (d / "not-a-dir" / "q").string() + " -o " +
+                 (d / "out.eml").string());
+    CHECK(r.code == 5);
+    CHECK(r.out.find("quarantine") != std::string::npos);
+    CHECK_FALSE(fs::exists(d / "out.eml"));
+  }
+  SECTION("--no-quarantine: the message is cleaned and the notice says the original was not kept") {
+    write(d / "bad.eml", bad);
+    auto r = run("mail " + (d / "bad.eml").string() + " --no-quarantine -o " + (d / "out.eml").string());
+    CHECK(r.code == 1);
+    CHECK(r.out.find("not kept") != std::string::npos);
+    CHECK(fs::exists(d / "out.eml"));
   }
   SECTION("an unreadable input exits 4 and says why") {
     auto r = run("mail " + (d / "missing.eml").string());

@@ -25,6 +25,42 @@ TEST_CASE("samples/mugai.toml documents exactly the built-in defaults", "[config
   CHECK(sample.notice.enabled == builtin.notice.enabled);
   CHECK(sample.notice.introJa == builtin.notice.introJa);
   CHECK(sample.notice.introEn == builtin.notice.introEn);
+  CHECK(sample.notice.fileIntroJa == builtin.notice.fileIntroJa);
+  CHECK(sample.notice.fileIntroEn == builtin.notice.fileIntroEn);
+  CHECK(sample.notice.requestJa == builtin.notice.requestJa);
+  CHECK(sample.notice.requestEn == builtin.notice.requestEn);
+  CHECK(sample.quarantine.enabled == builtin.quarantine.enabled);
+  CHECK(sample.quarantine.dir == builtin.quarantine.dir);
+  CHECK(sample.quarantine.retentionDays == builtin.quarantine.retentionDays);
+  // The release policy in the sample is the built-in one, option for option.
+  REQUIRE(sample.releaseStages.size() == builtin.releaseStages.size());
+  for (std::size_t i = 0; i < sample.releaseStages.size(); ++i) {
+    CHECK(sample.releaseStages[i].name == builtin.releaseStages[i].name);
+    const toml::table* a = sample.releaseStages[i].options;
+    const toml::table* b = builtin.releaseStages[i].options;
+    REQUIRE((a == nullptr) == (b == nullptr));
+    if (a) CHECK(*a == *b);
+  }
+}
+
+TEST_CASE("stage options apply to the built-in stage list when [pipeline] is not given", "[config]") {
+  Config c = parseConfig("[stage.attachment_strip]\nmode = \"strip_all\"\n", "s.toml");
+  REQUIRE(c.stages.size() == 3);
+  REQUIRE(c.stages[0].options != nullptr);
+  CHECK(c.stages[0].options->get("mode")->value<std::string>() == "strip_all");
+}
+
+TEST_CASE("quarantine and release policy are read and checked", "[config]") {
+  Config c = parseConfig("[quarantine]\ndir = \"/srv/q\"\nretention_days = 30\n[release]\nstages = [\"identity\"]\n",
+                         "q.toml");
+  CHECK(c.quarantine.dir == "/srv/q");
+  CHECK(c.quarantine.retentionDays == 30);
+  REQUIRE(c.releaseStages.size() == 1);
+  CHECK(c.forRelease().stages[0].name == "identity");
+  CHECK(c.stages.size() == 3);  // the main pipeline is untouched
+  CHECK_THROWS_WITH(parseConfig("[release]\n[release.stage.identity]\n", "r.toml"), ContainsSubstring("needs stages"));
+  CHECK_THROWS_WITH(parseConfig("[quarantine]\nretention = 3\n", "k.toml"),
+                    ContainsSubstring("k.toml:2") && ContainsSubstring("retention"));
 }
 
 TEST_CASE("config values are read", "[config]") {

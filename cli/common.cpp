@@ -1,0 +1,62 @@
+// See common.h.
+#include "cli/common.h"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <iterator>
+
+#include "core/durable_file.h"
+
+namespace mugai::cli {
+
+void addCommonOptions(CLI::App* cmd, CommonOptions& o, bool canDisable) {
+  cmd->add_option("-c,--config", o.config, "TOML config (default: built-in defaults)");
+  cmd->add_option("--quarantine", o.quarantineDir, "Quarantine directory (overrides [quarantine] dir)");
+  if (canDisable)
+    cmd->add_flag("--no-quarantine", o.noQuarantine,
+                  "Do not keep originals (the input stays where it is; the notice says the original was not kept)");
+}
+
+Config loadConfig(const CommonOptions& o) {
+  Config c = o.config.empty() ? Config() : loadConfigFile(o.config);
+  if (!o.quarantineDir.empty()) {
+    c.quarantine.dir = o.quarantineDir;
+    c.quarantine.enabled = true;
+  }
+  if (o.noQuarantine) c.quarantine.enabled = false;
+  return c;
+}
+
+std::unique_ptr<quarantine::Store> openStore(const Config& config) {
+  if (!config.quarantine.enabled) return nullptr;
+  return std::make_unique<quarantine::Store>(config.quarantine.dir);
+}
+
+std::string readInput(const std::string& path, std::string& out, std::uint64_t maxBytes) {
+  if (path != "-") return readWholeFile(path, out, maxBytes);
+  out.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  if (std::cin.bad()) return "read error on standard input";
+  if (out.size() > maxBytes) return "too large (limit " + std::to_string(maxBytes) + " bytes)";
+  return "";
+}
+
+std::string writeOutput(const std::string& path, std::string_view bytes) {
+  if (path != "-") return writeFileDurably(path, bytes);
+  std::cout.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  std::cout.flush();
+  return std::cout ? "" : "write error on standard output";
+}
+
+std::string currentUser() {
+  uid_t uid = ::getuid();
+  std::string name = "?";
+  if (const passwd* pw = ::getpwuid(uid)) name = pw->pw_name;
+  std::string who = name + " (uid " + std::to_string(uid) + ")";
+  if (const char* sudo = std::getenv("SUDO_USER")) who += " via sudo by " + std::string(sudo);
+  return who;
+}
+
+}  // namespace mugai::cli

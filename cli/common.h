@@ -1,0 +1,42 @@
+// What every mugai subcommand shares: the config and quarantine options,
+// reading and writing files the way a user expects ('-' for stdin/stdout,
+// atomic durable writes), and who is running the command (for the audit).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "core/config.h"
+#include "core/quarantine/store.h"
+
+namespace mugai::cli {
+
+struct CommonOptions {
+  std::string config;         ///< -c/--config
+  std::string quarantineDir;  ///< --quarantine DIR overrides [quarantine] dir
+  bool noQuarantine = false;  ///< --no-quarantine
+};
+
+/// Adds -c/--config and --quarantine (and --no-quarantine when `canDisable`).
+void addCommonOptions(CLI::App* cmd, CommonOptions& o, bool canDisable);
+
+/// The config file (or built-in defaults) with the command-line overrides.
+/// Throws ConfigError.
+Config loadConfig(const CommonOptions& o);
+
+/// The configured store, or null when quarantine is disabled. Throws
+/// quarantine::StoreError when it cannot be opened.
+std::unique_ptr<quarantine::Store> openStore(const Config& config);
+
+/// Reads a whole file ('-' = stdin), at most `maxBytes`. Returns "" or the error.
+std::string readInput(const std::string& path, std::string& out, std::uint64_t maxBytes);
+/// Writes a whole file durably ('-' = stdout). Returns "" or the error.
+std::string writeOutput(const std::string& path, std::string_view bytes);
+
+/// "name (uid N)" of the user running this command, for the audit trail
+/// (SUDO_USER is named too when set).
+std::string currentUser();
+
+}  // namespace mugai::cli

@@ -1,0 +1,96 @@
+// See durable_file.h.
+#include "core/durable_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "core/c_handles.h"
+
+namespace mugai {
+namespace {
+
+std::string failure(const std::string& what, const std::string& path) {
+  return what + " " + path + ": " + std::strerror(errno);
+}
+
+std::string parentOf(const std::string& path) {
+  auto p = std::filesystem::path(path).parent_path();
+  return p.empty() ? "." : p.string();
+}
+
+// Unique within the process (counter) and across processes (pid), so that
+// threads and concurrent runs never share a temporary name.
+std::string temporaryName(const std::string& path) {
+  static std::atomic<unsigned> counter{0};
+  return path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+}
+
+}  // namespace
+
+std::string syncDirectory(const std::string& dir) {
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) return failure("cannot open directory", dir);
+  if (::fsync(fd.get()) != 0) return failure("cannot fsync directory", dir);
+  return "";
+}
+
+std::string writeFileDurably(const std::string& path, std::string_view bytes, std::optional<std::int64_t> mtimeNs) {
+  std::string tmp = temporaryName(path);
+  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0640));
+  if (!fd) return failure("cannot create", tmp);
+  auto fail = [&](const char* what) {
+    std::string e = failure(what, tmp);
+    ::unlink(tmp.c_str());
+    return e;
+  };
+  for (std::size_t done = 0; done < bytes.size();) {
+    ssize_t n = ::write(fd.get(), bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return fail("cannot write");
+    done += static_cast<std::size_t>(n);
+  }
+  if (mtimeNs) {
+    timespec times[2];
+    times[0].tv_sec = 0;
+    times[0].tv_nsec = UTIME_OMIT;
+    times[1].tv_sec = static_cast<time_t>(*mtimeNs / 1'000'000'000);
+    times[1].tv_nsec = static_cast<long>(*mtimeNs % 1'000'000'000);
+    if (::futimens(fd.get(), times) != 0) return fail("cannot set the time of");
+  }
+  if (::fsync(fd.get()) != 0) return fail("cannot fsync");
+  if (::close(fd.release()) != 0) return fail("cannot close");  // NFS reports write errors here
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return fail("cannot rename into place");
+  return syncDirectory(parentOf(path));
+}
+
+std::string readWholeFile(const std::string& path, std::string& out, std::uint64_t maxBytes) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY));
+  if (!fd) return std::strerror(errno);
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return std::strerror(errno);
+  if (S_ISDIR(st.st_mode)) return "is a directory";
+  if (!S_ISREG(st.st_mode)) return "not a regular file";
+  if (static_cast<std::uint64_t>(st.st_size) > maxBytes)
+    return "too large (" + std::to_string(st.st_size) + " bytes, limit " + std::to_string(maxBytes) + ")";
+  out.clear();
+  out.reserve(static_cast<std::size_t>(st.st_size));
+  char buf[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return std::strerror(errno);
+    if (n == 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+    // The file may grow while we read it: the limit is on bytes read.
+    if (out.size() > maxBytes) return "too large (grew past " + std::to_string(maxBytes) + " bytes while read)";
+  }
+  return "";
+}
+
+}  // namespace mugai

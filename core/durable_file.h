@@ -1,0 +1,29 @@
+// Files that survive a crash: written under a temporary name in the same
+// directory, fsync'ed, renamed over the target, and the directory fsync'ed,
+// so a reader (or a restart after kill -9) sees the old file or the whole
+// new one, never half of it. Also the one bounded whole-file reader.
+// Errors are returned as text (strerror plus what was being done), never thrown.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mugai {
+
+/// Writes `bytes` to `path` atomically and durably. `mtimeNs`, when given,
+/// becomes the file's modification time (nanoseconds since the epoch).
+/// @return "" on success, else a description of the failure (the target is untouched).
+[[nodiscard]] std::string writeFileDurably(const std::string& path, std::string_view bytes,
+                                           std::optional<std::int64_t> mtimeNs = std::nullopt);
+
+/// fsyncs a directory so that a rename or create inside it is durable.
+[[nodiscard]] std::string syncDirectory(const std::string& dir);
+
+/// Reads a whole regular file into `out`, refusing more than `maxBytes`.
+/// Never follows a symlink at the last component (O_NOFOLLOW).
+/// @return "" on success, else the reason ("too large", strerror...).
+[[nodiscard]] std::string readWholeFile(const std::string& path, std::string& out, std::uint64_t maxBytes);
+
+}  // namespace mugai

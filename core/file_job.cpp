@@ -1,0 +1,113 @@
+// See file_job.h.
+#include "core/file_job.h"
+
+#include <chrono>
+
+#include "core/file_type.h"
+#include "core/notice.h"
+
+namespace mugai {
+namespace {
+
+double msSince(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+}
+
+std::string baseName(const std::string& path) {
+  std::size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+ParsedInput fileTree(std::string bytes, const std::string& name) {
+  ParsedInput in;
+  in.bytes = std::move(bytes);
+  auto root = std::make_unique<Node>();
+  root->kind = NodeKind::Leaf;
+  root->filename = baseName(name);
+  root->extensionType = typeFromExtension(root->filename);
+  // A file has no Content-Type: what its name claims is what a user's
+  // desktop would believe, so the extension is the declared type.
+  root->declaredType = root->extensionType.empty() ? "application/octet-stream" : root->extensionType;
+  root->disposition = "attachment";
+  root->decoded = in.bytes;
+  root->bodyDecoded = true;
+  root->rawBody = ByteRange{0, in.bytes.size()};
+  in.root = std::move(root);
+  return in;
+}
+
+bool looksLikeMail(const std::string& name, std::string_view bytes) {
+  std::string t = trueType(bytes);
+  if (t == "message/rfc822" || t == "message/news") return true;
+  std::string lower = toLower(name);
+  return lower.size() > 4 && lower.compare(lower.size() - 4, 4, ".eml") == 0 && t == "text/plain";
+}
+
+FileOutcome fromMail(MailOutcome&& m) {
+  FileOutcome o;
+  o.id = std::move(m.id);
+  o.verdict = m.verdict;
+  o.asMail = true;
+  o.removed = m.verdict == Verdict::Rejected;
+  o.output = std::move(m.output);
+  o.input = std::move(m.input);
+  o.findings = std::move(m.findings);
+  o.report = std::move(m.report);
+  return o;
+}
+
+}  // namespace
+
+FileOutcome processFile(std::string bytes, const std::string& name, const Config& config, const Pipeline& pipeline,
+                        std::string id) {
+  if (looksLikeMail(name, bytes)) {
+    FileOutcome o = fromMail(processMail(std::move(bytes), config, pipeline, std::move(id)));
+    if (o.verdict != Verdict::Unchanged)
+      o.notice = noticeText(*o.input.root, config.notice, o.id, config.quarantine.enabled, NoticeSubject::File);
+    o.report["source"] = "file";
+    o.report["input"]["name"] = name;
+    o.report["processed_as"] = "mail";
+    return o;
+  }
+  FileOutcome o;
+  o.id = std::move(id);
+  auto start = std::chrono::steady_clock::now();
+  o.input = fileTree(std::move(bytes), name);
+  ScanContext ctx(config.limits, start + config.limits.maxTime);
+  if (o.input.bytes.size() > config.limits.maxDecodedBytes) {
+    Node& root = *o.input.root;
+    root.action = Action::Remove;
+    root.reasonCode = "limit.decoded_bytes";
+    root.reason = "file larger than max_decoded_bytes (" + std::to_string(config.limits.maxDecodedBytes) + ")";
+    root.decidedBy = "limits";
+  } else {
+    pipeline.run(o.input, ctx);
+  }
+  Timings timings;
+  timings.sanitizeMs = msSince(start);
+  o.findings = std::move(ctx.findings());
+  o.verdict = verdictOf(*o.input.root);
+  const Node& root = *o.input.root;
+  o.removed = root.action == Action::Remove || root.action == Action::Reject;
+  if (root.action == Action::Replace) o.output = root.replacement->bytes;
+  else if (!o.removed) o.output = o.input.bytes;
+  if (o.verdict != Verdict::Unchanged)
+    o.notice = noticeText(root, config.notice, o.id, config.quarantine.enabled, NoticeSubject::File);
+  o.report = buildReport(o.input, o.id, o.verdict, o.findings, timings, o.removed ? std::string() : o.output);
+  if (o.removed) o.report.erase("output");
+  o.report["source"] = "file";
+  o.report["input"]["name"] = name;
+  o.report["processed_as"] = "file";
+  return o;
+}
+
+std::string noticeFileText(const std::string& noticeUtf8) {
+  std::string out = "\xEF\xBB\xBF";
+  for (char c : noticeUtf8) {
+    if (c == '\n') out += '\r';
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace mugai

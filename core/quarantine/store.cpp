@@ -1,0 +1,359 @@
+// See store.h.
+#include "core/quarantine/store.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include "core/durable_file.h"
+#include "core/gzip.h"
+#include "core/hash.h"
+
+namespace mugai::quarantine {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr int kSchemaVersion = 1;
+constexpr std::uint64_t kMaxOriginal = 1ull << 40;  // decompression guard: 1 TiB
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS items (
+  id TEXT PRIMARY KEY,
+  time INTEGER NOT NULL,
+  source TEXT NOT NULL,
+  sender TEXT NOT NULL DEFAULT '',
+  recipients TEXT NOT NULL DEFAULT '[]',
+  subject TEXT NOT NULL DEFAULT '',
+  filename TEXT NOT NULL DEFAULT '',
+  sha256 TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  verdict TEXT NOT NULL,
+  actions TEXT NOT NULL DEFAULT '[]',
+  report TEXT NOT NULL DEFAULT '{}',
+  origin TEXT UNIQUE
+);
+CREATE INDEX IF NOT EXISTS items_time ON items(time);
+CREATE INDEX IF NOT EXISTS items_sha256 ON items(sha256);
+CREATE TABLE IF NOT EXISTS item_reasons (
+  item_id TEXT NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+  code TEXT NOT NULL,
+  PRIMARY KEY (item_id, code)
+);
+CREATE INDEX IF NOT EXISTS item_reasons_code ON item_reasons(code);
+CREATE TABLE IF NOT EXISTS releases (
+  item_id TEXT NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+  time INTEGER NOT NULL,
+  who TEXT NOT NULL,
+  mode TEXT NOT NULL,
+  target TEXT NOT NULL,
+  result TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS releases_item ON releases(item_id);
+)sql";
+
+std::int64_t nowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+void bindValue(sqlite3_stmt* s, int i, std::string_view v) {
+  sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+}
+void bindValue(sqlite3_stmt* s, int i, std::int64_t v) { sqlite3_bind_int64(s, i, v); }
+
+std::string column(sqlite3_stmt* s, int i) {
+  const unsigned char* t = sqlite3_column_text(s, i);
+  return t ? std::string(reinterpret_cast<const char*>(t), static_cast<std::size_t>(sqlite3_column_bytes(s, i))) : "";
+}
+
+std::vector<std::string> jsonStrings(const std::string& text) {
+  std::vector<std::string> out;
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_array())
+    for (const auto& v : j)
+      if (v.is_string()) out.push_back(v.get<std::string>());
+  return out;
+}
+
+std::string jsonText(const std::vector<std::string>& v) {
+  return nlohmann::json(v).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+constexpr const char* kItemColumns =
+    "id, time, source, sender, recipients, subject, filename, sha256, size, verdict, actions, report, "
+    "COALESCE(origin, ''), (SELECT group_concat(code, ' ') FROM item_reasons r WHERE r.item_id = items.id)";
+
+Item readItem(sqlite3_stmt* s) {
+  Item it;
+  it.id = column(s, 0);
+  it.time = sqlite3_column_int64(s, 1);
+  it.source = column(s, 2);
+  it.sender = column(s, 3);
+  it.recipients = jsonStrings(column(s, 4));
+  it.subject = column(s, 5);
+  it.filename = column(s, 6);
+  it.sha256 = column(s, 7);
+  it.size = static_cast<std::uint64_t>(sqlite3_column_int64(s, 8));
+  it.verdict = column(s, 9);
+  it.actionsJson = column(s, 10);
+  it.reportJson = column(s, 11);
+  it.origin = column(s, 12);
+  std::string reasons = column(s, 13);
+  for (std::size_t i = 0; i < reasons.size();) {
+    std::size_t sp = reasons.find(' ', i);
+    if (sp == std::string::npos) sp = reasons.size();
+    if (sp > i) it.reasons.push_back(reasons.substr(i, sp - i));
+    i = sp + 1;
+  }
+  return it;
+}
+
+// LIKE pattern matching `text` literally (with ESCAPE '\').
+std::string likeContaining(const std::string& text) {
+  std::string p = "%";
+  for (char c : text) {
+    if (c == '%' || c == '_' || c == '\\') p += '\\';
+    p += c;
+  }
+  return p + "%";
+}
+
+}  // namespace
+
+bool validId(std::string_view id) {
+  if (id.size() != 32) return false;
+  for (char c : id)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
+Store::Store(std::string dir) : dir_(std::move(dir)) {
+  std::error_code ec;
+  for (const char* sub : {"", "objects"}) {
+    fs::create_directories(fs::path(dir_) / sub, ec);
+    if (ec) throw StoreError("cannot create quarantine directory " + (fs::path(dir_) / sub).string() + ": " + ec.message());
+  }
+  ::chmod(dir_.c_str(), 0750);  // originals are hostile and private: not world-readable
+  sqlite3* raw = nullptr;
+  std::string index = (fs::path(dir_) / "index.sqlite").string();
+  int rc = sqlite3_open_v2(index.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  db_.reset(raw);
+  if (rc != SQLITE_OK) fail("cannot open " + index);
+  sqlite3_busy_timeout(db_.get(), 10000);
+  // WAL + FULL: a committed row survives kill -9 and power loss; readers
+  // (`mugai quarantine list` beside a running daemon) never block writers.
+  exec("PRAGMA journal_mode=WAL");
+  exec("PRAGMA synchronous=FULL");
+  exec("PRAGMA foreign_keys=ON");
+  exec("BEGIN IMMEDIATE");
+  auto v = prepare("PRAGMA user_version");
+  int version = sqlite3_step(v.get()) == SQLITE_ROW ? sqlite3_column_int(v.get(), 0) : 0;
+  v.reset();
+  if (version > kSchemaVersion) {
+    exec("ROLLBACK");
+    throw StoreError(index + ": index schema version " + std::to_string(version) +
+                     " is newer than this mugai understands (" + std::to_string(kSchemaVersion) + ")");
+  }
+  exec(kSchema);
+  exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
+  exec("COMMIT");
+}
+
+void Store::fail(const std::string& what) {
+  throw StoreError("quarantine " + dir_ + ": " + what + ": " + (db_ ? sqlite3_errmsg(db_.get()) : "no connection"));
+}
+
+void Store::exec(const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_.get(), sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string e = err ? err : "?";
+    sqlite3_free(err);
+    throw StoreError("quarantine " + dir_ + ": SQL failed: " + e);
+  }
+}
+
+SqliteStmtPtr Store::prepare(const char* sql) {
+  sqlite3_stmt* s = nullptr;
+  if (sqlite3_prepare_v2(db_.get(), sql, -1, &s, nullptr) != SQLITE_OK) fail("cannot prepare statement");
+  return SqliteStmtPtr(s);
+}
+
+std::string Store::objectPath(const std::string& sha256) const {
+  return (fs::path(dir_) / "objects" / sha256.substr(0, 2) / (sha256 + ".gz")).string();
+}
+
+void Store::writeObject(const std::string& sha256, std::string_view original) {
+  std::string path = objectPath(sha256);
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) {
+    // Same content already stored. Touch it so a concurrent purge's
+    // one-hour grace covers this new reference too.
+    ::utimensat(AT_FDCWD, path.c_str(), nullptr, 0);
+    return;
+  }
+  std::error_code ec;
+  fs::create_directories(fs::path(path).parent_path(), ec);
+  if (ec) throw StoreError("cannot create " + fs::path(path).parent_path().string() + ": " + ec.message());
+  std::string err = writeFileDurably(path, gzipCompress(original));
+  if (err.empty()) err = syncDirectory((fs::path(dir_) / "objects").string());
+  if (!err.empty()) throw StoreError("cannot store original: " + err);
+}
+
+std::string Store::put(Item item, std::string_view original) {
+  if (!validId(item.id)) throw StoreError("invalid item id \"" + item.id + "\"");
+  item.sha256 = sha256Hex(original);
+  item.size = original.size();
+  if (item.time == 0) item.time = nowSeconds();
+  writeObject(item.sha256, original);  // before the row: a row never names a missing object
+
+  std::lock_guard lock(mutex_);
+  exec("BEGIN IMMEDIATE");
+  try {
+    auto s = prepare(
+        "INSERT INTO items (id, time, source, sender, recipients, subject, filename, sha256, size, verdict, "
+        "actions, report, origin) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,NULLIF(?, '')) ON CONFLICT(origin) DO NOTHING");
+    bindValue(s.get(), 1, item.id);
+    bindValue(s.get(), 2, item.time);
+    bindValue(s.get(), 3, item.source);
+    bindValue(s.get(), 4, item.sender);
+    bindValue(s.get(), 5, jsonText(item.recipients));
+    bindValue(s.get(), 6, item.subject);
+    bindValue(s.get(), 7, item.filename);
+    bindValue(s.get(), 8, item.sha256);
+    bindValue(s.get(), 9, static_cast<std::int64_t>(item.size));
+    bindValue(s.get(), 10, item.verdict);
+    bindValue(s.get(), 11, item.actionsJson.empty() ? "[]" : item.actionsJson);
+    bindValue(s.get(), 12, item.reportJson.empty() ? "{}" : item.reportJson);
+    bindValue(s.get(), 13, item.origin);
+    if (sqlite3_step(s.get()) != SQLITE_DONE) fail("cannot insert item " + item.id);
+    std::string id = item.id;
+    if (sqlite3_changes(db_.get()) == 0) {
+      // The origin was stored before (a restart redoing interrupted work):
+      // the earlier item stands, and this call is a no-op.
+      auto q = prepare("SELECT id FROM items WHERE origin = ?");
+      bindValue(q.get(), 1, item.origin);
+      if (sqlite3_step(q.get()) != SQLITE_ROW) fail("origin conflict without a row");
+      id = column(q.get(), 0);
+    } else {
+      auto r = prepare("INSERT OR IGNORE INTO item_reasons (item_id, code) VALUES (?, ?)");
+      for (const auto& code : item.reasons) {
+        sqlite3_reset(r.get());
+        bindValue(r.get(), 1, item.id);
+        bindValue(r.get(), 2, code);
+        if (sqlite3_step(r.get()) != SQLITE_DONE) fail("cannot insert reason");
+      }
+    }
+    exec("COMMIT");
+    return id;
+  } catch (...) {
+    sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
+std::optional<Item> Store::get(const std::string& id) {
+  if (!validId(id)) return std::nullopt;
+  std::lock_guard lock(mutex_);
+  auto s = prepare((std::string("SELECT ") + kItemColumns + " FROM items WHERE id = ?").c_str());
+  bindValue(s.get(), 1, id);
+  int rc = sqlite3_step(s.get());
+  if (rc == SQLITE_ROW) return readItem(s.get());
+  if (rc != SQLITE_DONE) fail("cannot read item " + id);
+  return std::nullopt;
+}
+
+std::vector<Item> Store::list(const ListFilter& f) {
+  std::string sql = std::string("SELECT ") + kItemColumns + " FROM items WHERE 1";
+  if (f.since) sql += " AND time >= :since";
+  if (f.before) sql += " AND time < :before";
+  if (!f.sender.empty()) sql += " AND sender LIKE :sender ESCAPE '\\'";
+  if (!f.source.empty()) sql += " AND source = :source";
+  if (!f.sha256.empty()) sql += " AND sha256 = :sha256";
+  if (!f.reason.empty()) sql += " AND id IN (SELECT item_id FROM item_reasons WHERE code = :reason)";
+  sql += " ORDER BY time DESC, id LIMIT :limit";
+  std::lock_guard lock(mutex_);
+  auto s = prepare(sql.c_str());
+  auto named = [&](const char* name) { return sqlite3_bind_parameter_index(s.get(), name); };
+  if (f.since) bindValue(s.get(), named(":since"), *f.since);
+  if (f.before) bindValue(s.get(), named(":before"), *f.before);
+  if (!f.sender.empty()) bindValue(s.get(), named(":sender"), likeContaining(f.sender));
+  if (!f.source.empty()) bindValue(s.get(), named(":source"), f.source);
+  if (!f.sha256.empty()) bindValue(s.get(), named(":sha256"), f.sha256);
+  if (!f.reason.empty()) bindValue(s.get(), named(":reason"), f.reason);
+  bindValue(s.get(), named(":limit"), static_cast<std::int64_t>(f.limit));
+  std::vector<Item> out;
+  int rc;
+  while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) out.push_back(readItem(s.get()));
+  if (rc != SQLITE_DONE) fail("cannot list items");
+  return out;
+}
+
+bool Store::hasOriginal(const std::string& sha256) {
+  ListFilter f;
+  f.sha256 = sha256;
+  f.limit = 1;
+  return !list(f).empty();
+}
+
+std::string Store::readOriginal(const Item& item) {
+  std::string gz, out;
+  std::string path = objectPath(item.sha256);
+  if (std::string e = readWholeFile(path, gz, kMaxOriginal); !e.empty())
+    throw StoreError("cannot read stored original " + path + ": " + e);
+  if (std::string e = gzipDecompress(gz, out, item.size); !e.empty())
+    throw StoreError("stored original " + path + " is damaged: " + e);
+  if (sha256Hex(out) != item.sha256) throw StoreError("stored original " + path + " does not match its SHA-256");
+  return out;
+}
+
+void Store::recordRelease(const std::string& id, const Release& r) {
+  std::lock_guard lock(mutex_);
+  auto s = prepare("INSERT INTO releases (item_id, time, who, mode, target, result) VALUES (?,?,?,?,?,?)");
+  bindValue(s.get(), 1, id);
+  bindValue(s.get(), 2, r.time ? r.time : nowSeconds());
+  bindValue(s.get(), 3, r.who);
+  bindValue(s.get(), 4, r.mode);
+  bindValue(s.get(), 5, r.target);
+  bindValue(s.get(), 6, r.result);
+  if (sqlite3_step(s.get()) != SQLITE_DONE) fail("cannot record the release of " + id);
+}
+
+std::vector<Release> Store::releases(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  auto s = prepare("SELECT time, who, mode, target, result FROM releases WHERE item_id = ? ORDER BY rowid");
+  bindValue(s.get(), 1, id);
+  std::vector<Release> out;
+  while (sqlite3_step(s.get()) == SQLITE_ROW)
+    out.push_back({sqlite3_column_int64(s.get(), 0), column(s.get(), 1), column(s.get(), 2), column(s.get(), 3),
+                   column(s.get(), 4)});
+  return out;
+}
+
+PurgeResult Store::purge(std::int64_t cutoff) {
+  PurgeResult result;
+  {
+    std::lock_guard lock(mutex_);
+    auto s = prepare("DELETE FROM items WHERE time < ?");
+    bindValue(s.get(), 1, cutoff);
+    if (sqlite3_step(s.get()) != SQLITE_DONE) fail("cannot purge");
+    result.items = static_cast<std::size_t>(sqlite3_changes(db_.get()));
+  }
+  // Sweep objects no row names. The grace period protects a put() that has
+  // written (or touched) its object and not yet committed its row.
+  auto grace = fs::file_time_type::clock::now() - std::chrono::hours(1);
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(fs::path(dir_) / "objects", ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (!it->is_regular_file() || it->last_write_time() > grace) continue;
+    std::string name = it->path().filename().string();
+    bool halfWritten = name.find(".tmp-") != std::string::npos;  // a crash inside writeFileDurably
+    if (!halfWritten && (it->path().extension() != ".gz" || hasOriginal(it->path().stem().string()))) continue;
+    if (fs::remove(it->path(), ec)) ++result.objects;
+  }
+  return result;
+}
+
+}  // namespace mugai::quarantine

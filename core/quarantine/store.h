@@ -1,0 +1,122 @@
+// The quarantine store (原本保管): every original that mugai changed or
+// removed, kept so that nothing a sender sent is lost.
+//
+// Layout under the store directory:
+//   index.sqlite             SQLite index (WAL, synchronous=FULL), one row per item
+//   objects/ab/abcd....gz     originals, gzip, named by the SHA-256 of the original
+//                             (a crash may leave *.tmp-* files beside them; purge sweeps them)
+//
+// Durability: put() writes the object (temp file, fsync, rename, directory
+// fsync) before the index row, so a row never names a missing object; a kill
+// between the two leaves an unreferenced object that purge() sweeps. The
+// daemon and the CLI may use one store at the same time (SQLite locking,
+// busy timeout). Errors are StoreError (I/O and SQLite failures).
+//
+// Trust: item fields come from hostile input (subjects, names); they are
+// stored as bound parameters, never spliced into SQL. Ids are checked
+// (32 lower-case hex digits) before they are used in a query.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/c_handles.h"
+
+namespace mugai::quarantine {
+
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// One quarantined original and what was done to it.
+struct Item {
+  std::string id;                       ///< the run's id (X-Mugai-Id, notice's quarantine number)
+  std::int64_t time = 0;                ///< seconds since the epoch
+  std::string source;                   ///< "mail" or "file"
+  std::string sender;                   ///< mail: envelope or From
+  std::vector<std::string> recipients;  ///< mail: envelope or To
+  std::string subject;                  ///< mail: decoded Subject
+  std::string filename;                 ///< file: path as given; mail: ""
+  std::string sha256;                   ///< of the original
+  std::uint64_t size = 0;               ///< original bytes
+  std::string verdict;                  ///< "changed", "rejected", "unchanged" (watch keeps every original)
+  std::vector<std::string> reasons;     ///< reason and critical finding codes, unique
+  std::string actionsJson;              ///< [{path, action, code, name}] of the decided nodes
+  std::string reportJson;               ///< the whole JSON report
+  std::string origin;                   ///< optional idempotency key: a second put() with it returns the first id
+};
+
+/// A release (or raw release) of an item: the audit trail.
+struct Release {
+  std::int64_t time = 0;
+  std::string who;     ///< the releasing user (login name and uid)
+  std::string mode;    ///< "resanitized" or "raw"
+  std::string target;  ///< where it went: an address list or a file path
+  std::string result;  ///< "ok" or the failure
+};
+
+struct ListFilter {
+  std::optional<std::int64_t> since;    ///< time >= since
+  std::optional<std::int64_t> before;   ///< time < before
+  std::string sender;                   ///< substring of sender (case-insensitive)
+  std::string reason;                   ///< exact reason code
+  std::string source;                   ///< "mail" / "file" / ""
+  std::string sha256;                   ///< exact hash
+  int limit = 1000;
+};
+
+struct PurgeResult {
+  std::size_t items = 0;    ///< index rows removed
+  std::size_t objects = 0;  ///< object files removed (no longer referenced)
+};
+
+/// True when `id` has the shape of a store id (32 lower-case hex digits).
+bool validId(std::string_view id);
+
+class Store {
+ public:
+  /// Opens (creating if needed) the store at `dir`. Throws StoreError.
+  explicit Store(std::string dir);
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  const std::string& dir() const { return dir_; }
+
+  /// Stores `original` and its item; `item.sha256` and `size` are computed here.
+  /// @return the item's id: `item.id`, or the id stored earlier under the same origin.
+  std::string put(Item item, std::string_view original);
+
+  std::optional<Item> get(const std::string& id);
+  std::vector<Item> list(const ListFilter& filter);
+  /// The original bytes of `item`, checked against its SHA-256. Throws StoreError.
+  std::string readOriginal(const Item& item);
+  /// Whether an item with this SHA-256 exists.
+  bool hasOriginal(const std::string& sha256);
+
+  void recordRelease(const std::string& id, const Release& release);
+  std::vector<Release> releases(const std::string& id);
+
+  /// Removes items older than `cutoff` (seconds since the epoch), then object
+  /// files no item names (older than an hour, so a concurrent put() is safe).
+  PurgeResult purge(std::int64_t cutoff);
+
+ private:
+  std::string objectPath(const std::string& sha256) const;
+  void writeObject(const std::string& sha256, std::string_view original);
+  SqliteStmtPtr prepare(const char* sql);
+  void exec(const char* sql);
+  [[noreturn]] void fail(const std::string& what);
+
+  std::string dir_;
+  std::mutex mutex_;  // one connection, shared by a scan's worker threads
+  SqlitePtr db_;
+};
+
+}  // namespace mugai::quarantine
