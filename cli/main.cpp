@@ -7,6 +7,7 @@
 
 #include "cli/exit_codes.h"
 #include "cli/mail_command.h"
+#include "cli/scan_command.h"
 #include "core/config.h"
 
 int main(int argc, char** argv) {
@@ -16,6 +17,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "mugai 0.1.0");
   int exitCode = kInternal;
   addMailCommand(app, exitCode);
+  addScanCommand(app, exitCode);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -26,9 +26,10 @@ std::string parentOf(const std::string& path) {
 
 // Unique within the process (counter) and across processes (pid), so that
 // threads and concurrent runs never share a temporary name.
-std::string temporaryName(const std::string& path) {
+std::string temporaryName(const std::string& path, const std::string& tmpDir) {
   static std::atomic<unsigned> counter{0};
-  return path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+  std::string base = tmpDir.empty() ? path : (std::filesystem::path(tmpDir) / "w").string();
+  return base + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
 }
 
 }  // namespace
@@ -40,8 +41,9 @@ std::string syncDirectory(const std::string& dir) {
   return "";
 }
 
-std::string writeFileDurably(const std::string& path, std::string_view bytes, std::optional<std::int64_t> mtimeNs) {
-  std::string tmp = temporaryName(path);
+std::string writeFileDurably(const std::string& path, std::string_view bytes, std::optional<std::int64_t> mtimeNs,
+                             const std::string& tmpDir) {
+  std::string tmp = temporaryName(path, tmpDir);
   UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0640));
   if (!fd) return failure("cannot create", tmp);
   auto fail = [&](const char* what) {

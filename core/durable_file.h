@@ -14,9 +14,12 @@ namespace mugai {
 
 /// Writes `bytes` to `path` atomically and durably. `mtimeNs`, when given,
 /// becomes the file's modification time (nanoseconds since the epoch).
+/// `tmpDir`, when given, holds the temporary file (same file system as
+/// `path`), so that a crash leaves no stray file beside the target.
 /// @return "" on success, else a description of the failure (the target is untouched).
 [[nodiscard]] std::string writeFileDurably(const std::string& path, std::string_view bytes,
-                                           std::optional<std::int64_t> mtimeNs = std::nullopt);
+                                           std::optional<std::int64_t> mtimeNs = std::nullopt,
+                                           const std::string& tmpDir = "");
 
 /// fsyncs a directory so that a rename or create inside it is durable.
 [[nodiscard]] std::string syncDirectory(const std::string& dir);

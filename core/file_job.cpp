@@ -36,11 +36,36 @@ ParsedInput fileTree(std::string bytes, const std::string& name) {
   return in;
 }
 
-bool looksLikeMail(const std::string& name, std::string_view bytes) {
+// A header block that mail software would read as a message: the file
+// starts with "Name: value" lines and names at least two of the fields
+// every message carries. libmagic calls many saved mails text/html or
+// text/plain (the body decides), and they come named .txt, .msg, .raw.
+bool hasMessageHeader(std::string_view bytes) {
+  static constexpr std::string_view kFields[] = {"from",       "to",       "subject",      "date",
+                                                 "message-id", "received", "mime-version", "return-path",
+                                                 "content-type"};
+  int seen = 0;
+  std::size_t pos = 0;
+  for (int line = 0; line < 200 && pos < bytes.size() && pos < 65536; ++line) {
+    std::size_t eol = bytes.find('\n', pos);
+    std::string_view l = bytes.substr(pos, eol == std::string_view::npos ? bytes.size() - pos : eol - pos);
+    pos = eol == std::string_view::npos ? bytes.size() : eol + 1;
+    if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
+    if (l.empty()) break;                                       // end of the header block
+    if (l.front() == ' ' || l.front() == '\t') continue;         // folded line
+    if (line == 0 && l.rfind("From ", 0) == 0) continue;        // mbox separator
+    std::size_t colon = l.find(':');
+    if (colon == std::string_view::npos || colon == 0 || !validFieldName(l.substr(0, colon))) return false;
+    std::string name = toLower(l.substr(0, colon));
+    while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.pop_back();
+    for (auto f : kFields) seen += name == f;
+  }
+  return seen >= 2;
+}
+
+bool looksLikeMail(std::string_view bytes) {
   std::string t = trueType(bytes);
-  if (t == "message/rfc822" || t == "message/news") return true;
-  std::string lower = toLower(name);
-  return lower.size() > 4 && lower.compare(lower.size() - 4, 4, ".eml") == 0 && t == "text/plain";
+  return t == "message/rfc822" || t == "message/news" || hasMessageHeader(bytes);
 }
 
 FileOutcome fromMail(MailOutcome&& m) {
@@ -60,7 +85,7 @@ FileOutcome fromMail(MailOutcome&& m) {
 
 FileOutcome processFile(std::string bytes, const std::string& name, const Config& config, const Pipeline& pipeline,
                         std::string id) {
-  if (looksLikeMail(name, bytes)) {
+  if (looksLikeMail(bytes)) {
     FileOutcome o = fromMail(processMail(std::move(bytes), config, pipeline, std::move(id)));
     if (o.verdict != Verdict::Unchanged)
       o.notice = noticeText(*o.input.root, config.notice, o.id, config.quarantine.enabled, NoticeSubject::File);

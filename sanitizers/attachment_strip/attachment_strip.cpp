@@ -77,7 +77,7 @@ Decision AttachmentStrip::run(const Node& node, ScanContext& ctx) {
                               "ファイル名に表示を偽装する制御文字（U+202E など）が含まれています");
   }
   for (const auto& e : exts) {
-    if (const Category* c = deniedCategory(policy_, trueType, attachment ? e : std::string())) {
+    if (const Category* c = deniedCategory(policy_, trueType, attachment ? e : std::string(), attachment)) {
       return Decision::remove("type." + std::string(c->name),
                               describe(node) + " is " + std::string(c->labelEn) + " (" + trueType +
                                   (e.empty() ? "" : ", ." + e) + ")",

@@ -56,7 +56,8 @@ const std::vector<Category>& builtinCategories() {
       {"tnef", "a winmail.dat (TNEF) container mugai cannot open", "開けない winmail.dat (TNEF)",
        {"application/vnd.ms-tnef", "application/ms-tnef"}, {"dat"}},
       {"html_attachment", "an HTML or SVG file (phishing pages, scripts)", "HTML／SVG ファイル",
-       {"image/svg+xml"}, {"htm", "html", "xhtml", "shtml", "mht", "mhtml", "svg", "svgz", "xht"}},
+       {"image/svg+xml", "text/html", "application/xhtml+xml"},
+       {"htm", "html", "xhtml", "shtml", "mht", "mhtml", "svg", "svgz", "xht"}},
   };
   return kCategories;
 }
@@ -67,10 +68,14 @@ Policy defaultPolicy() {
   return p;
 }
 
-const Category* deniedCategory(const Policy& p, const std::string& trueType, const std::string& extension) {
+const Category* deniedCategory(const Policy& p, const std::string& trueType, const std::string& extension,
+                               bool attachment) {
   for (const auto& c : builtinCategories()) {
     if (!p.denyCategories.count(std::string(c.name))) continue;
     bool byType = std::find(c.types.begin(), c.types.end(), trueType) != c.types.end();
+    // HTML in a body part is html_to_text's to convert (and libmagic calls
+    // many plain bodies text/html); as a file to open, it is a page.
+    if (c.name == "html_attachment" && !attachment && trueType != "image/svg+xml") byType = false;
     bool byExt = !extension.empty() && std::find(c.extensions.begin(), c.extensions.end(), extension) != c.extensions.end();
     // ".dat" alone is too common to deny; it counts only with a TNEF type.
     if (c.name == "tnef") byExt = false;

@@ -52,6 +52,7 @@ Policy defaultPolicy();
 
 /// The category a true type or extension falls in, among the denied ones,
 /// or nullptr.
-const Category* deniedCategory(const Policy& p, const std::string& trueType, const std::string& extension);
+const Category* deniedCategory(const Policy& p, const std::string& trueType, const std::string& extension,
+                               bool attachment);
 
 }  // namespace mugai::sanitizers::attachment_strip

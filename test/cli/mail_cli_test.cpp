@@ -1,46 +1,22 @@
 // `mugai mail` as a user runs it: exit codes, files written, error text.
 #include <catch2/catch_test_macros.hpp>
 
-#include <sys/wait.h>
-
-#include <cstdio>
 #include <filesystem>
-#include <fstream>
 
 #include <nlohmann/json.hpp>
 
 #include "core/quarantine/store.h"
+#include "test/common/cli_run.h"
 #include "test/common/corpus.h"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Run {
-  int code;
-  std::string out;
-};
-
-Run run(const std::string& args) {
-  std::string cmd = std::string(MUGAI_CLI) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p);
-  std::string out;
-  char buf[4096];
-  while (std::size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
-fs::path tmpDir() {
-  fs::path d = fs::temp_directory_path() / ("mugai-cli-test-" + std::to_string(::getpid()));
-  fs::create_directories(d);
-  return d;
-}
-
-void write(const fs::path& p, const std::string& s) {
-  std::ofstream(p, std::ios::binary) << s;
-}
+using mugai::test::CliRun;
+CliRun run(const std::string& args) { return mugai::test::runCli(args); }
+fs::path tmpDir() { return mugai::test::freshTempDir("cli-test"); }
+void write(const fs::path& p, const std::string& s) { mugai::test::writeFile(p, s); }
 
 }  // namespace
 

@@ -1,0 +1,96 @@
+// See file_drop.h.
+#include "cli/file_drop.h"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include "core/durable_file.h"
+#include "core/file_job.h"
+#include "core/hash.h"
+#include "core/quarantine/item.h"
+
+namespace mugai::cli {
+namespace fs = std::filesystem;
+
+std::string_view dropStatusName(DropStatus s) {
+  switch (s) {
+    case DropStatus::Kept: return "kept";
+    case DropStatus::Changed: return "changed";
+    case DropStatus::Removed: return "removed";
+    case DropStatus::Error: return "error";
+  }
+  return "?";
+}
+
+namespace {
+
+DropResult failed(DropResult r, std::string error) {
+  r.status = DropStatus::Error;
+  r.error = std::move(error);
+  return r;
+}
+
+}  // namespace
+
+std::optional<std::int64_t> fileMtimeNs(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return std::nullopt;
+  return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+}
+
+DropResult cleanFile(const DropJob& job, const Config& config, const Pipeline& pipeline, quarantine::Store* store) {
+  std::string bytes;
+  auto mtime = fileMtimeNs(job.source);
+  if (std::string e = readWholeFile(job.source, bytes, config.limits.maxDecodedBytes); !e.empty())
+    return failed(DropResult{}, "cannot read: " + e);
+  return cleanBytes(job, std::move(bytes), mtime, config, pipeline, store);
+}
+
+DropResult cleanBytes(const DropJob& job, std::string bytes, std::optional<std::int64_t> mtime, const Config& config,
+                      const Pipeline& pipeline, quarantine::Store* store) {
+  DropResult r;
+  r.sha256 = sha256Hex(bytes);
+  r.size = bytes.size();
+  FileOutcome o = processFile(std::move(bytes), job.name, config, pipeline);
+  r.id = o.id;
+  r.report = std::move(o.report);
+  o.input.root->forEach([&](const Node& n) {
+    if (n.action != Action::Keep) r.reasons.push_back(n.reasonCode);
+  });
+  r.status = o.removed ? DropStatus::Removed : o.verdict == Verdict::Unchanged ? DropStatus::Kept : DropStatus::Changed;
+
+  if (store && (o.verdict != Verdict::Unchanged || job.quarantineAlways)) {
+    try {
+      quarantine::Item item = quarantine::itemFor(
+          {o.id, "file", &o.input, o.verdict, &o.findings, &r.report, job.name, "", {}});
+      if (!o.asMail) item.subject.clear();
+      item.origin = job.origin;
+      r.id = store->put(std::move(item), o.input.bytes);
+      r.quarantined = true;
+    } catch (const std::exception& e) {
+      return failed(std::move(r), std::string("cannot keep the original in quarantine: ") + e.what());
+    }
+  }
+
+  std::error_code ec;
+  fs::create_directories(fs::path(job.output).parent_path(), ec);
+  if (ec) return failed(std::move(r), "cannot create " + fs::path(job.output).parent_path().string() + ": " + ec.message());
+  const std::string noticePath = job.output + ".removed.txt";
+  // A clean copy and a notice for the same name never stand side by side
+  // (a rerun under another policy replaces one with the other).
+  const std::string& stale = r.status == DropStatus::Removed ? job.output : noticePath;
+  fs::remove(stale, ec);
+  if (r.status == DropStatus::Removed) {
+    r.written = noticePath;
+    if (std::string e = writeFileDurably(noticePath, noticeFileText(o.notice), std::nullopt, job.tmpDir); !e.empty())
+      return failed(std::move(r), "cannot write the notice: " + e);
+  } else {
+    r.written = job.output;
+    if (std::string e = writeFileDurably(job.output, o.output, mtime, job.tmpDir); !e.empty())
+      return failed(std::move(r), "cannot write: " + e);
+  }
+  return r;
+}
+
+}  // namespace mugai::cli

@@ -1,0 +1,64 @@
+// One file of a drop folder, cleaned: read it, run it through the
+// pipeline, keep the original in quarantine when anything changed (watch:
+// always), then write the clean copy or NAME.removed.txt beside where it
+// would have gone. `mugai scan` and `mugai watch` share this so that a
+// file is judged the same way by both.
+//
+// Order matters for "lose nothing": quarantine first, output second; the
+// caller records the file as done only after both (a kill in between
+// redoes the file, and the quarantine's origin key makes that a no-op).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/config.h"
+#include "core/pipeline.h"
+#include "core/quarantine/store.h"
+
+namespace mugai::cli {
+
+enum class DropStatus {
+  Kept,     ///< unchanged; the copy is byte-identical
+  Changed,  ///< written in converted form
+  Removed,  ///< not written; NAME.removed.txt holds the notice
+  Error,    ///< could not be read, kept or written; see `error`
+};
+std::string_view dropStatusName(DropStatus s);
+
+struct DropResult {
+  DropStatus status = DropStatus::Error;
+  std::string id;                    ///< run id = quarantine id when kept
+  std::string sha256;                ///< of the input
+  std::uint64_t size = 0;            ///< input bytes
+  std::string written;               ///< path written (clean copy or notice)
+  std::vector<std::string> reasons;  ///< reason codes of what was done
+  std::string error;                 ///< for Error
+  bool quarantined = false;
+  nlohmann::json report;             ///< the per-file JSON report (null on a read error)
+};
+
+struct DropJob {
+  std::string source;       ///< file to read
+  std::string name;         ///< name for reports and notices (relative path)
+  std::string output;       ///< where the clean copy goes; the notice goes to output + ".removed.txt"
+  std::string origin;       ///< quarantine idempotency key ("" = none)
+  bool quarantineAlways = false;  ///< watch: the original moves to quarantine even if unchanged
+  std::string tmpDir;             ///< where outputs are written before the rename (see writeFileDurably)
+};
+
+/// Cleans one file. Never throws for bad input or I/O trouble (Error).
+DropResult cleanFile(const DropJob& job, const Config& config, const Pipeline& pipeline, quarantine::Store* store);
+
+/// The same, for a file already read into `bytes` (with its mtime, if known).
+DropResult cleanBytes(const DropJob& job, std::string bytes, std::optional<std::int64_t> mtimeNs, const Config& config,
+                      const Pipeline& pipeline, quarantine::Store* store);
+
+/// Modification time of `path` in nanoseconds, if it can be read.
+std::optional<std::int64_t> fileMtimeNs(const std::string& path);
+
+}  // namespace mugai::cli

@@ -1,0 +1,65 @@
+// See scan_state.h.
+#include "cli/scan_state.h"
+
+#include <stdexcept>
+
+namespace mugai::cli {
+namespace {
+
+void check(sqlite3* db, int rc, const char* what) {
+  if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+    throw std::runtime_error(std::string("scan state: ") + what + ": " + sqlite3_errmsg(db));
+}
+
+void bindText(sqlite3_stmt* s, int i, const std::string& v) {
+  sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+}
+
+}  // namespace
+
+ScanState::ScanState(const std::string& path) {
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  db_.reset(raw);
+  if (rc != SQLITE_OK) throw std::runtime_error("scan state: cannot open " + path);
+  sqlite3_busy_timeout(db_.get(), 10000);
+  check(db_.get(),
+        sqlite3_exec(db_.get(),
+                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                     "CREATE TABLE IF NOT EXISTS done (rel TEXT PRIMARY KEY, sha256 TEXT NOT NULL, status TEXT NOT NULL,"
+                     " id TEXT NOT NULL, time INTEGER NOT NULL DEFAULT (strftime('%s','now')))",
+                     nullptr, nullptr, nullptr),
+        "cannot create tables");
+}
+
+std::optional<std::string> ScanState::doneId(const std::string& rel, const std::string& sha256) {
+  std::lock_guard lock(mutex_);
+  sqlite3_stmt* raw = nullptr;
+  check(db_.get(), sqlite3_prepare_v2(db_.get(), "SELECT id FROM done WHERE rel = ? AND sha256 = ?", -1, &raw, nullptr),
+        "prepare");
+  SqliteStmtPtr s(raw);
+  bindText(s.get(), 1, rel);
+  bindText(s.get(), 2, sha256);
+  int rc = sqlite3_step(s.get());
+  check(db_.get(), rc, "query");
+  if (rc != SQLITE_ROW) return std::nullopt;
+  return std::string(reinterpret_cast<const char*>(sqlite3_column_text(s.get(), 0)));
+}
+
+void ScanState::record(const std::string& rel, const std::string& sha256, const std::string& status,
+                       const std::string& id) {
+  std::lock_guard lock(mutex_);
+  sqlite3_stmt* raw = nullptr;
+  check(db_.get(),
+        sqlite3_prepare_v2(db_.get(), "INSERT OR REPLACE INTO done (rel, sha256, status, id) VALUES (?,?,?,?)", -1, &raw,
+                           nullptr),
+        "prepare");
+  SqliteStmtPtr s(raw);
+  bindText(s.get(), 1, rel);
+  bindText(s.get(), 2, sha256);
+  bindText(s.get(), 3, status);
+  bindText(s.get(), 4, id);
+  check(db_.get(), sqlite3_step(s.get()), "record");
+}
+
+}  // namespace mugai::cli
