@@ -7,8 +7,10 @@
 
 #include "cli/exit_codes.h"
 #include "cli/mail_command.h"
+#include "cli/quarantine_command.h"
 #include "cli/scan_command.h"
 #include "core/config.h"
+#include "core/quarantine/store.h"
 
 int main(int argc, char** argv) {
   using namespace mugai::cli;
@@ -18,6 +20,7 @@ int main(int argc, char** argv) {
   int exitCode = kInternal;
   addMailCommand(app, exitCode);
   addScanCommand(app, exitCode);
+  addQuarantineCommand(app, exitCode);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -26,6 +29,9 @@ int main(int argc, char** argv) {
   } catch (const mugai::ConfigError& e) {
     std::cerr << "mugai: config error (設定エラー): " << e.what() << "\n";
     return kUsage;
+  } catch (const mugai::quarantine::StoreError& e) {
+    std::cerr << "mugai: quarantine (隔離保管): " << e.what() << "\n";
+    return kOutputError;
   } catch (const std::exception& e) {
     std::cerr << "mugai: internal error (内部エラー): " << e.what() << "\n";
     return kInternal;

@@ -91,7 +91,11 @@ std::vector<StageConfig> readRelease(const toml::table& release, const std::stri
 }
 
 void readQuarantine(const toml::table& t, QuarantineConfig& q, const std::string& source) {
-  checkKeys(t, {"enabled", "dir", "retention_days"}, source, "quarantine");
+  checkKeys(t, {"enabled", "dir", "retention_days", "release_relay", "release_from"}, source, "quarantine");
+  q.releaseRelay = readString(t, "release_relay", q.releaseRelay, source);
+  if (q.releaseRelay.find(':') == std::string::npos)
+    configFail(source, t.get("release_relay"), "release_relay must be host:port");
+  q.releaseFrom = readString(t, "release_from", q.releaseFrom, source);
   q.enabled = readBool(t, "enabled", q.enabled, source);
   q.dir = readString(t, "dir", q.dir, source);
   if (q.dir.empty()) configFail(source, t.get("dir"), "dir must not be empty");

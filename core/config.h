@@ -47,6 +47,11 @@ struct QuarantineConfig {
   bool enabled = true;
   std::string dir = "/var/lib/mugai/quarantine";
   int retentionDays = 90;  ///< `mugai quarantine purge` without --older-than
+  /// Where `mugai quarantine release` hands mail ("host:port"): the
+  /// LGWAN-side mail server, or mugaid's own listener.
+  std::string releaseRelay = "127.0.0.1:25";
+  /// Envelope sender of released mail; "" = the original sender.
+  std::string releaseFrom;
 };
 
 struct Config {

@@ -32,6 +32,8 @@ TEST_CASE("samples/mugai.toml documents exactly the built-in defaults", "[config
   CHECK(sample.quarantine.enabled == builtin.quarantine.enabled);
   CHECK(sample.quarantine.dir == builtin.quarantine.dir);
   CHECK(sample.quarantine.retentionDays == builtin.quarantine.retentionDays);
+  CHECK(sample.quarantine.releaseRelay == builtin.quarantine.releaseRelay);
+  CHECK(sample.quarantine.releaseFrom == builtin.quarantine.releaseFrom);
   // The release policy in the sample is the built-in one, option for option.
   REQUIRE(sample.releaseStages.size() == builtin.releaseStages.size());
   for (std::size_t i = 0; i < sample.releaseStages.size(); ++i) {

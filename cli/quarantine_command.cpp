@@ -1,0 +1,280 @@
+// `mugai quarantine ...`: list, show, export, release and purge the
+// originals kept by `mugai mail`, `scan`, `watch` and mugaid.
+//
+// Release does not reopen the hole: by default a released original goes
+// through the pipeline again under the release policy ([release]), and
+// only what that policy keeps is delivered. `--raw` hands out the
+// untouched original only when asked for by name, and is written loudly
+// to the audit trail (the store's releases table, syslog and stderr).
+// Every export and release is recorded with who, when, where and result.
+#include "cli/quarantine_command.h"
+
+#include <syslog.h>
+
+#include <iostream>
+
+#include "cli/common.h"
+#include "cli/exit_codes.h"
+#include "cli/smtp_submit.h"
+#include "cli/time_text.h"
+#include "core/file_job.h"
+#include "core/mail_job.h"
+#include "core/report.h"
+#include "sanitizers/builtin.h"
+
+namespace mugai::cli {
+namespace {
+
+struct QuarantineOptions {
+  CommonOptions common;
+  // list
+  std::string since, before, sender, reason, source;
+  int limit = 100;
+  bool json = false;
+  // show / export / release
+  std::string id;
+  std::string output;
+  std::vector<std::string> to;
+  bool raw = false;
+  // purge
+  std::string olderThan;
+};
+
+quarantine::Store openOrThrow(const Config& config) {
+  if (!config.quarantine.enabled) throw quarantine::StoreError("quarantine is disabled in the config ([quarantine] enabled)");
+  return quarantine::Store(config.quarantine.dir);
+}
+
+std::string oneLine(std::string s, std::size_t max) {
+  for (char& c : s)
+    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+  if (s.size() > max) {
+    s.resize(max);
+    while (!s.empty() && (static_cast<unsigned char>(s.back()) & 0xC0) == 0x80) s.pop_back();  // whole code points
+    if (!s.empty()) s.pop_back();
+    s += "…";
+  }
+  return s;
+}
+
+nlohmann::json itemJson(const quarantine::Item& it) {
+  return {{"id", it.id},           {"time", formatTime(it.time)}, {"source", it.source},
+          {"sender", it.sender},   {"recipients", it.recipients}, {"subject", it.subject},
+          {"filename", it.filename}, {"sha256", it.sha256},       {"size", it.size},
+          {"verdict", it.verdict}, {"reasons", it.reasons}};
+}
+
+int runList(const QuarantineOptions& o) {
+  Config config = loadConfig(o.common);
+  auto store = openOrThrow(config);
+  quarantine::ListFilter f;
+  std::int64_t now = nowEpoch();
+  auto when = [&](const std::string& text, const char* flag) {
+    auto t = parseTimePoint(text, now);
+    if (!t) throw CLI::ValidationError(flag, "\"" + text + "\" is not a date (2026-11-01, 2026-11-01T09:30) or an age (7d, 12h)");
+    return *t;
+  };
+  if (!o.since.empty()) f.since = when(o.since, "--since");
+  if (!o.before.empty()) f.before = when(o.before, "--before");
+  f.sender = o.sender;
+  f.reason = o.reason;
+  f.source = o.source;
+  f.limit = o.limit;
+  auto items = store.list(f);
+  if (o.json) {
+    for (const auto& it : items) std::cout << dumpReport(itemJson(it), false) << "\n";
+    return kUnchanged;
+  }
+  std::cout << "ID                                TIME                 SOURCE  FROM / FILE                     SUBJECT / REASONS\n";
+  for (const auto& it : items) {
+    std::string who = it.source == "file" ? it.filename : it.sender;
+    std::string what = it.source == "file" ? "" : it.subject;
+    std::string reasons;
+    for (const auto& r : it.reasons) reasons += (reasons.empty() ? "" : ",") + r;
+    char line[128];
+    std::snprintf(line, sizeof line, "%-33s %-20s %-7s ", it.id.c_str(), formatTime(it.time).c_str(), it.source.c_str());
+    std::cout << line << oneLine(who, 30) << "  " << oneLine(what, 40) << (what.empty() ? "" : "  ") << "[" << reasons << "]\n";
+  }
+  std::cout << items.size() << " item(s)" << (static_cast<int>(items.size()) == o.limit ? " (limit reached; use --limit)" : "")
+            << "\n";
+  return kUnchanged;
+}
+
+quarantine::Item findItem(quarantine::Store& store, const std::string& id) {
+  if (!quarantine::validId(id)) throw quarantine::StoreError("\"" + id + "\" is not a quarantine id (32 hex digits)");
+  auto item = store.get(id);
+  if (!item) throw quarantine::StoreError("no item " + id + " in " + store.dir() + " (隔離番号が見つかりません)");
+  return *item;
+}
+
+int runShow(const QuarantineOptions& o) {
+  Config config = loadConfig(o.common);
+  auto store = openOrThrow(config);
+  auto it = findItem(store, o.id);
+  auto j = itemJson(it);
+  j["actions"] = nlohmann::json::parse(it.actionsJson, nullptr, false);
+  auto releases = nlohmann::json::array();
+  for (const auto& r : store.releases(it.id))
+    releases.push_back({{"time", formatTime(r.time)}, {"who", r.who}, {"mode", r.mode}, {"target", r.target}, {"result", r.result}});
+  j["releases"] = releases;
+  j["report"] = nlohmann::json::parse(it.reportJson, nullptr, false);
+  std::cout << dumpReport(j, true) << "\n";
+  return kUnchanged;
+}
+
+void audit(quarantine::Store& store, const quarantine::Item& it, const std::string& mode, const std::string& target,
+           const std::string& result) {
+  std::string who = currentUser();
+  store.recordRelease(it.id, {nowEpoch(), who, mode, target, result});
+  int priority = mode == "resanitized" ? LOG_NOTICE : LOG_WARNING;
+  ::openlog("mugai", LOG_PID, LOG_AUTHPRIV);
+  ::syslog(priority, "quarantine %s of %s by %s to %s: %s", mode.c_str(), it.id.c_str(), who.c_str(), target.c_str(),
+           result.c_str());
+  ::closelog();
+}
+
+int runExport(const QuarantineOptions& o) {
+  Config config = loadConfig(o.common);
+  auto store = openOrThrow(config);
+  auto it = findItem(store, o.id);
+  std::string original = store.readOriginal(it);
+  std::string error = writeOutput(o.output, original);
+  audit(store, it, "export", o.output, error.empty() ? "ok" : error);
+  if (!error.empty()) {
+    std::cerr << "mugai: cannot write " << o.output << ": " << error << "\n";
+    return kOutputError;
+  }
+  std::cerr << "exported the untouched original of " << it.id << " to " << o.output
+            << " — it is the hostile input; do not open it on a client (無害化前の原本です)\n";
+  return kUnchanged;
+}
+
+// The bytes to hand out: the original (--raw) or what the release policy keeps.
+// Returns "" and sets `why` when the release policy removes the whole item.
+std::string releaseBytes(const QuarantineOptions& o, const Config& config, const quarantine::Item& it,
+                         const std::string& original, std::string& why) {
+  if (o.raw) return original;
+  Config release = config.forRelease();
+  Pipeline pipeline = sanitizers::builtinRegistry().build(release);
+  if (it.source == "mail") {
+    // The original's id names the run: the notice in the released mail
+    // points at the original, which stays in quarantine.
+    MailOutcome m = processMail(original, release, pipeline, it.id);
+    if (m.verdict == Verdict::Rejected) why = "the release policy still rejects the message";
+    return m.output;
+  }
+  FileOutcome f = processFile(original, it.filename, release, pipeline, it.id);
+  if (f.removed) {
+    f.input.root->forEach([&](const Node& n) {
+      if (why.empty() && n.action != Action::Keep) why = "the release policy still removes it: " + n.reasonCode + " — " + n.reason;
+    });
+  }
+  return f.removed ? "" : f.output;
+}
+
+int runRelease(const QuarantineOptions& o) {
+  Config config = loadConfig(o.common);
+  auto store = openOrThrow(config);
+  auto it = findItem(store, o.id);
+  const std::string mode = o.raw ? "raw" : "resanitized";
+  if (it.source == "file" && o.output.empty())
+    throw CLI::ValidationError("-o", "a file is released to a file: give -o FILE");
+  if (o.raw)
+    std::cerr << "WARNING (警告): releasing the UNTOUCHED original of " << it.id
+              << " without sanitizing. This is recorded in the audit trail with your name.\n";
+  std::string original = store.readOriginal(it);
+  std::string why;
+  std::string bytes = releaseBytes(o, config, it, original, why);
+  if (!why.empty()) {
+    audit(store, it, mode, o.output.empty() ? "(mail)" : o.output, "refused: " + why);
+    std::cerr << "mugai: not released: " << why << "\n  (--raw releases the original as it is, with an audit entry)\n";
+    return kRejected;
+  }
+  if (!o.output.empty()) {
+    std::string error = writeOutput(o.output, bytes);
+    audit(store, it, mode, o.output, error.empty() ? "ok" : error);
+    if (!error.empty()) {
+      std::cerr << "mugai: cannot write " << o.output << ": " << error << "\n";
+      return kOutputError;
+    }
+    std::cerr << "released " << it.id << " (" << mode << ") to " << o.output << "\n";
+    return kUnchanged;
+  }
+  std::vector<std::string> rcpts = o.to;
+  if (rcpts.empty())
+    for (const auto& r : it.recipients) rcpts.push_back(addressOf(r));
+  if (rcpts.empty()) throw CLI::ValidationError("--to", "the item has no recipients on record: give --to ADDR");
+  std::string from = config.quarantine.releaseFrom.empty() ? addressOf(it.sender) : config.quarantine.releaseFrom;
+  SubmitResult r = submitMail(config.quarantine.releaseRelay, from, rcpts, bytes);
+  std::string target;
+  for (const auto& a : rcpts) target += (target.empty() ? "" : ",") + a;
+  target += " via " + config.quarantine.releaseRelay;
+  audit(store, it, mode, target, r.ok ? "ok: " + r.detail : "failed: " + r.detail);
+  if (!r.ok) {
+    std::cerr << "mugai: release of " << it.id << " failed: " << r.detail << " (解放に失敗しました)\n";
+    return kOutputError;
+  }
+  std::cerr << "released " << it.id << " (" << mode << ") to " << target << ": " << r.detail << "\n";
+  if (r.accepted.size() != rcpts.size()) std::cerr << "  some recipients were refused; see the relay's log\n";
+  return kUnchanged;
+}
+
+int runPurge(const QuarantineOptions& o) {
+  Config config = loadConfig(o.common);
+  auto store = openOrThrow(config);
+  std::int64_t age = static_cast<std::int64_t>(config.quarantine.retentionDays) * 86400;
+  if (!o.olderThan.empty()) {
+    auto d = parseDuration(o.olderThan);
+    if (!d) throw CLI::ValidationError("--older-than", "\"" + o.olderThan + "\" is not an age (90d, 12h, 2w)");
+    age = *d;
+  }
+  auto r = store.purge(nowEpoch() - age);
+  std::cout << "purged " << r.items << " item(s) older than " << formatTime(nowEpoch() - age) << ", " << r.objects
+            << " stored original(s) no longer needed (削除しました)\n";
+  return kUnchanged;
+}
+
+}  // namespace
+
+void addQuarantineCommand(CLI::App& app, int& exitCode) {
+  auto o = std::make_shared<QuarantineOptions>();
+  CLI::App* q = app.add_subcommand("quarantine", "Originals kept by mugai: list, show, export, release, purge (隔離保管)");
+  q->require_subcommand(1);
+  addCommonOptions(q, o->common, false);
+  auto wrap = [o, &exitCode](int (*fn)(const QuarantineOptions&)) { return [o, fn, &exitCode] { exitCode = fn(*o); }; };
+
+  CLI::App* list = q->add_subcommand("list", "List items, newest first");
+  list->add_option("--since", o->since, "Only items from this date/time (2026-11-01, 2026-11-01T09:30) or age (7d)");
+  list->add_option("--before", o->before, "Only items before this date/time or age");
+  list->add_option("--sender", o->sender, "Sender contains this text (any case)");
+  list->add_option("--reason", o->reason, "Items with this reason code (e.g. type.executable)");
+  list->add_option("--source", o->source, "mail or file")->check(CLI::IsMember({"mail", "file"}));
+  list->add_option("--limit", o->limit, "At most this many items (default 100)")->check(CLI::Range(1, 10'000'000));
+  list->add_flag("--json", o->json, "One JSON object per line");
+  list->callback(wrap(runList));
+
+  CLI::App* show = q->add_subcommand("show", "Everything about one item: report, actions, releases");
+  show->add_option("id", o->id, "Quarantine id")->required();
+  show->callback(wrap(runShow));
+
+  CLI::App* exp = q->add_subcommand("export", "Write the untouched original to a file for analysis (audited)");
+  exp->add_option("id", o->id, "Quarantine id")->required();
+  exp->add_option("-o,--output", o->output, "File to write ('-' for stdout)")->required();
+  exp->callback(wrap(runExport));
+
+  CLI::App* rel = q->add_subcommand("release", "Re-sanitize under the release policy and deliver (audited)");
+  rel->add_option("id", o->id, "Quarantine id")->required();
+  rel->add_option("--to", o->to, "Recipient address (repeatable; default: the original recipients)");
+  rel->add_option("-o,--output", o->output, "Write to this file instead of sending (files: required)");
+  rel->add_flag("--raw", o->raw, "Release the untouched original without sanitizing (loud audit entry)");
+  rel->callback(wrap(runRelease));
+
+  CLI::App* purge = q->add_subcommand("purge", "Remove items older than the retention");
+  purge->add_option("--older-than", o->olderThan, "Age such as 90d (default: [quarantine] retention_days)");
+  purge->callback(wrap(runPurge));
+  q->footer(
+      "Exit codes: 0 done, 2 the release policy still removes the item (nothing released), 3 bad usage or config,\n"
+      "5 output, delivery or quarantine failure.");
+}
+
+}  // namespace mugai::cli

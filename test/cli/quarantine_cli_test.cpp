@@ -1,0 +1,152 @@
+// `mugai quarantine` as an administrator uses it: find what was kept,
+// look at it, export it, release it through a real SMTP peer, purge.
+// Every export and release must show up in the audit trail.
+#include <catch2/catch_test_macros.hpp>
+
+#include <filesystem>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "test/common/cli_run.h"
+#include "test/common/corpus.h"
+#include "test/common/smtp_sink.h"
+
+namespace fs = std::filesystem;
+using mugai::test::runCli;
+
+namespace {
+
+// An .exe attachment next to a text body: the default policy removes the
+// attachment, the release policy still does (programs stay out).
+const std::string kExeMail =
+    "From: Sender <sender@example.net>\r\nTo: soumu@example.lg.jp\r\nSubject: invoice\r\n"
+    "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+    "--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
+    "--b\r\nContent-Type: application/octet-stream; name=run.exe\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+    "TVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAgAAAAA4fug4AtAnNIbgBTM0h\r\n"
+    "--b--\r\n";
+
+// A macro-enabled Office name on unknown bytes: the default policy removes
+// it (unknown type, macro extension); the release policy lets it through.
+const std::string kDocmMail =
+    "From: partner@example.co.jp\r\nTo: kikaku@example.lg.jp\r\nSubject: data\r\n"
+    "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+    "--b\r\nContent-Type: text/plain\r\n\r\nplease find the data\r\n"
+    "--b\r\nContent-Type: application/octet-stream; name=data.bin\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+    "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJ\r\n"
+    "--b--\r\n";
+
+std::string keep(const fs::path& d, const std::string& name, const std::string& mail) {
+  mugai::test::writeFile(d / name, mail);
+  auto r = runCli("mail " + (d / name).string() + " --quarantine " + (d / "q").string() + " -o " +
+                  (d / (name + ".out")).string() + " --report " + (d / (name + ".json")).string());
+  REQUIRE(r.code == 1);
+  return nlohmann::json::parse(mugai::test::readFile(d / (name + ".json")))["id"];
+}
+
+std::string crlf(const std::string& s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\n' && (i == 0 || s[i - 1] != '\r')) out += '\r';
+    out += s[i];
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("mugai quarantine: list, show, export, release and purge with an audit trail", "[cli][quarantine]") {
+  fs::path d = mugai::test::freshTempDir("qcli");
+  const std::string exeId = keep(d, "exe.eml", kExeMail);
+  const std::string docId = keep(d, "doc.eml", kDocmMail);
+  mugai::test::SmtpSink sink(d / "sink");
+  mugai::test::writeFile(d / "c.toml", "[quarantine]\ndir = \"" + (d / "q").string() + "\"\nrelease_relay = \"" +
+                                           sink.hostPort() + "\"\n");
+  const std::string q = "quarantine -c " + (d / "c.toml").string() + " ";
+
+  SECTION("list finds items by reason and sender") {
+    auto all = runCli(q + "list");
+    CHECK(all.code == 0);
+    CHECK(all.out.find(exeId) != std::string::npos);
+    CHECK(all.out.find(docId) != std::string::npos);
+    auto byReason = runCli(q + "list --reason type.executable");
+    CHECK(byReason.out.find(exeId) != std::string::npos);
+    CHECK(byReason.out.find(docId) == std::string::npos);
+    auto bySender = runCli(q + "list --sender PARTNER@example --json");
+    auto j = nlohmann::json::parse(bySender.out.substr(0, bySender.out.find('\n')));
+    CHECK(j["id"] == docId);
+    CHECK(runCli(q + "list --since yesterday").code == 3);
+  }
+  SECTION("show tells what was done") {
+    auto r = runCli(q + "show " + exeId);
+    REQUIRE(r.code == 0);
+    auto j = nlohmann::json::parse(r.out);
+    CHECK(j["actions"][0]["code"] == "type.executable");
+    CHECK(j["report"]["id"] == exeId);
+    CHECK(runCli(q + "show 0123").code == 5);
+  }
+  SECTION("export writes the untouched original and is audited") {
+    REQUIRE(runCli(q + "export " + exeId + " -o " + (d / "x.eml").string()).code == 0);
+    CHECK(mugai::test::readFile(d / "x.eml") == kExeMail);
+    auto j = nlohmann::json::parse(runCli(q + "show " + exeId).out);
+    CHECK(j["releases"][0]["mode"] == "export");
+  }
+  SECTION("release re-sanitizes under the release policy and delivers to the original recipients") {
+    auto r = runCli(q + "release " + docId);
+    INFO(r.out);
+    REQUIRE(r.code == 0);
+    auto msgs = sink.messages();
+    REQUIRE(msgs.size() == 1);
+    auto env = nlohmann::json::parse(sink.envelope(1));
+    CHECK(env["to"][0] == "kikaku@example.lg.jp");
+    CHECK(env["from"] == "partner@example.co.jp");
+    CHECK(msgs[0].find("name=data.bin") != std::string::npos);  // the release policy keeps unknown types
+    CHECK(msgs[0].find("X-Mugai-Id: " + docId) != std::string::npos);
+    auto j = nlohmann::json::parse(runCli(q + "show " + docId).out);
+    CHECK(j["releases"][0]["mode"] == "resanitized");
+    CHECK(j["releases"][0]["result"].get<std::string>().rfind("ok", 0) == 0);
+    CHECK(j["releases"][0]["who"].get<std::string>().find("uid") != std::string::npos);
+  }
+  SECTION("release never hands out a program; --to overrides the recipients") {
+    auto r = runCli(q + "release " + exeId + " --to admin@example.lg.jp");
+    REQUIRE(r.code == 0);
+    auto msgs = sink.messages();
+    REQUIRE(msgs.size() == 1);
+    CHECK(nlohmann::json::parse(sink.envelope(1))["to"][0] == "admin@example.lg.jp");
+    CHECK(msgs[0].find("TVqQAAMAAAAEAAAA") == std::string::npos);
+    CHECK(msgs[0].find("X-Mugai-Result: changed") != std::string::npos);
+  }
+  SECTION("--raw delivers the original itself, loudly") {
+    auto r = runCli(q + "release " + exeId + " --raw");
+    REQUIRE(r.code == 0);
+    CHECK(r.out.find("WARNING") != std::string::npos);
+    auto msgs = sink.messages();
+    REQUIRE(msgs.size() == 1);
+    CHECK(msgs[0] == crlf(kExeMail));
+    auto j = nlohmann::json::parse(runCli(q + "show " + exeId).out);
+    CHECK(j["releases"][0]["mode"] == "raw");
+  }
+  SECTION("a refused recipient or a dead relay is a failure, recorded as such") {
+    mugai::test::SmtpSink picky(d / "picky", {"nobody@example.lg.jp"});
+    mugai::test::writeFile(d / "p.toml", "[quarantine]\ndir = \"" + (d / "q").string() + "\"\nrelease_relay = \"" +
+                                             picky.hostPort() + "\"\n");
+    auto r = runCli("quarantine -c " + (d / "p.toml").string() + " release " + docId + " --to nobody@example.lg.jp");
+    CHECK(r.code == 5);
+    CHECK(picky.messages().empty());
+    mugai::test::writeFile(d / "dead.toml", "[quarantine]\ndir = \"" + (d / "q").string() +
+                                                "\"\nrelease_relay = \"127.0.0.1:1\"\n");
+    CHECK(runCli("quarantine -c " + (d / "dead.toml").string() + " release " + docId).code == 5);
+    auto j = nlohmann::json::parse(runCli(q + "show " + docId).out);
+    REQUIRE(j["releases"].size() == 2);
+    CHECK(j["releases"][0]["result"].get<std::string>().rfind("failed", 0) == 0);
+  }
+  SECTION("purge keeps what is younger than the age given") {
+    auto r = runCli(q + "purge --older-than 1d");
+    CHECK(r.code == 0);
+    CHECK(r.out.find("purged 0 item(s)") != std::string::npos);
+    CHECK(runCli(q + "list").out.find(exeId) != std::string::npos);
+    CHECK(runCli(q + "purge --older-than soon").code == 3);
+  }
+  fs::remove_all(d);
+}

@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""A minimal SMTP sink for tests: accepts every message on 127.0.0.1 and
+stores it as OUTDIR/N.eml with its envelope in OUTDIR/N.json.
+
+Usage: smtp_sink.py OUTDIR [--reject-rcpt ADDR]... [--port N]
+Prints the port it listens on as its first line, then serves until killed.
+Only the Python standard library: it runs on a fresh Debian 12.
+"""
+import json
+import os
+import socketserver
+import sys
+import threading
+
+counter = 0
+lock = threading.Lock()
+
+
+class Session(socketserver.StreamRequestHandler):
+    def reply(self, text):
+        self.wfile.write((text + "\r\n").encode())
+        self.wfile.flush()
+
+    def handle(self):
+        self.reply("220 sink ESMTP")
+        sender, rcpts = None, []
+        while True:
+            line = self.rfile.readline(65536)
+            if not line:
+                return
+            cmd = line.decode("latin-1").rstrip("\r\n")
+            verb = cmd[:4].upper()
+            if verb in ("EHLO", "HELO"):
+                self.reply("250-sink\r\n250-PIPELINING\r\n250 8BITMIME" if verb == "EHLO" else "250 sink")
+            elif cmd.upper().startswith("MAIL FROM:"):
+                sender, rcpts = cmd[10:].strip().strip("<>"), []
+                self.reply("250 2.1.0 ok")
+            elif cmd.upper().startswith("RCPT TO:"):
+                addr = cmd[8:].strip().strip("<>")
+                if addr in REJECT:
+                    self.reply("550 5.1.1 no such user")
+                else:
+                    rcpts.append(addr)
+                    self.reply("250 2.1.5 ok")
+            elif verb == "DATA":
+                self.reply("354 go ahead")
+                data = bytearray()
+                while True:
+                    l = self.rfile.readline()
+                    if not l or l == b".\r\n":
+                        break
+                    if l.startswith(b"."):
+                        l = l[1:]
+                    data += l
+                global counter
+                with lock:
+                    counter += 1
+                    n = counter
+                with open(os.path.join(OUT, "%d.eml" % n), "wb") as f:
+                    f.write(bytes(data))
+                with open(os.path.join(OUT, "%d.json" % n), "w") as f:
+                    json.dump({"from": sender, "to": rcpts}, f)
+                self.reply("250 2.0.0 queued as %d" % n)
+            elif verb == "RSET":
+                sender, rcpts = None, []
+                self.reply("250 ok")
+            elif verb == "QUIT":
+                self.reply("221 bye")
+                return
+            else:
+                self.reply("250 ok" if verb == "NOOP" else "502 5.5.2 not implemented")
+
+
+class Server(socketserver.ThreadingTCPServer):
+    allow_reuse_address = True
+    daemon_threads = True
+
+
+if __name__ == "__main__":
+    OUT = sys.argv[1]
+    REJECT = set()
+    port = 0
+    args = sys.argv[2:]
+    while args:
+        if args[0] == "--reject-rcpt":
+            REJECT.add(args[1])
+        elif args[0] == "--port":
+            port = int(args[1])
+        args = args[2:]
+    os.makedirs(OUT, exist_ok=True)
+    server = Server(("127.0.0.1", port), Session)
+    print(server.server_address[1], flush=True)
+    server.serve_forever()
