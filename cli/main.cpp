@@ -9,6 +9,7 @@
 #include "cli/mail_command.h"
 #include "cli/quarantine_command.h"
 #include "cli/scan_command.h"
+#include "cli/watch_command.h"
 #include "core/config.h"
 #include "core/quarantine/store.h"
 
@@ -21,6 +22,7 @@ int main(int argc, char** argv) {
   addMailCommand(app, exitCode);
   addScanCommand(app, exitCode);
   addQuarantineCommand(app, exitCode);
+  addWatchCommand(app, exitCode);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

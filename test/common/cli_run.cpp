@@ -1,10 +1,13 @@
 // See cli_run.h.
 #include "test/common/cli_run.h"
 
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
+#include <thread>
 #include <fstream>
 #include <stdexcept>
 
@@ -19,6 +22,37 @@ CliRun runCli(const std::string& args) {
   while (std::size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
   int status = pclose(p);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+BackgroundCli::BackgroundCli(const std::string& args, const std::filesystem::path& logFile) {
+  std::string cmd = "exec " + std::string(MUGAI_CLI) + " " + args + " >" + logFile.string() + " 2>&1";
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+}
+
+BackgroundCli::~BackgroundCli() {
+  if (pid_ > 0) stop(SIGKILL);
+}
+
+int BackgroundCli::stop(int signal) {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, signal);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return status;
+}
+
+bool waitFor(const std::function<bool()>& done, double seconds) {
+  auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > end) return done();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return true;
 }
 
 std::filesystem::path freshTempDir(const std::string& tag) {
