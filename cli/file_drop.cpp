@@ -83,11 +83,11 @@ DropResult cleanBytes(const DropJob& job, std::string bytes, std::optional<std::
   fs::remove(stale, ec);
   if (r.status == DropStatus::Removed) {
     r.written = noticePath;
-    if (std::string e = writeFileDurably(noticePath, noticeFileText(o.notice), std::nullopt, job.tmpDir); !e.empty())
+    if (std::string e = writeFileDurably(noticePath, noticeFileText(o.notice), {std::nullopt, job.tmpDir, job.sync}); !e.empty())
       return failed(std::move(r), "cannot write the notice: " + e);
   } else {
     r.written = job.output;
-    if (std::string e = writeFileDurably(job.output, o.output, mtime, job.tmpDir); !e.empty())
+    if (std::string e = writeFileDurably(job.output, o.output, {mtime, job.tmpDir, job.sync}); !e.empty())
       return failed(std::move(r), "cannot write: " + e);
   }
   return r;

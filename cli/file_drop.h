@@ -49,6 +49,7 @@ struct DropJob {
   std::string origin;       ///< quarantine idempotency key ("" = none)
   bool quarantineAlways = false;  ///< watch: the original moves to quarantine even if unchanged
   std::string tmpDir;             ///< where outputs are written before the rename (see writeFileDurably)
+  bool sync = true;               ///< false: the caller syncs the output file system before recording (group commit)
 };
 
 /// Cleans one file. Never throws for bad input or I/O trouble (Error).

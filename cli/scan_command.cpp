@@ -173,8 +173,10 @@ void processOne(Shared& sh, const Pipeline& pipeline, const Input& in) {
       finish(sh, in, "skipped", {{"reason", "already done (same content)"}, {"id", *id}, {"sha256", sha}}, {});
       return;
     }
+  // Sources stay where they are, so outputs need not be durable one by
+  // one: ScanState syncs them in groups before it records them (sync=false).
   DropJob job{in.path, in.rel, output, "scan:" + fs::absolute(in.path).lexically_normal().string() + ":" + sha, false,
-              sh.tmpDir};
+              sh.tmpDir, false};
   DropResult r = cleanBytes(job, std::move(bytes), mtime, sh.config, pipeline, sh.store);
   std::string status(dropStatusName(r.status));
   nlohmann::json line{{"id", r.id}, {"sha256", r.sha256}, {"size", r.size}};
@@ -232,7 +234,7 @@ int runScan(const ScanOptions& opt) {
               << "\n  use --quarantine DIR, or --no-quarantine to leave originals only in the source\n";
     return kOutputError;
   }
-  ScanState state((outAbs / ".mugai" / "scan-state.sqlite").string());
+  ScanState state((outAbs / ".mugai" / "scan-state.sqlite").string(), outAbs.string());
   ReportWriter report(opt.report);
   Summary summary;
   Tally tally;
@@ -262,6 +264,11 @@ int runScan(const ScanOptions& opt) {
       }
     });
   for (auto& t : workers) t.join();
+  try {
+    state.flush();
+  } catch (const std::exception& e) {
+    std::cerr << "mugai scan: " << e.what() << " (the next run redoes the unrecorded files)\n";
+  }
   if (progress) progress->stop();
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   summary.print(std::cout, secs, tally.bytesDone);

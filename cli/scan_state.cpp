@@ -3,6 +3,8 @@
 
 #include <stdexcept>
 
+#include "core/durable_file.h"
+
 namespace mugai::cli {
 namespace {
 
@@ -17,7 +19,7 @@ void bindText(sqlite3_stmt* s, int i, const std::string& v) {
 
 }  // namespace
 
-ScanState::ScanState(const std::string& path) {
+ScanState::ScanState(const std::string& path, std::string syncRoot) : syncRoot_(std::move(syncRoot)) {
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   db_.reset(raw);
@@ -46,20 +48,52 @@ std::optional<std::string> ScanState::doneId(const std::string& rel, const std::
   return std::string(reinterpret_cast<const char*>(sqlite3_column_text(s.get(), 0)));
 }
 
+ScanState::~ScanState() {
+  try {
+    flush();
+  } catch (...) {  // the files will be done again by the next run
+  }
+}
+
 void ScanState::record(const std::string& rel, const std::string& sha256, const std::string& status,
                        const std::string& id) {
   std::lock_guard lock(mutex_);
+  queue_.push_back({rel, sha256, status, id});
+  if (queue_.size() >= 256 || std::chrono::steady_clock::now() - lastFlush_ > std::chrono::milliseconds(500))
+    flushLocked();
+}
+
+void ScanState::flush() {
+  std::lock_guard lock(mutex_);
+  flushLocked();
+}
+
+void ScanState::flushLocked() {
+  lastFlush_ = std::chrono::steady_clock::now();
+  if (queue_.empty()) return;
+  if (std::string e = syncFileSystem(syncRoot_); !e.empty()) throw std::runtime_error("scan state: " + e);
+  check(db_.get(), sqlite3_exec(db_.get(), "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), "begin");
   sqlite3_stmt* raw = nullptr;
   check(db_.get(),
         sqlite3_prepare_v2(db_.get(), "INSERT OR REPLACE INTO done (rel, sha256, status, id) VALUES (?,?,?,?)", -1, &raw,
                            nullptr),
         "prepare");
   SqliteStmtPtr s(raw);
-  bindText(s.get(), 1, rel);
-  bindText(s.get(), 2, sha256);
-  bindText(s.get(), 3, status);
-  bindText(s.get(), 4, id);
-  check(db_.get(), sqlite3_step(s.get()), "record");
+  for (const auto& row : queue_) {
+    sqlite3_reset(s.get());
+    bindText(s.get(), 1, row.rel);
+    bindText(s.get(), 2, row.sha256);
+    bindText(s.get(), 3, row.status);
+    bindText(s.get(), 4, row.id);
+    int rc = sqlite3_step(s.get());
+    if (rc != SQLITE_DONE) {
+      sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+      check(db_.get(), rc, "record");
+    }
+  }
+  s.reset();
+  check(db_.get(), sqlite3_exec(db_.get(), "COMMIT", nullptr, nullptr, nullptr), "commit");
+  queue_.clear();
 }
 
 }  // namespace mugai::cli

@@ -41,9 +41,16 @@ std::string syncDirectory(const std::string& dir) {
   return "";
 }
 
-std::string writeFileDurably(const std::string& path, std::string_view bytes, std::optional<std::int64_t> mtimeNs,
-                             const std::string& tmpDir) {
-  std::string tmp = temporaryName(path, tmpDir);
+std::string syncFileSystem(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return failure("cannot open", path);
+  if (::syncfs(fd.get()) != 0) return failure("cannot sync the file system of", path);
+  return "";
+}
+
+std::string writeFileDurably(const std::string& path, std::string_view bytes, const WriteOptions& options) {
+  const auto& mtimeNs = options.mtimeNs;
+  std::string tmp = temporaryName(path, options.tmpDir);
   UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0640));
   if (!fd) return failure("cannot create", tmp);
   auto fail = [&](const char* what) {
@@ -65,10 +72,10 @@ std::string writeFileDurably(const std::string& path, std::string_view bytes, st
     times[1].tv_nsec = static_cast<long>(*mtimeNs % 1'000'000'000);
     if (::futimens(fd.get(), times) != 0) return fail("cannot set the time of");
   }
-  if (::fsync(fd.get()) != 0) return fail("cannot fsync");
+  if (options.sync && ::fsync(fd.get()) != 0) return fail("cannot fsync");
   if (::close(fd.release()) != 0) return fail("cannot close");  // NFS reports write errors here
   if (::rename(tmp.c_str(), path.c_str()) != 0) return fail("cannot rename into place");
-  return syncDirectory(parentOf(path));
+  return options.sync ? syncDirectory(parentOf(path)) : "";
 }
 
 std::string readWholeFile(const std::string& path, std::string& out, std::uint64_t maxBytes) {

@@ -12,14 +12,26 @@
 
 namespace mugai {
 
-/// Writes `bytes` to `path` atomically and durably. `mtimeNs`, when given,
-/// becomes the file's modification time (nanoseconds since the epoch).
-/// `tmpDir`, when given, holds the temporary file (same file system as
-/// `path`), so that a crash leaves no stray file beside the target.
+struct WriteOptions {
+  /// Becomes the file's modification time (nanoseconds since the epoch).
+  std::optional<std::int64_t> mtimeNs;
+  /// Holds the temporary file (same file system as the target), so that a
+  /// crash leaves no stray file beside the target. "" = beside it.
+  std::string tmpDir;
+  /// fsync the file and its directory before returning. A caller that
+  /// commits many files at once passes false and calls syncFileSystem()
+  /// before it records them as done (group commit).
+  bool sync = true;
+};
+
+/// Writes `bytes` to `path` atomically (temporary file, rename): readers and
+/// a restart after kill -9 see the old file or the whole new one.
 /// @return "" on success, else a description of the failure (the target is untouched).
-[[nodiscard]] std::string writeFileDurably(const std::string& path, std::string_view bytes,
-                                           std::optional<std::int64_t> mtimeNs = std::nullopt,
-                                           const std::string& tmpDir = "");
+[[nodiscard]] std::string writeFileDurably(const std::string& path, std::string_view bytes, const WriteOptions& options = {});
+
+/// syncfs(2) on the file system holding `path`: every write and rename made
+/// there so far is durable when it returns "".
+[[nodiscard]] std::string syncFileSystem(const std::string& path);
 
 /// fsyncs a directory so that a rename or create inside it is durable.
 [[nodiscard]] std::string syncDirectory(const std::string& dir);
