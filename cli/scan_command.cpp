@@ -234,7 +234,12 @@ int runScan(const ScanOptions& opt) {
               << "\n  use --quarantine DIR, or --no-quarantine to leave originals only in the source\n";
     return kOutputError;
   }
-  ScanState state((outAbs / ".mugai" / "scan-state.sqlite").string(), outAbs.string());
+  std::vector<std::string> syncRoots{outAbs.string()};
+  if (store) {
+    store->setDeferredSync(true);  // synced in groups by ScanState, before files are recorded as done
+    syncRoots.push_back(store->dir());
+  }
+  ScanState state((outAbs / ".mugai" / "scan-state.sqlite").string(), syncRoots);
   ReportWriter report(opt.report);
   Summary summary;
   Tally tally;

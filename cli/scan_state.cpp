@@ -19,7 +19,7 @@ void bindText(sqlite3_stmt* s, int i, const std::string& v) {
 
 }  // namespace
 
-ScanState::ScanState(const std::string& path, std::string syncRoot) : syncRoot_(std::move(syncRoot)) {
+ScanState::ScanState(const std::string& path, std::vector<std::string> syncRoots) : syncRoots_(std::move(syncRoots)) {
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   db_.reset(raw);
@@ -71,7 +71,8 @@ void ScanState::flush() {
 void ScanState::flushLocked() {
   lastFlush_ = std::chrono::steady_clock::now();
   if (queue_.empty()) return;
-  if (std::string e = syncFileSystem(syncRoot_); !e.empty()) throw std::runtime_error("scan state: " + e);
+  for (const auto& root : syncRoots_)
+    if (std::string e = syncFileSystem(root); !e.empty()) throw std::runtime_error("scan state: " + e);
   check(db_.get(), sqlite3_exec(db_.get(), "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), "begin");
   sqlite3_stmt* raw = nullptr;
   check(db_.get(),

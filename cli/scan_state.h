@@ -2,10 +2,10 @@
 // (or a restart after kill -9) skips files whose content it has cleaned
 // before. Kept in OUT/.mugai/scan-state.sqlite.
 //
-// Group commit: outputs are written without a per-file fsync; record()
-// queues a row, and every 256 rows or 500 ms (and at the end) one
-// syncfs() of the output file system makes every queued output durable,
-// then one transaction records them. A row therefore never claims work
+// Group commit: outputs (and quarantined originals) are written without a
+// per-file fsync; record() queues a row, and every 256 rows or 500 ms (and
+// at the end) one syncfs() per file system makes every queued output
+// durable, then one transaction records them. A row therefore never claims work
 // that a crash undid; a crash only means the unrecorded files are done
 // again. Thread-safe.
 #pragma once
@@ -23,8 +23,9 @@ namespace mugai::cli {
 class ScanState {
  public:
   /// Opens or creates the state database. Throws std::runtime_error.
-  /// `syncRoot`: a path on the output file system (syncfs before each commit).
-  ScanState(const std::string& path, std::string syncRoot);
+  /// `syncRoots`: paths on the file systems to sync before each commit
+  /// (the output tree, the quarantine).
+  ScanState(const std::string& path, std::vector<std::string> syncRoots);
   ~ScanState();
 
   /// The run id recorded for `rel` when it was done with this content.
@@ -43,7 +44,7 @@ class ScanState {
 
   std::mutex mutex_;
   SqlitePtr db_;
-  std::string syncRoot_;
+  std::vector<std::string> syncRoots_;
   std::vector<Row> queue_;
   std::chrono::steady_clock::time_point lastFlush_ = std::chrono::steady_clock::now();
 };

@@ -162,6 +162,12 @@ Store::Store(std::string dir) : dir_(std::move(dir)) {
   exec("COMMIT");
 }
 
+void Store::setDeferredSync(bool deferred) {
+  std::lock_guard lock(mutex_);
+  deferredSync_ = deferred;
+  exec(deferred ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL");
+}
+
 void Store::fail(const std::string& what) {
   throw StoreError("quarantine " + dir_ + ": " + what + ": " + (db_ ? sqlite3_errmsg(db_.get()) : "no connection"));
 }
@@ -197,8 +203,10 @@ void Store::writeObject(const std::string& sha256, std::string_view original) {
   std::error_code ec;
   fs::create_directories(fs::path(path).parent_path(), ec);
   if (ec) throw StoreError("cannot create " + fs::path(path).parent_path().string() + ": " + ec.message());
-  std::string err = writeFileDurably(path, gzipCompress(original));
-  if (err.empty()) err = syncDirectory((fs::path(dir_) / "objects").string());
+  WriteOptions options;
+  options.sync = !deferredSync_;
+  std::string err = writeFileDurably(path, gzipCompress(original), options);
+  if (err.empty() && !deferredSync_) err = syncDirectory((fs::path(dir_) / "objects").string());
   if (!err.empty()) throw StoreError("cannot store original: " + err);
 }
 

@@ -103,6 +103,12 @@ class Store {
   void recordRelease(const std::string& id, const Release& release);
   std::vector<Release> releases(const std::string& id);
 
+  /// Group-commit mode for batch callers whose inputs stay where they are
+  /// (`mugai scan`): put() no longer fsyncs each object and row (SQLite
+  /// synchronous=NORMAL); the caller must syncFileSystem(dir()) before it
+  /// treats a put() as durable. Off by default.
+  void setDeferredSync(bool deferred);
+
   /// Removes items older than `cutoff` (seconds since the epoch), then object
   /// files no item names (older than an hour, so a concurrent put() is safe).
   PurgeResult purge(std::int64_t cutoff);
@@ -117,6 +123,7 @@ class Store {
   std::string dir_;
   std::mutex mutex_;  // one connection, shared by a scan's worker threads
   SqlitePtr db_;
+  bool deferredSync_ = false;
 };
 
 }  // namespace mugai::quarantine
