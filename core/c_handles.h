@@ -5,6 +5,7 @@
 #include <magic.h>
 #include <sqlite3.h>
 #include <unistd.h>
+#include <zip.h>
 
 #include <memory>
 #include <utility>
@@ -28,6 +29,24 @@ struct SqliteStmtFinalizer {
 };
 /// One prepared statement; finalized before its connection closes.
 using SqliteStmtPtr = std::unique_ptr<sqlite3_stmt, SqliteStmtFinalizer>;
+
+struct ZipDiscarder {
+  void operator()(zip_t* z) const { zip_discard(z); }
+};
+/// A libzip archive opened for reading: discarded, never written back.
+using ZipPtr = std::unique_ptr<zip_t, ZipDiscarder>;
+
+struct ZipFileCloser {
+  void operator()(zip_file_t* f) const { zip_fclose(f); }
+};
+/// One entry being read.
+using ZipFilePtr = std::unique_ptr<zip_file_t, ZipFileCloser>;
+
+struct ZipSourceFreer {
+  void operator()(zip_source_t* s) const { zip_source_free(s); }
+};
+/// A libzip source we still own (zip_open_from_source takes it over on success).
+using ZipSourcePtr = std::unique_ptr<zip_source_t, ZipSourceFreer>;
 
 /// A file descriptor closed on scope exit.
 class UniqueFd {

@@ -118,6 +118,7 @@ struct Node {
   std::string reasonJa;   ///< why, in Japanese, when the deciding stage gave it
   std::string decidedBy;  ///< sanitizer name or "parser" / "limits"
   std::optional<Replacement> replacement;
+  bool scanned = false;   ///< a container entry already run through the pipeline (scanNested)
 
   /// libmagic's media type for the decoded bytes, computed on first use
   /// (libmagic is most of the parse cost); "" for containers and for leaves

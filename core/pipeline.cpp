@@ -6,6 +6,15 @@
 namespace mugai {
 namespace {
 
+void attachChildren(Node& node, Decision& d) {
+  for (auto& c : d.children) {
+    c->parent = &node;
+    c->scanned = true;  // decided by scanNested; the walk does not run them again
+    node.children.push_back(std::move(c));
+  }
+  d.children.clear();
+}
+
 void apply(Node& node, Decision&& d, std::string_view by) {
   if (d.action == Action::Replace && !d.replacement)  // a replace with nothing to put in place
     d = Decision::remove("sanitizer.failed", std::string(by) + " asked to replace without new content");
@@ -15,6 +24,7 @@ void apply(Node& node, Decision&& d, std::string_view by) {
   node.reasonJa = std::move(d.reasonJa);
   node.decidedBy = std::string(by);
   if (d.replacement) node.replacement = std::move(d.replacement);
+  attachChildren(node, d);
 }
 
 }  // namespace
@@ -37,12 +47,22 @@ Verdict verdictOf(const Node& root) {
   return v;
 }
 
+void ScanContext::scanNested(Node& node) {
+  if (pipeline_) pipeline_->runTree(node, *this);
+}
+
 void Pipeline::run(ParsedInput& input, ScanContext& ctx) const {
+  ctx.pipeline_ = this;
+  runTree(*input.root, ctx);
+}
+
+void Pipeline::runTree(Node& root, ScanContext& ctx) const {
   bool timedOut = false;
-  std::vector<Node*> stack{input.root.get()};
+  std::vector<Node*> stack{&root};
   while (!stack.empty()) {
     Node& node = *stack.back();
     stack.pop_back();
+    if (node.scanned) continue;                 // a container's entry, done by scanNested
     if (node.action != Action::Keep) continue;  // decided by the parser: fail closed already
     if (!timedOut && ctx.expired()) {
       timedOut = true;
@@ -50,7 +70,7 @@ void Pipeline::run(ParsedInput& input, ScanContext& ctx) const {
     }
     if (timedOut) {
       // Everything not yet looked at is removed; the root keeps its place.
-      if (&node != input.root.get()) {
+      if (&node != &root || node.parent) {
         apply(node, Decision::remove("limit.time", "not sanitized within the time limit"), "limits");
         continue;
       }
@@ -65,7 +85,10 @@ void Pipeline::run(ParsedInput& input, ScanContext& ctx) const {
       } catch (...) {
         d = Decision::remove("sanitizer.failed", std::string(stage->name()) + " failed");
       }
-      if (d.action == Action::Keep) continue;
+      if (d.action == Action::Keep) {
+        attachChildren(node, d);  // a container kept as it is still shows its entries
+        continue;
+      }
       apply(node, std::move(d), stage->name());
       if (node.action != Action::Replace) break;
     }

@@ -27,18 +27,23 @@ struct [[nodiscard]] Decision {
   std::string reason;            ///< English detail for the report and notice
   std::optional<Replacement> replacement;
   std::string reasonJa;          ///< Japanese wording for the notice ("" = the code's default)
+  /// A container's entries (ZIP members), already run through the pipeline
+  /// with ScanContext::scanNested; attached under the node for the report.
+  std::vector<NodePtr> children;
 
   static Decision keep() { return {}; }
   static Decision replace(Replacement r, std::string code, std::string reason, std::string reasonJa = {}) {
-    return {Action::Replace, std::move(code), std::move(reason), std::move(r), std::move(reasonJa)};
+    return {Action::Replace, std::move(code), std::move(reason), std::move(r), std::move(reasonJa), {}};
   }
   static Decision remove(std::string code, std::string reason, std::string reasonJa = {}) {
-    return {Action::Remove, std::move(code), std::move(reason), std::nullopt, std::move(reasonJa)};
+    return {Action::Remove, std::move(code), std::move(reason), std::nullopt, std::move(reasonJa), {}};
   }
   static Decision reject(std::string code, std::string reason, std::string reasonJa = {}) {
-    return {Action::Reject, std::move(code), std::move(reason), std::nullopt, std::move(reasonJa)};
+    return {Action::Reject, std::move(code), std::move(reason), std::nullopt, std::move(reasonJa), {}};
   }
 };
+
+class Pipeline;
 
 /// Budget and findings of one input's run.
 class ScanContext {
@@ -51,10 +56,25 @@ class ScanContext {
   void addFinding(Finding f) { findings_.push_back(std::move(f)); }
   std::vector<Finding>& findings() { return findings_; }
 
+  /// Counts `bytes` of container content against max_decoded_bytes.
+  /// @return false when the budget is exhausted (the caller fails closed).
+  [[nodiscard]] bool chargeDecoded(std::uint64_t bytes) {
+    decoded_ += bytes;
+    return decoded_ <= limits_.maxDecodedBytes;
+  }
+
+  /// Runs the whole pipeline on `node` (a container's entry, not yet in
+  /// the tree) and its descendants, under this context's budget. Containers
+  /// call this instead of calling other sanitizers (STYLE: scanNested).
+  void scanNested(Node& node);
+
  private:
+  friend class Pipeline;
   const Limits& limits_;
   std::chrono::steady_clock::time_point deadline_;
   std::vector<Finding> findings_;
+  std::uint64_t decoded_ = 0;
+  const Pipeline* pipeline_ = nullptr;  // set by Pipeline::run
 };
 
 /// One stage of the pipeline. Implementations live in sanitizers/<name>/.
@@ -85,6 +105,8 @@ class Pipeline {
 
   /// Runs every stage on every node not already decided by the parser.
   void run(ParsedInput& input, ScanContext& ctx) const;
+  /// The same for one subtree (ScanContext::scanNested).
+  void runTree(Node& root, ScanContext& ctx) const;
 
  private:
   std::vector<SanitizerPtr> stages_;

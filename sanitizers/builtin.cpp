@@ -5,6 +5,7 @@
 #include "sanitizers/html_to_text/html_to_text.h"
 #include "sanitizers/identity/identity.h"
 #include "sanitizers/url_defang/url_defang.h"
+#include "sanitizers/zip_scan/zip_scan.h"
 
 namespace mugai::sanitizers {
 
@@ -14,6 +15,7 @@ SanitizerRegistry builtinRegistry() {
   attachment_strip::registerFactory(r);
   html_to_text::registerFactory(r);
   url_defang::registerFactory(r);
+  zip_scan::registerFactory(r);
   return r;
 }
 

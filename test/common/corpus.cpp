@@ -87,3 +87,14 @@ MailOutcome runStage(std::string bytes, SanitizerPtr stage) {
 }
 
 }  // namespace mugai::test
+
+namespace mugai::test {
+
+const toml::table& stageOptions(const Config& config, const std::string& name) {
+  for (const auto& s : config.stages)
+    if (s.name == name && s.options) return *s.options;
+  FAIL("no options for stage " + name + " in " + config.source);
+  throw std::logic_error("unreachable");
+}
+
+}  // namespace mugai::test

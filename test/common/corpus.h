@@ -18,6 +18,8 @@ std::vector<std::filesystem::path> mailFiles();
 std::string readFile(const std::filesystem::path& p);
 /// The built-in defaults, one shared instance.
 const Config& defaultConfig();
+/// The options of stage `name` in `config` (fails the test when absent).
+const toml::table& stageOptions(const Config& config, const std::string& name);
 /// The first leaf in depth-first order (in a rebuilt message: the notice).
 const Node* firstLeaf(const Node& root);
 

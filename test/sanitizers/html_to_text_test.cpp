@@ -229,10 +229,7 @@ TEST_CASE("HTML corpora: no markup, script or CSS survives, every link is a defa
 
 TEST_CASE("[stage.html_to_text] config", "[html][config]") {
   Config sample = loadConfigFile(std::string(MUGAI_SOURCE_DIR) + "/samples/mugai.toml");
-  REQUIRE(sample.stages.size() == 3);
-  REQUIRE(sample.stages[1].name == "html_to_text");
-  REQUIRE(sample.stages[1].options);
-  CHECK(parseOptions(*sample.stages[1].options, "s") == Options{});
+  CHECK(parseOptions(test::stageOptions(sample, "html_to_text"), "s") == Options{});
   auto c = parseConfig("[pipeline]\nstages = [\"html_to_text\"]\n[stage.html_to_text]\nurls = \"hide\"\n", "u.toml");
   CHECK_THROWS_WITH(parseOptions(*c.stages[0].options, "u.toml"), Catch::Matchers::ContainsSubstring("u.toml:4"));
 }

@@ -51,10 +51,7 @@ TEST_CASE("IDN links show both spellings", "[url_defang]") {
 
 TEST_CASE("[stage.url_defang] config", "[url_defang][config]") {
   Config sample = loadConfigFile(std::string(MUGAI_SOURCE_DIR) + "/samples/mugai.toml");
-  REQUIRE(sample.stages.size() == 3);
-  REQUIRE(sample.stages[2].name == "url_defang");
-  REQUIRE(sample.stages[2].options);
-  CHECK(sanitizers::url_defang::parseMode(*sample.stages[2].options, "s") == UrlMode::Defang);
+  CHECK(sanitizers::url_defang::parseMode(test::stageOptions(sample, "url_defang"), "s") == UrlMode::Defang);
   auto c = parseConfig("[pipeline]\nstages = [\"url_defang\"]\n[stage.url_defang]\nurls = \"blur\"\n", "d.toml");
   CHECK_THROWS(sanitizers::url_defang::parseMode(*c.stages[0].options, "d.toml"));
 }

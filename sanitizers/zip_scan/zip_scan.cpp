@@ -1,0 +1,281 @@
+// See zip_scan.h.
+#include "sanitizers/zip_scan/zip_scan.h"
+
+#include <zip.h>
+
+#include "core/c_handles.h"
+#include "core/charset/charset.h"
+#include "core/file_job.h"
+#include "core/file_type.h"
+#include "core/notice.h"
+#include "core/zip/layout.h"
+
+namespace mugai::sanitizers::zip_scan {
+namespace {
+
+constexpr std::uint64_t kRatioFloor = 1 << 20;  // small entries may compress well: check the ratio past 1 MiB
+
+bool contains(const std::string& s, std::string_view part) { return s.find(part) != std::string::npos; }
+
+// ZIP-based formats that are documents or programs, not archives to open:
+// their own sanitizers (or attachment_strip) judge them.
+bool zipBasedFormat(const std::string& t) {
+  return contains(t, "openxmlformats") || contains(t, "opendocument") || contains(t, "java-archive") ||
+         contains(t, "epub") || contains(t, "android") || contains(t, "vnd.ms-") || contains(t, "appx") ||
+         contains(t, "msix") || contains(t, "xpinstall");
+}
+
+int archiveDepth(const Node& n) {
+  int depth = 0;
+  for (const Node* p = n.parent; p; p = p->parent) depth += p->decidedBy == "zip_scan" || isZipArchive(p->trueType());
+  return depth;
+}
+
+// A name safe to write into the re-packed archive: '/' separators, no
+// leading "./", no empty segments (traversal was refused before).
+std::string cleanName(std::string name) {
+  std::replace(name.begin(), name.end(), '\\', '/');
+  std::string out;
+  for (std::size_t i = 0; i <= name.size();) {
+    std::size_t slash = name.find('/', i);
+    if (slash == std::string::npos) slash = name.size();
+    std::string_view seg(name.data() + i, slash - i);
+    if (!seg.empty() && seg != ".") out += (out.empty() ? "" : "/") + std::string(seg);
+    i = slash + 1;
+  }
+  return out;
+}
+
+struct Refusal {
+  std::string code, detail, ja;
+};
+
+// Reads entry `i`, enforcing the caps; returns the bytes or a refusal.
+std::optional<std::string> readEntry(zip_t* za, zip_uint64_t i, const zip::Entry& e, const Options& o, ScanContext& ctx,
+                                     Refusal& why) {
+  ZipFilePtr f(zip_fopen_index(za, i, 0));
+  if (!f) {
+    why = {"zip.unreadable_entry", std::string("libzip cannot open an entry: ") + zip_strerror(za), "書庫の中身を読めません"};
+    return std::nullopt;
+  }
+  std::string out;
+  const std::uint64_t cap = std::min<std::uint64_t>(o.maxEntryBytes, e.uncompressedSize) + 1;
+  char buf[1 << 16];
+  for (;;) {
+    zip_int64_t n = zip_fread(f.get(), buf, sizeof buf);
+    if (n < 0) {
+      why = {"zip.corrupt_entry", std::string("entry data is corrupt: ") + zip_file_strerror(f.get()), "書庫の中身が壊れています"};
+      return std::nullopt;
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+    if (!ctx.chargeDecoded(static_cast<std::uint64_t>(n))) {
+      why = {"limit.decoded_bytes", "archive contents exceed max_decoded_bytes", "展開後のサイズが上限を超えています"};
+      return std::nullopt;
+    }
+    if (out.size() > kRatioFloor && out.size() / std::max<std::uint64_t>(e.compressedSize, 1) > o.maxRatio) {
+      why = {"limit.compression_ratio",
+             "an entry inflates more than " + std::to_string(o.maxRatio) + " times (a zip bomb)",
+             "圧縮率が異常です（ZIP 爆弾）"};
+      return std::nullopt;
+    }
+    if (out.size() >= cap) break;
+  }
+  if (out.size() > e.uncompressedSize) {
+    why = {"zip.size_mismatch",
+           "an entry holds more than its declared " + std::to_string(e.uncompressedSize) + " bytes",
+           "書庫の申告サイズと中身が一致しません"};
+    return std::nullopt;
+  }
+  if (out.size() > o.maxEntryBytes) {
+    why = {"limit.archive_entry_bytes", "an entry is larger than max_entry_bytes", "書庫内のファイルが大きすぎます"};
+    return std::nullopt;
+  }
+  return out;
+}
+
+std::unique_ptr<Node> entryNode(const Node& parent, std::size_t index, std::string name, std::string bytes) {
+  auto n = std::make_unique<Node>();
+  n->kind = NodeKind::Leaf;
+  n->parent = const_cast<Node*>(&parent);  // re-set by the pipeline when it attaches the entry
+  n->path = (parent.path.empty() ? "" : parent.path + ".") + std::to_string(index + 1);
+  n->depth = parent.depth + 1;
+  n->filename = std::move(name);
+  n->extensionType = typeFromExtension(n->filename);
+  n->declaredType = n->extensionType.empty() ? "application/octet-stream" : n->extensionType;
+  n->disposition = "attachment";
+  n->decoded = std::move(bytes);
+  n->bodyDecoded = true;
+  return n;
+}
+
+// Writes a new archive holding `files` (name, bytes) with UTF-8 names.
+std::optional<std::string> repack(const std::vector<std::pair<std::string, const std::string*>>& files, std::string& error) {
+  zip_error_t err;
+  zip_error_init(&err);
+  ZipSourcePtr src(zip_source_buffer_create(nullptr, 0, 0, &err));
+  if (!src) {
+    error = zip_error_strerror(&err);
+    return std::nullopt;
+  }
+  zip_source_keep(src.get());  // we read the result back after zip_close
+  zip_t* za = zip_open_from_source(src.get(), ZIP_TRUNCATE, &err);
+  if (!za) {
+    error = zip_error_strerror(&err);
+    return std::nullopt;
+  }
+  for (const auto& [name, bytes] : files) {
+    zip_source_t* s = zip_source_buffer(za, bytes->data(), bytes->size(), 0);
+    zip_int64_t idx = s ? zip_file_add(za, name.c_str(), s, ZIP_FL_ENC_UTF_8) : -1;
+    if (idx < 0) {
+      if (s) zip_source_free(s);
+      error = zip_strerror(za);
+      zip_discard(za);
+      return std::nullopt;
+    }
+    zip_set_file_compression(za, static_cast<zip_uint64_t>(idx), ZIP_CM_DEFLATE, 6);
+  }
+  if (zip_close(za) != 0) {
+    error = zip_strerror(za);
+    zip_discard(za);
+    return std::nullopt;
+  }
+  zip_stat_t st;
+  if (zip_source_stat(src.get(), &st) != 0 || zip_source_open(src.get()) != 0) {
+    error = "cannot read back the new archive";
+    return std::nullopt;
+  }
+  std::string out(static_cast<std::size_t>(st.size), '\0');
+  zip_int64_t n = zip_source_read(src.get(), out.data(), st.size);
+  zip_source_close(src.get());
+  if (n < 0 || static_cast<zip_uint64_t>(n) != st.size) {
+    error = "short read of the new archive";
+    return std::nullopt;
+  }
+  return out;
+}
+
+Decision refuse(const std::string& code, const std::string& detail, const std::string& ja) {
+  return Decision::remove(code, "archive removed: " + detail, ja.empty() ? "書庫を安全に検査できないため削除しました" : ja + "（書庫ごと削除）");
+}
+
+}  // namespace
+
+bool isZipArchive(const std::string& type) {
+  return type == "application/zip" || type == "application/x-zip-compressed" || type == "application/x-zip";
+}
+
+bool ZipScan::accepts(const Node& node) const {
+  if (node.kind != NodeKind::Leaf) return false;
+  const std::string& t = node.trueType();
+  if (isZipArchive(t)) return true;
+  // Another file with an archive appended (GIFAR-style): run() refuses it.
+  return !zipBasedFormat(t) && !node.content().empty() && zip::hasTrailingZip(node.content());
+}
+
+Decision ZipScan::run(const Node& node, ScanContext& ctx) {
+  const std::string type = node.trueType();
+  if (!isZipArchive(type))
+    return Decision::remove("zip.appended_archive", "a " + type + " file with a ZIP archive appended (polyglot)",
+                            "別の種類のファイルに書庫が埋め込まれています");
+  if (archiveDepth(node) >= options_.maxArchiveDepth)
+    return refuse("limit.archive_depth", "archives nested deeper than " + std::to_string(options_.maxArchiveDepth),
+                  "書庫の入れ子が深すぎます");
+  const std::string_view bytes = node.content();
+  zip::Layout layout = zip::readLayout(bytes, options_.maxEntries);
+  for (const auto& f : layout.findings) ctx.addFinding({f.code, f.detail, node.path, f.critical});
+  if (!layout.isZip) return refuse("zip.no_end_record", "no end of central directory (truncated or not a ZIP)", "");
+  if (const auto* f = layout.firstCritical()) return refuse(f->code, f->detail, "");
+  for (const auto& e : layout.entries) {
+    if (e.encrypted())
+      return refuse(e.aes ? "zip.encrypted_aes" : "zip.encrypted_zipcrypto",
+                    std::string("password-protected (") + (e.aes ? "WinZip AES" : "ZipCrypto") + ") entries cannot be scanned",
+                    "パスワード付きの書庫は検査できません");
+    if (!e.isDirectory() && !e.isSymlink() && zip_compression_method_supported(static_cast<zip_int32_t>(e.method), 0) == 0)
+      return refuse("zip.unsupported_method", "compression method " + std::to_string(e.method) + " cannot be read",
+                    "未対応の圧縮方式の書庫です");
+  }
+
+  zip_error_t err;
+  zip_error_init(&err);
+  ZipSourcePtr src(zip_source_buffer_create(bytes.data(), bytes.size(), 0, &err));
+  ZipPtr za(src ? zip_open_from_source(src.get(), ZIP_RDONLY, &err) : nullptr);
+  if (!za) return refuse("zip.unreadable", std::string("libzip cannot open it: ") + zip_error_strerror(&err), "");
+  (void)src.release();  // owned by the archive now
+  if (static_cast<std::size_t>(zip_get_num_entries(za.get(), 0)) != layout.entries.size())
+    return refuse("zip.reader_disagrees", "libzip sees another number of entries than the central directory", "");
+
+  std::vector<NodePtr> children;
+  std::vector<std::pair<std::string, std::string>> notices;  // name.removed.txt for each removed entry
+  for (std::size_t i = 0; i < layout.entries.size(); ++i) {
+    const zip::Entry& e = layout.entries[i];
+    if (ctx.expired()) return refuse("limit.time", "not scanned within the time limit", "制限時間内に検査できませんでした");
+    const char* libName = zip_get_name(za.get(), i, ZIP_FL_ENC_RAW);
+    // libzip answers with the 0x7075 name when it has one.
+    if (!libName || (e.rawName != libName && (!e.unicodePath || *e.unicodePath != libName)))
+      return refuse("zip.reader_disagrees", "libzip reads another name than the central directory", "");
+    if (e.isDirectory()) continue;
+    std::string name = cleanName(zip::entryNameUtf8(e));
+    if (e.isSymlink()) {
+      auto n = entryNode(node, i, name, "");
+      n->action = Action::Remove;
+      n->reasonCode = "zip.symlink";
+      n->reason = "symbolic link entries are not kept";
+      n->decidedBy = "zip_scan";
+      children.push_back(std::move(n));
+      continue;
+    }
+    Refusal why;
+    auto data = readEntry(za.get(), i, e, options_, ctx, why);
+    if (!data) return refuse(why.code, why.detail, why.ja);
+    auto child = entryNode(node, i, std::move(name), std::move(*data));
+    ctx.scanNested(*child);
+    // A bomb or a limit anywhere inside refuses the whole archive: what is
+    // left would be a partial view an attacker chose.
+    bool refused = false;
+    Node* refusedAt = nullptr;
+    child->forEach([&](Node& n) {
+      if (!refused && n.action == Action::Remove && (n.reasonCode.rfind("limit.", 0) == 0 || n.reasonCode.rfind("zip.", 0) == 0) &&
+          n.reasonCode != "zip.symlink" && n.reasonCode != "zip.encrypted_aes" && n.reasonCode != "zip.encrypted_zipcrypto") {
+        refused = true;
+        refusedAt = &n;
+      }
+    });
+    if (refused && refusedAt->reasonCode.rfind("limit.", 0) == 0)
+      return refuse(refusedAt->reasonCode, "inside \"" + child->filename + "\": " + refusedAt->reason, reasonJa(*refusedAt));
+    if (child->action == Action::Reject) return Decision::reject(child->reasonCode, child->reason, child->reasonJa);
+    children.push_back(std::move(child));
+  }
+
+  bool changed = false, anyKept = false;
+  std::vector<std::pair<std::string, const std::string*>> files;
+  for (const auto& c : children) {
+    if (c->action == Action::Remove) {
+      changed = true;
+      notices.push_back({c->filename + ".removed.txt", noticeFileText(noticeText(*c, NoticeConfig{}, "", false, NoticeSubject::File))});
+      continue;
+    }
+    anyKept = true;
+    changed = changed || c->action == Action::Replace || c->changedBelow();
+    files.push_back({c->filename, c->replacement ? &c->replacement->bytes : &c->decoded});
+  }
+  for (const auto& n : notices) files.push_back({n.first, &n.second});
+  bool namesRewritten = false;
+  for (const auto& e : layout.entries) namesRewritten = namesRewritten || (!e.utf8Flag() && !charset::isAscii(e.rawName));
+  Decision d;
+  if (!anyKept) {
+    d = Decision::remove("zip.nothing_safe", "nothing in the archive could be kept", "書庫の中に残せるファイルがありません");
+  } else if (changed || namesRewritten || !layout.findings.empty()) {
+    std::string error;
+    auto packed = repack(files, error);
+    if (!packed) return refuse("zip.repack_failed", "cannot write the cleaned archive: " + error, "");
+    Replacement r{std::move(*packed), "application/zip", "", node.filename};
+    d = Decision::replace(std::move(r), "zip.repacked",
+                          changed ? "archive re-packed without the removed entries" : "archive re-packed with clean headers and UTF-8 names",
+                          changed ? "書庫から危険なファイルを除いて作り直しました" : "書庫を安全な形式で作り直しました");
+  }
+  d.children = std::move(children);
+  return d;
+}
+
+}  // namespace mugai::sanitizers::zip_scan
