@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/exit_codes.h"
+#include "cli/file_command.h"
 #include "cli/mail_command.h"
 #include "cli/quarantine_command.h"
 #include "cli/scan_command.h"
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "mugai 0.1.0");
   int exitCode = kInternal;
   addMailCommand(app, exitCode);
+  addFileCommand(app, exitCode);
   addScanCommand(app, exitCode);
   addQuarantineCommand(app, exitCode);
   addWatchCommand(app, exitCode);

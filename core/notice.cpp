@@ -104,7 +104,10 @@ std::string noticeText(const Node& root, const NoticeConfig& config, const std::
   else out += config.introJa + "\n\n" + config.introEn + "\n\n";
   out += items;
   out += "\n";
-  if (originalKept)
+  if (id.empty()) {
+    // Inside a container (a notice file in a re-packed ZIP): the original
+    // and its id belong to the outer input's notice.
+  } else if (originalKept)
     out += withId(config.requestJa, id) + "\n" + withId(config.requestEn, id) + "\n\n隔離番号 / Quarantine id: " + id + "\n";
   else
     out += "原本は保管していません。\nThe original was not kept.\n\n受付番号 / Reference: " + id + "\n";

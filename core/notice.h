@@ -16,7 +16,8 @@ enum class NoticeSubject { Mail, File };
 
 /// UTF-8 notice text for every non-Keep node under `root`, or "" if none.
 /// `originalKept`: the original is in quarantine under `id` (the notice
-/// says how to ask for it), else the notice says it was not kept.
+/// says how to ask for it), else the notice says it was not kept. An empty
+/// `id` (a notice inside a re-packed archive) says neither.
 std::string noticeText(const Node& root, const NoticeConfig& config, const std::string& id, bool originalKept,
                        NoticeSubject subject = NoticeSubject::Mail);
 

@@ -7,6 +7,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <ctime>
 #include <map>
 
 #include "core/charset/charset.h"
@@ -126,6 +127,20 @@ bool Entry::isSymlink() const {
   return unixHost && ((externalAttributes >> 16) & 0170000) == 0120000;
 }
 
+std::int64_t modifiedTime(const Entry& e) {
+  std::tm tm{};
+  tm.tm_year = ((e.dosDate >> 9) & 0x7F) + 80;
+  tm.tm_mon = ((e.dosDate >> 5) & 0x0F) - 1;
+  tm.tm_mday = e.dosDate & 0x1F;
+  tm.tm_hour = (e.dosTime >> 11) & 0x1F;
+  tm.tm_min = (e.dosTime >> 5) & 0x3F;
+  tm.tm_sec = (e.dosTime & 0x1F) * 2;
+  tm.tm_isdst = -1;
+  if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1) return 0;
+  std::time_t t = std::mktime(&tm);
+  return t == static_cast<std::time_t>(-1) ? 0 : static_cast<std::int64_t>(t);
+}
+
 bool Layout::critical() const { return firstCritical() != nullptr; }
 
 const LayoutFinding* Layout::firstCritical() const {
@@ -226,6 +241,8 @@ Layout readLayout(std::string_view bytes, std::size_t maxEntries) {
     e.versionMadeBy = r.u16(at + 4);
     e.flags = r.u16(at + 8);
     e.method = r.u16(at + 10);
+    e.dosTime = r.u16(at + 12);
+    e.dosDate = r.u16(at + 14);
     e.crc32 = r.u32(at + 16);
     e.compressedSize = r.u32(at + 20);
     e.uncompressedSize = r.u32(at + 24);

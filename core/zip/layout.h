@@ -33,6 +33,7 @@ struct Entry {
   std::uint32_t crc32 = 0, externalAttributes = 0;
   std::uint64_t compressedSize = 0, uncompressedSize = 0;
   std::uint64_t localOffset = 0;     ///< where the local header is in the buffer (after any shift)
+  std::uint16_t dosTime = 0, dosDate = 0;  ///< last modification, MS-DOS format (local time)
   std::uint64_t dataEnd = 0;         ///< end of the compressed data in the buffer
   bool utf8Flag() const { return flags & 0x0800; }
   bool encrypted() const { return flags & 0x0001; }
@@ -55,6 +56,10 @@ struct Layout {
 /// Reads the structure of `bytes`. `maxEntries` caps the central directory
 /// walk (more is itself a critical finding).
 Layout readLayout(std::string_view bytes, std::size_t maxEntries);
+
+/// The entry's modification time as seconds since the epoch (local time
+/// zone, as ZIP stores it), or 0 when the DOS date is invalid.
+std::int64_t modifiedTime(const Entry& e);
 
 /// Whether `bytes` ends with a ZIP end record (an archive appended to another file).
 bool hasTrailingZip(std::string_view bytes);

@@ -109,8 +109,14 @@ std::unique_ptr<Node> entryNode(const Node& parent, std::size_t index, std::stri
   return n;
 }
 
-// Writes a new archive holding `files` (name, bytes) with UTF-8 names.
-std::optional<std::string> repack(const std::vector<std::pair<std::string, const std::string*>>& files, std::string& error) {
+struct PackedFile {
+  std::string name;
+  const std::string* bytes;
+  std::int64_t mtime;  ///< 0 = now
+};
+
+// Writes a new archive holding `files` with UTF-8 names and their times.
+std::optional<std::string> repack(const std::vector<PackedFile>& files, std::string& error) {
   zip_error_t err;
   zip_error_init(&err);
   ZipSourcePtr src(zip_source_buffer_create(nullptr, 0, 0, &err));
@@ -124,7 +130,7 @@ std::optional<std::string> repack(const std::vector<std::pair<std::string, const
     error = zip_error_strerror(&err);
     return std::nullopt;
   }
-  for (const auto& [name, bytes] : files) {
+  for (const auto& [name, bytes, mtime] : files) {
     zip_source_t* s = zip_source_buffer(za, bytes->data(), bytes->size(), 0);
     zip_int64_t idx = s ? zip_file_add(za, name.c_str(), s, ZIP_FL_ENC_UTF_8) : -1;
     if (idx < 0) {
@@ -134,6 +140,7 @@ std::optional<std::string> repack(const std::vector<std::pair<std::string, const
       return std::nullopt;
     }
     zip_set_file_compression(za, static_cast<zip_uint64_t>(idx), ZIP_CM_DEFLATE, 6);
+    if (mtime > 0) zip_file_set_mtime(za, static_cast<zip_uint64_t>(idx), static_cast<time_t>(mtime), 0);
   }
   if (zip_close(za) != 0) {
     error = zip_strerror(za);
@@ -206,6 +213,7 @@ Decision ZipScan::run(const Node& node, ScanContext& ctx) {
     return refuse("zip.reader_disagrees", "libzip sees another number of entries than the central directory", "");
 
   std::vector<NodePtr> children;
+  std::vector<std::int64_t> times;  // per child, from its entry
   std::vector<std::pair<std::string, std::string>> notices;  // name.removed.txt for each removed entry
   for (std::size_t i = 0; i < layout.entries.size(); ++i) {
     const zip::Entry& e = layout.entries[i];
@@ -223,6 +231,7 @@ Decision ZipScan::run(const Node& node, ScanContext& ctx) {
       n->reason = "symbolic link entries are not kept";
       n->decidedBy = "zip_scan";
       children.push_back(std::move(n));
+      times.push_back(0);
       continue;
     }
     Refusal why;
@@ -245,21 +254,24 @@ Decision ZipScan::run(const Node& node, ScanContext& ctx) {
       return refuse(refusedAt->reasonCode, "inside \"" + child->filename + "\": " + refusedAt->reason, reasonJa(*refusedAt));
     if (child->action == Action::Reject) return Decision::reject(child->reasonCode, child->reason, child->reasonJa);
     children.push_back(std::move(child));
+    times.push_back(zip::modifiedTime(e));
   }
 
   bool changed = false, anyKept = false;
-  std::vector<std::pair<std::string, const std::string*>> files;
-  for (const auto& c : children) {
-    if (c->action == Action::Remove) {
+  std::vector<PackedFile> files;
+  notices.reserve(children.size());  // `files` points into it
+  for (std::size_t i = 0; i < children.size(); ++i) {
+    const Node& c = *children[i];
+    if (c.action == Action::Remove) {
       changed = true;
-      notices.push_back({c->filename + ".removed.txt", noticeFileText(noticeText(*c, NoticeConfig{}, "", false, NoticeSubject::File))});
+      notices.push_back({c.filename + ".removed.txt", noticeFileText(noticeText(c, NoticeConfig{}, "", false, NoticeSubject::File))});
       continue;
     }
     anyKept = true;
-    changed = changed || c->action == Action::Replace || c->changedBelow();
-    files.push_back({c->filename, c->replacement ? &c->replacement->bytes : &c->decoded});
+    changed = changed || c.action == Action::Replace || c.changedBelow();
+    files.push_back({c.filename, c.replacement ? &c.replacement->bytes : &c.decoded, times[i]});
   }
-  for (const auto& n : notices) files.push_back({n.first, &n.second});
+  for (const auto& n : notices) files.push_back({n.first, &n.second, 0});
   bool namesRewritten = false;
   for (const auto& e : layout.entries) namesRewritten = namesRewritten || (!e.utf8Flag() && !charset::isAscii(e.rawName));
   Decision d;

@@ -1,0 +1,104 @@
+// `mugai file IN [-o OUT] [--report R.json]`: cleans one file (a ZIP, a
+// document, a saved mail) with the same policy as mail and `mugai scan`,
+// keeps the original in quarantine when anything changed, and writes the
+// clean file, or, when the file is removed, OUT.removed.txt with the notice.
+#include "cli/file_command.h"
+
+#include <filesystem>
+#include <iostream>
+
+#include "cli/common.h"
+#include "cli/exit_codes.h"
+#include "core/file_job.h"
+#include "core/notice.h"
+#include "core/quarantine/item.h"
+#include "core/report.h"
+#include "sanitizers/builtin.h"
+
+namespace mugai::cli {
+namespace {
+
+struct FileOptions {
+  std::string input;
+  std::string output;
+  std::string report;
+  CommonOptions common;
+};
+
+void printSummary(std::ostream& os, const std::string& input, const FileOutcome& o) {
+  const char* verdict = o.removed ? "removed (削除)" : o.verdict == Verdict::Unchanged ? "unchanged (変更なし)" : "changed (無害化済み)";
+  os << input << ": " << verdict << " — " << o.input.root->trueType() << ", id " << o.id
+     << (o.asMail ? " (cleaned as a mail message)" : "") << "\n";
+  o.input.root->forEach([&](const Node& n) {
+    if (n.action == Action::Keep) return;
+    std::string ja = reasonJa(n);
+    os << "  " << actionName(n.action) << " " << (n.filename.empty() ? n.declaredType : "\"" + n.filename + "\"") << ": "
+       << n.reason << (ja.empty() ? "" : " (" + ja + ")") << "\n";
+  });
+  for (const auto& f : o.findings)
+    if (f.critical) os << "  finding " << f.code << ": " << f.detail << "\n";
+}
+
+int runFile(const FileOptions& opt) {
+  Config config = loadConfig(opt.common);
+  Pipeline pipeline = sanitizers::builtinRegistry().build(config);
+  std::string bytes;
+  if (std::string error = readInput(opt.input, bytes, config.limits.maxDecodedBytes); !error.empty()) {
+    std::cerr << "mugai: cannot read " << opt.input << ": " << error << " (入力を読めません)\n";
+    return kInputError;
+  }
+  const std::string name = opt.input == "-" ? "stdin" : opt.input;
+  FileOutcome o = processFile(std::move(bytes), name, config, pipeline);
+  if (o.verdict != Verdict::Unchanged && config.quarantine.enabled) {
+    try {
+      auto store = openStore(config);
+      store->put(quarantine::itemFor({o.id, "file", &o.input, o.verdict, &o.findings, &o.report, name, "", {}}),
+                 o.input.bytes);
+    } catch (const quarantine::StoreError& e) {
+      std::cerr << "mugai: cannot keep the original in quarantine (原本を隔離保管できません): " << e.what()
+                << "\n  nothing was written; use --quarantine DIR or --no-quarantine\n";
+      return kOutputError;
+    }
+  }
+  std::ostream& summary = opt.output == "-" || opt.report == "-" ? std::cerr : std::cout;
+  if (!opt.output.empty()) {
+    const bool toStdout = opt.output == "-";
+    std::string target = o.removed && !toStdout ? opt.output + ".removed.txt" : opt.output;
+    std::string bytesOut = o.removed ? noticeFileText(o.notice) : o.output;
+    if (o.removed && toStdout) bytesOut.clear();  // nothing safe to put on stdout; the summary says why
+    if (std::string error = writeOutput(target, bytesOut); !error.empty()) {
+      std::cerr << "mugai: cannot write " << target << ": " << error << " (出力を書けません)\n";
+      return kOutputError;
+    }
+    if (o.removed && !toStdout) summary << "  notice written to " << target << "\n";
+  }
+  if (!opt.report.empty())
+    if (std::string error = writeOutput(opt.report, dumpReport(o.report, true) + "\n"); !error.empty()) {
+      std::cerr << "mugai: cannot write report " << opt.report << ": " << error << " (レポートを書けません)\n";
+      return kOutputError;
+    }
+  printSummary(summary, opt.input, o);
+  if (o.verdict != Verdict::Unchanged)
+    summary << (config.quarantine.enabled ? "  original kept in quarantine " + config.quarantine.dir + " as " + o.id
+                                          : std::string("  original not kept (--no-quarantine)"))
+            << "\n";
+  return o.verdict == Verdict::Unchanged ? kUnchanged : kChanged;
+}
+
+}  // namespace
+
+void addFileCommand(CLI::App& app, int& exitCode) {
+  auto opt = std::make_shared<FileOptions>();
+  CLI::App* cmd = app.add_subcommand("file", "Sanitize one file: archive, document, saved mail (ファイル1つを無害化)");
+  cmd->add_option("input", opt->input, "File to clean, '-' for stdin")->required();
+  cmd->add_option("-o,--output", opt->output,
+                  "Write the clean file here ('-' for stdout); a removed file writes OUTPUT.removed.txt instead");
+  cmd->add_option("--report", opt->report, "Write the JSON report here ('-' for stdout)");
+  addCommonOptions(cmd, opt->common, true);
+  cmd->footer(
+      "Exit codes (終了コード): 0 unchanged, 1 changed or removed, 3 bad usage or config, 4 input unreadable,\n"
+      "5 output not written (or the original could not be quarantined), 6 internal error.");
+  cmd->callback([opt, &exitCode] { exitCode = runFile(*opt); });
+}
+
+}  // namespace mugai::cli
