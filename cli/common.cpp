@@ -20,6 +20,12 @@ void addCommonOptions(CLI::App* cmd, CommonOptions& o, bool canDisable) {
                   "Do not keep originals (the input stays where it is; the notice says the original was not kept)");
 }
 
+void addPasswordOption(CLI::App* cmd, CommonOptions& o) {
+  cmd->add_option("--password", o.passwords,
+                  "Password to try on protected ZIP archives (repeatable; needs [stage.zip_scan] encrypted = "
+                  "\"password\"). Passwords quoted in a mail's own text are tried too.");
+}
+
 Config loadConfig(const CommonOptions& o) {
   Config c = o.config.empty() ? Config() : loadConfigFile(o.config);
   if (!o.quarantineDir.empty()) {

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -17,10 +18,13 @@ struct CommonOptions {
   std::string config;         ///< -c/--config
   std::string quarantineDir;  ///< --quarantine DIR overrides [quarantine] dir
   bool noQuarantine = false;  ///< --no-quarantine
+  std::vector<std::string> passwords;  ///< --password (repeatable), for protected archives
 };
 
 /// Adds -c/--config and --quarantine (and --no-quarantine when `canDisable`).
 void addCommonOptions(CLI::App* cmd, CommonOptions& o, bool canDisable);
+/// Adds --password (for commands that clean input).
+void addPasswordOption(CLI::App* cmd, CommonOptions& o);
 
 /// The config file (or built-in defaults) with the command-line overrides.
 /// Throws ConfigError.

@@ -48,7 +48,7 @@ int runFile(const FileOptions& opt) {
     return kInputError;
   }
   const std::string name = opt.input == "-" ? "stdin" : opt.input;
-  FileOutcome o = processFile(std::move(bytes), name, config, pipeline);
+  FileOutcome o = processFile(std::move(bytes), name, config, pipeline, newId(), opt.common.passwords);
   if (o.verdict != Verdict::Unchanged && config.quarantine.enabled) {
     try {
       auto store = openStore(config);
@@ -95,6 +95,7 @@ void addFileCommand(CLI::App& app, int& exitCode) {
                   "Write the clean file here ('-' for stdout); a removed file writes OUTPUT.removed.txt instead");
   cmd->add_option("--report", opt->report, "Write the JSON report here ('-' for stdout)");
   addCommonOptions(cmd, opt->common, true);
+  addPasswordOption(cmd, opt->common);
   cmd->footer(
       "Exit codes (終了コード): 0 unchanged, 1 changed or removed, 3 bad usage or config, 4 input unreadable,\n"
       "5 output not written (or the original could not be quarantined), 6 internal error.");

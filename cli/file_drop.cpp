@@ -52,7 +52,7 @@ DropResult cleanBytes(const DropJob& job, std::string bytes, std::optional<std::
   DropResult r;
   r.sha256 = sha256Hex(bytes);
   r.size = bytes.size();
-  FileOutcome o = processFile(std::move(bytes), job.name, config, pipeline);
+  FileOutcome o = processFile(std::move(bytes), job.name, config, pipeline, newId(), job.passwords);
   r.id = o.id;
   r.report = std::move(o.report);
   o.input.root->forEach([&](const Node& n) {

@@ -50,6 +50,7 @@ struct DropJob {
   bool quarantineAlways = false;  ///< watch: the original moves to quarantine even if unchanged
   std::string tmpDir;             ///< where outputs are written before the rename (see writeFileDurably)
   bool sync = true;               ///< false: the caller syncs the output file system before recording (group commit)
+  std::vector<std::string> passwords;  ///< tried on protected archives
 };
 
 /// Cleans one file. Never throws for bad input or I/O trouble (Error).

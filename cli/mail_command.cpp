@@ -66,7 +66,7 @@ int runMail(const MailOptions& opt) {
     std::cerr << "mugai: cannot read " << opt.input << ": " << error << " (入力を読めません)\n";
     return kInputError;
   }
-  MailOutcome o = processMail(std::move(bytes), config, pipeline);
+  MailOutcome o = processMail(std::move(bytes), config, pipeline, newId(), opt.common.passwords);
 
   // The original is kept before anything is written that names its
   // quarantine id; if it cannot be kept, nothing is written (fail closed).
@@ -117,6 +117,7 @@ void addMailCommand(CLI::App& app, int& exitCode) {
   cmd->add_option("-o,--output", opt->output, "Write the rebuilt message here ('-' for stdout)");
   cmd->add_option("--report", opt->report, "Write the JSON report here ('-' for stdout)");
   addCommonOptions(cmd, opt->common, true);
+  addPasswordOption(cmd, opt->common);
   cmd->footer(
       "Exit codes (終了コード): 0 unchanged, 1 changed or removed, 2 rejected, 3 bad usage or config,\n"
       "4 input unreadable, 5 output not written (or the original could not be quarantined), 6 internal error.");

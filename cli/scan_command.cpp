@@ -176,7 +176,7 @@ void processOne(Shared& sh, const Pipeline& pipeline, const Input& in) {
   // Sources stay where they are, so outputs need not be durable one by
   // one: ScanState syncs them in groups before it records them (sync=false).
   DropJob job{in.path, in.rel, output, "scan:" + fs::absolute(in.path).lexically_normal().string() + ":" + sha, false,
-              sh.tmpDir, false};
+              sh.tmpDir, false, sh.opt.common.passwords};
   DropResult r = cleanBytes(job, std::move(bytes), mtime, sh.config, pipeline, sh.store);
   std::string status(dropStatusName(r.status));
   nlohmann::json line{{"id", r.id}, {"sha256", r.sha256}, {"size", r.size}};
@@ -297,6 +297,7 @@ void addScanCommand(CLI::App& app, int& exitCode) {
   cmd->add_option("-j,--jobs", opt->jobs, "Parallel workers (default: the number of cores)");
   cmd->add_flag("--force", opt->force, "Redo files already done with the same content");
   addCommonOptions(cmd, opt->common, true);
+  addPasswordOption(cmd, opt->common);
   cmd->footer(
       "Exit codes (終了コード): 0 every file unchanged (or already done), 1 something changed or removed,\n"
       "3 bad usage or config, 4 some inputs could not be processed (see the report), 5 output or quarantine\n"

@@ -84,9 +84,9 @@ FileOutcome fromMail(MailOutcome&& m) {
 }  // namespace
 
 FileOutcome processFile(std::string bytes, const std::string& name, const Config& config, const Pipeline& pipeline,
-                        std::string id) {
+                        std::string id, const std::vector<std::string>& passwords) {
   if (looksLikeMail(bytes)) {
-    FileOutcome o = fromMail(processMail(std::move(bytes), config, pipeline, std::move(id)));
+    FileOutcome o = fromMail(processMail(std::move(bytes), config, pipeline, std::move(id), passwords));
     if (o.verdict != Verdict::Unchanged)
       o.notice = noticeText(*o.input.root, config.notice, o.id, config.quarantine.enabled, NoticeSubject::File);
     o.report["source"] = "file";
@@ -99,6 +99,7 @@ FileOutcome processFile(std::string bytes, const std::string& name, const Config
   auto start = std::chrono::steady_clock::now();
   o.input = fileTree(std::move(bytes), name);
   ScanContext ctx(config.limits, start + config.limits.maxTime);
+  ctx.addPasswords(passwords);
   if (o.input.bytes.size() > config.limits.maxDecodedBytes) {
     Node& root = *o.input.root;
     root.action = Action::Remove;

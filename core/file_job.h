@@ -30,7 +30,7 @@ struct FileOutcome {
 /// Runs `bytes`, named `name` (a path as the user gave it; only its last
 /// component is used as the file name), through `pipeline`.
 FileOutcome processFile(std::string bytes, const std::string& name, const Config& config, const Pipeline& pipeline,
-                        std::string id = newId());
+                        std::string id = newId(), const std::vector<std::string>& passwords = {});
 
 /// The notice as a Windows-friendly text file: UTF-8 with BOM, CRLF lines
 /// (Notepad on Japanese Windows reads BOM-less text as CP932).

@@ -6,7 +6,9 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "core/charset/charset.h"
 #include "core/hash.h"
+#include "core/password_candidates.h"
 #include "core/mime_parser.h"
 #include "core/notice.h"
 #include "core/rebuild.h"
@@ -24,7 +26,25 @@ std::string newId() {
   return toHex(std::string_view(reinterpret_cast<const char*>(raw), sizeof raw));
 }
 
-MailOutcome processMail(std::string bytes, const Config& config, const Pipeline& pipeline, std::string id) {
+namespace {
+
+// Password candidates from the message's own text parts (PPAP mails put the
+// password in the body, or in a second mail we do not see here).
+std::vector<std::string> passwordsInText(const Node& root) {
+  std::vector<std::string> out;
+  root.forEach([&](const Node& n) {
+    if (n.kind != NodeKind::Leaf || !n.bodyDecoded || n.decoded.size() > (1 << 20)) return;
+    if (n.declaredType != "text/plain" && n.declaredType != "text/html") return;
+    for (auto& p : passwordCandidates(charset::decodeText(n.decoded, n.charset))) out.push_back(std::move(p));
+  });
+  if (out.size() > 20) out.resize(20);
+  return out;
+}
+
+}  // namespace
+
+MailOutcome processMail(std::string bytes, const Config& config, const Pipeline& pipeline, std::string id,
+                        const std::vector<std::string>& passwords) {
   MailOutcome o;
   o.id = std::move(id);
   auto start = std::chrono::steady_clock::now();
@@ -35,6 +55,8 @@ MailOutcome processMail(std::string bytes, const Config& config, const Pipeline&
 
   auto t = std::chrono::steady_clock::now();
   ScanContext ctx(config.limits, deadline);
+  ctx.addPasswords(passwords);
+  ctx.addPasswords(passwordsInText(*o.input.root));
   pipeline.run(o.input, ctx);
   o.timings.sanitizeMs = msSince(t);
 

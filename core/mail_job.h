@@ -27,7 +27,10 @@ struct MailOutcome {
 std::string newId();
 
 /// Runs `bytes` through `pipeline` under `config`. Never throws for bad
-/// input; `id` names the run (tests pass a fixed one).
-MailOutcome processMail(std::string bytes, const Config& config, const Pipeline& pipeline, std::string id = newId());
+/// input; `id` names the run (tests pass a fixed one). `passwords` are
+/// tried on protected archives, besides those written in the message's
+/// own text (PPAP).
+MailOutcome processMail(std::string bytes, const Config& config, const Pipeline& pipeline, std::string id = newId(),
+                        const std::vector<std::string>& passwords = {});
 
 }  // namespace mugai

@@ -7,6 +7,7 @@
 // passes unsanitized because something went wrong (fail closed).
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -63,6 +64,14 @@ class ScanContext {
     return decoded_ <= limits_.maxDecodedBytes;
   }
 
+  /// Passwords to try on protected archives: given by the operator
+  /// (--password) and found in the same message's text. Never reported.
+  void addPasswords(const std::vector<std::string>& pw) {
+    for (const auto& p : pw)
+      if (std::find(passwords_.begin(), passwords_.end(), p) == passwords_.end()) passwords_.push_back(p);
+  }
+  const std::vector<std::string>& passwords() const { return passwords_; }
+
   /// Runs the whole pipeline on `node` (a container's entry, not yet in
   /// the tree) and its descendants, under this context's budget. Containers
   /// call this instead of calling other sanitizers (STYLE: scanNested).
@@ -74,6 +83,7 @@ class ScanContext {
   std::chrono::steady_clock::time_point deadline_;
   std::vector<Finding> findings_;
   std::uint64_t decoded_ = 0;
+  std::vector<std::string> passwords_;
   const Pipeline* pipeline_ = nullptr;  // set by Pipeline::run
 };
 

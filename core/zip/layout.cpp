@@ -73,8 +73,9 @@ void parseExtras(Reader& r, std::uint64_t at, std::uint64_t len, Entry& e, bool 
       auto crc = crc32(0, reinterpret_cast<const Bytef*>(e.rawName.data()), static_cast<uInt>(e.rawName.size()));
       if (crc == nameCrc && charset::isValidUtf8(utf8)) e.unicodePath = std::string(utf8);
       else e.unicodePathDisagrees = true;
-    } else if (id == 0x9901) {
+    } else if (id == 0x9901 && size >= 7) {  // version, "AE", strength, actual method
       e.aes = true;
+      e.aesMethod = r.u16(data + 5);
     }
     at = data + size;
   }

@@ -38,6 +38,9 @@ struct Entry {
   bool utf8Flag() const { return flags & 0x0800; }
   bool encrypted() const { return flags & 0x0001; }
   bool aes = false;                  ///< WinZip AES (method 99 with a 0x9901 extra)
+  std::uint16_t aesMethod = 0;       ///< the real compression method behind AES
+  /// The compression method the data is in (AES names it in its extra field).
+  std::uint16_t dataMethod() const { return aes ? aesMethod : method; }
   bool isDirectory() const { return !rawName.empty() && (rawName.back() == '/' || rawName.back() == '\\'); }
   bool isSymlink() const;            ///< Unix mode S_IFLNK in the external attributes
 };

@@ -28,8 +28,9 @@ Options parseOptions(const toml::table& t, const std::string& source) {
   o.maxRatio = static_cast<std::uint64_t>(readRange(t, "max_ratio", static_cast<std::int64_t>(o.maxRatio), 2, 1'000'000, source));
   if (const toml::node* n = t.get("encrypted")) {
     auto v = n->value<std::string_view>();
-    if (!v || *v != "remove")
-      configFail(source, n, "encrypted must be \"remove\" (trying passwords is not built yet)");
+    if (!v || (*v != "remove" && *v != "password"))
+      configFail(source, n, "encrypted must be \"remove\" or \"password\"");
+    o.tryPasswords = *v == "password";
   }
   return o;
 }

@@ -50,10 +50,13 @@ struct Refusal {
   std::string code, detail, ja;
 };
 
-// Reads entry `i`, enforcing the caps; returns the bytes or a refusal.
+// Reads entry `i` (with `password` when it is protected), enforcing the
+// caps; returns the bytes or a refusal. `aesUnverified` is set when libzip
+// 1.7.3 reported its spurious CRC error after AES-2 decryption and exactly
+// the declared bytes came out.
 std::optional<std::string> readEntry(zip_t* za, zip_uint64_t i, const zip::Entry& e, const Options& o, ScanContext& ctx,
-                                     Refusal& why) {
-  ZipFilePtr f(zip_fopen_index(za, i, 0));
+                                     Refusal& why, const char* password = nullptr, bool* aesUnverified = nullptr) {
+  ZipFilePtr f(password ? zip_fopen_index_encrypted(za, i, 0, password) : zip_fopen_index(za, i, 0));
   if (!f) {
     why = {"zip.unreadable_entry", std::string("libzip cannot open an entry: ") + zip_strerror(za), "書庫の中身を読めません"};
     return std::nullopt;
@@ -63,6 +66,11 @@ std::optional<std::string> readEntry(zip_t* za, zip_uint64_t i, const zip::Entry
   char buf[1 << 16];
   for (;;) {
     zip_int64_t n = zip_fread(f.get(), buf, sizeof buf);
+    if (n < 0 && e.aes && aesUnverified && out.size() == e.uncompressedSize &&
+        zip_error_code_zip(zip_file_get_error(f.get())) == ZIP_ER_CRC) {
+      *aesUnverified = true;  // AE-2 stores no CRC; libzip 1.7.3 checks one anyway
+      break;
+    }
     if (n < 0) {
       why = {"zip.corrupt_entry", std::string("entry data is corrupt: ") + zip_file_strerror(f.get()), "書庫の中身が壊れています"};
       return std::nullopt;
@@ -194,12 +202,12 @@ Decision ZipScan::run(const Node& node, ScanContext& ctx) {
   if (!layout.isZip) return refuse("zip.no_end_record", "no end of central directory (truncated or not a ZIP)", "");
   if (const auto* f = layout.firstCritical()) return refuse(f->code, f->detail, "");
   for (const auto& e : layout.entries) {
-    if (e.encrypted())
+    if (e.encrypted() && !options_.tryPasswords)
       return refuse(e.aes ? "zip.encrypted_aes" : "zip.encrypted_zipcrypto",
                     std::string("password-protected (") + (e.aes ? "WinZip AES" : "ZipCrypto") + ") entries cannot be scanned",
                     "パスワード付きの書庫は検査できません");
-    if (!e.isDirectory() && !e.isSymlink() && zip_compression_method_supported(static_cast<zip_int32_t>(e.method), 0) == 0)
-      return refuse("zip.unsupported_method", "compression method " + std::to_string(e.method) + " cannot be read",
+    if (!e.isDirectory() && !e.isSymlink() && zip_compression_method_supported(static_cast<zip_int32_t>(e.dataMethod()), 0) == 0)
+      return refuse("zip.unsupported_method", "compression method " + std::to_string(e.dataMethod()) + " cannot be read",
                     "未対応の圧縮方式の書庫です");
   }
 
@@ -235,7 +243,33 @@ Decision ZipScan::run(const Node& node, ScanContext& ctx) {
       continue;
     }
     Refusal why;
-    auto data = readEntry(za.get(), i, e, options_, ctx, why);
+    std::optional<std::string> data;
+    if (!e.encrypted()) {
+      data = readEntry(za.get(), i, e, options_, ctx, why);
+    } else {
+      // Each candidate in turn: a wrong one fails the check bytes, or (1 in
+      // 256 for ZipCrypto) passes them and fails the CRC.
+      for (const auto& pw : ctx.passwords()) {
+        bool aesUnverified = false;
+        Refusal attempt;
+        data = readEntry(za.get(), i, e, options_, ctx, attempt, pw.c_str(), &aesUnverified);
+        if (data) {
+          ctx.addFinding({"zip.decrypted", "a password-protected entry was opened with a given or quoted password",
+                          node.path, false});
+          if (aesUnverified)
+            ctx.addFinding({"zip.aes_authenticity_unknown",
+                            "AES entry decrypted; its authentication code could not be checked (libzip 1.7.3)",
+                            node.path, false});
+          break;
+        }
+        if (attempt.code.rfind("limit.", 0) == 0 || attempt.code == "zip.size_mismatch") return refuse(attempt.code, attempt.detail, attempt.ja);
+      }
+      if (!data)
+        return refuse("zip.encrypted_no_password",
+                      std::string("password-protected (") + (e.aes ? "WinZip AES" : "ZipCrypto") +
+                          ") and no given or quoted password opens it",
+                      "パスワード付きの書庫を開けるパスワードが見つかりません");
+    }
     if (!data) return refuse(why.code, why.detail, why.ja);
     auto child = entryNode(node, i, std::move(name), std::move(*data));
     ctx.scanNested(*child);
@@ -272,19 +306,25 @@ Decision ZipScan::run(const Node& node, ScanContext& ctx) {
     files.push_back({c.filename, c.replacement ? &c.replacement->bytes : &c.decoded, times[i]});
   }
   for (const auto& n : notices) files.push_back({n.first, &n.second, 0});
+  bool anyEncrypted = false;  // decrypted entries go out unprotected: always a new archive
+  for (const auto& e : layout.entries) anyEncrypted = anyEncrypted || e.encrypted();
   bool namesRewritten = false;
   for (const auto& e : layout.entries) namesRewritten = namesRewritten || (!e.utf8Flag() && !charset::isAscii(e.rawName));
   Decision d;
   if (!anyKept) {
     d = Decision::remove("zip.nothing_safe", "nothing in the archive could be kept", "書庫の中に残せるファイルがありません");
-  } else if (changed || namesRewritten || !layout.findings.empty()) {
+  } else if (changed || namesRewritten || !layout.findings.empty() || anyEncrypted) {
     std::string error;
     auto packed = repack(files, error);
     if (!packed) return refuse("zip.repack_failed", "cannot write the cleaned archive: " + error, "");
     Replacement r{std::move(*packed), "application/zip", "", node.filename};
-    d = Decision::replace(std::move(r), "zip.repacked",
-                          changed ? "archive re-packed without the removed entries" : "archive re-packed with clean headers and UTF-8 names",
-                          changed ? "書庫から危険なファイルを除いて作り直しました" : "書庫を安全な形式で作り直しました");
+    std::string why = changed        ? "archive re-packed without the removed entries"
+                      : anyEncrypted ? "password-protected archive opened, scanned and re-packed without a password"
+                                     : "archive re-packed with clean headers and UTF-8 names";
+    std::string whyJa = changed        ? "書庫から危険なファイルを除いて作り直しました"
+                        : anyEncrypted ? "パスワード付き書庫を開いて検査し、パスワードなしで作り直しました"
+                                       : "書庫を安全な形式で作り直しました";
+    d = Decision::replace(std::move(r), "zip.repacked", why, whyJa);
   }
   d.children = std::move(children);
   return d;

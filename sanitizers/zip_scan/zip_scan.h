@@ -12,7 +12,9 @@
 // none of these. Nested archives recurse through the pipeline up to
 // max_archive_depth; a bomb found inside refuses every archive around it.
 //
-// Encrypted entries: removed (policy "remove", the default). Methods libzip
+// Encrypted entries: removed (policy "remove", the default), or, with
+// "password", opened with the passwords the operator gave or the message's
+// text holds (PPAP), scanned, and re-packed without protection. Methods libzip
 // cannot read (Deflate64, LZMA, PPMd, ...) make the archive unscannable.
 // A file of another type with a ZIP appended (GIFAR-style polyglot) is
 // removed. Never throws for bad input.
@@ -31,7 +33,10 @@ struct Options {
   std::size_t maxEntries = 10000;              ///< entries in one archive
   std::uint64_t maxEntryBytes = 100ull << 20;  ///< bytes inflated from one entry
   std::uint64_t maxRatio = 200;                ///< inflated / compressed, checked past 1 MiB
-  bool keepSymlinks = false;                   ///< never: symlink entries are dropped
+  /// Password-protected entries: false = remove the archive (default);
+  /// true = try the passwords in ScanContext (--password, the message's
+  /// text) and scan what they open; the re-packed archive is unprotected.
+  bool tryPasswords = false;
 };
 
 class ZipScan final : public Sanitizer {

@@ -159,8 +159,70 @@ TEST_CASE("[stage.zip_scan] config: the sample spells out the defaults; mistakes
         parseConfig("[pipeline]\nstages = [\"zip_scan\"]\n[stage.zip_scan]\n" + body, "z.toml"));
   };
   CHECK_THROWS_AS(bad("max_ratio = 1\n"), ConfigError);
-  CHECK_THROWS_AS(bad("encrypted = \"password\"\n"), ConfigError);
+  CHECK_THROWS_AS(bad("encrypted = \"ask\"\n"), ConfigError);
+  CHECK(o.tryPasswords == d.tryPasswords);
   CHECK_THROWS_AS(bad("max_depht = 3\n"), ConfigError);
+}
+
+namespace {
+
+Config passwordConfig() {
+  return parseConfig("[stage.zip_scan]\nencrypted = \"password\"\n", "pw.toml");
+}
+
+std::string unzipped(const std::string& zipBytes, const std::string& entry) {
+  fs::path d = test::freshTempDir("zip-pw");
+  test::writeFile(d / "a.zip", zipBytes);
+  std::string cmd = "unzip -p " + (d / "a.zip").string() + " '" + entry + "' > " + (d / "out").string();
+  std::string out = std::system(cmd.c_str()) == 0 ? test::readFile(d / "out") : "(unzip failed)";
+  fs::remove_all(d);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("zip_scan: protected archives open with a given password and come back unprotected", "[zip][password]") {
+  static const Config config = passwordConfig();
+  static const Pipeline pipeline = sanitizers::builtinRegistry().build(config);
+  const fs::path dir = test::corpora() / "generated-archives/encrypted";
+  for (const char* name : {"zipcrypto-password-infected.zip", "aes128-password-infected.zip", "aes256-password-infected.zip"}) {
+    INFO(name);
+    SECTION(std::string("the right password among wrong ones: ") + name) {
+      FileOutcome o = processFile(test::readFile(dir / name), name, config, pipeline, "0", {"wrong-one", "infected"});
+      REQUIRE(statusOf(o) == "changed");
+      CHECK(codesOf(o).count("zip.decrypted") == 1);
+      CHECK(unzipped(o.output, "secret.txt").find("secret payload") != std::string::npos);
+      for (const auto& e : zip::readLayout(o.output, 10).entries) CHECK_FALSE(e.encrypted());
+    }
+    SECTION(std::string("no password that fits: ") + name) {
+      FileOutcome o = processFile(test::readFile(dir / name), name, config, pipeline, "0", {"guess1234"});
+      CHECK(statusOf(o) == "removed");
+      CHECK(codesOf(o).count("zip.encrypted_no_password") == 1);
+    }
+  }
+  SECTION("the default policy removes protected archives even when a password is given") {
+    FileOutcome o = processFile(test::readFile(dir / "aes128-password-infected.zip"), "a.zip", test::defaultConfig(),
+                                sanitizers::builtinRegistry().build(test::defaultConfig()), "0", {"infected"});
+    CHECK(statusOf(o) == "removed");
+    CHECK(codesOf(o).count("zip.encrypted_aes") == 1);
+  }
+}
+
+TEST_CASE("zip_scan: a PPAP mail is opened with the password written in its own body", "[zip][password]") {
+  static const Config config = passwordConfig();
+  static const Pipeline pipeline = sanitizers::builtinRegistry().build(config);
+  std::string zip = test::readFile(test::corpora() / "generated-archives/encrypted/zipcrypto-password-infected.zip");
+  std::string mail = test::mailWith({{"siryou.zip", "application/zip", zip}}, "資料を送付します。\r\nパスワード：infected\r\n");
+  MailOutcome o = processMail(mail, config, pipeline, "0");
+  REQUIRE(o.verdict == Verdict::Changed);
+  const Node* archive = nullptr;
+  o.input.root->forEach([&](const Node& n) {
+    if (n.filename == "siryou.zip") archive = &n;
+  });
+  REQUIRE(archive);
+  CHECK(archive->action == Action::Replace);
+  REQUIRE(archive->replacement);
+  CHECK(unzipped(archive->replacement->bytes, "secret.txt").find("secret payload") != std::string::npos);
 }
 
 TEST_CASE("zip_scan: bombs stay within 256 MB of memory", "[zip][limits]") {
