@@ -9,6 +9,7 @@
 #include <iterator>
 
 #include "core/durable_file.h"
+#include "core/report.h"
 
 namespace mugai::cli {
 
@@ -54,6 +55,31 @@ std::string writeOutput(const std::string& path, std::string_view bytes) {
   std::cout.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   std::cout.flush();
   return std::cout ? "" : "write error on standard output";
+}
+
+bool keepOriginal(const Config& config, quarantine::Item item, std::string_view original) {
+  if (!config.quarantine.enabled) return true;
+  try {
+    openStore(config)->put(std::move(item), original);
+    return true;
+  } catch (const quarantine::StoreError& e) {
+    std::cerr << "mugai: cannot keep the original in quarantine (原本を隔離保管できません): " << e.what()
+              << "\n  nothing was written; use --quarantine DIR or --no-quarantine\n";
+    return false;
+  }
+}
+
+std::string originalLine(const Config& config, const std::string& id, bool changed) {
+  if (!changed) return "";
+  if (!config.quarantine.enabled) return "  original not kept (--no-quarantine; 原本は保管していません)\n";
+  return "  original kept in quarantine " + config.quarantine.dir + " as " + id + " (原本を隔離保管しました)\n";
+}
+
+bool writeReport(const std::string& path, const nlohmann::json& report) {
+  if (path.empty()) return true;
+  std::string error = writeOutput(path, dumpReport(report, true) + "\n");
+  if (!error.empty()) std::cerr << "mugai: cannot write report " << path << ": " << error << " (レポートを書けません)\n";
+  return error.empty();
 }
 
 std::string currentUser() {

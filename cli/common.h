@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include "core/config.h"
 #include "core/quarantine/store.h"
@@ -38,6 +39,17 @@ std::unique_ptr<quarantine::Store> openStore(const Config& config);
 std::string readInput(const std::string& path, std::string& out, std::uint64_t maxBytes);
 /// Writes a whole file durably ('-' = stdout). Returns "" or the error.
 std::string writeOutput(const std::string& path, std::string_view bytes);
+
+/// Keeps the original of a changed input in the configured store before
+/// anything naming its quarantine id is written. Prints the reason and
+/// returns false when it cannot (the caller then writes nothing).
+bool keepOriginal(const Config& config, quarantine::Item item, std::string_view original);
+
+/// The summary line saying where the original went ("" when unchanged).
+std::string originalLine(const Config& config, const std::string& id, bool changed);
+
+/// Writes a JSON report ('-' = stdout); prints the error and returns false on failure.
+bool writeReport(const std::string& path, const nlohmann::json& report);
 
 /// "name (uid N)" of the user running this command, for the audit trail
 /// (SUDO_USER is named too when set).

@@ -49,17 +49,10 @@ int runFile(const FileOptions& opt) {
   }
   const std::string name = opt.input == "-" ? "stdin" : opt.input;
   FileOutcome o = processFile(std::move(bytes), name, config, pipeline, newId(), opt.common.passwords);
-  if (o.verdict != Verdict::Unchanged && config.quarantine.enabled) {
-    try {
-      auto store = openStore(config);
-      store->put(quarantine::itemFor({o.id, "file", &o.input, o.verdict, &o.findings, &o.report, name, "", {}}),
-                 o.input.bytes);
-    } catch (const quarantine::StoreError& e) {
-      std::cerr << "mugai: cannot keep the original in quarantine (原本を隔離保管できません): " << e.what()
-                << "\n  nothing was written; use --quarantine DIR or --no-quarantine\n";
-      return kOutputError;
-    }
-  }
+  if (o.verdict != Verdict::Unchanged &&
+      !keepOriginal(config, quarantine::itemFor({o.id, "file", &o.input, o.verdict, &o.findings, &o.report, name, "", {}}),
+                    o.input.bytes))
+    return kOutputError;
   std::ostream& summary = opt.output == "-" || opt.report == "-" ? std::cerr : std::cout;
   if (!opt.output.empty()) {
     const bool toStdout = opt.output == "-";
@@ -72,16 +65,9 @@ int runFile(const FileOptions& opt) {
     }
     if (o.removed && !toStdout) summary << "  notice written to " << target << "\n";
   }
-  if (!opt.report.empty())
-    if (std::string error = writeOutput(opt.report, dumpReport(o.report, true) + "\n"); !error.empty()) {
-      std::cerr << "mugai: cannot write report " << opt.report << ": " << error << " (レポートを書けません)\n";
-      return kOutputError;
-    }
+  if (!writeReport(opt.report, o.report)) return kOutputError;
   printSummary(summary, opt.input, o);
-  if (o.verdict != Verdict::Unchanged)
-    summary << (config.quarantine.enabled ? "  original kept in quarantine " + config.quarantine.dir + " as " + o.id
-                                          : std::string("  original not kept (--no-quarantine)"))
-            << "\n";
+  summary << originalLine(config, o.id, o.verdict != Verdict::Unchanged);
   return o.verdict == Verdict::Unchanged ? kUnchanged : kChanged;
 }
 

@@ -70,17 +70,10 @@ int runMail(const MailOptions& opt) {
 
   // The original is kept before anything is written that names its
   // quarantine id; if it cannot be kept, nothing is written (fail closed).
-  if (o.verdict != Verdict::Unchanged && config.quarantine.enabled) {
-    try {
-      auto store = openStore(config);
-      store->put(quarantine::itemFor({o.id, "mail", &o.input, o.verdict, &o.findings, &o.report, "", "", {}}),
-                 o.input.bytes);
-    } catch (const quarantine::StoreError& e) {
-      std::cerr << "mugai: cannot keep the original in quarantine (原本を隔離保管できません): " << e.what()
-                << "\n  nothing was written; use --quarantine DIR or --no-quarantine\n";
-      return kOutputError;
-    }
-  }
+  if (o.verdict != Verdict::Unchanged &&
+      !keepOriginal(config, quarantine::itemFor({o.id, "mail", &o.input, o.verdict, &o.findings, &o.report, "", "", {}}),
+                    o.input.bytes))
+    return kOutputError;
 
   // The summary never mixes with a message or report written to stdout.
   std::ostream& summary = opt.output == "-" || opt.report == "-" ? std::cerr : std::cout;
@@ -89,17 +82,9 @@ int runMail(const MailOptions& opt) {
       std::cerr << "mugai: cannot write " << opt.output << ": " << error << " (出力を書けません)\n";
       return kOutputError;
     }
-  if (!opt.report.empty())
-    if (std::string error = writeOutput(opt.report, dumpReport(o.report, true) + "\n"); !error.empty()) {
-      std::cerr << "mugai: cannot write report " << opt.report << ": " << error << " (レポートを書けません)\n";
-      return kOutputError;
-    }
+  if (!writeReport(opt.report, o.report)) return kOutputError;
   printSummary(summary, opt.input, o);
-  if (o.verdict != Verdict::Unchanged)
-    summary << (config.quarantine.enabled ? "  original kept in quarantine " + config.quarantine.dir + " as " + o.id +
-                                                " (原本を隔離保管しました)"
-                                          : std::string("  original not kept (--no-quarantine; 原本は保管していません)"))
-            << "\n";
+  summary << originalLine(config, o.id, o.verdict != Verdict::Unchanged);
   switch (o.verdict) {
     case Verdict::Unchanged: return kUnchanged;
     case Verdict::Changed: return kChanged;
