@@ -120,11 +120,15 @@ std::unique_ptr<Node> entryNode(const Node& parent, std::size_t index, std::stri
 struct PackedFile {
   std::string name;
   const std::string* bytes;
-  std::int64_t mtime;  ///< 0 = now
+  std::int64_t mtime;        ///< 0 = now
+  std::int64_t sourceIndex;  ///< entry of the original to copy compressed as it is, or -1
 };
 
 // Writes a new archive holding `files` with UTF-8 names and their times.
-std::optional<std::string> repack(const std::vector<PackedFile>& files, std::string& error) {
+// An entry kept unchanged (and not encrypted) is copied from `original` in
+// its compressed form: the same bytes we inflated and checked (CRC
+// included), without deflating them again.
+std::optional<std::string> repack(const std::vector<PackedFile>& files, zip_t* original, std::string& error) {
   zip_error_t err;
   zip_error_init(&err);
   ZipSourcePtr src(zip_source_buffer_create(nullptr, 0, 0, &err));
@@ -138,8 +142,9 @@ std::optional<std::string> repack(const std::vector<PackedFile>& files, std::str
     error = zip_error_strerror(&err);
     return std::nullopt;
   }
-  for (const auto& [name, bytes, mtime] : files) {
-    zip_source_t* s = zip_source_buffer(za, bytes->data(), bytes->size(), 0);
+  for (const auto& [name, bytes, mtime, sourceIndex] : files) {
+    zip_source_t* s = sourceIndex >= 0 ? zip_source_zip(za, original, static_cast<zip_uint64_t>(sourceIndex), 0, 0, -1)
+                                       : zip_source_buffer(za, bytes->data(), bytes->size(), 0);
     zip_int64_t idx = s ? zip_file_add(za, name.c_str(), s, ZIP_FL_ENC_UTF_8) : -1;
     if (idx < 0) {
       if (s) zip_source_free(s);
@@ -147,7 +152,7 @@ std::optional<std::string> repack(const std::vector<PackedFile>& files, std::str
       zip_discard(za);
       return std::nullopt;
     }
-    zip_set_file_compression(za, static_cast<zip_uint64_t>(idx), ZIP_CM_DEFLATE, 6);
+    if (sourceIndex < 0) zip_set_file_compression(za, static_cast<zip_uint64_t>(idx), ZIP_CM_DEFLATE, 6);
     if (mtime > 0) zip_file_set_mtime(za, static_cast<zip_uint64_t>(idx), static_cast<time_t>(mtime), 0);
   }
   if (zip_close(za) != 0) {
@@ -221,7 +226,8 @@ Decision ZipScan::run(const Node& node, ScanContext& ctx) {
     return refuse("zip.reader_disagrees", "libzip sees another number of entries than the central directory", "");
 
   std::vector<NodePtr> children;
-  std::vector<std::int64_t> times;  // per child, from its entry
+  std::vector<std::int64_t> times;      // per child, from its entry
+  std::vector<std::int64_t> sourceIdx;  // per child: its entry, when it may be copied compressed
   std::vector<std::pair<std::string, std::string>> notices;  // name.removed.txt for each removed entry
   for (std::size_t i = 0; i < layout.entries.size(); ++i) {
     const zip::Entry& e = layout.entries[i];
@@ -240,6 +246,7 @@ Decision ZipScan::run(const Node& node, ScanContext& ctx) {
       n->decidedBy = "zip_scan";
       children.push_back(std::move(n));
       times.push_back(0);
+      sourceIdx.push_back(-1);
       continue;
     }
     Refusal why;
@@ -289,6 +296,10 @@ Decision ZipScan::run(const Node& node, ScanContext& ctx) {
     if (child->action == Action::Reject) return Decision::reject(child->reasonCode, child->reason, child->reasonJa);
     children.push_back(std::move(child));
     times.push_back(zip::modifiedTime(e));
+    // libzip 1.7.3 keeps the source entry's flags on a compressed copy, so
+    // a non-ASCII name only keeps its UTF-8 flag if the original had it.
+    const bool copyable = !e.encrypted() && (e.utf8Flag() || charset::isAscii(e.rawName));
+    sourceIdx.push_back(copyable ? static_cast<std::int64_t>(i) : -1);
   }
 
   bool changed = false, anyKept = false;
@@ -303,9 +314,10 @@ Decision ZipScan::run(const Node& node, ScanContext& ctx) {
     }
     anyKept = true;
     changed = changed || c.action == Action::Replace || c.changedBelow();
-    files.push_back({c.filename, c.replacement ? &c.replacement->bytes : &c.decoded, times[i]});
+    const bool asIs = c.action == Action::Keep && !c.changedBelow();
+    files.push_back({c.filename, c.replacement ? &c.replacement->bytes : &c.decoded, times[i], asIs ? sourceIdx[i] : -1});
   }
-  for (const auto& n : notices) files.push_back({n.first, &n.second, 0});
+  for (const auto& n : notices) files.push_back({n.first, &n.second, 0, -1});
   bool anyEncrypted = false;  // decrypted entries go out unprotected: always a new archive
   for (const auto& e : layout.entries) anyEncrypted = anyEncrypted || e.encrypted();
   bool namesRewritten = false;
@@ -315,7 +327,7 @@ Decision ZipScan::run(const Node& node, ScanContext& ctx) {
     d = Decision::remove("zip.nothing_safe", "nothing in the archive could be kept", "書庫の中に残せるファイルがありません");
   } else if (changed || namesRewritten || !layout.findings.empty() || anyEncrypted) {
     std::string error;
-    auto packed = repack(files, error);
+    auto packed = repack(files, za.get(), error);
     if (!packed) return refuse("zip.repack_failed", "cannot write the cleaned archive: " + error, "");
     Replacement r{std::move(*packed), "application/zip", "", node.filename};
     std::string why = changed        ? "archive re-packed without the removed entries"
