@@ -1,0 +1,163 @@
+// The SMTP state machine, byte for byte: replies a client sees, pipelining,
+// limits, and every end-of-data variant of smtp-smuggling.md: a smuggled
+// second message must never come out of one DATA.
+#include <catch2/catch_test_macros.hpp>
+
+#include <string>
+#include <vector>
+
+#include "daemon/smtp_session.h"
+
+using mugai::daemon::Envelope;
+using mugai::daemon::SessionLimits;
+using mugai::daemon::SmtpSession;
+
+namespace {
+
+struct Harness {
+  std::vector<std::pair<Envelope, std::string>> messages;
+  SmtpSession session;
+  explicit Harness(SessionLimits limits = {})
+      : session("mx.example.lg.jp", limits, "192.0.2.1",
+                [](const std::string& rcpt) {  // the relay serves example.lg.jp only
+                  return rcpt.find("@example.lg.jp") != std::string::npos
+                             ? std::string()
+                             : std::string("554 5.7.1 <" + rcpt + ">: Relay access denied");
+                },
+                [this](Envelope e, std::string data) {
+                  messages.push_back({std::move(e), std::move(data)});
+                  return "250 2.0.0 Ok: queued as " + std::to_string(messages.size());
+                }) {}
+};
+
+const std::string kStart = "EHLO client.example\r\nMAIL FROM:<a@example.net>\r\nRCPT TO:<b@example.lg.jp>\r\nDATA\r\n";
+
+}  // namespace
+
+TEST_CASE("smtp: a plain transaction, reply by reply", "[smtp]") {
+  Harness h;
+  CHECK(h.session.greeting() == "220 mx.example.lg.jp ESMTP mugaid\r\n");
+  CHECK(h.session.feed("EHLO client.example\r\n") ==
+        "250-mx.example.lg.jp\r\n250-PIPELINING\r\n250-SIZE 52428800\r\n250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n"
+        "250 SMTPUTF8\r\n");
+  CHECK(h.session.feed("MAIL FROM:<a@example.net> SIZE=100 BODY=8BITMIME\r\n") == "250 2.1.0 Ok\r\n");
+  CHECK(h.session.feed("RCPT TO:<b@example.lg.jp>\r\n") == "250 2.1.5 Ok\r\n");
+  CHECK(h.session.feed("DATA\r\n") == "354 End data with <CR><LF>.<CR><LF>\r\n");
+  CHECK(h.session.feed("Subject: hi\r\n\r\n..leading dot\r\n.\r\n") == "250 2.0.0 Ok: queued as 1\r\n");
+  CHECK(h.session.feed("QUIT\r\n") == "221 2.0.0 Bye\r\n");
+  CHECK(h.session.wantsClose());
+  REQUIRE(h.messages.size() == 1);
+  CHECK(h.messages[0].second == "Subject: hi\r\n\r\n.leading dot\r\n");  // unstuffed once
+  CHECK(h.messages[0].first.mailFrom == "a@example.net");
+  CHECK(h.messages[0].first.recipients == std::vector<std::string>{"b@example.lg.jp"});
+  CHECK(h.messages[0].first.eightBit);
+}
+
+TEST_CASE("smtp: a pipelined group gets its replies in order, split anywhere", "[smtp]") {
+  const std::string all = kStart + "x\r\n.\r\nQUIT\r\n";
+  for (std::size_t cut = 1; cut < all.size(); cut += 7) {
+    Harness h;
+    std::string replies = h.session.feed(all.substr(0, cut));  // two statements: + has no evaluation order
+    replies += h.session.feed(all.substr(cut));
+    CHECK(replies.find("250 2.0.0 Ok: queued as 1\r\n221 2.0.0 Bye\r\n") != std::string::npos);
+    CHECK(h.messages.size() == 1);
+  }
+}
+
+TEST_CASE("smtp: order, syntax and relay errors", "[smtp]") {
+  Harness h;
+  CHECK(h.session.feed("MAIL FROM:<a@x>\r\n") == "503 5.5.1 Error: send HELO/EHLO first\r\n");
+  h.session.feed("HELO c\r\n");
+  CHECK(h.session.feed("RCPT TO:<b@example.lg.jp>\r\n") == "503 5.5.1 Error: need MAIL command\r\n");
+  CHECK(h.session.feed("MAIL FROM:a@x\r\n") == "501 5.5.4 Syntax: MAIL FROM:<address>\r\n");
+  CHECK(h.session.feed("MAIL FROM:<>\r\n") == "250 2.1.0 Ok\r\n");  // the null sender
+  CHECK(h.session.feed("MAIL FROM:<a@x>\r\n") == "503 5.5.1 Error: nested MAIL command\r\n");
+  CHECK(h.session.feed("RCPT TO:<victim@elsewhere.example>\r\n") ==
+        "554 5.7.1 <victim@elsewhere.example>: Relay access denied\r\n");
+  CHECK(h.session.feed("DATA\r\n") == "554 5.5.1 Error: no valid recipients\r\n");
+  CHECK(h.session.feed("MAIL FROM:<a@x> SIZE=99999999999\r\n") == "503 5.5.1 Error: nested MAIL command\r\n");
+  CHECK(h.session.feed("RSET\r\n") == "250 2.0.0 Ok\r\n");
+  CHECK(h.session.feed("MAIL FROM:<a@x> SIZE=99999999999\r\n") == "552 5.3.4 Message size exceeds fixed limit\r\n");
+  CHECK(h.session.feed("MAIL FROM:<a@x> AUTH=<>\r\n") == "555 5.5.4 Unsupported option: AUTH=<>\r\n");
+  CHECK(h.session.feed("VRFY root\r\n").rfind("252 ", 0) == 0);
+  CHECK(h.session.feed("BDAT 10\r\n") == "502 5.5.2 Error: command not recognized\r\n");
+  CHECK(h.messages.empty());
+}
+
+TEST_CASE("smtp: limits on lines, recipients, size and errors", "[smtp][limits]") {
+  SECTION("a command line past the limit") {
+    Harness h;
+    CHECK(h.session.feed("HELO " + std::string(3000, 'a') + "\r\n") == "500 5.5.2 Error: line too long\r\n");
+  }
+  SECTION("a command that never ends is cut off") {
+    Harness h;
+    CHECK(h.session.feed(std::string(5000, 'a')) == "500 5.5.2 Error: line too long\r\n");
+    CHECK(h.session.wantsClose());
+  }
+  SECTION("too many recipients") {
+    SessionLimits l;
+    l.maxRecipients = 2;
+    Harness h(l);
+    h.session.feed("HELO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<1@example.lg.jp>\r\nRCPT TO:<2@example.lg.jp>\r\n");
+    CHECK(h.session.feed("RCPT TO:<3@example.lg.jp>\r\n") == "452 4.5.3 Error: too many recipients\r\n");
+  }
+  SECTION("a message over the size limit is refused after its end, and nothing is kept") {
+    SessionLimits l;
+    l.maxMessageBytes = 1000;
+    Harness h(l);
+    h.session.feed(kStart);
+    std::string replies;
+    for (int i = 0; i < 50; ++i) replies += h.session.feed(std::string(100, 'x') + "\r\n");
+    replies += h.session.feed(".\r\n");
+    CHECK(replies == "552 5.3.4 Error: message file too big\r\n");
+    CHECK(h.messages.empty());
+    CHECK(h.session.feed("NOOP\r\n") == "250 2.0.0 Ok\r\n");  // the session goes on
+  }
+  SECTION("too many errors end the session") {
+    SessionLimits l;
+    l.maxErrors = 3;
+    Harness h(l);
+    std::string r = h.session.feed("X\r\nY\r\nZ\r\nNOOP\r\n");
+    CHECK(r.find("421 4.7.0 mx.example.lg.jp Error: too many errors\r\n") != std::string::npos);
+    CHECK(r.find("250 2.0.0 Ok") == std::string::npos);
+    CHECK(h.session.wantsClose());
+  }
+}
+
+TEST_CASE("smtp: bare LF or CR in a command ends the session", "[smtp][smuggling]") {
+  for (std::string bad : {"NOOP\n", "NO\rOP\r\n", "EHLO a\r\r\n"}) {
+    Harness h;
+    std::string r = h.session.feed(bad);
+    CHECK(r.rfind("521 5.5.2 ", 0) == 0);
+    CHECK(h.session.wantsClose());
+  }
+}
+
+// The variants of ../shared/corpora/smtp-smuggling.md, framed as the
+// scanner frames them: CR LF + SEQUENCE + CR LF, then the commands of a
+// smuggled second message, then the real end of data.
+TEST_CASE("smtp: no end-of-data variant smuggles a second message", "[smtp][smuggling]") {
+  const std::vector<std::string> variants = {
+      std::string("\n.\n"),          std::string("\n.\r"),       std::string("\r.\n"),
+      std::string("\r.\r"),          std::string("\n.\r\n"),     std::string("\r.\r\n"),
+      std::string("\r\n\0.\r\n", 6), std::string("\r\n.\r\r\n"), std::string("\r\r\n.\r\r\n"),
+      std::string("\r\n.\n"),        std::string("\r\n.\r"),     std::string("\r\n.\0\r\n", 6),
+      std::string("\r\r\n.\r\n"),
+  };
+  CHECK(variants.size() == 13);
+  for (const auto& seq : variants) {
+    Harness h;
+    std::string wire = kStart + "From: a@example.net\r\nSubject: first\r\n\r\nbody" + "\r\n" + seq + "\r\n" +
+                       "mail FROM:<smuggled@example.net>\r\nrcpt TO:<b@example.lg.jp>\r\ndata\r\n"
+                       "From: ceo@example.lg.jp\r\nSubject: SMUGGLED\r\n\r\nsmuggled body\r\n.\r\nQUIT\r\n";
+    h.session.feed(wire);
+    INFO("variant bytes: " << seq.size());
+    // Either the whole DATA is refused (bare CR/LF: 521, no message) or it
+    // is one message that carries the smuggled text as its own body.
+    REQUIRE(h.messages.size() <= 1);
+    for (const auto& [env, data] : h.messages) {
+      CHECK(env.mailFrom == "a@example.net");
+      CHECK(data.rfind("From: a@example.net\r\n", 0) == 0);
+    }
+  }
+}
