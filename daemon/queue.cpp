@@ -1,0 +1,141 @@
+// See queue.h.
+#include "daemon/queue.h"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include "core/durable_file.h"
+#include "core/mail_job.h"
+
+namespace mugai::daemon {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr std::uint64_t kMaxQueueFile = 1ull << 34;  // 16 GiB: far above any message limit
+
+std::int64_t now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string envelopeLine(const Envelope& e, std::int64_t receivedAt) {
+  nlohmann::json j{{"helo", e.helo}, {"from", e.mailFrom}, {"to", e.recipients}, {"8bit", e.eightBit},
+                   {"smtputf8", e.smtpUtf8}, {"peer", e.peer}, {"received", receivedAt}};
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace
+
+bool validQueueId(std::string_view id) {
+  if (id.size() != 32) return false;
+  for (char c : id)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
+Queue::Queue(std::string dir) : dir_(std::move(dir)) {
+  std::error_code ec;
+  for (const char* sub : {"tmp", "incoming", "outgoing", "state"}) {
+    fs::create_directories(fs::path(dir_) / sub, ec);
+    if (ec) throw QueueError("cannot create spool directory " + (fs::path(dir_) / sub).string() + ": " + ec.message());
+  }
+}
+
+std::string Queue::path(Stage stage, const std::string& id) const {
+  if (!validQueueId(id)) throw QueueError("invalid queue id \"" + id + "\"");
+  return (fs::path(dir_) / (stage == Stage::Incoming ? "incoming" : "outgoing") / id).string();
+}
+
+void Queue::writeDurably(const std::string& finalPath, std::string_view bytes) {
+  WriteOptions o;
+  o.tmpDir = (fs::path(dir_) / "tmp").string();
+  if (std::string e = writeFileDurably(finalPath, bytes, o); !e.empty()) throw QueueError(e);
+}
+
+std::string Queue::receive(const Envelope& envelope, std::string_view data) {
+  std::string id = newId();
+  std::string bytes = envelopeLine(envelope, now());
+  bytes.append(data);
+  writeDurably(path(Stage::Incoming, id), bytes);
+  return id;
+}
+
+void Queue::promote(const std::string& id, const Envelope& envelope, std::string_view sanitized) {
+  QueuedMessage in = load(id, Stage::Incoming);
+  std::string bytes = envelopeLine(envelope, in.receivedAt);
+  bytes.append(sanitized);
+  writeDurably(path(Stage::Outgoing, id), bytes);
+  remove(id, Stage::Incoming);
+}
+
+void Queue::remove(const std::string& id, Stage stage) {
+  std::error_code ec;
+  fs::remove(path(stage, id), ec);
+  if (stage == Stage::Outgoing) fs::remove(fs::path(dir_) / "state" / id, ec);
+  (void)syncDirectory(fs::path(path(stage, id)).parent_path().string());
+}
+
+QueuedMessage Queue::load(const std::string& id, Stage stage) const {
+  std::string bytes;
+  if (std::string e = readWholeFile(path(stage, id), bytes, kMaxQueueFile); !e.empty())
+    throw QueueError("cannot read queue file " + id + ": " + e);
+  std::size_t nl = bytes.find('\n');
+  auto j = nlohmann::json::parse(bytes.substr(0, nl == std::string::npos ? 0 : nl), nullptr, false);
+  if (nl == std::string::npos || !j.is_object()) throw QueueError("queue file " + id + " has no envelope line");
+  QueuedMessage m;
+  m.id = id;
+  m.envelope.helo = j.value("helo", "");
+  m.envelope.mailFrom = j.value("from", "");
+  m.envelope.recipients = j.value("to", std::vector<std::string>{});
+  m.envelope.eightBit = j.value("8bit", false);
+  m.envelope.smtpUtf8 = j.value("smtputf8", false);
+  m.envelope.peer = j.value("peer", "");
+  m.receivedAt = j.value("received", std::int64_t{0});
+  m.data = bytes.substr(nl + 1);
+  return m;
+}
+
+std::vector<std::string> Queue::list(Stage stage) const {
+  std::vector<std::string> ids;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(fs::path(dir_) / (stage == Stage::Incoming ? "incoming" : "outgoing"), ec)) {
+    std::string name = e.path().filename().string();
+    if (validQueueId(name)) ids.push_back(name);  // anything else is not ours to touch
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+DeliveryState Queue::state(const std::string& id) const {
+  DeliveryState s;
+  std::string bytes;
+  if (!validQueueId(id) || !readWholeFile((fs::path(dir_) / "state" / id).string(), bytes, 1 << 20).empty()) return s;
+  auto j = nlohmann::json::parse(bytes, nullptr, false);
+  if (!j.is_object()) return s;
+  s.attempts = j.value("attempts", 0);
+  s.nextAttempt = j.value("next", std::int64_t{0});
+  s.lastError = j.value("error", "");
+  s.delivered = j.value("delivered", std::vector<std::string>{});
+  return s;
+}
+
+void Queue::saveState(const std::string& id, const DeliveryState& s) {
+  if (!validQueueId(id)) throw QueueError("invalid queue id \"" + id + "\"");
+  nlohmann::json j{{"attempts", s.attempts}, {"next", s.nextAttempt}, {"error", s.lastError}, {"delivered", s.delivered}};
+  writeDurably((fs::path(dir_) / "state" / id).string(), j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+std::size_t Queue::recover() {
+  std::size_t removed = 0;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(fs::path(dir_) / "tmp", ec))
+    if (fs::remove(e.path(), ec)) ++removed;
+  // Sanitized already: the incoming copy is the older form.
+  for (const auto& id : list(Stage::Outgoing))
+    if (fs::exists(path(Stage::Incoming, id), ec)) remove(id, Stage::Incoming);
+  return removed;
+}
+
+}  // namespace mugai::daemon

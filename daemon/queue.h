@@ -1,0 +1,84 @@
+// mugaid's spool: a message is on disk, whole, before the client hears 250.
+//
+//   SPOOL/tmp/ID        being written (a crash leaves it; recover() deletes it,
+//                       it was never acknowledged)
+//   SPOOL/incoming/ID   received and acknowledged, not yet sanitized
+//   SPOOL/outgoing/ID   sanitized, waiting for delivery
+//   SPOOL/state/ID      delivery attempts of an outgoing message
+//
+// Each file is one envelope line (JSON) followed by the message bytes.
+// Writes are temp file, fsync, rename, directory fsync (Postfix
+// mail_queue.c). A message moves forward only after its next form is
+// durable, so a kill -9 at any point leaves it in exactly one stage or,
+// between a durable next form and the removal of the old one, in two;
+// recover() keeps the later. IDs are 32 lower-case hex digits, checked
+// before they become paths. Errors: QueueError (the caller answers 451/452).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daemon/smtp_session.h"
+
+namespace mugai::daemon {
+
+class QueueError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class Stage { Incoming, Outgoing };
+
+struct QueuedMessage {
+  std::string id;
+  Envelope envelope;
+  std::string data;
+  std::int64_t receivedAt = 0;  ///< seconds since the epoch
+};
+
+struct DeliveryState {
+  int attempts = 0;
+  std::int64_t nextAttempt = 0;  ///< seconds since the epoch
+  std::string lastError;
+  std::vector<std::string> delivered;  ///< recipients already done (never sent twice)
+};
+
+class Queue {
+ public:
+  /// Opens (creating) the spool at `dir`. Throws QueueError.
+  explicit Queue(std::string dir);
+
+  /// Writes a received message durably into incoming/; returns its new id.
+  std::string receive(const Envelope& envelope, std::string_view data);
+  /// Writes the sanitized form into outgoing/, then drops the incoming one.
+  void promote(const std::string& id, const Envelope& envelope, std::string_view sanitized);
+  /// Drops a message from a stage (delivered, bounced, or rejected).
+  void remove(const std::string& id, Stage stage);
+
+  QueuedMessage load(const std::string& id, Stage stage) const;
+  std::vector<std::string> list(Stage stage) const;
+
+  DeliveryState state(const std::string& id) const;
+  void saveState(const std::string& id, const DeliveryState& s);
+
+  /// After a restart: deletes unacknowledged temp files and incoming copies
+  /// of messages already sanitized. Returns how many temp files went.
+  std::size_t recover();
+
+  const std::string& dir() const { return dir_; }
+
+ private:
+  std::string path(Stage stage, const std::string& id) const;
+  void writeDurably(const std::string& finalPath, std::string_view bytes);
+
+  std::string dir_;
+};
+
+/// True for a well-formed queue id.
+bool validQueueId(std::string_view id);
+
+}  // namespace mugai::daemon
