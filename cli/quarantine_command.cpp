@@ -15,7 +15,7 @@
 
 #include "cli/common.h"
 #include "cli/exit_codes.h"
-#include "cli/smtp_submit.h"
+#include "core/smtp_client.h"
 #include "cli/time_text.h"
 #include "core/file_job.h"
 #include "core/mail_job.h"

@@ -161,7 +161,8 @@ Config parseConfig(std::string_view text, const std::string& sourceName) {
   Config c;
   c.source = sourceName;
   c.document = doc;
-  checkKeys(root, {"limits", "pipeline", "stage", "notice", "quarantine", "release"}, sourceName, "top level");
+  // [daemon] belongs to mugaid, which reads and checks it (daemon/daemon_config.cpp).
+  checkKeys(root, {"limits", "pipeline", "stage", "notice", "quarantine", "release", "daemon"}, sourceName, "top level");
   auto section = [&](std::string_view name) -> const toml::table* {
     const toml::node* n = root.get(name);
     if (!n) return nullptr;

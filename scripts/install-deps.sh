@@ -31,7 +31,7 @@ apt-get install -y -qq --no-install-recommends \
   build-essential cmake ninja-build ccache pkg-config git file python3 \
   libgmime-3.0-dev libglib2.0-dev libmagic-dev zlib1g-dev \
   libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libxml2-dev libidn2-dev \
-  libsqlite3-dev sqlite3 libzip-dev unzip \
+  libsqlite3-dev sqlite3 libzip-dev unzip libasio-dev \
   >/dev/null
 apt-get install -y -qq --no-install-recommends -t bookworm-backports libcatch2-dev >/dev/null
 echo "install-deps: ok"

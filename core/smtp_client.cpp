@@ -1,5 +1,5 @@
 // See smtp_submit.h.
-#include "cli/smtp_submit.h"
+#include "core/smtp_client.h"
 
 #include <netdb.h>
 #include <sys/socket.h>
@@ -11,7 +11,7 @@
 
 #include "core/c_handles.h"
 
-namespace mugai::cli {
+namespace mugai {
 namespace {
 
 class Connection {
@@ -133,6 +133,7 @@ SubmitResult submitMail(const std::string& hostPort, const std::string& sender,
     if (!cmd.empty() && !c.send(cmd + "\r\n")) return false;
     int code = c.reply(text);
     r.detail = code ? text : c.error();
+    r.code = code;
     return code / 100 == expectClass;
   };
   char host[256] = "localhost";
@@ -140,8 +141,10 @@ SubmitResult submitMail(const std::string& hostPort, const std::string& sender,
   if (!step("", 2)) return r;
   if (!step(std::string("EHLO ") + host, 2) && !step(std::string("HELO ") + host, 2)) return r;
   if (!step("MAIL FROM:<" + sender + ">", 2)) return r;
-  for (const auto& rcpt : recipients)
+  for (const auto& rcpt : recipients) {
     if (step("RCPT TO:<" + rcpt + ">", 2)) r.accepted.push_back(rcpt);
+    else r.refused.push_back({rcpt, r.detail});
+  }
   if (r.accepted.empty()) return r;
   if (!step("DATA", 3)) return r;
   if (!c.send(dataBlock(message))) {
@@ -150,9 +153,11 @@ SubmitResult submitMail(const std::string& hostPort, const std::string& sender,
   }
   r.ok = step("", 2);
   std::string dataReply = r.detail;
+  int dataCode = r.code;
   step("QUIT", 2);
   r.detail = dataReply;
+  r.code = dataCode;
   return r;
 }
 
-}  // namespace mugai::cli
+}  // namespace mugai

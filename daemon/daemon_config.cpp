@@ -1,0 +1,127 @@
+// See daemon_config.h.
+#include "daemon/daemon_config.h"
+
+#include <arpa/inet.h>
+#include <unistd.h>
+
+#include <cstring>
+
+namespace mugai::daemon {
+
+bool parseNetwork(const std::string& text, Network& out) {
+  std::string addr = text;
+  int prefix = -1;
+  if (std::size_t slash = text.find('/'); slash != std::string::npos) {
+    addr = text.substr(0, slash);
+    std::string p = text.substr(slash + 1);
+    if (p.empty() || p.size() > 3 || p.find_first_not_of("0123456789") != std::string::npos) return false;
+    prefix = std::stoi(p);
+  }
+  out = Network{};
+  if (inet_pton(AF_INET, addr.c_str(), out.addr) == 1) {
+    out.v6 = false;
+    out.prefix = prefix < 0 ? 32 : prefix;
+    return out.prefix <= 32;
+  }
+  if (inet_pton(AF_INET6, addr.c_str(), out.addr) == 1) {
+    out.v6 = true;
+    out.prefix = prefix < 0 ? 128 : prefix;
+    return out.prefix <= 128;
+  }
+  return false;
+}
+
+bool Network::contains(const std::string& ip) const {
+  unsigned char a[16] = {};
+  std::string host = ip;
+  if (host.rfind("::ffff:", 0) == 0 && !v6) host = host.substr(7);  // IPv4-mapped client on a v6 socket
+  if (inet_pton(v6 ? AF_INET6 : AF_INET, host.c_str(), a) != 1) return false;
+  for (int bit = 0; bit < prefix; ++bit) {
+    int byte = bit / 8, mask = 0x80 >> (bit % 8);
+    if ((a[byte] & mask) != (addr[byte] & mask)) return false;
+  }
+  return true;
+}
+
+namespace {
+
+std::vector<std::string> readStrings(const toml::table& t, std::string_view key, const std::string& source) {
+  std::vector<std::string> out;
+  const toml::node* n = t.get(key);
+  if (!n) return out;
+  if (!n->is_array()) configFail(source, n, std::string(key) + " must be an array of strings");
+  for (const auto& item : *n->as_array()) {
+    if (!item.is_string()) configFail(source, &item, std::string(key) + " must hold strings");
+    out.emplace_back(*item.value<std::string_view>());
+  }
+  return out;
+}
+
+int readInt(const toml::table& t, std::string_view key, int current, int min, int max, const std::string& source) {
+  const toml::node* n = t.get(key);
+  if (!n) return current;
+  auto v = n->value<std::int64_t>();
+  if (!n->is_integer() || !v || *v < min || *v > max)
+    configFail(source, n, std::string(key) + " must be an integer between " + std::to_string(min) + " and " + std::to_string(max));
+  return static_cast<int>(*v);
+}
+
+std::string readString(const toml::table& t, std::string_view key, const std::string& current, const std::string& source) {
+  const toml::node* n = t.get(key);
+  if (!n) return current;
+  if (!n->is_string()) configFail(source, n, std::string(key) + " must be a string");
+  return std::string(*n->value<std::string_view>());
+}
+
+}  // namespace
+
+DaemonConfig readDaemonConfig(const Config& config) {
+  DaemonConfig d;
+  d.session.maxMessageBytes = config.limits.maxMessageBytes;
+  const toml::table* t = nullptr;
+  if (config.document)
+    if (const toml::node* n = config.document->get("daemon")) {
+      if (!n->is_table()) configFail(config.source, n, "[daemon] must be a table");
+      t = n->as_table();
+    }
+  if (t) {
+    const std::string& src = config.source;
+    checkKeys(*t,
+              {"listen", "hostname", "spool_dir", "relay_domains", "trusted_networks", "delivery", "workers",
+               "max_connections", "max_connections_per_client", "max_recipients", "command_timeout_seconds",
+               "retry_seconds", "max_queue_days"},
+              src, "daemon");
+    d.listen = readString(*t, "listen", d.listen, src);
+    if (d.listen.rfind(':') == std::string::npos) configFail(src, t->get("listen"), "listen must be host:port");
+    d.hostname = readString(*t, "hostname", d.hostname, src);
+    d.spoolDir = readString(*t, "spool_dir", d.spoolDir, src);
+    if (t->get("relay_domains")) d.relayDomains = readStrings(*t, "relay_domains", src);
+    if (t->get("trusted_networks")) d.trustedNetworkText = readStrings(*t, "trusted_networks", src);
+    d.delivery = readString(*t, "delivery", d.delivery, src);
+    if (d.delivery.rfind("maildir:", 0) != 0 && d.delivery.rfind("smtp:", 0) != 0)
+      configFail(src, t->get("delivery"), "delivery must be \"maildir:DIR\" or \"smtp:HOST:PORT\"");
+    d.workers = readInt(*t, "workers", d.workers, 0, 256, src);
+    d.maxConnections = readInt(*t, "max_connections", d.maxConnections, 1, 100000, src);
+    d.maxConnectionsPerClient = readInt(*t, "max_connections_per_client", d.maxConnectionsPerClient, 1, 100000, src);
+    d.session.maxRecipients = static_cast<std::size_t>(readInt(*t, "max_recipients", 1000, 100, 100000, src));
+    d.commandTimeoutSeconds = readInt(*t, "command_timeout_seconds", d.commandTimeoutSeconds, 1, 3600, src);
+    d.retrySeconds = readInt(*t, "retry_seconds", d.retrySeconds, 1, 86400, src);
+    d.maxQueueDays = readInt(*t, "max_queue_days", d.maxQueueDays, 1, 60, src);
+    for (const auto& text : d.trustedNetworkText) {
+      Network n;
+      if (!parseNetwork(text, n)) configFail(src, t->get("trusted_networks"), "bad network \"" + text + "\"");
+    }
+  }
+  for (const auto& text : d.trustedNetworkText) {
+    Network n;
+    if (parseNetwork(text, n)) d.trustedNetworks.push_back(n);
+  }
+  if (d.hostname.empty()) {
+    char host[256] = "localhost";
+    ::gethostname(host, sizeof host - 1);
+    d.hostname = host;
+  }
+  return d;
+}
+
+}  // namespace mugai::daemon

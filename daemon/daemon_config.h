@@ -1,0 +1,46 @@
+// [daemon] of the TOML config: where mugaid listens, whom it relays for,
+// where it spools and how it delivers. Checked like every other section:
+// unknown keys and bad values are errors naming file and line.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "daemon/smtp_session.h"
+
+namespace mugai::daemon {
+
+/// An IPv4 or IPv6 network, "192.0.2.0/24" or "::1/128".
+struct Network {
+  bool v6 = false;
+  unsigned char addr[16] = {};
+  int prefix = 0;
+  bool contains(const std::string& ip) const;
+};
+/// Parses "a.b.c.d/n" or "x::y/n" (no prefix = one host). False if malformed.
+bool parseNetwork(const std::string& text, Network& out);
+
+struct DaemonConfig {
+  std::string listen = "127.0.0.1:2525";     ///< host:port; port 0 = any free port (tests)
+  std::string hostname;                      ///< banner and EHLO name; "" = the machine's name
+  std::string spoolDir = "/var/spool/mugai";
+  std::vector<std::string> relayDomains;     ///< recipient domains accepted from any client
+  std::vector<Network> trustedNetworks;      ///< clients that may send to any domain
+  std::vector<std::string> trustedNetworkText{"127.0.0.0/8", "::1/128"};
+  std::string delivery = "maildir:/var/lib/mugai/maildir";  ///< "maildir:DIR" or "smtp:HOST:PORT"
+  int workers = 0;                           ///< sanitizing threads; 0 = the number of cores
+  int maxConnections = 1000;
+  int maxConnectionsPerClient = 50;
+  int commandTimeoutSeconds = 300;           ///< RFC 5321 4.5.3.2.7 (server timeout)
+  int retrySeconds = 300;                    ///< first retry; doubles up to an hour
+  int maxQueueDays = 5;                      ///< then the message bounces
+  SessionLimits session;
+};
+
+/// Reads [daemon] from `config.document` (defaults for absent keys; the
+/// session's message size comes from [limits] max_message_bytes).
+DaemonConfig readDaemonConfig(const Config& config);
+
+}  // namespace mugai::daemon

@@ -1,0 +1,75 @@
+// See delivery.h.
+#include "daemon/delivery.h"
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+
+#include "core/durable_file.h"
+#include "core/smtp_client.h"
+
+namespace mugai::daemon {
+namespace fs = std::filesystem;
+namespace {
+
+// A recipient as a directory name: the address when it is plainly safe,
+// else a hex spelling (a hostile address never becomes a path).
+std::string mailboxName(const std::string& rcpt) {
+  bool safe = !rcpt.empty() && rcpt.size() < 200 && rcpt[0] != '.';
+  for (unsigned char c : rcpt) safe = safe && (std::isalnum(c) || c == '.' || c == '_' || c == '-' || c == '+' || c == '@');
+  if (safe) return rcpt;
+  static const char* hex = "0123456789abcdef";
+  std::string out = "x-";
+  for (unsigned char c : rcpt) out += hex[c >> 4], out += hex[c & 15];
+  return out.substr(0, 200);
+}
+
+DeliveryResult toMaildir(const QueuedMessage& m, const std::vector<std::string>& rcpts, const std::string& base,
+                         const std::string& hostname) {
+  static std::atomic<unsigned> counter{0};
+  DeliveryResult r;
+  for (const auto& rcpt : rcpts) {
+    fs::path box = fs::path(base) / mailboxName(rcpt);
+    std::error_code ec;
+    for (const char* sub : {"tmp", "new", "cur"}) fs::create_directories(box / sub, ec);
+    auto now = std::chrono::system_clock::now().time_since_epoch();
+    // Maildir unique name: time, queue id and a counter, host.
+    std::string name = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now).count()) + "." + m.id +
+                       "_" + std::to_string(counter++) + "." + hostname;
+    std::string header = "Delivered-To: " + rcpt + "\r\nReturn-Path: <" + m.envelope.mailFrom + ">\r\n";
+    WriteOptions o;
+    o.tmpDir = (box / "tmp").string();
+    std::string error = ec ? ec.message() : writeFileDurably((box / "new" / name).string(), header + m.data, o);
+    r.recipients.push_back({rcpt, error.empty() ? RecipientOutcome::Delivered : RecipientOutcome::Deferred});
+    r.detail = error.empty() ? "maildir " + (box / "new" / name).string() : "maildir error: " + error;
+  }
+  return r;
+}
+
+DeliveryResult toSmtp(const QueuedMessage& m, const std::vector<std::string>& rcpts, const std::string& hostPort) {
+  DeliveryResult r;
+  SubmitResult s = submitMail(hostPort, m.envelope.mailFrom, rcpts, m.data);
+  r.detail = s.detail.empty() ? "no reply" : s.detail;
+  for (const auto& rcpt : rcpts) {
+    bool accepted = std::find(s.accepted.begin(), s.accepted.end(), rcpt) != s.accepted.end();
+    RecipientOutcome o = RecipientOutcome::Deferred;
+    if (accepted && s.ok) o = RecipientOutcome::Delivered;
+    else if (accepted && s.code / 100 == 5) o = RecipientOutcome::Failed;  // DATA refused for good
+    else if (!accepted)
+      for (const auto& [who, reply] : s.refused)
+        if (who == rcpt && !reply.empty() && reply[0] == '5') o = RecipientOutcome::Failed;
+    r.recipients.push_back({rcpt, o});
+  }
+  return r;
+}
+
+}  // namespace
+
+DeliveryResult deliver(const QueuedMessage& message, const std::vector<std::string>& recipients,
+                       const DaemonConfig& config) {
+  if (config.delivery.rfind("maildir:", 0) == 0)
+    return toMaildir(message, recipients, config.delivery.substr(8), config.hostname);
+  return toSmtp(message, recipients, config.delivery.substr(5));
+}
+
+}  // namespace mugai::daemon

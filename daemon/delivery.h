@@ -1,0 +1,25 @@
+// Hands a sanitized message to the next hop: an SMTP server (the
+// LGWAN-side mail server) or a local maildir (the embedded default).
+// Reports per recipient whether it was delivered, should be retried, or
+// failed for good. Never throws.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "daemon/daemon_config.h"
+#include "daemon/queue.h"
+
+namespace mugai::daemon {
+
+enum class RecipientOutcome { Delivered, Deferred, Failed };
+
+struct DeliveryResult {
+  std::vector<std::pair<std::string, RecipientOutcome>> recipients;
+  std::string detail;  ///< the remote reply or the local error, for the log
+};
+
+DeliveryResult deliver(const QueuedMessage& message, const std::vector<std::string>& recipients,
+                       const DaemonConfig& config);
+
+}  // namespace mugai::daemon

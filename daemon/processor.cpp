@@ -1,0 +1,168 @@
+// See processor.h.
+#include "daemon/processor.h"
+
+#include <chrono>
+
+#include "core/mail_job.h"
+#include "core/pipeline.h"
+#include "core/quarantine/item.h"
+#include "daemon/delivery.h"
+#include "daemon/log.h"
+
+namespace mugai::daemon {
+namespace {
+
+std::int64_t now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ",") + x;
+  return s;
+}
+
+}  // namespace
+
+Processor::Processor(const Config& config, const DaemonConfig& daemon, Queue& queue, quarantine::Store* store,
+                     std::function<Pipeline()> makePipeline)
+    : config_(config), daemon_(daemon), queue_(queue), store_(store), makePipeline_(std::move(makePipeline)) {}
+
+Processor::~Processor() { stop(); }
+
+void Processor::start() {
+  for (const auto& id : queue_.list(Stage::Incoming)) push(Job::Sanitize, id);
+  for (const auto& id : queue_.list(Stage::Outgoing)) push(Job::Deliver, id);
+  int n = daemon_.workers > 0 ? daemon_.workers : std::max(1u, std::thread::hardware_concurrency());
+  for (int i = 0; i < n; ++i) threads_.emplace_back([this] { work(); });
+  scheduler_ = std::thread([this] { schedule(); });
+}
+
+void Processor::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  schedulerCv_.notify_all();
+  for (auto& t : threads_) t.join();
+  if (scheduler_.joinable()) scheduler_.join();
+}
+
+void Processor::received(const std::string& id) { push(Job::Sanitize, id); }
+
+void Processor::push(Job job, const std::string& id) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!inFlight_.insert(id).second) return;  // already queued or being worked on
+    jobs_.push_back({job, id});
+  }
+  cv_.notify_one();
+}
+
+void Processor::work() {
+  Pipeline pipeline = makePipeline_();  // one per thread: sanitizers may keep scratch
+  for (;;) {
+    std::pair<Job, std::string> job;
+    {
+      std::unique_lock lock(mutex_);
+      cv_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+      if (stopping_) return;  // what is left stays in the spool for the next start
+      job = std::move(jobs_.front());
+      jobs_.pop_front();
+    }
+    bool promoted = false;
+    try {
+      if (job.first == Job::Sanitize) promoted = sanitize(job.second, pipeline);
+      else deliverOne(job.second);
+    } catch (const std::exception& e) {
+      logEvent(job.second + " error " + e.what() + " (kept in the spool, retried later)");
+    }
+    {
+      std::lock_guard lock(mutex_);
+      inFlight_.erase(job.second);
+    }
+    if (promoted) push(Job::Deliver, job.second);
+  }
+}
+
+// Every few seconds: deliveries whose retry time has come, and incoming
+// messages a failure of ours left behind.
+void Processor::schedule() {
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      if (schedulerCv_.wait_for(lock, std::chrono::seconds(5), [this] { return stopping_; })) return;
+    }
+    std::int64_t t = now();
+    for (const auto& id : queue_.list(Stage::Outgoing))
+      if (queue_.state(id).nextAttempt <= t) push(Job::Deliver, id);
+    for (const auto& id : queue_.list(Stage::Incoming)) push(Job::Sanitize, id);
+  }
+}
+
+bool Processor::sanitize(const std::string& id, const Pipeline& pipeline) {
+  QueuedMessage m = queue_.load(id, Stage::Incoming);
+  // The queue id names the run: it is the X-Mugai-Id and the quarantine id.
+  MailOutcome o = processMail(m.data, config_, pipeline, id);
+  std::string actions;
+  o.input.root->forEach([&](const Node& n) {
+    if (n.action != Action::Keep) actions += (actions.empty() ? "" : ",") + std::string(actionName(n.action)) + ":" + n.reasonCode;
+  });
+  if (o.verdict != Verdict::Unchanged && store_)
+    store_->put(quarantine::itemFor({id, "mail", &o.input, o.verdict, &o.findings, &o.report, "", m.envelope.mailFrom,
+                                     m.envelope.recipients}),
+                m.data);  // throws: the message stays in incoming/ and is tried again
+  logEvent(id + " sanitized verdict=" + std::string(verdictName(o.verdict)) + (actions.empty() ? "" : " actions=" + actions) +
+           " ms=" + std::to_string(static_cast<int>(o.timings.parseMs + o.timings.sanitizeMs + o.timings.rebuildMs)));
+  if (o.verdict == Verdict::Rejected) {
+    // The original is in quarantine; a DSN to the sender is not built yet.
+    logEvent(id + " rejected from=<" + m.envelope.mailFrom + "> to=" + joined(m.envelope.recipients) +
+             " (original in quarantine)");
+    queue_.remove(id, Stage::Incoming);
+    return false;
+  }
+  queue_.promote(id, m.envelope, o.output);
+  return true;
+}
+
+void Processor::deliverOne(const std::string& id) {
+  QueuedMessage m = queue_.load(id, Stage::Outgoing);
+  DeliveryState st = queue_.state(id);
+  if (st.nextAttempt > now()) return;
+  std::vector<std::string> todo;
+  for (const auto& r : m.envelope.recipients)
+    if (std::find(st.delivered.begin(), st.delivered.end(), r) == st.delivered.end()) todo.push_back(r);
+  DeliveryResult result = deliver(m, todo, daemon_);
+  std::vector<std::string> deferred;
+  for (const auto& [rcpt, outcome] : result.recipients) {
+    if (outcome == RecipientOutcome::Delivered) {
+      st.delivered.push_back(rcpt);
+      logEvent(id + " delivered to=<" + rcpt + "> via " + daemon_.delivery + " reply=\"" + result.detail + "\"");
+    } else if (outcome == RecipientOutcome::Failed) {
+      st.delivered.push_back(rcpt);  // never retried; a DSN to the sender is not built yet
+      logEvent(id + " bounced to=<" + rcpt + "> reply=\"" + result.detail + "\"");
+    } else {
+      deferred.push_back(rcpt);
+    }
+  }
+  if (deferred.empty()) {
+    queue_.remove(id, Stage::Outgoing);
+    return;
+  }
+  if (now() - m.receivedAt > static_cast<std::int64_t>(daemon_.maxQueueDays) * 86400) {
+    logEvent(id + " expired to=" + joined(deferred) + " after " + std::to_string(daemon_.maxQueueDays) +
+             " days reply=\"" + result.detail + "\"");
+    queue_.remove(id, Stage::Outgoing);
+    return;
+  }
+  st.attempts++;
+  std::int64_t wait = std::min<std::int64_t>(static_cast<std::int64_t>(daemon_.retrySeconds) << std::min(st.attempts - 1, 12), 3600);
+  st.nextAttempt = now() + wait;
+  st.lastError = result.detail;
+  queue_.saveState(id, st);
+  logEvent(id + " deferred to=" + joined(deferred) + " retry_in=" + std::to_string(wait) + "s reply=\"" + result.detail + "\"");
+}
+
+}  // namespace mugai::daemon

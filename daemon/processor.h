@@ -1,0 +1,71 @@
+// mugaid's back half: a pool of worker threads that sanitize what the
+// SMTP side spooled and deliver what was sanitized, so the network loop
+// never waits for the pipeline.
+//
+//   incoming/ID --sanitize--> quarantine (if changed) --> outgoing/ID --deliver--> next hop
+//
+// A message moves on only when its next form is durable (queue.h). A
+// failure of our own (quarantine or disk) leaves it where it is and it is
+// tried again; a temporary failure of the next hop is retried with
+// backoff (retry_seconds, doubling, at most an hour) until max_queue_days.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/config.h"
+#include "core/quarantine/store.h"
+#include "daemon/daemon_config.h"
+#include "daemon/queue.h"
+
+namespace mugai {
+class Pipeline;
+}
+
+namespace mugai::daemon {
+
+class Processor {
+ public:
+  /// `makePipeline` builds one pipeline per worker thread.
+  Processor(const Config& config, const DaemonConfig& daemon, Queue& queue, quarantine::Store* store,
+            std::function<Pipeline()> makePipeline);
+  ~Processor();
+
+  /// Starts the workers and queues what the spool holds (after a restart).
+  void start();
+  /// Finishes the jobs in hand and stops.
+  void stop();
+  /// A message was just spooled into incoming/.
+  void received(const std::string& id);
+
+ private:
+  enum class Job { Sanitize, Deliver };
+  void work();
+  void schedule();
+  void push(Job job, const std::string& id);
+  /// @return true when the message moved to outgoing/ (deliver it next).
+  bool sanitize(const std::string& id, const Pipeline& pipeline);
+  void deliverOne(const std::string& id);
+
+  const Config& config_;
+  const DaemonConfig& daemon_;
+  Queue& queue_;
+  quarantine::Store* store_;
+  std::function<Pipeline()> makePipeline_;
+  std::mutex mutex_;
+  std::condition_variable cv_;         // workers wait here for jobs
+  std::condition_variable schedulerCv_;  // the scheduler waits here (a job's notify must never wake it instead)
+  std::deque<std::pair<Job, std::string>> jobs_;
+  std::set<std::string> inFlight_;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+  std::thread scheduler_;
+};
+
+}  // namespace mugai::daemon

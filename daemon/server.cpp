@@ -1,0 +1,163 @@
+// See server.h.
+#include "daemon/server.h"
+
+#include <asio.hpp>
+
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "daemon/log.h"
+#include "daemon/smtp_session.h"
+
+namespace mugai::daemon {
+
+using asio::ip::tcp;
+
+struct Server::Impl {
+  const DaemonConfig& config;
+  Queue& queue;
+  std::function<void(const std::string&)> onReceived;
+  asio::io_context io;
+  tcp::acceptor acceptor{io};
+  std::mutex mutex;
+  int connections = 0;
+  std::map<std::string, int> perClient;
+
+  Impl(const DaemonConfig& c, Queue& q, std::function<void(const std::string&)> r)
+      : config(c), queue(q), onReceived(std::move(r)) {}
+
+  bool relayAllowed(const std::string& peer) const {
+    for (const auto& n : config.trustedNetworks)
+      if (n.contains(peer)) return true;
+    return false;
+  }
+
+  std::string checkRecipient(const std::string& peer, const std::string& rcpt) const {
+    if (relayAllowed(peer)) return "";
+    std::size_t at = rcpt.rfind('@');
+    std::string domain = at == std::string::npos ? "" : rcpt.substr(at + 1);
+    for (auto& c : domain) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (const auto& d : config.relayDomains)
+      if (domain == d) return "";
+    return "554 5.7.1 <" + rcpt + ">: Relay access denied";
+  }
+
+  std::string spool(Envelope envelope, std::string data) {
+    try {
+      std::string id = queue.receive(envelope, data);
+      std::string to;
+      for (const auto& r : envelope.recipients) to += (to.empty() ? "" : ",") + r;
+      logEvent(id + " received from=<" + envelope.mailFrom + "> to=" + to + " size=" + std::to_string(data.size()) +
+               " client=" + envelope.peer + " helo=" + envelope.helo);
+      onReceived(id);
+      return "250 2.0.0 Ok: queued as " + id;
+    } catch (const std::exception& e) {
+      logEvent(std::string("spool error: ") + e.what());
+      // No space is the usual cause: RFC 3463 4.3.1, the client retries.
+      return "452 4.3.1 Insufficient system storage";
+    }
+  }
+
+  asio::awaitable<void> session(tcp::socket socket) {
+    std::string peer = "?";
+    asio::error_code ec;
+    auto ep = socket.remote_endpoint(ec);
+    if (!ec) peer = ep.address().to_string();
+    bool admitted = false;
+    {
+      std::lock_guard lock(mutex);
+      if (connections < config.maxConnections && perClient[peer] < config.maxConnectionsPerClient) {
+        ++connections;
+        ++perClient[peer];
+        admitted = true;
+      }
+    }
+    if (!admitted) {
+      std::string busy = "421 4.7.0 " + config.hostname + " Error: too many connections\r\n";
+      co_await asio::async_write(socket, asio::buffer(busy), asio::redirect_error(asio::use_awaitable, ec));
+      co_return;
+    }
+    SmtpSession smtp(
+        config.hostname, config.session, peer, [this, peer](const std::string& r) { return checkRecipient(peer, r); },
+        [this](Envelope e, std::string d) { return spool(std::move(e), std::move(d)); });
+    // Idle timeout: the timer closes the socket, which ends the pending read.
+    asio::steady_timer idle(socket.get_executor());
+    auto arm = [&] {
+      idle.expires_after(std::chrono::seconds(config.commandTimeoutSeconds));
+      idle.async_wait([&socket](const asio::error_code& e) {
+        if (!e) {
+          asio::error_code ignored;
+          socket.close(ignored);
+        }
+      });
+    };
+    std::string greeting = smtp.greeting();
+    co_await asio::async_write(socket, asio::buffer(greeting), asio::redirect_error(asio::use_awaitable, ec));
+    char buf[64 * 1024];
+    while (!ec) {
+      arm();
+      std::size_t n = co_await socket.async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) break;
+      std::string out = smtp.feed(std::string_view(buf, n));
+      if (!out.empty())
+        co_await asio::async_write(socket, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
+      if (smtp.wantsClose()) break;
+    }
+    idle.cancel();
+    socket.close(ec);
+    std::lock_guard lock(mutex);
+    --connections;
+    if (--perClient[peer] == 0) perClient.erase(peer);
+  }
+
+  asio::awaitable<void> accept() {
+    for (;;) {
+      asio::error_code ec;
+      tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        if (!acceptor.is_open()) co_return;
+        continue;
+      }
+      asio::co_spawn(io, session(std::move(socket)), asio::detached);
+    }
+  }
+};
+
+Server::Server(const DaemonConfig& config, Queue& queue, std::function<void(const std::string&)> onReceived)
+    : impl_(std::make_unique<Impl>(config, queue, std::move(onReceived))) {}
+
+Server::~Server() = default;
+
+std::string Server::bind() {
+  const std::string& listen = impl_->config.listen;
+  std::size_t colon = listen.rfind(':');
+  std::string host = listen.substr(0, colon), port = listen.substr(colon + 1);
+  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  tcp::resolver resolver(impl_->io);
+  tcp::endpoint ep = *resolver.resolve(host, port, tcp::resolver::passive | tcp::resolver::numeric_service).begin();
+  impl_->acceptor.open(ep.protocol());
+  impl_->acceptor.set_option(tcp::acceptor::reuse_address(true));
+  impl_->acceptor.bind(ep);
+  impl_->acceptor.listen(asio::socket_base::max_listen_connections);
+  auto bound = impl_->acceptor.local_endpoint();
+  return bound.address().to_string() + ":" + std::to_string(bound.port());
+}
+
+void Server::run(int threads) {
+  asio::co_spawn(impl_->io, impl_->accept(), asio::detached);
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads; ++i) pool.emplace_back([this] { impl_->io.run(); });
+  impl_->io.run();
+  for (auto& t : pool) t.join();
+}
+
+void Server::stop() {
+  asio::post(impl_->io, [this] {
+    asio::error_code ec;
+    impl_->acceptor.close(ec);
+    impl_->io.stop();
+  });
+}
+
+}  // namespace mugai::daemon

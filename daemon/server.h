@@ -1,0 +1,34 @@
+// mugaid's front half: the SMTP listener on asio with C++20 coroutines.
+// Each connection runs an SmtpSession; a message is written to the spool
+// (durably) before the 250 and handed to the Processor. Connections are
+// capped in total and per client address; an idle client is dropped
+// after command_timeout_seconds.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "daemon/daemon_config.h"
+#include "daemon/queue.h"
+
+namespace mugai::daemon {
+
+class Server {
+ public:
+  /// `onReceived` is called with the queue id of each spooled message.
+  Server(const DaemonConfig& config, Queue& queue, std::function<void(const std::string&)> onReceived);
+  ~Server();
+
+  /// Binds the listener; returns "host:port" as bound (port 0 picks one).
+  std::string bind();
+  /// Serves until stop() (from another thread or a signal handler thread).
+  void run(int threads);
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mugai::daemon
