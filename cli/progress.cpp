@@ -72,21 +72,17 @@ std::uint64_t Summary::count(const std::string& status) const {
   return it == byStatus_.end() ? 0 : it->second;
 }
 
-namespace {
-
 // Columns a UTF-8 string takes in a terminal: East Asian wide characters
 // (U+1100 and up, as our labels use them) count two.
-std::string padded(const std::string& s, std::size_t columns) {
+std::string padColumns(const std::string& s, std::size_t columns) {
   std::size_t width = 0;
   for (std::size_t i = 0; i < s.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     if ((c & 0xC0) == 0x80) continue;
-    width += c >= 0xE1 ? 2 : 1;
+    width += c >= 0xE3 ? 2 : 1;  // U+3000 and up (CJK, kana, full-width forms); U+2026 "…" is narrow
   }
   return width >= columns ? s : s + std::string(columns - width, ' ');
 }
-
-}  // namespace
 
 void Summary::print(std::ostream& os, double seconds, std::uint64_t bytes) const {
   std::lock_guard lock(mutex_);
@@ -100,9 +96,9 @@ void Summary::print(std::ostream& os, double seconds, std::uint64_t bytes) const
   for (const auto& [status, ja] : rows) {
     auto it = byStatus_.find(status);
     std::snprintf(buf, sizeof buf, "%8llu\n", static_cast<unsigned long long>(it == byStatus_.end() ? 0 : it->second));
-    os << "  " << padded(status, 9) << padded(ja, 20) << buf;
+    os << "  " << padColumns(status, 9) << padColumns(ja, 20) << buf;
   }
-  std::snprintf(buf, sizeof buf, "  %s%8llu files, %s in %.1f s (%.1f files/s, %s/s)\n", padded("total (合計)", 29).c_str(),
+  std::snprintf(buf, sizeof buf, "  %s%8llu files, %s in %.1f s (%.1f files/s, %s/s)\n", padColumns("total (合計)", 29).c_str(),
                 static_cast<unsigned long long>(total), humanBytes(static_cast<double>(bytes)).c_str(), seconds,
                 seconds > 0 ? total / seconds : 0.0, humanBytes(seconds > 0 ? bytes / seconds : 0).c_str());
   os << buf;

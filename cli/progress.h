@@ -52,6 +52,10 @@ class Summary {
   std::map<std::string, std::uint64_t> byReason_;
 };
 
+/// `s` followed by blanks up to `columns` terminal columns (East Asian
+/// wide characters count two).
+std::string padColumns(const std::string& s, std::size_t columns);
+
 /// "1.2 MB", "3.4 GB" (decimal units, as disk tools show them).
 std::string humanBytes(double bytes);
 

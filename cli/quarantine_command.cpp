@@ -15,6 +15,7 @@
 
 #include "cli/common.h"
 #include "cli/exit_codes.h"
+#include "cli/progress.h"
 #include "core/smtp_client.h"
 #include "cli/time_text.h"
 #include "core/file_job.h"
@@ -93,7 +94,8 @@ int runList(const QuarantineOptions& o) {
     for (const auto& r : it.reasons) reasons += (reasons.empty() ? "" : ",") + r;
     char line[128];
     std::snprintf(line, sizeof line, "%-33s %-20s %-7s ", it.id.c_str(), formatTime(it.time).c_str(), it.source.c_str());
-    std::cout << line << oneLine(who, 30) << "  " << oneLine(what, 40) << (what.empty() ? "" : "  ") << "[" << reasons << "]\n";
+    std::cout << line << padColumns(oneLine(who, 30), 32) << padColumns(oneLine(what, 36), what.empty() ? 0 : 40) << "["
+              << reasons << "]\n";
   }
   std::cout << items.size() << " item(s)" << (static_cast<int>(items.size()) == o.limit ? " (limit reached; use --limit)" : "")
             << "\n";

@@ -4,6 +4,7 @@
 #include <catch2/matchers/catch_matchers_string.hpp>
 
 #include "core/config.h"
+#include "daemon/daemon_config.h"
 #include "sanitizers/builtin.h"
 #include "test/common/corpus.h"
 
@@ -91,4 +92,41 @@ TEST_CASE("an unknown sanitizer name is a config error that lists the known ones
 TEST_CASE("stage options are checked by the stage", "[config]") {
   Config c = parseConfig("[pipeline]\nstages = [\"identity\"]\n[stage.identity]\ncolour = 1\n", "h.toml");
   CHECK_THROWS_WITH(sanitizers::builtinRegistry().build(c), ContainsSubstring("h.toml:4") && ContainsSubstring("colour"));
+}
+
+TEST_CASE("samples/mugai.toml documents exactly mugaid's defaults", "[config][daemon]") {
+  Config sample = loadConfigFile(std::string(MUGAI_SOURCE_DIR) + "/samples/mugai.toml");
+  daemon::DaemonConfig a = daemon::readDaemonConfig(sample), b = daemon::readDaemonConfig(Config());
+  CHECK(a.listen == b.listen);
+  CHECK(a.hostname == b.hostname);
+  CHECK(a.spoolDir == b.spoolDir);
+  CHECK(a.relayDomains == b.relayDomains);
+  CHECK(a.trustedNetworkText == b.trustedNetworkText);
+  CHECK(a.delivery == b.delivery);
+  CHECK(a.workers == b.workers);
+  CHECK(a.maxConnections == b.maxConnections);
+  CHECK(a.maxConnectionsPerClient == b.maxConnectionsPerClient);
+  CHECK(a.session.maxRecipients == b.session.maxRecipients);
+  CHECK(a.commandTimeoutSeconds == b.commandTimeoutSeconds);
+  CHECK(a.retrySeconds == b.retrySeconds);
+  CHECK(a.maxQueueDays == b.maxQueueDays);
+  CHECK_THROWS_WITH(daemon::readDaemonConfig(parseConfig("[daemon]\nlisten = \"nowhere\"\n", "d.toml")),
+                    ContainsSubstring("d.toml:2"));
+  CHECK_THROWS_WITH(daemon::readDaemonConfig(parseConfig("[daemon]\ntrusted_networks = [\"10.0.0.0/33\"]\n", "n.toml")),
+                    ContainsSubstring("10.0.0.0/33"));
+  CHECK_THROWS_WITH(daemon::readDaemonConfig(parseConfig("[daemon]\ndelivery = \"lmtp:x\"\n", "l.toml")),
+                    ContainsSubstring("delivery"));
+}
+
+TEST_CASE("trusted networks match the addresses they should", "[config][daemon]") {
+  daemon::Network n;
+  REQUIRE(daemon::parseNetwork("192.0.2.0/24", n));
+  CHECK(n.contains("192.0.2.77"));
+  CHECK(n.contains("::ffff:192.0.2.1"));  // an IPv4 client on an IPv6 socket
+  CHECK_FALSE(n.contains("192.0.3.1"));
+  REQUIRE(daemon::parseNetwork("2001:db8::/32", n));
+  CHECK(n.contains("2001:db8:1::5"));
+  CHECK_FALSE(n.contains("2001:db9::1"));
+  CHECK_FALSE(daemon::parseNetwork("192.0.2.0/", n));
+  CHECK_FALSE(daemon::parseNetwork("example.com", n));
 }
