@@ -40,8 +40,8 @@ DeliveryResult toMaildir(const QueuedMessage& m, const std::vector<std::string>&
     WriteOptions o;
     o.tmpDir = (box / "tmp").string();
     std::string error = ec ? ec.message() : writeFileDurably((box / "new" / name).string(), header + m.data, o);
-    r.recipients.push_back({rcpt, error.empty() ? RecipientOutcome::Delivered : RecipientOutcome::Deferred});
     r.detail = error.empty() ? "maildir " + (box / "new" / name).string() : "maildir error: " + error;
+    r.recipients.push_back({rcpt, error.empty() ? RecipientOutcome::Delivered : RecipientOutcome::Deferred, r.detail});
   }
   return r;
 }
@@ -53,12 +53,16 @@ DeliveryResult toSmtp(const QueuedMessage& m, const std::vector<std::string>& rc
   for (const auto& rcpt : rcpts) {
     bool accepted = std::find(s.accepted.begin(), s.accepted.end(), rcpt) != s.accepted.end();
     RecipientOutcome o = RecipientOutcome::Deferred;
+    std::string why = r.detail;
     if (accepted && s.ok) o = RecipientOutcome::Delivered;
     else if (accepted && s.code / 100 == 5) o = RecipientOutcome::Failed;  // DATA refused for good
     else if (!accepted)
       for (const auto& [who, reply] : s.refused)
-        if (who == rcpt && !reply.empty() && reply[0] == '5') o = RecipientOutcome::Failed;
-    r.recipients.push_back({rcpt, o});
+        if (who == rcpt) {
+          why = reply;
+          if (!reply.empty() && reply[0] == '5') o = RecipientOutcome::Failed;
+        }
+    r.recipients.push_back({rcpt, o, why});
   }
   return r;
 }

@@ -14,8 +14,14 @@ namespace mugai::daemon {
 
 enum class RecipientOutcome { Delivered, Deferred, Failed };
 
+struct RecipientResult {
+  std::string address;
+  RecipientOutcome outcome;
+  std::string reply;  ///< the reply that decided it (RCPT refusal, DATA reply, or local error)
+};
+
 struct DeliveryResult {
-  std::vector<std::pair<std::string, RecipientOutcome>> recipients;
+  std::vector<RecipientResult> recipients;
   std::string detail;  ///< the remote reply or the local error, for the log
 };
 

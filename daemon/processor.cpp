@@ -7,6 +7,7 @@
 #include "core/pipeline.h"
 #include "core/quarantine/item.h"
 #include "daemon/delivery.h"
+#include "daemon/dsn.h"
 #include "daemon/log.h"
 
 namespace mugai::daemon {
@@ -117,9 +118,12 @@ bool Processor::sanitize(const std::string& id, const Pipeline& pipeline) {
   logEvent(id + " sanitized verdict=" + std::string(verdictName(o.verdict)) + (actions.empty() ? "" : " actions=" + actions) +
            " ms=" + std::to_string(static_cast<int>(o.timings.parseMs + o.timings.sanitizeMs + o.timings.rebuildMs)));
   if (o.verdict == Verdict::Rejected) {
-    // The original is in quarantine; a DSN to the sender is not built yet.
     logEvent(id + " rejected from=<" + m.envelope.mailFrom + "> to=" + joined(m.envelope.recipients) +
              " (original in quarantine)");
+    std::vector<FailedRecipient> failed;
+    for (const auto& r : m.envelope.recipients)
+      failed.push_back({r, "5.7.1", "refused by the mugai gateway's policy (original kept, quarantine id " + id + ")"});
+    bounce(m, failed);
     queue_.remove(id, Stage::Incoming);
     return false;
   }
@@ -136,17 +140,20 @@ void Processor::deliverOne(const std::string& id) {
     if (std::find(st.delivered.begin(), st.delivered.end(), r) == st.delivered.end()) todo.push_back(r);
   DeliveryResult result = deliver(m, todo, daemon_);
   std::vector<std::string> deferred;
-  for (const auto& [rcpt, outcome] : result.recipients) {
+  std::vector<FailedRecipient> failed;
+  for (const auto& [rcpt, outcome, reply] : result.recipients) {
     if (outcome == RecipientOutcome::Delivered) {
       st.delivered.push_back(rcpt);
-      logEvent(id + " delivered to=<" + rcpt + "> via " + daemon_.delivery + " reply=\"" + result.detail + "\"");
+      logEvent(id + " delivered to=<" + rcpt + "> via " + daemon_.delivery + " reply=\"" + reply + "\"");
     } else if (outcome == RecipientOutcome::Failed) {
-      st.delivered.push_back(rcpt);  // never retried; a DSN to the sender is not built yet
-      logEvent(id + " bounced to=<" + rcpt + "> reply=\"" + result.detail + "\"");
+      st.delivered.push_back(rcpt);  // never retried: the sender gets a DSN
+      failed.push_back({rcpt, statusOfReply(reply, "5.0.0"), reply});
+      logEvent(id + " bounced to=<" + rcpt + "> reply=\"" + reply + "\"");
     } else {
       deferred.push_back(rcpt);
     }
   }
+  if (!failed.empty()) bounce(m, failed);  // before the state says done: a crash re-sends, never loses, the DSN
   if (deferred.empty()) {
     queue_.remove(id, Stage::Outgoing);
     return;
@@ -154,6 +161,9 @@ void Processor::deliverOne(const std::string& id) {
   if (now() - m.receivedAt > static_cast<std::int64_t>(daemon_.maxQueueDays) * 86400) {
     logEvent(id + " expired to=" + joined(deferred) + " after " + std::to_string(daemon_.maxQueueDays) +
              " days reply=\"" + result.detail + "\"");
+    std::vector<FailedRecipient> expired;
+    for (const auto& r : deferred) expired.push_back({r, "4.4.7", "delivery time expired; last reply: " + result.detail});
+    bounce(m, expired);
     queue_.remove(id, Stage::Outgoing);
     return;
   }
@@ -163,6 +173,22 @@ void Processor::deliverOne(const std::string& id) {
   st.lastError = result.detail;
   queue_.saveState(id, st);
   logEvent(id + " deferred to=" + joined(deferred) + " retry_in=" + std::to_string(wait) + "s reply=\"" + result.detail + "\"");
+}
+
+void Processor::bounce(const QueuedMessage& m, const std::vector<FailedRecipient>& failed) {
+  if (m.envelope.mailFrom.empty()) {
+    logEvent(m.id + " no DSN: the sender is null (RFC 5321 4.5.5)");
+    return;
+  }
+  std::string dsnId = newId();
+  Envelope e;
+  e.helo = daemon_.hostname;
+  e.mailFrom = "";  // DSNs go out from the null sender
+  e.recipients = {m.envelope.mailFrom};
+  e.peer = "mugaid";
+  std::string id = queue_.submitOutgoing(e, buildDsn(m, failed, daemon_.hostname, dsnId, now()));
+  logEvent(id + " dsn for=" + m.id + " to=<" + m.envelope.mailFrom + ">");
+  push(Job::Deliver, id);
 }
 
 }  // namespace mugai::daemon

@@ -22,6 +22,7 @@
 #include "core/config.h"
 #include "core/quarantine/store.h"
 #include "daemon/daemon_config.h"
+#include "daemon/dsn.h"
 #include "daemon/queue.h"
 
 namespace mugai {
@@ -52,6 +53,8 @@ class Processor {
   /// @return true when the message moved to outgoing/ (deliver it next).
   bool sanitize(const std::string& id, const Pipeline& pipeline);
   void deliverOne(const std::string& id);
+  /// Queues a DSN to the sender of `m` (never when the sender is null).
+  void bounce(const QueuedMessage& m, const std::vector<FailedRecipient>& failed);
 
   const Config& config_;
   const DaemonConfig& daemon_;

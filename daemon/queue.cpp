@@ -62,6 +62,14 @@ std::string Queue::receive(const Envelope& envelope, std::string_view data) {
   return id;
 }
 
+std::string Queue::submitOutgoing(const Envelope& envelope, std::string_view data) {
+  std::string id = newId();
+  std::string bytes = envelopeLine(envelope, now());
+  bytes.append(data);
+  writeDurably(path(Stage::Outgoing, id), bytes);
+  return id;
+}
+
 void Queue::promote(const std::string& id, const Envelope& envelope, std::string_view sanitized) {
   QueuedMessage in = load(id, Stage::Incoming);
   std::string bytes = envelopeLine(envelope, in.receivedAt);

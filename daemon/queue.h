@@ -54,6 +54,8 @@ class Queue {
 
   /// Writes a received message durably into incoming/; returns its new id.
   std::string receive(const Envelope& envelope, std::string_view data);
+  /// Writes a message of our own (a DSN) straight into outgoing/; returns its id.
+  std::string submitOutgoing(const Envelope& envelope, std::string_view data);
   /// Writes the sanitized form into outgoing/, then drops the incoming one.
   void promote(const std::string& id, const Envelope& envelope, std::string_view sanitized);
   /// Drops a message from a stage (delivered, bounced, or rejected).

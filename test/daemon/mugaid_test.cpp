@@ -16,10 +16,13 @@
 #include <regex>
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 #include "core/quarantine/store.h"
 #include "test/common/cli_run.h"
 #include "test/common/corpus.h"
 #include "test/common/samples.h"
+#include "test/common/smtp_sink.h"
 
 namespace fs = std::filesystem;
 using mugai::test::waitFor;
@@ -32,8 +35,11 @@ class Mugaid {
   Mugaid(const fs::path& dir, const std::string& extraDaemonKeys = "") : dir_(dir) {
     mugai::test::writeFile(dir / "mugaid.toml", "[quarantine]\ndir = \"" + (dir / "q").string() +
                                                     "\"\n[daemon]\nlisten = \"127.0.0.1:0\"\nspool_dir = \"" +
-                                                    (dir / "spool").string() + "\"\ndelivery = \"maildir:" +
-                                                    (dir / "maildir").string() + "\"\n" + extraDaemonKeys);
+                                                    (dir / "spool").string() + "\"\n" +
+                                                    (extraDaemonKeys.find("delivery") == std::string::npos
+                                                         ? "delivery = \"maildir:" + (dir / "maildir").string() + "\"\n"
+                                                         : std::string()) +
+                                                    extraDaemonKeys);
     start();
   }
   ~Mugaid() { stop(SIGKILL); }
@@ -223,5 +229,67 @@ TEST_CASE("mugaid: kill -9 under load, restart: every acknowledged message is de
   // Duplicates only for deliveries in flight at the kill: at most a handful.
   auto ids = deliveredIds();
   CHECK(ids.size() - std::set<std::string>(ids.begin(), ids.end()).size() <= 4);
+  fs::remove_all(d);
+}
+
+namespace {
+
+int freePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+std::string sendOne(int port, const std::string& from, const std::vector<std::string>& to, const std::string& subject) {
+  std::string rcpts;
+  for (const auto& t : to) rcpts += "'" + t + "',";
+  return python("import smtplib\ns = smtplib.SMTP('127.0.0.1', " + std::to_string(port) + ")\nprint(s.sendmail('" + from +
+                "', [" + rcpts + "], b'From: x@example.net\\r\\nSubject: " + subject +
+                "\\r\\nMessage-ID: <" + subject + "@t>\\r\\n\\r\\nhello\\r\\n'))\ns.quit()\n").out;
+}
+
+}  // namespace
+
+TEST_CASE("mugaid: a recipient refused for good gets the sender a DSN; the null sender gets none", "[mugaid][dsn]") {
+  fs::path d = mugai::test::freshTempDir("mugaid-dsn");
+  mugai::test::SmtpSink sink(d / "sink", {"nobody@example.lg.jp"});
+  Mugaid daemon(d, "delivery = \"smtp:" + sink.hostPort() + "\"\n");
+  sendOne(daemon.port(), "sender@example.net", {"nobody@example.lg.jp", "ok@example.lg.jp"}, "first");
+  sendOne(daemon.port(), "", {"nobody@example.lg.jp"}, "nullsender");
+  REQUIRE(waitFor([&] { return sink.messages().size() >= 2; }, 20));
+  REQUIRE(waitFor([&] { return daemon.log().find("no DSN: the sender is null") != std::string::npos; }, 20));
+  INFO(daemon.log());
+  auto msgs = sink.messages();
+  REQUIRE(msgs.size() == 2);  // the message to ok@, and one DSN (none for the null sender)
+  int dsnIndex = msgs[0].find("multipart/report") != std::string::npos ? 0 : 1;
+  const std::string& dsn = msgs[dsnIndex];
+  CHECK(nlohmann::json::parse(sink.envelope(dsnIndex + 1))["from"] == "");
+  CHECK(nlohmann::json::parse(sink.envelope(dsnIndex + 1))["to"][0] == "sender@example.net");
+  CHECK(dsn.find("report-type=delivery-status") != std::string::npos);
+  CHECK(dsn.find("Final-Recipient: rfc822; nobody@example.lg.jp") != std::string::npos);
+  CHECK(dsn.find("Action: failed") != std::string::npos);
+  CHECK(dsn.find("Status: 5.1.1") != std::string::npos);
+  CHECK(dsn.find("Subject: first") != std::string::npos);  // the original's headers, not its body
+  CHECK(dsn.find("hello") == std::string::npos);
+  CHECK(msgs[1 - dsnIndex].find("Subject: first") != std::string::npos);
+  fs::remove_all(d);
+}
+
+TEST_CASE("mugaid: the next hop down for a while, then up: the message is delivered", "[mugaid]") {
+  fs::path d = mugai::test::freshTempDir("mugaid-retry");
+  int port = freePort();
+  Mugaid daemon(d, "delivery = \"smtp:127.0.0.1:" + std::to_string(port) + "\"\nretry_seconds = 1\n");
+  sendOne(daemon.port(), "sender@example.net", {"ok@example.lg.jp"}, "later");
+  REQUIRE(waitFor([&] { return daemon.log().find("deferred to=ok@example.lg.jp") != std::string::npos; }, 20));
+  mugai::test::SmtpSink sink(d / "sink", {}, port);
+  REQUIRE(waitFor([&] { return sink.messages().size() == 1; }, 30));
+  CHECK(sink.messages()[0].find("Subject: later") != std::string::npos);
+  CHECK(waitFor([&] { return daemon.log().find("delivered to=<ok@example.lg.jp>") != std::string::npos; }, 10));
   fs::remove_all(d);
 }
