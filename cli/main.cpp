@@ -10,6 +10,7 @@
 #include "cli/mail_command.h"
 #include "cli/quarantine_command.h"
 #include "cli/scan_command.h"
+#include "cli/tls_cert_command.h"
 #include "cli/watch_command.h"
 #include "core/config.h"
 #include "core/quarantine/store.h"
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
   addScanCommand(app, exitCode);
   addQuarantineCommand(app, exitCode);
   addWatchCommand(app, exitCode);
+  addTlsCertCommand(app, exitCode);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

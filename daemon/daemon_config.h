@@ -36,6 +36,8 @@ struct DaemonConfig {
   int commandTimeoutSeconds = 300;           ///< RFC 5321 4.5.3.2.7 (server timeout)
   int retrySeconds = 300;                    ///< first retry; doubles up to an hour
   int maxQueueDays = 5;                      ///< then the message bounces
+  std::string tlsCert;                       ///< PEM chain for STARTTLS; "" = no STARTTLS
+  std::string tlsKey;                        ///< PEM private key
   SessionLimits session;
 };
 

@@ -2,6 +2,7 @@
 #include "daemon/server.h"
 
 #include <asio.hpp>
+#include <asio/ssl.hpp>
 
 #include <map>
 #include <mutex>
@@ -20,12 +21,39 @@ struct Server::Impl {
   std::function<void(const std::string&)> onReceived;
   asio::io_context io;
   tcp::acceptor acceptor{io};
+  std::unique_ptr<asio::ssl::context> tls;  // null: no STARTTLS
   std::mutex mutex;
   int connections = 0;
   std::map<std::string, int> perClient;
 
   Impl(const DaemonConfig& c, Queue& q, std::function<void(const std::string&)> r)
-      : config(c), queue(q), onReceived(std::move(r)) {}
+      : config(c), queue(q), onReceived(std::move(r)) {
+    if (config.tlsCert.empty()) return;
+    tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+    // TLS 1.2 and up only; the library's defaults for ciphers.
+    tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                     asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 |
+                     asio::ssl::context::single_dh_use);
+    tls->use_certificate_chain_file(config.tlsCert);  // throws with the file's name on error
+    tls->use_private_key_file(config.tlsKey, asio::ssl::context::pem);
+  }
+
+  // Reads, feeds the session, writes its replies, until the session ends,
+  // asks for TLS, or the connection fails. Plain and TLS streams alike.
+  template <class Stream>
+  asio::awaitable<void> converse(Stream& stream, SmtpSession& smtp, const std::function<void()>& arm,
+                                 asio::error_code& ec) {
+    char buf[64 * 1024];
+    while (!ec) {
+      arm();
+      std::size_t n = co_await stream.async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) break;
+      std::string out = smtp.feed(std::string_view(buf, n));
+      if (!out.empty())
+        co_await asio::async_write(stream, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
+      if (smtp.wantsClose() || smtp.wantsTls()) break;
+    }
+  }
 
   bool relayAllowed(const std::string& peer) const {
     for (const auto& n : config.trustedNetworks)
@@ -49,7 +77,7 @@ struct Server::Impl {
       std::string to;
       for (const auto& r : envelope.recipients) to += (to.empty() ? "" : ",") + r;
       logEvent(id + " received from=<" + envelope.mailFrom + "> to=" + to + " size=" + std::to_string(data.size()) +
-               " client=" + envelope.peer + " helo=" + envelope.helo);
+               " client=" + envelope.peer + " helo=" + envelope.helo + " tls=" + (envelope.tls ? "yes" : "no"));
       onReceived(id);
       return "250 2.0.0 Ok: queued as " + id;
     } catch (const std::exception& e) {
@@ -92,17 +120,25 @@ struct Server::Impl {
         }
       });
     };
+    smtp.offerTls(tls != nullptr);
     std::string greeting = smtp.greeting();
     co_await asio::async_write(socket, asio::buffer(greeting), asio::redirect_error(asio::use_awaitable, ec));
-    char buf[64 * 1024];
-    while (!ec) {
+    std::function<void()> armer = arm;
+    co_await converse(socket, smtp, armer, ec);
+    if (!ec && smtp.wantsTls()) {
+      asio::ssl::stream<tcp::socket&> secure(socket, *tls);
       arm();
-      std::size_t n = co_await socket.async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) break;
-      std::string out = smtp.feed(std::string_view(buf, n));
-      if (!out.empty())
-        co_await asio::async_write(socket, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
-      if (smtp.wantsClose()) break;
+      co_await secure.async_handshake(asio::ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        logEvent("tls handshake failed client=" + peer + ": " + ec.message());
+      } else {
+        smtp.tlsStarted();
+        logEvent(std::string("tls started client=") + peer + " protocol=" + SSL_get_version(secure.native_handle()) +
+                 " cipher=" + SSL_get_cipher_name(secure.native_handle()));
+        co_await converse(secure, smtp, armer, ec);
+        asio::error_code ignored;
+        co_await secure.async_shutdown(asio::redirect_error(asio::use_awaitable, ignored));
+      }
     }
     idle.cancel();
     socket.close(ec);

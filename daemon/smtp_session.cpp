@@ -49,6 +49,16 @@ void SmtpSession::error(std::string& out, const std::string& line) {
   }
 }
 
+void SmtpSession::tlsStarted() {
+  wantsTls_ = false;
+  tls_ = true;
+  envelope_.tls = true;
+  haveHelo_ = false;
+  envelope_.helo.clear();
+  resetTransaction();
+  buffer_.clear();
+}
+
 void SmtpSession::resetTransaction() {
   haveMail_ = false;
   envelope_.mailFrom.clear();
@@ -63,7 +73,7 @@ std::string SmtpSession::feed(std::string_view bytes) {
   if (close_) return out;
   buffer_.append(bytes);
   std::size_t pos = 0;
-  while (!close_) {
+  while (!close_ && !wantsTls_) {
     std::size_t lf = buffer_.find('\n', pos);
     if (lf == std::string::npos) break;
     std::string_view line(buffer_.data() + pos, lf - pos);
@@ -81,6 +91,9 @@ std::string SmtpSession::feed(std::string_view bytes) {
     else command(line, out);
   }
   buffer_.erase(0, pos);
+  // Commands a client pipelined after STARTTLS were sent in the clear and
+  // could be injected by a man in the middle: they are never executed.
+  if (wantsTls_) buffer_.clear();
   if (!close_) {
     // A line that never ends: cap what we hold (a command line, or the
     // message being received).
@@ -138,6 +151,7 @@ void SmtpSession::command(std::string_view line, std::string& out) {
     reply(out, "250-SIZE " + std::to_string(limits_.maxMessageBytes));
     reply(out, "250-8BITMIME");
     reply(out, "250-ENHANCEDSTATUSCODES");
+    if (offerTls_ && !tls_) reply(out, "250-STARTTLS");
     return reply(out, "250 SMTPUTF8");
   }
   if (verb == "MAIL") {
@@ -201,6 +215,13 @@ void SmtpSession::command(std::string_view line, std::string& out) {
     return;
   }
   if (verb == "VRFY") return reply(out, "252 2.0.0 Cannot VRFY user, but will accept message and attempt delivery");
+  if (verb == "STARTTLS") {
+    if (!arg.empty()) return error(out, "501 5.5.4 Syntax: STARTTLS");
+    if (!offerTls_ || tls_) return error(out, "502 5.5.1 Error: command not implemented");
+    reply(out, "220 2.0.0 Ready to start TLS");
+    wantsTls_ = true;
+    return;
+  }
   if (verb == "HELP") return reply(out, "214 2.0.0 Commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP");
   error(out, "502 5.5.2 Error: command not recognized");
 }

@@ -9,7 +9,8 @@
 // smtpd_forbid_bare_newline = reject). DATA ends only at a line holding a
 // single ".", and lines starting with "." are unstuffed exactly once
 // (RFC 5321 4.5.2). Input is hostile: command lines are capped, the message
-// size is capped while it arrives, errors are counted.
+// size is capped while it arrives, errors are counted. STARTTLS (RFC 3207)
+// drops anything pipelined after it and starts the session over.
 #pragma once
 
 #include <cstdint>
@@ -35,6 +36,7 @@ struct Envelope {
   bool eightBit = false;                ///< BODY=8BITMIME
   bool smtpUtf8 = false;                ///< SMTPUTF8
   std::string peer;                     ///< the client, for logs
+  bool tls = false;                     ///< received over STARTTLS
 };
 
 class SmtpSession {
@@ -56,6 +58,16 @@ class SmtpSession {
   bool wantsClose() const { return close_; }
   bool inData() const { return state_ == State::Data; }
 
+  /// Offer STARTTLS in EHLO (the server has a certificate).
+  void offerTls(bool offer) { offerTls_ = offer; }
+  /// The client asked for STARTTLS and got 220: the caller writes the
+  /// replies, runs the TLS handshake, then calls tlsStarted(). Whatever the
+  /// client pipelined after STARTTLS was thrown away (CVE-2011-0411 class).
+  bool wantsTls() const { return wantsTls_; }
+  /// TLS is up: the session starts over (RFC 3207 4.2: forget HELO and the transaction).
+  void tlsStarted();
+  bool tls() const { return tls_; }
+
  private:
   enum class State { Command, Data };
   void command(std::string_view line, std::string& out);
@@ -76,6 +88,7 @@ class SmtpSession {
   bool dataTooBig_ = false;
   int errors_ = 0;
   bool close_ = false;
+  bool offerTls_ = false, wantsTls_ = false, tls_ = false;
 };
 
 }  // namespace mugai::daemon

@@ -110,6 +110,8 @@ TEST_CASE("samples/mugai.toml documents exactly mugaid's defaults", "[config][da
   CHECK(a.commandTimeoutSeconds == b.commandTimeoutSeconds);
   CHECK(a.retrySeconds == b.retrySeconds);
   CHECK(a.maxQueueDays == b.maxQueueDays);
+  CHECK(a.tlsCert == b.tlsCert);
+  CHECK(a.tlsKey == b.tlsKey);
   CHECK_THROWS_WITH(daemon::readDaemonConfig(parseConfig("[daemon]\nlisten = \"nowhere\"\n", "d.toml")),
                     ContainsSubstring("d.toml:2"));
   CHECK_THROWS_WITH(daemon::readDaemonConfig(parseConfig("[daemon]\ntrusted_networks = [\"10.0.0.0/33\"]\n", "n.toml")),

@@ -293,3 +293,28 @@ TEST_CASE("mugaid: the next hop down for a while, then up: the message is delive
   CHECK(waitFor([&] { return daemon.log().find("delivered to=<ok@example.lg.jp>") != std::string::npos; }, 10));
   fs::remove_all(d);
 }
+
+TEST_CASE("mugaid: STARTTLS with a certificate made by mugai tls-cert", "[mugaid][tls]") {
+  fs::path d = mugai::test::freshTempDir("mugaid-tls");
+  auto made = mugai::test::runCli("tls-cert --cert " + (d / "c.pem").string() + " --key " + (d / "k.pem").string() +
+                                  " --host mugai.test");
+  REQUIRE(made.code == 0);
+  CHECK((fs::status(d / "k.pem").permissions() & fs::perms::others_read) == fs::perms::none);
+  Mugaid daemon(d, "tls_cert = \"" + (d / "c.pem").string() + "\"\ntls_key = \"" + (d / "k.pem").string() + "\"\n");
+  auto r = python("import smtplib, ssl\n"
+                  "ctx = ssl.create_default_context(cafile='" + (d / "c.pem").string() + "')\n"
+                  "ctx.check_hostname = False\n"  // the name is mugai.test; we connect to 127.0.0.1
+                  "s = smtplib.SMTP('127.0.0.1', " + std::to_string(daemon.port()) + ")\n"
+                  "s.ehlo()\nprint('offered', s.has_extn('starttls'))\n"
+                  "print(s.starttls(context=ctx))\n"
+                  "print('cipher', s.sock.cipher()[1])\n"
+                  "print(s.sendmail('a@example.net', ['ok@example.lg.jp'], b'Subject: over tls\\r\\n\\r\\nx\\r\\n'))\n"
+                  "s.quit()\n");
+  INFO(r.out << daemon.log());
+  CHECK(r.out.find("offered True") != std::string::npos);
+  CHECK(r.out.find("(220, b'2.0.0 Ready to start TLS')") != std::string::npos);
+  CHECK(r.out.find("cipher TLSv1.") != std::string::npos);  // 1.2 or 1.3, never older
+  REQUIRE(waitFor([&] { return daemon.delivered("ok@example.lg.jp").size() == 1; }, 20));
+  CHECK(daemon.log().find("tls=yes") != std::string::npos);
+  fs::remove_all(d);
+}

@@ -161,3 +161,27 @@ TEST_CASE("smtp: no end-of-data variant smuggles a second message", "[smtp][smug
     }
   }
 }
+
+TEST_CASE("smtp: STARTTLS drops what was pipelined after it and starts over", "[smtp][tls]") {
+  Harness h;
+  h.session.offerTls(true);
+  CHECK(h.session.feed("EHLO c\r\n").find("250-STARTTLS\r\n") != std::string::npos);
+  // A man in the middle appends commands to the cleartext STARTTLS.
+  CHECK(h.session.feed("STARTTLS\r\nMAIL FROM:<evil@x>\r\nRCPT TO:<b@example.lg.jp>\r\n") ==
+        "220 2.0.0 Ready to start TLS\r\n");
+  CHECK(h.session.wantsTls());
+  h.session.tlsStarted();
+  CHECK(h.session.tls());
+  // The injected MAIL was never executed, and HELO must be given again.
+  CHECK(h.session.feed("RCPT TO:<b@example.lg.jp>\r\n") == "503 5.5.1 Error: need MAIL command\r\n");
+  CHECK(h.session.feed("MAIL FROM:<a@x>\r\n") == "503 5.5.1 Error: send HELO/EHLO first\r\n");
+  std::string ehlo = h.session.feed("EHLO c\r\n");
+  CHECK(ehlo.find("STARTTLS") == std::string::npos);  // not offered twice
+  CHECK(h.session.feed("STARTTLS\r\n") == "502 5.5.1 Error: command not implemented\r\n");
+}
+
+TEST_CASE("smtp: STARTTLS is refused when no certificate is configured", "[smtp][tls]") {
+  Harness h;
+  CHECK(h.session.feed("EHLO c\r\n").find("STARTTLS") == std::string::npos);
+  CHECK(h.session.feed("STARTTLS\r\n") == "502 5.5.1 Error: command not implemented\r\n");
+}
