@@ -55,11 +55,11 @@ dir = "$work/q"
 [daemon]
 listen = "127.0.0.1:$port"
 spool_dir = "$work/spool"
-delivery = "smtp:127.0.0.1:$sink_port"
+delivery = "${MUGAI_BENCH_DELIVERY:-smtp:127.0.0.1:$sink_port}"
 TOML
 build/daemon/mugaid -c "$work/mugaid.toml" > "$work/mugaid.log" 2>&1 &
 daemon=$!
-trap 'kill $daemon $sink 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill $daemon $sink 2>/dev/null || true; [ -n "${MUGAI_BENCH_KEEP:-}" ] && cp "$work/mugaid.log" /tmp/mugaid-bench.log; rm -rf "$work"' EXIT
 for _ in $(seq 50); do grep -q "listening on" "$work/mugaid.log" && break; sleep 0.1; done
 spooled() { find "$work/spool/incoming" "$work/spool/outgoing" -type f 2>/dev/null | wc -l; }
 echo "message: $(stat -c %s "$work/msg.eml") bytes (text + ZIP attachment, as anchors/make_msg.py); N=$n, 20 sessions; $(nproc) cores"
