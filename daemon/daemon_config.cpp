@@ -89,7 +89,7 @@ DaemonConfig readDaemonConfig(const Config& config) {
     checkKeys(*t,
               {"listen", "hostname", "spool_dir", "relay_domains", "trusted_networks", "delivery", "workers",
                "max_connections", "max_connections_per_client", "max_recipients", "command_timeout_seconds",
-               "retry_seconds", "max_queue_days", "tls_cert", "tls_key"},
+               "retry_seconds", "max_queue_days", "tls_cert", "tls_key", "metrics_listen"},
               src, "daemon");
     d.listen = readString(*t, "listen", d.listen, src);
     if (d.listen.rfind(':') == std::string::npos) configFail(src, t->get("listen"), "listen must be host:port");
@@ -109,6 +109,9 @@ DaemonConfig readDaemonConfig(const Config& config) {
     d.maxQueueDays = readInt(*t, "max_queue_days", d.maxQueueDays, 1, 60, src);
     d.tlsCert = readString(*t, "tls_cert", d.tlsCert, src);
     d.tlsKey = readString(*t, "tls_key", d.tlsKey, src);
+    d.metricsListen = readString(*t, "metrics_listen", d.metricsListen, src);
+    if (!d.metricsListen.empty() && d.metricsListen.rfind(':') == std::string::npos)
+      configFail(src, t->get("metrics_listen"), "metrics_listen must be host:port (or \"\" for off)");
     if (d.tlsCert.empty() != d.tlsKey.empty())
       configFail(src, t->get(d.tlsCert.empty() ? "tls_key" : "tls_cert"), "tls_cert and tls_key go together");
     for (const auto& text : d.trustedNetworkText) {

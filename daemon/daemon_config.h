@@ -38,6 +38,7 @@ struct DaemonConfig {
   int maxQueueDays = 5;                      ///< then the message bounces
   std::string tlsCert;                       ///< PEM chain for STARTTLS; "" = no STARTTLS
   std::string tlsKey;                        ///< PEM private key
+  std::string metricsListen;                 ///< host:port for Prometheus /metrics; "" = off
   SessionLimits session;
 };
 

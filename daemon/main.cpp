@@ -13,6 +13,7 @@
 #include "core/config.h"
 #include "daemon/daemon_config.h"
 #include "daemon/log.h"
+#include "daemon/metrics.h"
 #include "daemon/processor.h"
 #include "daemon/queue.h"
 #include "daemon/server.h"
@@ -54,9 +55,11 @@ int main(int argc, char** argv) {
     std::size_t stale = queue.recover();
     std::unique_ptr<quarantine::Store> store;
     if (config.quarantine.enabled) store = std::make_unique<quarantine::Store>(config.quarantine.dir);
-    Processor processor(config, daemon, queue, store.get(), [&] { return registry.build(config); });
-    Server server(daemon, queue, [&](const std::string& id) { processor.received(id); });
+    Metrics metrics;
+    Processor processor(config, daemon, queue, store.get(), metrics, [&] { return registry.build(config); });
+    Server server(daemon, queue, metrics, [&](const std::string& id) { processor.received(id); });
     std::string bound = server.bind();
+    if (std::string m = server.bindMetrics(); !m.empty()) logEvent("metrics on http://" + m + "/metrics");
     logEvent("mugaid listening on " + bound + " delivery=" + daemon.delivery + " spool=" + daemon.spoolDir +
              " quarantine=" + (store ? store->dir() : std::string("off")) + " recovered_temp_files=" + std::to_string(stale));
     processor.start();

@@ -26,8 +26,14 @@ std::string joined(const std::vector<std::string>& v) {
 }  // namespace
 
 Processor::Processor(const Config& config, const DaemonConfig& daemon, Queue& queue, quarantine::Store* store,
-                     std::function<Pipeline()> makePipeline)
-    : config_(config), daemon_(daemon), queue_(queue), store_(store), makePipeline_(std::move(makePipeline)) {}
+                     Metrics& metrics, std::function<Pipeline()> makePipeline)
+    : config_(config), daemon_(daemon), queue_(queue), store_(store), metrics_(metrics),
+      makePipeline_(std::move(makePipeline)) {
+  metrics_.gauge("mugaid_queue_incoming", "Messages received and not yet sanitized.",
+                 [this] { return static_cast<std::uint64_t>(queue_.list(Stage::Incoming).size()); });
+  metrics_.gauge("mugaid_queue_outgoing", "Messages sanitized and waiting for delivery.",
+                 [this] { return static_cast<std::uint64_t>(queue_.list(Stage::Outgoing).size()); });
+}
 
 Processor::~Processor() { stop(); }
 
@@ -109,8 +115,13 @@ bool Processor::sanitize(const std::string& id, const Pipeline& pipeline) {
   MailOutcome o = processMail(m.data, config_, pipeline, id);
   std::string actions;
   o.input.root->forEach([&](const Node& n) {
-    if (n.action != Action::Keep) actions += (actions.empty() ? "" : ",") + std::string(actionName(n.action)) + ":" + n.reasonCode;
+    if (n.action == Action::Keep) return;
+    actions += (actions.empty() ? "" : ",") + std::string(actionName(n.action)) + ":" + n.reasonCode;
+    metrics_.count("mugaid_actions_total",
+                   "sanitizer=\"" + n.decidedBy + "\",action=\"" + std::string(actionName(n.action)) + "\"");
   });
+  metrics_.count("mugaid_messages_sanitized_total", "verdict=\"" + std::string(verdictName(o.verdict)) + "\"");
+  metrics_.sanitizeSeconds.observe((o.timings.parseMs + o.timings.sanitizeMs + o.timings.rebuildMs) / 1000.0);
   if (o.verdict != Verdict::Unchanged && store_)
     store_->put(quarantine::itemFor({id, "mail", &o.input, o.verdict, &o.findings, &o.report, "", m.envelope.mailFrom,
                                      m.envelope.recipients}),
@@ -138,7 +149,13 @@ void Processor::deliverOne(const std::string& id) {
   std::vector<std::string> todo;
   for (const auto& r : m.envelope.recipients)
     if (std::find(st.delivered.begin(), st.delivered.end(), r) == st.delivered.end()) todo.push_back(r);
+  auto t0 = std::chrono::steady_clock::now();
   DeliveryResult result = deliver(m, todo, daemon_);
+  metrics_.deliverySeconds.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  for (const auto& r : result.recipients)
+    metrics_.count("mugaid_deliveries_total", r.outcome == RecipientOutcome::Delivered ? "result=\"delivered\""
+                                              : r.outcome == RecipientOutcome::Failed  ? "result=\"bounced\""
+                                                                                       : "result=\"deferred\"");
   std::vector<std::string> deferred;
   std::vector<FailedRecipient> failed;
   for (const auto& [rcpt, outcome, reply] : result.recipients) {
@@ -187,6 +204,7 @@ void Processor::bounce(const QueuedMessage& m, const std::vector<FailedRecipient
   e.recipients = {m.envelope.mailFrom};
   e.peer = "mugaid";
   std::string id = queue_.submitOutgoing(e, buildDsn(m, failed, daemon_.hostname, dsnId, now()));
+  metrics_.dsnSent++;
   logEvent(id + " dsn for=" + m.id + " to=<" + m.envelope.mailFrom + ">");
   push(Job::Deliver, id);
 }

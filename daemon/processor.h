@@ -23,6 +23,7 @@
 #include "core/quarantine/store.h"
 #include "daemon/daemon_config.h"
 #include "daemon/dsn.h"
+#include "daemon/metrics.h"
 #include "daemon/queue.h"
 
 namespace mugai {
@@ -34,7 +35,7 @@ namespace mugai::daemon {
 class Processor {
  public:
   /// `makePipeline` builds one pipeline per worker thread.
-  Processor(const Config& config, const DaemonConfig& daemon, Queue& queue, quarantine::Store* store,
+  Processor(const Config& config, const DaemonConfig& daemon, Queue& queue, quarantine::Store* store, Metrics& metrics,
             std::function<Pipeline()> makePipeline);
   ~Processor();
 
@@ -60,6 +61,7 @@ class Processor {
   const DaemonConfig& daemon_;
   Queue& queue_;
   quarantine::Store* store_;
+  Metrics& metrics_;
   std::function<Pipeline()> makePipeline_;
   std::mutex mutex_;
   std::condition_variable cv_;         // workers wait here for jobs

@@ -18,16 +18,18 @@ using asio::ip::tcp;
 struct Server::Impl {
   const DaemonConfig& config;
   Queue& queue;
+  Metrics& metrics;
   std::function<void(const std::string&)> onReceived;
   asio::io_context io;
   tcp::acceptor acceptor{io};
+  tcp::acceptor metricsAcceptor{io};
   std::unique_ptr<asio::ssl::context> tls;  // null: no STARTTLS
   std::mutex mutex;
   int connections = 0;
   std::map<std::string, int> perClient;
 
-  Impl(const DaemonConfig& c, Queue& q, std::function<void(const std::string&)> r)
-      : config(c), queue(q), onReceived(std::move(r)) {
+  Impl(const DaemonConfig& c, Queue& q, Metrics& m, std::function<void(const std::string&)> r)
+      : config(c), queue(q), metrics(m), onReceived(std::move(r)) {
     if (config.tlsCert.empty()) return;
     tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
     // TLS 1.2 and up only; the library's defaults for ciphers.
@@ -72,8 +74,12 @@ struct Server::Impl {
   }
 
   std::string spool(Envelope envelope, std::string data) {
+    auto t0 = std::chrono::steady_clock::now();
     try {
       std::string id = queue.receive(envelope, data);
+      metrics.messagesReceived++;
+      metrics.bytesReceived += data.size();
+      metrics.acceptSeconds.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
       std::string to;
       for (const auto& r : envelope.recipients) to += (to.empty() ? "" : ",") + r;
       logEvent(id + " received from=<" + envelope.mailFrom + "> to=" + to + " size=" + std::to_string(data.size()) +
@@ -81,6 +87,7 @@ struct Server::Impl {
       onReceived(id);
       return "250 2.0.0 Ok: queued as " + id;
     } catch (const std::exception& e) {
+      metrics.spoolErrors++;
       logEvent(std::string("spool error: ") + e.what());
       // No space is the usual cause: RFC 3463 4.3.1, the client retries.
       return "452 4.3.1 Insufficient system storage";
@@ -100,6 +107,12 @@ struct Server::Impl {
         ++perClient[peer];
         admitted = true;
       }
+    }
+    if (admitted) {
+      metrics.sessionsTotal++;
+      metrics.sessionsActive++;
+    } else {
+      metrics.sessionsRefused++;
     }
     if (!admitted) {
       std::string busy = "421 4.7.0 " + config.hostname + " Error: too many connections\r\n";
@@ -142,9 +155,41 @@ struct Server::Impl {
     }
     idle.cancel();
     socket.close(ec);
+    metrics.sessionsActive--;
     std::lock_guard lock(mutex);
     --connections;
     if (--perClient[peer] == 0) perClient.erase(peer);
+  }
+
+  // One request per connection: "GET /metrics" gets the exposition text.
+  asio::awaitable<void> serveMetrics(tcp::socket socket) {
+    asio::error_code ec;
+    std::string request;
+    char buf[1024];
+    while (request.find("\r\n\r\n") == std::string::npos && request.size() < 8192) {
+      std::size_t n = co_await socket.async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return;
+      request.append(buf, n);
+    }
+    bool ok = request.rfind("GET /metrics ", 0) == 0 || request.rfind("GET /metrics?", 0) == 0;
+    std::string body = ok ? metrics.render() : "not found\n";
+    std::string response = std::string("HTTP/1.1 ") + (ok ? "200 OK" : "404 Not Found") +
+                           "\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\nContent-Length: " +
+                           std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+    co_await asio::async_write(socket, asio::buffer(response), asio::redirect_error(asio::use_awaitable, ec));
+    socket.close(ec);
+  }
+
+  asio::awaitable<void> acceptMetrics() {
+    for (;;) {
+      asio::error_code ec;
+      tcp::socket socket = co_await metricsAcceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        if (!metricsAcceptor.is_open()) co_return;
+        continue;
+      }
+      asio::co_spawn(io, serveMetrics(std::move(socket)), asio::detached);
+    }
   }
 
   asio::awaitable<void> accept() {
@@ -160,18 +205,37 @@ struct Server::Impl {
   }
 };
 
-Server::Server(const DaemonConfig& config, Queue& queue, std::function<void(const std::string&)> onReceived)
-    : impl_(std::make_unique<Impl>(config, queue, std::move(onReceived))) {}
+Server::Server(const DaemonConfig& config, Queue& queue, Metrics& metrics,
+               std::function<void(const std::string&)> onReceived)
+    : impl_(std::make_unique<Impl>(config, queue, metrics, std::move(onReceived))) {}
+
+namespace {
+
+tcp::endpoint resolveListen(asio::io_context& io, const std::string& listen) {
+  std::size_t colon = listen.rfind(':');
+  std::string host = listen.substr(0, colon), port = listen.substr(colon + 1);
+  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  tcp::resolver resolver(io);
+  return *resolver.resolve(host, port, tcp::resolver::passive | tcp::resolver::numeric_service).begin();
+}
+
+}  // namespace
+
+std::string Server::bindMetrics() {
+  if (impl_->config.metricsListen.empty()) return "";
+  tcp::endpoint ep = resolveListen(impl_->io, impl_->config.metricsListen);
+  impl_->metricsAcceptor.open(ep.protocol());
+  impl_->metricsAcceptor.set_option(tcp::acceptor::reuse_address(true));
+  impl_->metricsAcceptor.bind(ep);
+  impl_->metricsAcceptor.listen();
+  auto bound = impl_->metricsAcceptor.local_endpoint();
+  return bound.address().to_string() + ":" + std::to_string(bound.port());
+}
 
 Server::~Server() = default;
 
 std::string Server::bind() {
-  const std::string& listen = impl_->config.listen;
-  std::size_t colon = listen.rfind(':');
-  std::string host = listen.substr(0, colon), port = listen.substr(colon + 1);
-  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-  tcp::resolver resolver(impl_->io);
-  tcp::endpoint ep = *resolver.resolve(host, port, tcp::resolver::passive | tcp::resolver::numeric_service).begin();
+  tcp::endpoint ep = resolveListen(impl_->io, impl_->config.listen);
   impl_->acceptor.open(ep.protocol());
   impl_->acceptor.set_option(tcp::acceptor::reuse_address(true));
   impl_->acceptor.bind(ep);
@@ -182,6 +246,7 @@ std::string Server::bind() {
 
 void Server::run(int threads) {
   asio::co_spawn(impl_->io, impl_->accept(), asio::detached);
+  if (impl_->metricsAcceptor.is_open()) asio::co_spawn(impl_->io, impl_->acceptMetrics(), asio::detached);
   std::vector<std::thread> pool;
   for (int i = 1; i < threads; ++i) pool.emplace_back([this] { impl_->io.run(); });
   impl_->io.run();
@@ -192,6 +257,7 @@ void Server::stop() {
   asio::post(impl_->io, [this] {
     asio::error_code ec;
     impl_->acceptor.close(ec);
+    impl_->metricsAcceptor.close(ec);
     impl_->io.stop();
   });
 }

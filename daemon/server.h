@@ -10,6 +10,7 @@
 #include <string>
 
 #include "daemon/daemon_config.h"
+#include "daemon/metrics.h"
 #include "daemon/queue.h"
 
 namespace mugai::daemon {
@@ -17,11 +18,13 @@ namespace mugai::daemon {
 class Server {
  public:
   /// `onReceived` is called with the queue id of each spooled message.
-  Server(const DaemonConfig& config, Queue& queue, std::function<void(const std::string&)> onReceived);
+  Server(const DaemonConfig& config, Queue& queue, Metrics& metrics, std::function<void(const std::string&)> onReceived);
   ~Server();
 
   /// Binds the listener; returns "host:port" as bound (port 0 picks one).
   std::string bind();
+  /// Binds the /metrics listener ([daemon] metrics_listen); returns "host:port", or "" when off.
+  std::string bindMetrics();
   /// Serves until stop() (from another thread or a signal handler thread).
   void run(int threads);
   void stop();

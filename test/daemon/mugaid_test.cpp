@@ -318,3 +318,29 @@ TEST_CASE("mugaid: STARTTLS with a certificate made by mugai tls-cert", "[mugaid
   CHECK(daemon.log().find("tls=yes") != std::string::npos);
   fs::remove_all(d);
 }
+
+TEST_CASE("mugaid: Prometheus metrics count what happened", "[mugaid][metrics]") {
+  fs::path d = mugai::test::freshTempDir("mugaid-metrics");
+  Mugaid daemon(d, "metrics_listen = \"127.0.0.1:0\"\n");
+  std::smatch m;
+  std::string log = daemon.log();
+  REQUIRE(std::regex_search(log, m, std::regex("metrics on (http://127\\.0\\.0\\.1:[0-9]+/metrics)")));
+  const std::string url = m[1];
+  std::string exe = mugai::test::mailWith({{"invoice.exe", "application/octet-stream", mugai::test::peImage()}});
+  mugai::test::writeFile(d / "exe.eml", exe);
+  python("import smtplib\ns = smtplib.SMTP('127.0.0.1', " + std::to_string(daemon.port()) +
+         ")\ns.sendmail('a@example.net', ['ok@example.lg.jp'], open('" + (d / "exe.eml").string() + "', 'rb').read())\ns.quit()\n");
+  REQUIRE(waitFor([&] { return daemon.delivered("ok@example.lg.jp").size() == 1; }, 20));
+  auto r = python("import urllib.request\nprint(urllib.request.urlopen('" + url + "').read().decode())\n"
+                  "import urllib.error\ntry:\n  urllib.request.urlopen('" + url.substr(0, url.size() - 8) + "/other')\n"
+                  "except urllib.error.HTTPError as e:\n  print('other:', e.code)\n");
+  INFO(r.out);
+  CHECK(r.out.find("mugaid_messages_received_total 1\n") != std::string::npos);
+  CHECK(r.out.find("mugaid_messages_sanitized_total{verdict=\"changed\"} 1\n") != std::string::npos);
+  CHECK(r.out.find("mugaid_actions_total{sanitizer=\"attachment_strip\",action=\"remove\"} 1\n") != std::string::npos);
+  CHECK(r.out.find("mugaid_deliveries_total{result=\"delivered\"} 1\n") != std::string::npos);
+  CHECK(r.out.find("mugaid_sanitize_seconds_count 1\n") != std::string::npos);
+  CHECK(r.out.find("mugaid_queue_outgoing 0\n") != std::string::npos);
+  CHECK(r.out.find("other: 404") != std::string::npos);
+  fs::remove_all(d);
+}
