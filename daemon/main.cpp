@@ -2,7 +2,9 @@
 // mugai; [daemon] is its own section), recovers the spool, starts the
 // workers and the listener, and runs until SIGTERM or SIGINT, which stop
 // the listener, let the workers finish the message in hand, and exit.
-// Anything not finished stays in the spool for the next start.
+// Anything not finished stays in the spool for the next start. SIGHUP
+// reloads the config (policy, relay rules, delivery) without dropping
+// sessions; a config that does not load is logged and ignored.
 #include <signal.h>
 
 #include <iostream>
@@ -17,6 +19,7 @@
 #include "daemon/processor.h"
 #include "daemon/queue.h"
 #include "daemon/server.h"
+#include "daemon/settings.h"
 #include "sanitizers/builtin.h"
 
 int main(int argc, char** argv) {
@@ -34,12 +37,11 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 3;
   }
   try {
-    Config config = configPath.empty() ? Config() : loadConfigFile(configPath);
-    DaemonConfig daemon = readDaemonConfig(config);
-    auto registry = sanitizers::builtinRegistry();
-    registry.build(config);  // stage options are checked now, not at the first message
+    SettingsHolder settings(loadSettings(configPath, 1));
+    const SettingsPtr boot = settings.get();
+    const DaemonConfig& daemon = boot->daemon;
     if (checkOnly) {
-      std::cout << "mugaid: config ok (" << config.source << "): listen " << daemon.listen << ", delivery "
+      std::cout << "mugaid: config ok (" << boot->config.source << "): listen " << daemon.listen << ", delivery "
                 << daemon.delivery << ", spool " << daemon.spoolDir << "\n";
       return 0;
     }
@@ -48,27 +50,46 @@ int main(int argc, char** argv) {
     sigemptyset(&signals);
     sigaddset(&signals, SIGTERM);
     sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGHUP);
     sigaddset(&signals, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
     Queue queue(daemon.spoolDir);
     std::size_t stale = queue.recover();
     std::unique_ptr<quarantine::Store> store;
-    if (config.quarantine.enabled) store = std::make_unique<quarantine::Store>(config.quarantine.dir);
+    if (boot->config.quarantine.enabled) store = std::make_unique<quarantine::Store>(boot->config.quarantine.dir);
     Metrics metrics;
-    Processor processor(config, daemon, queue, store.get(), metrics, [&] { return registry.build(config); });
-    Server server(daemon, queue, metrics, [&](const std::string& id) { processor.received(id); });
+    Processor processor(settings, queue, store.get(), metrics,
+                        [](const Config& c) { return sanitizers::builtinRegistry().build(c); });
+    Server server(settings, queue, metrics, [&](const std::string& id) { processor.received(id); });
     std::string bound = server.bind();
     if (std::string m = server.bindMetrics(); !m.empty()) logEvent("metrics on http://" + m + "/metrics");
     logEvent("mugaid listening on " + bound + " delivery=" + daemon.delivery + " spool=" + daemon.spoolDir +
              " quarantine=" + (store ? store->dir() : std::string("off")) + " recovered_temp_files=" + std::to_string(stale));
     processor.start();
     std::thread waiter([&] {
-      int sig = 0;
-      while (sigwait(&signals, &sig) == 0 && sig == SIGPIPE) {
+      std::uint64_t generation = 1;
+      for (int sig = 0; sigwait(&signals, &sig) == 0;) {
+        if (sig == SIGPIPE) continue;
+        if (sig == SIGHUP) {
+          // Reload: a bad file leaves the running settings in place.
+          try {
+            SettingsPtr next = loadSettings(configPath, ++generation);
+            if (next->daemon.listen != daemon.listen || next->daemon.spoolDir != daemon.spoolDir ||
+                next->daemon.tlsCert != daemon.tlsCert || next->config.quarantine.dir != boot->config.quarantine.dir)
+              logEvent("reload: listen, spool_dir, tls and quarantine dir changes take effect at the next restart");
+            settings.set(std::move(next));
+            logEvent("reloaded " + (configPath.empty() ? std::string("(built-in defaults)") : configPath) +
+                     " generation=" + std::to_string(generation));
+          } catch (const std::exception& e) {
+            logEvent(std::string("reload failed, keeping the running config: ") + e.what());
+          }
+          continue;
+        }
+        logEvent("signal " + std::to_string(sig) + ": stopping (work in hand is finished, the rest stays spooled)");
+        server.stop();
+        return;
       }
-      logEvent("signal " + std::to_string(sig) + ": stopping (work in hand is finished, the rest stays spooled)");
-      server.stop();
     });
     server.run(1);
     processor.stop();

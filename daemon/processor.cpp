@@ -25,10 +25,9 @@ std::string joined(const std::vector<std::string>& v) {
 
 }  // namespace
 
-Processor::Processor(const Config& config, const DaemonConfig& daemon, Queue& queue, quarantine::Store* store,
-                     Metrics& metrics, std::function<Pipeline()> makePipeline)
-    : config_(config), daemon_(daemon), queue_(queue), store_(store), metrics_(metrics),
-      makePipeline_(std::move(makePipeline)) {
+Processor::Processor(SettingsHolder& settings, Queue& queue, quarantine::Store* store, Metrics& metrics,
+                     std::function<Pipeline(const Config&)> makePipeline)
+    : settings_(settings), queue_(queue), store_(store), metrics_(metrics), makePipeline_(std::move(makePipeline)) {
   metrics_.gauge("mugaid_queue_incoming", "Messages received and not yet sanitized.",
                  [this] { return static_cast<std::uint64_t>(queue_.list(Stage::Incoming).size()); });
   metrics_.gauge("mugaid_queue_outgoing", "Messages sanitized and waiting for delivery.",
@@ -40,7 +39,8 @@ Processor::~Processor() { stop(); }
 void Processor::start() {
   for (const auto& id : queue_.list(Stage::Incoming)) push(Job::Sanitize, id);
   for (const auto& id : queue_.list(Stage::Outgoing)) push(Job::Deliver, id);
-  int n = daemon_.workers > 0 ? daemon_.workers : std::max(1u, std::thread::hardware_concurrency());
+  int workers = settings_.get()->daemon.workers;
+  int n = workers > 0 ? workers : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   for (int i = 0; i < n; ++i) threads_.emplace_back([this] { work(); });
   scheduler_ = std::thread([this] { schedule(); });
 }
@@ -69,7 +69,8 @@ void Processor::push(Job job, const std::string& id) {
 }
 
 void Processor::work() {
-  Pipeline pipeline = makePipeline_();  // one per thread: sanitizers may keep scratch
+  SettingsPtr mine = settings_.get();
+  Pipeline pipeline = makePipeline_(mine->config);  // one per thread: sanitizers may keep scratch
   for (;;) {
     std::pair<Job, std::string> job;
     {
@@ -81,8 +82,12 @@ void Processor::work() {
     }
     bool promoted = false;
     try {
-      if (job.first == Job::Sanitize) promoted = sanitize(job.second, pipeline);
-      else deliverOne(job.second);
+      if (SettingsPtr latest = settings_.get(); latest->generation != mine->generation) {
+        mine = latest;  // SIGHUP: the next message runs under the new policy
+        pipeline = makePipeline_(mine->config);
+      }
+      if (job.first == Job::Sanitize) promoted = sanitize(job.second, pipeline, *mine);
+      else deliverOne(job.second, *mine);
     } catch (const std::exception& e) {
       logEvent(job.second + " error " + e.what() + " (kept in the spool, retried later)");
     }
@@ -109,10 +114,10 @@ void Processor::schedule() {
   }
 }
 
-bool Processor::sanitize(const std::string& id, const Pipeline& pipeline) {
+bool Processor::sanitize(const std::string& id, const Pipeline& pipeline, const Settings& s) {
   QueuedMessage m = queue_.load(id, Stage::Incoming);
   // The queue id names the run: it is the X-Mugai-Id and the quarantine id.
-  MailOutcome o = processMail(m.data, config_, pipeline, id);
+  MailOutcome o = processMail(m.data, s.config, pipeline, id);
   std::string actions;
   o.input.root->forEach([&](const Node& n) {
     if (n.action == Action::Keep) return;
@@ -134,7 +139,7 @@ bool Processor::sanitize(const std::string& id, const Pipeline& pipeline) {
     std::vector<FailedRecipient> failed;
     for (const auto& r : m.envelope.recipients)
       failed.push_back({r, "5.7.1", "refused by the mugai gateway's policy (original kept, quarantine id " + id + ")"});
-    bounce(m, failed);
+    bounce(m, failed, s);
     queue_.remove(id, Stage::Incoming);
     return false;
   }
@@ -142,7 +147,8 @@ bool Processor::sanitize(const std::string& id, const Pipeline& pipeline) {
   return true;
 }
 
-void Processor::deliverOne(const std::string& id) {
+void Processor::deliverOne(const std::string& id, const Settings& s) {
+  const DaemonConfig& daemon = s.daemon;
   QueuedMessage m = queue_.load(id, Stage::Outgoing);
   DeliveryState st = queue_.state(id);
   if (st.nextAttempt > now()) return;
@@ -150,7 +156,7 @@ void Processor::deliverOne(const std::string& id) {
   for (const auto& r : m.envelope.recipients)
     if (std::find(st.delivered.begin(), st.delivered.end(), r) == st.delivered.end()) todo.push_back(r);
   auto t0 = std::chrono::steady_clock::now();
-  DeliveryResult result = deliver(m, todo, daemon_);
+  DeliveryResult result = deliver(m, todo, daemon);
   metrics_.deliverySeconds.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   for (const auto& r : result.recipients)
     metrics_.count("mugaid_deliveries_total", r.outcome == RecipientOutcome::Delivered ? "result=\"delivered\""
@@ -161,7 +167,7 @@ void Processor::deliverOne(const std::string& id) {
   for (const auto& [rcpt, outcome, reply] : result.recipients) {
     if (outcome == RecipientOutcome::Delivered) {
       st.delivered.push_back(rcpt);
-      logEvent(id + " delivered to=<" + rcpt + "> via " + daemon_.delivery + " reply=\"" + reply + "\"");
+      logEvent(id + " delivered to=<" + rcpt + "> via " + daemon.delivery + " reply=\"" + reply + "\"");
     } else if (outcome == RecipientOutcome::Failed) {
       st.delivered.push_back(rcpt);  // never retried: the sender gets a DSN
       failed.push_back({rcpt, statusOfReply(reply, "5.0.0"), reply});
@@ -170,40 +176,40 @@ void Processor::deliverOne(const std::string& id) {
       deferred.push_back(rcpt);
     }
   }
-  if (!failed.empty()) bounce(m, failed);  // before the state says done: a crash re-sends, never loses, the DSN
+  if (!failed.empty()) bounce(m, failed, s);  // before the state says done: a crash re-sends, never loses, the DSN
   if (deferred.empty()) {
     queue_.remove(id, Stage::Outgoing);
     return;
   }
-  if (now() - m.receivedAt > static_cast<std::int64_t>(daemon_.maxQueueDays) * 86400) {
-    logEvent(id + " expired to=" + joined(deferred) + " after " + std::to_string(daemon_.maxQueueDays) +
+  if (now() - m.receivedAt > static_cast<std::int64_t>(daemon.maxQueueDays) * 86400) {
+    logEvent(id + " expired to=" + joined(deferred) + " after " + std::to_string(daemon.maxQueueDays) +
              " days reply=\"" + result.detail + "\"");
     std::vector<FailedRecipient> expired;
     for (const auto& r : deferred) expired.push_back({r, "4.4.7", "delivery time expired; last reply: " + result.detail});
-    bounce(m, expired);
+    bounce(m, expired, s);
     queue_.remove(id, Stage::Outgoing);
     return;
   }
   st.attempts++;
-  std::int64_t wait = std::min<std::int64_t>(static_cast<std::int64_t>(daemon_.retrySeconds) << std::min(st.attempts - 1, 12), 3600);
+  std::int64_t wait = std::min<std::int64_t>(static_cast<std::int64_t>(daemon.retrySeconds) << std::min(st.attempts - 1, 12), 3600);
   st.nextAttempt = now() + wait;
   st.lastError = result.detail;
   queue_.saveState(id, st);
   logEvent(id + " deferred to=" + joined(deferred) + " retry_in=" + std::to_string(wait) + "s reply=\"" + result.detail + "\"");
 }
 
-void Processor::bounce(const QueuedMessage& m, const std::vector<FailedRecipient>& failed) {
+void Processor::bounce(const QueuedMessage& m, const std::vector<FailedRecipient>& failed, const Settings& s) {
   if (m.envelope.mailFrom.empty()) {
     logEvent(m.id + " no DSN: the sender is null (RFC 5321 4.5.5)");
     return;
   }
   std::string dsnId = newId();
   Envelope e;
-  e.helo = daemon_.hostname;
+  e.helo = s.daemon.hostname;
   e.mailFrom = "";  // DSNs go out from the null sender
   e.recipients = {m.envelope.mailFrom};
   e.peer = "mugaid";
-  std::string id = queue_.submitOutgoing(e, buildDsn(m, failed, daemon_.hostname, dsnId, now()));
+  std::string id = queue_.submitOutgoing(e, buildDsn(m, failed, s.daemon.hostname, dsnId, now()));
   metrics_.dsnSent++;
   logEvent(id + " dsn for=" + m.id + " to=<" + m.envelope.mailFrom + ">");
   push(Job::Deliver, id);

@@ -24,6 +24,7 @@
 #include "daemon/daemon_config.h"
 #include "daemon/dsn.h"
 #include "daemon/metrics.h"
+#include "daemon/settings.h"
 #include "daemon/queue.h"
 
 namespace mugai {
@@ -34,9 +35,9 @@ namespace mugai::daemon {
 
 class Processor {
  public:
-  /// `makePipeline` builds one pipeline per worker thread.
-  Processor(const Config& config, const DaemonConfig& daemon, Queue& queue, quarantine::Store* store, Metrics& metrics,
-            std::function<Pipeline()> makePipeline);
+  /// `makePipeline` builds one pipeline per worker thread (again after a reload).
+  Processor(SettingsHolder& settings, Queue& queue, quarantine::Store* store, Metrics& metrics,
+            std::function<Pipeline(const Config&)> makePipeline);
   ~Processor();
 
   /// Starts the workers and queues what the spool holds (after a restart).
@@ -52,17 +53,16 @@ class Processor {
   void schedule();
   void push(Job job, const std::string& id);
   /// @return true when the message moved to outgoing/ (deliver it next).
-  bool sanitize(const std::string& id, const Pipeline& pipeline);
-  void deliverOne(const std::string& id);
+  bool sanitize(const std::string& id, const Pipeline& pipeline, const Settings& s);
+  void deliverOne(const std::string& id, const Settings& s);
   /// Queues a DSN to the sender of `m` (never when the sender is null).
-  void bounce(const QueuedMessage& m, const std::vector<FailedRecipient>& failed);
+  void bounce(const QueuedMessage& m, const std::vector<FailedRecipient>& failed, const Settings& s);
 
-  const Config& config_;
-  const DaemonConfig& daemon_;
+  SettingsHolder& settings_;
   Queue& queue_;
   quarantine::Store* store_;
   Metrics& metrics_;
-  std::function<Pipeline()> makePipeline_;
+  std::function<Pipeline(const Config&)> makePipeline_;
   std::mutex mutex_;
   std::condition_variable cv_;         // workers wait here for jobs
   std::condition_variable schedulerCv_;  // the scheduler waits here (a job's notify must never wake it instead)

@@ -16,7 +16,9 @@ namespace mugai::daemon {
 using asio::ip::tcp;
 
 struct Server::Impl {
-  const DaemonConfig& config;
+  SettingsHolder& settings;
+  const SettingsPtr boot;       // the start-up snapshot: listen, TLS, metrics
+  const DaemonConfig& config;   // = boot->daemon
   Queue& queue;
   Metrics& metrics;
   std::function<void(const std::string&)> onReceived;
@@ -28,8 +30,8 @@ struct Server::Impl {
   int connections = 0;
   std::map<std::string, int> perClient;
 
-  Impl(const DaemonConfig& c, Queue& q, Metrics& m, std::function<void(const std::string&)> r)
-      : config(c), queue(q), metrics(m), onReceived(std::move(r)) {
+  Impl(SettingsHolder& s, Queue& q, Metrics& m, std::function<void(const std::string&)> r)
+      : settings(s), boot(s.get()), config(boot->daemon), queue(q), metrics(m), onReceived(std::move(r)) {
     if (config.tlsCert.empty()) return;
     tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
     // TLS 1.2 and up only; the library's defaults for ciphers.
@@ -57,19 +59,19 @@ struct Server::Impl {
     }
   }
 
-  bool relayAllowed(const std::string& peer) const {
-    for (const auto& n : config.trustedNetworks)
+  static bool relayAllowed(const DaemonConfig& d, const std::string& peer) {
+    for (const auto& n : d.trustedNetworks)
       if (n.contains(peer)) return true;
     return false;
   }
 
-  std::string checkRecipient(const std::string& peer, const std::string& rcpt) const {
-    if (relayAllowed(peer)) return "";
+  static std::string checkRecipient(const DaemonConfig& d, const std::string& peer, const std::string& rcpt) {
+    if (relayAllowed(d, peer)) return "";
     std::size_t at = rcpt.rfind('@');
     std::string domain = at == std::string::npos ? "" : rcpt.substr(at + 1);
     for (auto& c : domain) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    for (const auto& d : config.relayDomains)
-      if (domain == d) return "";
+    for (const auto& r : d.relayDomains)
+      if (domain == r) return "";
     return "554 5.7.1 <" + rcpt + ">: Relay access denied";
   }
 
@@ -95,6 +97,8 @@ struct Server::Impl {
   }
 
   asio::awaitable<void> session(tcp::socket socket) {
+    const SettingsPtr now = settings.get();  // this session runs under the settings of its start
+    const DaemonConfig& config = now->daemon;
     std::string peer = "?";
     asio::error_code ec;
     auto ep = socket.remote_endpoint(ec);
@@ -120,7 +124,7 @@ struct Server::Impl {
       co_return;
     }
     SmtpSession smtp(
-        config.hostname, config.session, peer, [this, peer](const std::string& r) { return checkRecipient(peer, r); },
+        config.hostname, config.session, peer, [now, peer](const std::string& r) { return checkRecipient(now->daemon, peer, r); },
         [this](Envelope e, std::string d) { return spool(std::move(e), std::move(d)); });
     // Idle timeout: the timer closes the socket, which ends the pending read.
     asio::steady_timer idle(socket.get_executor());
@@ -205,9 +209,9 @@ struct Server::Impl {
   }
 };
 
-Server::Server(const DaemonConfig& config, Queue& queue, Metrics& metrics,
+Server::Server(SettingsHolder& settings, Queue& queue, Metrics& metrics,
                std::function<void(const std::string&)> onReceived)
-    : impl_(std::make_unique<Impl>(config, queue, metrics, std::move(onReceived))) {}
+    : impl_(std::make_unique<Impl>(settings, queue, metrics, std::move(onReceived))) {}
 
 namespace {
 

@@ -11,6 +11,7 @@
 
 #include "daemon/daemon_config.h"
 #include "daemon/metrics.h"
+#include "daemon/settings.h"
 #include "daemon/queue.h"
 
 namespace mugai::daemon {
@@ -18,7 +19,9 @@ namespace mugai::daemon {
 class Server {
  public:
   /// `onReceived` is called with the queue id of each spooled message.
-  Server(const DaemonConfig& config, Queue& queue, Metrics& metrics, std::function<void(const std::string&)> onReceived);
+  /// Listen address, TLS files and the metrics address come from the
+  /// settings at construction; the rest is read anew for each session.
+  Server(SettingsHolder& settings, Queue& queue, Metrics& metrics, std::function<void(const std::string&)> onReceived);
   ~Server();
 
   /// Binds the listener; returns "host:port" as bound (port 0 picks one).

@@ -33,15 +33,20 @@ namespace {
 class Mugaid {
  public:
   Mugaid(const fs::path& dir, const std::string& extraDaemonKeys = "") : dir_(dir) {
-    mugai::test::writeFile(dir / "mugaid.toml", "[quarantine]\ndir = \"" + (dir / "q").string() +
-                                                    "\"\n[daemon]\nlisten = \"127.0.0.1:0\"\nspool_dir = \"" +
-                                                    (dir / "spool").string() + "\"\n" +
-                                                    (extraDaemonKeys.find("delivery") == std::string::npos
-                                                         ? "delivery = \"maildir:" + (dir / "maildir").string() + "\"\n"
-                                                         : std::string()) +
-                                                    extraDaemonKeys);
+    writeConfig(extraDaemonKeys);
     start();
   }
+  /// (Re)writes mugaid.toml: the test's quarantine, spool and maildir plus `extraDaemonKeys`.
+  void writeConfig(const std::string& extraDaemonKeys) {
+    mugai::test::writeFile(dir_ / "mugaid.toml",
+                           "[quarantine]\ndir = \"" + (dir_ / "q").string() + "\"\n[daemon]\nlisten = \"127.0.0.1:0\"\nspool_dir = \"" +
+                               (dir_ / "spool").string() + "\"\n" +
+                               (extraDaemonKeys.find("delivery") == std::string::npos
+                                    ? "delivery = \"maildir:" + (dir_ / "maildir").string() + "\"\n"
+                                    : std::string()) +
+                               extraDaemonKeys);
+  }
+  void signal(int sig) const { ::kill(pid_, sig); }
   ~Mugaid() { stop(SIGKILL); }
 
   void start() {
@@ -342,5 +347,29 @@ TEST_CASE("mugaid: Prometheus metrics count what happened", "[mugaid][metrics]")
   CHECK(r.out.find("mugaid_sanitize_seconds_count 1\n") != std::string::npos);
   CHECK(r.out.find("mugaid_queue_outgoing 0\n") != std::string::npos);
   CHECK(r.out.find("other: 404") != std::string::npos);
+  fs::remove_all(d);
+}
+
+TEST_CASE("mugaid: SIGHUP reloads the relay rules without a restart; a broken config is refused", "[mugaid][reload]") {
+  fs::path d = mugai::test::freshTempDir("mugaid-reload");
+  Mugaid daemon(d, "trusted_networks = []\nrelay_domains = [\"a.example\"]\n");
+  const std::string port = std::to_string(daemon.port());
+  auto send = [&](const std::string& rcpt) {
+    return python("import smtplib\ns = smtplib.SMTP('127.0.0.1', " + port + ")\ntry:\n  print('ok', s.sendmail('x@example.net', ['" +
+                  rcpt + "'], b'Subject: r\\r\\n\\r\\nx\\r\\n'))\nexcept smtplib.SMTPRecipientsRefused as e:\n  print('refused')\ns.quit()\n")
+        .out;
+  };
+  CHECK(send("u@b.example").find("refused") != std::string::npos);
+  daemon.writeConfig("trusted_networks = []\nrelay_domains = [\"a.example\", \"b.example\"]\n");
+  daemon.signal(SIGHUP);
+  REQUIRE(waitFor([&] { return daemon.log().find("reloaded") != std::string::npos; }, 10));
+  CHECK(send("u@b.example").find("ok {}") != std::string::npos);
+  // A typo in the new file: logged, and the running rules stay.
+  mugai::test::writeFile(d / "mugaid.toml", "[daemon]\nrelay_domian = [\"c.example\"]\n");
+  daemon.signal(SIGHUP);
+  REQUIRE(waitFor([&] { return daemon.log().find("reload failed") != std::string::npos; }, 10));
+  CHECK(daemon.log().find("relay_domian") != std::string::npos);
+  CHECK(send("v@b.example").find("ok {}") != std::string::npos);
+  CHECK(waitFor([&] { return daemon.delivered("v@b.example").size() == 1; }, 20));
   fs::remove_all(d);
 }

@@ -1,0 +1,17 @@
+// See settings.h.
+#include "daemon/settings.h"
+
+#include "sanitizers/builtin.h"
+
+namespace mugai::daemon {
+
+SettingsPtr loadSettings(const std::string& path, std::uint64_t generation) {
+  auto s = std::make_shared<Settings>();
+  s->config = path.empty() ? Config() : loadConfigFile(path);
+  s->daemon = readDaemonConfig(s->config);
+  s->generation = generation;
+  sanitizers::builtinRegistry().build(s->config);  // bad stage options fail here, not at the first message
+  return s;
+}
+
+}  // namespace mugai::daemon
