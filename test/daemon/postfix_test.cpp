@@ -1,0 +1,132 @@
+// Debian's Postfix in front of mugaid, as a town hall runs it: the
+// internet-side Postfix relays to mugaid, mugaid sanitizes and delivers.
+// A private Postfix instance (its own config, queue and log in a temporary
+// directory; the system's Postfix is not touched) is started by the test.
+#include <catch2/catch_test_macros.hpp>
+
+#include <arpa/inet.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+#include "test/common/cli_run.h"
+#include "test/common/corpus.h"
+#include "test/common/samples.h"
+
+namespace fs = std::filesystem;
+using mugai::test::waitFor;
+
+namespace {
+
+int freePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+bool listening(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  ::close(fd);
+  return ok;
+}
+
+// A private Postfix: smtpd on 127.0.0.1:`port`, relaying everything to `relayPort`.
+class PrivatePostfix {
+ public:
+  PrivatePostfix(const fs::path& dir, int port, int relayPort) : dir_(dir) {
+    fs::create_directories(dir / "etc");
+    fs::create_directories(dir / "spool");
+    fs::create_directories(dir / "data");
+    REQUIRE(std::system(("chown postfix " + (dir / "data").string()).c_str()) == 0);
+    mugai::test::writeFile(dir / "etc" / "main.cf",
+                           "compatibility_level = 3.6\nqueue_directory = " + (dir / "spool").string() +
+                               "\ndata_directory = " + (dir / "data").string() + "\nmaillog_file = " +
+                               (dir / "maillog").string() + "\nmaillog_file_prefixes = " + dir.string() +
+                               "\nmyhostname = front.example.jp\nmydestination =\ninet_interfaces = 127.0.0.1\n"
+                               "inet_protocols = ipv4\nmynetworks = 127.0.0.0/8\nrelayhost = [127.0.0.1]:" +
+                               std::to_string(relayPort) +
+                               "\nsmtpd_relay_restrictions = permit_mynetworks, reject\nsmtp_dns_support_level = disabled\n"
+                               "smtp_host_lookup = native\nalias_maps =\nalias_database =\nlocal_recipient_maps =\nbiff = no\n");
+    std::string master = "127.0.0.1:" + std::to_string(port) + " inet n - n - - smtpd\n";
+    for (const char* line :
+         {"pickup unix n - n 60 1 pickup", "cleanup unix n - n - 0 cleanup", "qmgr unix n - n 300 1 qmgr",
+          "rewrite unix - - n - - trivial-rewrite", "bounce unix - - n - 0 bounce", "defer unix - - n - 0 bounce",
+          "trace unix - - n - 0 bounce", "verify unix - - n - 1 verify", "flush unix n - n 1000? 0 flush",
+          "proxymap unix - - n - - proxymap", "smtp unix - - n - - smtp", "relay unix - - n - - smtp",
+          "showq unix n - n - - showq", "error unix - - n - - error", "retry unix - - n - - error",
+          "discard unix - - n - - discard", "local unix - n n - - local", "anvil unix - - n - 1 anvil",
+          "scache unix - - n - 1 scache", "postlog unix-dgram n - n - 1 postlogd"})
+      master += std::string(line) + "\n";
+    mugai::test::writeFile(dir / "etc" / "master.cf", master);
+    REQUIRE(std::system(("postfix -c " + (dir / "etc").string() + " check && postfix -c " + (dir / "etc").string() +
+                         " start >/dev/null 2>&1").c_str()) == 0);
+    REQUIRE(waitFor([&] { return listening(port); }, 20));
+  }
+  ~PrivatePostfix() { std::system(("postfix -c " + (dir_ / "etc").string() + " stop >/dev/null 2>&1").c_str()); }
+  std::string log() const { return fs::exists(dir_ / "maillog") ? mugai::test::readFile(dir_ / "maillog") : ""; }
+
+ private:
+  fs::path dir_;
+};
+
+}  // namespace
+
+TEST_CASE("Postfix in front of mugaid: relayed, sanitized, delivered", "[mugaid][postfix]") {
+  fs::path d = mugai::test::freshTempDir("postfix-front");
+  const int mugaidPort = freePort(), postfixPort = freePort();
+  mugai::test::writeFile(d / "mugaid.toml", "[quarantine]\ndir = \"" + (d / "q").string() +
+                                                "\"\n[daemon]\nlisten = \"127.0.0.1:" + std::to_string(mugaidPort) +
+                                                "\"\nspool_dir = \"" + (d / "spool").string() +
+                                                "\"\ndelivery = \"maildir:" + (d / "maildir").string() +
+                                                "\"\ntrusted_networks = []\nrelay_domains = [\"example.lg.jp\"]\n");
+  pid_t daemon = ::fork();
+  if (daemon == 0) {
+    std::string cmd = "exec " + std::string(MUGAI_DAEMON) + " -c " + (d / "mugaid.toml").string() + " >" +
+                      (d / "mugaid.log").string() + " 2>&1";
+    ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  REQUIRE(waitFor([&] { return listening(mugaidPort); }, 15));
+  {
+    PrivatePostfix postfix(d / "pf", postfixPort, mugaidPort);
+    std::string mail = mugai::test::mailWith({{"請求書.exe", "application/octet-stream", mugai::test::peImage()}});
+    mugai::test::writeFile(d / "in.eml", mail);
+    FILE* p = popen(("python3 -c \"import smtplib; s = smtplib.SMTP('127.0.0.1', " + std::to_string(postfixPort) +
+                     "); print(s.sendmail('sender@example.net', ['soumu@example.lg.jp'], open('" + (d / "in.eml").string() +
+                     "', 'rb').read())); s.quit()\" 2>&1").c_str(),
+                    "r");
+    char buf[512] = {};
+    std::fgets(buf, sizeof buf, p);
+    pclose(p);
+    CHECK(std::string(buf) == "{}\n");
+    fs::path box = d / "maildir" / "soumu@example.lg.jp" / "new";
+    bool delivered = waitFor([&] { return fs::exists(box) && !fs::is_empty(box); }, 30);
+    INFO(postfix.log() << mugai::test::readFile(d / "mugaid.log"));
+    REQUIRE(delivered);
+    std::string out = mugai::test::readFile(fs::directory_iterator(box)->path());
+    CHECK(out.find("by front.example.jp (Postfix)") != std::string::npos);  // it did pass through Postfix
+    CHECK(out.find("X-Mugai-Result: changed") != std::string::npos);
+    CHECK(out.find("TVqQ") == std::string::npos);
+    CHECK(std::regex_search(postfix.log(), std::regex("relay=127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:" +
+                                                      std::to_string(mugaidPort) + ".*status=sent")));
+  }
+  ::kill(daemon, SIGTERM);
+  ::waitpid(daemon, nullptr, 0);
+  fs::remove_all(d);
+}
