@@ -27,15 +27,19 @@ if [ ! -f "$bp" ] || ! grep -qxF "$line" "$bp"; then
 fi
 
 apt-get update -qq
-# Postfix is a test peer (a private instance in front of mugaid) and gives
-# the benchmarks smtp-source/smtp-sink; "No configuration" keeps the
-# system's own mail setup untouched.
-echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 apt-get install -y -qq --no-install-recommends \
   build-essential cmake ninja-build ccache pkg-config git file python3 \
   libgmime-3.0-dev libglib2.0-dev libmagic-dev zlib1g-dev \
   libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libxml2-dev libidn2-dev \
-  libsqlite3-dev sqlite3 libzip-dev unzip libasio-dev postfix \
+  libsqlite3-dev sqlite3 libzip-dev unzip libasio-dev \
   >/dev/null
 apt-get install -y -qq --no-install-recommends -t bookworm-backports libcatch2-dev >/dev/null
+# --test: the peers the tests start themselves. Postfix (a private instance
+# in front of mugaid; also smtp-source/smtp-sink for the benchmarks) is
+# installed with "No configuration", so the machine's own mail setup stays
+# as it was. Command 1 does not need it.
+if [ "${1:-}" = "--test" ]; then
+  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+  apt-get install -y -qq --no-install-recommends postfix >/dev/null
+fi
 echo "install-deps: ok"
