@@ -1,6 +1,8 @@
 // `mugai mail` as a user runs it: exit codes, files written, error text.
 #include <catch2/catch_test_macros.hpp>
 
+#include <sys/stat.h>
+
 #include <filesystem>
 
 #include <nlohmann/json.hpp>
@@ -82,6 +84,20 @@ TEST_CASE("mugai mail: exit codes and outputs", "[cli]") {
     CHECK(r.code == 0);
     CHECK(r.out.find("X-Mugai-Result: unchanged") != std::string::npos);
     CHECK(r.out.find("hello") != std::string::npos);
+  }
+  SECTION("-o into a device writes into it and never replaces it") {
+    write(d / "in.eml", "Subject: x\r\n\r\nhello\r\n");
+    REQUIRE(::mkfifo((d / "pipe").c_str(), 0600) == 0);
+    // A reader on the FIFO, as `mugai mail ... -o /dev/stdout | less` would have.
+    FILE* reader = popen(("cat " + (d / "pipe").string()).c_str(), "r");
+    auto r = run("mail " + (d / "in.eml").string() + " -o " + (d / "pipe").string());
+    std::string got;
+    char buf[4096];
+    while (std::size_t n = fread(buf, 1, sizeof buf, reader)) got.append(buf, n);
+    pclose(reader);
+    CHECK(r.code == 0);
+    CHECK(got.find("hello") != std::string::npos);
+    CHECK(fs::is_fifo(d / "pipe"));  // still a FIFO, not a file renamed over it
   }
   SECTION("a bad command line exits 3") {
     CHECK(run("mail").code == 3);
