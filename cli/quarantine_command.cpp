@@ -207,7 +207,9 @@ int runRelease(const QuarantineOptions& o) {
     for (const auto& r : it.recipients) rcpts.push_back(addressOf(r));
   if (rcpts.empty()) throw CLI::ValidationError("--to", "the item has no recipients on record: give --to ADDR");
   std::string from = config.quarantine.releaseFrom.empty() ? addressOf(it.sender) : config.quarantine.releaseFrom;
-  SubmitResult r = submitMail(config.quarantine.releaseRelay, from, rcpts, bytes);
+  SubmitOptions options;
+  options.timeoutSeconds = 60;
+  SubmitResult r = submitMail(config.quarantine.releaseRelay, from, rcpts, bytes, options);
   std::string target;
   for (const auto& a : rcpts) target += (target.empty() ? "" : ",") + a;
   target += " via " + config.quarantine.releaseRelay;

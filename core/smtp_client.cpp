@@ -9,6 +9,10 @@
 #include <cerrno>
 #include <cstring>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
 #include "core/c_handles.h"
 
 namespace mugai {
@@ -42,12 +46,51 @@ class Connection {
     }
     ::freeaddrinfo(res);
   }
+  ~Connection() {
+    if (ssl_) {
+      SSL_shutdown(ssl_);
+      SSL_free(ssl_);
+    }
+    if (ctx_) SSL_CTX_free(ctx_);
+  }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
   bool ok() const { return static_cast<bool>(fd_); }
   const std::string& error() const { return error_; }
 
+  /// The TLS handshake after "220 Ready to start TLS"; "" or the failure.
+  std::string startTls(const std::string& host, const SubmitOptions& o) {
+    ctx_ = SSL_CTX_new(TLS_client_method());
+    if (!ctx_) return "cannot create a TLS context";
+    SSL_CTX_set_min_proto_version(ctx_, TLS1_2_VERSION);
+    if (o.tls == TlsPolicy::Verify) {
+      SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
+      int loaded = o.caFile.empty() ? SSL_CTX_set_default_verify_paths(ctx_)
+                                    : SSL_CTX_load_verify_locations(ctx_, o.caFile.c_str(), nullptr);
+      if (loaded != 1) return "cannot load CA certificates " + o.caFile;
+    }
+    ssl_ = SSL_new(ctx_);
+    if (!ssl_) return "cannot create a TLS session";
+    SSL_set_fd(ssl_, fd_.get());
+    SSL_set_tlsext_host_name(ssl_, host.c_str());  // SNI
+    if (o.tls == TlsPolicy::Verify) SSL_set1_host(ssl_, host.c_str());
+    buf_.clear();  // nothing read in the clear survives the handshake
+    if (SSL_connect(ssl_) != 1) {
+      unsigned long e = ERR_get_error();
+      std::string why = e ? ERR_reason_error_string(e) ? ERR_reason_error_string(e) : "handshake failed" : "handshake failed";
+      long v = SSL_get_verify_result(ssl_);
+      if (v != X509_V_OK) why += std::string(" (") + X509_verify_cert_error_string(v) + ")";
+      return "TLS handshake with the next hop failed: " + why;
+    }
+    tls_ = std::string(SSL_get_version(ssl_)) + " " + SSL_get_cipher_name(ssl_);
+    return "";
+  }
+  const std::string& tlsDescription() const { return tls_; }
+
   bool send(const std::string& s) {
     for (std::size_t done = 0; done < s.size();) {
-      ssize_t n = ::send(fd_.get(), s.data() + done, s.size() - done, MSG_NOSIGNAL);
+      ssize_t n = ssl_ ? SSL_write(ssl_, s.data() + done, static_cast<int>(std::min<std::size_t>(s.size() - done, 1 << 30)))
+                       : ::send(fd_.get(), s.data() + done, s.size() - done, MSG_NOSIGNAL);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
         error_ = std::string("send failed: ") + std::strerror(errno);
@@ -66,7 +109,7 @@ class Connection {
       while ((eol = buf_.find("\r\n")) == std::string::npos) {
         if (buf_.size() > 65536) return fail("reply line too long");
         char chunk[4096];
-        ssize_t n = ::recv(fd_.get(), chunk, sizeof chunk, 0);
+        ssize_t n = ssl_ ? SSL_read(ssl_, chunk, sizeof chunk) : ::recv(fd_.get(), chunk, sizeof chunk, 0);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) return fail(n == 0 ? "connection closed by the server" : std::string("receive failed: ") + std::strerror(errno));
         buf_.append(chunk, static_cast<std::size_t>(n));
@@ -87,7 +130,16 @@ class Connection {
   UniqueFd fd_;
   std::string buf_;
   std::string error_;
+  SSL_CTX* ctx_ = nullptr;
+  SSL* ssl_ = nullptr;
+  std::string tls_;
 };
+
+std::string hostOf(const std::string& hostPort) {
+  std::string host = hostPort.substr(0, hostPort.rfind(':'));
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  return host;
+}
 
 // CRLF line ends (bare LF and bare CR become CRLF: RFC 5321 2.3.8) and
 // dot-stuffing (4.5.2); ends with the terminating "." line.
@@ -120,10 +172,20 @@ std::string addressOf(const std::string& field) {
   return b == std::string::npos ? "" : field.substr(b, e - b + 1);
 }
 
+bool parseTlsPolicy(const std::string& t, TlsPolicy& out) {
+  if (t == "none") out = TlsPolicy::None;
+  else if (t == "may") out = TlsPolicy::May;
+  else if (t == "encrypt") out = TlsPolicy::Encrypt;
+  else if (t == "verify") out = TlsPolicy::Verify;
+  else return false;
+  return true;
+}
+
 SubmitResult submitMail(const std::string& hostPort, const std::string& sender,
-                        const std::vector<std::string>& recipients, const std::string& message, int timeout) {
+                        const std::vector<std::string>& recipients, const std::string& message,
+                        const SubmitOptions& options) {
   SubmitResult r;
-  Connection c(hostPort, timeout);
+  Connection c(hostPort, options.timeoutSeconds);
   if (!c.ok()) {
     r.detail = c.error();
     return r;
@@ -138,8 +200,31 @@ SubmitResult submitMail(const std::string& hostPort, const std::string& sender,
   };
   char host[256] = "localhost";
   ::gethostname(host, sizeof host - 1);
+  const std::string helo = options.heloName.empty() ? std::string(host) : options.heloName;
   if (!step("", 2)) return r;
-  if (!step(std::string("EHLO ") + host, 2) && !step(std::string("HELO ") + host, 2)) return r;
+  bool ehlo = step("EHLO " + helo, 2);
+  if (!ehlo && !step("HELO " + helo, 2)) return r;
+  const bool offered = ehlo && (r.detail.find("250-STARTTLS") != std::string::npos ||
+                                r.detail.find("250 STARTTLS") != std::string::npos);
+  const bool required = options.tls == TlsPolicy::Encrypt || options.tls == TlsPolicy::Verify;
+  if (required && !offered) {
+    r.code = 0;  // temporary: the next hop may offer it later; never send in the clear
+    r.detail = "the next hop does not offer STARTTLS, and TLS is required";
+    return r;
+  }
+  if (offered && options.tls != TlsPolicy::None) {
+    if (!step("STARTTLS", 2)) {
+      if (required) return r;
+    } else {
+      if (std::string e = c.startTls(hostOf(hostPort), options); !e.empty()) {
+        r.code = 0;
+        r.detail = e;
+        return r;  // after a failed handshake the session is unusable; retried later
+      }
+      r.tls = c.tlsDescription();
+      if (!step("EHLO " + helo, 2)) return r;  // RFC 3207 4.2: start over
+    }
+  }
   if (!step("MAIL FROM:<" + sender + ">", 2)) return r;
   for (const auto& rcpt : recipients) {
     if (step("RCPT TO:<" + rcpt + ">", 2)) r.accepted.push_back(rcpt);

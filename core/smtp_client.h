@@ -2,7 +2,7 @@
 // delivery to the next hop for now): hands one
 // message to a relay (the LGWAN-side mail server, or mugaid itself) on a
 // trusted network. Dot-stuffs, sends CRLF line ends only, and reports
-// the server's reply per recipient.
+// the server's reply per recipient. STARTTLS by policy (OpenSSL).
 #pragma once
 
 #include <string>
@@ -18,12 +18,32 @@ struct SubmitResult {
   std::vector<std::pair<std::string, std::string>> refused;
   int code = 0;                      ///< the deciding reply's code; 0 = no connection or no reply
   std::string detail;                ///< the last reply or the failure, for the log and audit
+  std::string tls;                   ///< "" = plain; else "TLSv1.3 TLS_AES_256_GCM_SHA384" and the like
+};
+
+/// TLS toward the server (RFC 3207 STARTTLS), as Postfix's smtp_tls_security_level:
+enum class TlsPolicy {
+  None,     ///< never
+  May,      ///< when offered; the certificate is not checked (opportunistic)
+  Encrypt,  ///< required; without STARTTLS the attempt fails (temporary)
+  Verify,   ///< required, and the certificate must chain to `caFile` (or the system CAs) and name the host
+};
+
+struct SubmitOptions {
+  int timeoutSeconds = 60;           ///< per exchange
+  TlsPolicy tls = TlsPolicy::May;
+  std::string caFile;                ///< PEM CAs for Verify; "" = the system's
+  std::string heloName;              ///< "" = this machine's name
 };
 
 /// Submits `message` from `sender` ("" = null sender) to `recipients`
-/// through `hostPort` ("host:port"), with `timeoutSeconds` per exchange.
+/// through `hostPort` ("host:port").
 SubmitResult submitMail(const std::string& hostPort, const std::string& sender,
-                        const std::vector<std::string>& recipients, const std::string& message, int timeoutSeconds = 60);
+                        const std::vector<std::string>& recipients, const std::string& message,
+                        const SubmitOptions& options = {});
+
+/// Parses "none" / "may" / "encrypt" / "verify".
+bool parseTlsPolicy(const std::string& text, TlsPolicy& out);
 
 /// The addr-spec of a From/To field value: the part in <...>, else the trimmed text.
 std::string addressOf(const std::string& field);

@@ -89,7 +89,7 @@ DaemonConfig readDaemonConfig(const Config& config) {
     checkKeys(*t,
               {"listen", "hostname", "spool_dir", "relay_domains", "trusted_networks", "delivery", "workers",
                "max_connections", "max_connections_per_client", "max_recipients", "command_timeout_seconds",
-               "retry_seconds", "max_queue_days", "tls_cert", "tls_key", "metrics_listen"},
+               "retry_seconds", "max_queue_days", "tls_cert", "tls_key", "metrics_listen", "next_hop_tls", "next_hop_ca_file"},
               src, "daemon");
     d.listen = readString(*t, "listen", d.listen, src);
     if (d.listen.rfind(':') == std::string::npos) configFail(src, t->get("listen"), "listen must be host:port");
@@ -110,6 +110,10 @@ DaemonConfig readDaemonConfig(const Config& config) {
     d.tlsCert = readString(*t, "tls_cert", d.tlsCert, src);
     d.tlsKey = readString(*t, "tls_key", d.tlsKey, src);
     d.metricsListen = readString(*t, "metrics_listen", d.metricsListen, src);
+    d.nextHopTls = readString(*t, "next_hop_tls", d.nextHopTls, src);
+    if (!parseTlsPolicy(d.nextHopTls, d.nextHopTlsPolicy))
+      configFail(src, t->get("next_hop_tls"), "next_hop_tls must be \"none\", \"may\", \"encrypt\" or \"verify\"");
+    d.nextHopCaFile = readString(*t, "next_hop_ca_file", d.nextHopCaFile, src);
     if (!d.metricsListen.empty() && d.metricsListen.rfind(':') == std::string::npos)
       configFail(src, t->get("metrics_listen"), "metrics_listen must be host:port (or \"\" for off)");
     if (d.tlsCert.empty() != d.tlsKey.empty())

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "core/smtp_client.h"
 #include "daemon/smtp_session.h"
 
 namespace mugai::daemon {
@@ -39,7 +40,10 @@ struct DaemonConfig {
   std::string tlsCert;                       ///< PEM chain for STARTTLS; "" = no STARTTLS
   std::string tlsKey;                        ///< PEM private key
   std::string metricsListen;                 ///< host:port for Prometheus /metrics; "" = off
+  std::string nextHopTls = "may";            ///< none | may | encrypt | verify (smtp: delivery)
+  std::string nextHopCaFile;                 ///< PEM CAs for "verify"; "" = the system's
   SessionLimits session;
+  TlsPolicy nextHopTlsPolicy = TlsPolicy::May;
 };
 
 /// Reads [daemon] from `config.document` (defaults for absent keys; the

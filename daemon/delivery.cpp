@@ -46,10 +46,17 @@ DeliveryResult toMaildir(const QueuedMessage& m, const std::vector<std::string>&
   return r;
 }
 
-DeliveryResult toSmtp(const QueuedMessage& m, const std::vector<std::string>& rcpts, const std::string& hostPort) {
+DeliveryResult toSmtp(const QueuedMessage& m, const std::vector<std::string>& rcpts, const std::string& hostPort,
+                      const DaemonConfig& config) {
   DeliveryResult r;
-  SubmitResult s = submitMail(hostPort, m.envelope.mailFrom, rcpts, m.data);
+  SubmitOptions o;
+  o.timeoutSeconds = 300;  // RFC 5321 4.5.3.2: minutes, not seconds, for a slow next hop
+  o.tls = config.nextHopTlsPolicy;
+  o.caFile = config.nextHopCaFile;
+  o.heloName = config.hostname;
+  SubmitResult s = submitMail(hostPort, m.envelope.mailFrom, rcpts, m.data, o);
   r.detail = s.detail.empty() ? "no reply" : s.detail;
+  if (!s.tls.empty()) r.detail += " tls=" + s.tls;
   for (const auto& rcpt : rcpts) {
     bool accepted = std::find(s.accepted.begin(), s.accepted.end(), rcpt) != s.accepted.end();
     RecipientOutcome o = RecipientOutcome::Deferred;
@@ -73,7 +80,7 @@ DeliveryResult deliver(const QueuedMessage& message, const std::vector<std::stri
                        const DaemonConfig& config) {
   if (config.delivery.rfind("maildir:", 0) == 0)
     return toMaildir(message, recipients, config.delivery.substr(8), config.hostname);
-  return toSmtp(message, recipients, config.delivery.substr(5));
+  return toSmtp(message, recipients, config.delivery.substr(5), config);
 }
 
 }  // namespace mugai::daemon

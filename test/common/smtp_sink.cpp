@@ -12,12 +12,14 @@
 
 namespace mugai::test {
 
-SmtpSink::SmtpSink(std::filesystem::path dir, std::vector<std::string> reject, int port) : dir_(std::move(dir)) {
+SmtpSink::SmtpSink(std::filesystem::path dir, std::vector<std::string> reject, int port, std::vector<std::string> extra)
+    : dir_(std::move(dir)) {
   std::filesystem::create_directories(dir_);
   int fds[2];
   if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
   std::string script = std::string(MUGAI_SOURCE_DIR) + "/test/tools/smtp_sink.py";
   std::vector<std::string> args{"python3", script, dir_.string()};
+  for (auto& e : extra) args.push_back(e);
   if (port > 0) {
     args.push_back("--port");
     args.push_back(std::to_string(port));

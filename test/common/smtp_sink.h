@@ -13,7 +13,8 @@ namespace mugai::test {
 class SmtpSink {
  public:
   /// Starts the sink storing into `dir`; refuses RCPT for `rejectRecipients`.
-  explicit SmtpSink(std::filesystem::path dir, std::vector<std::string> rejectRecipients = {}, int port = 0);
+  explicit SmtpSink(std::filesystem::path dir, std::vector<std::string> rejectRecipients = {}, int port = 0,
+                    std::vector<std::string> extraArgs = {});
   ~SmtpSink();
   SmtpSink(const SmtpSink&) = delete;
   SmtpSink& operator=(const SmtpSink&) = delete;

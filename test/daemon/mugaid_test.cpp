@@ -373,3 +373,38 @@ TEST_CASE("mugaid: SIGHUP reloads the relay rules without a restart; a broken co
   CHECK(waitFor([&] { return daemon.delivered("v@b.example").size() == 1; }, 20));
   fs::remove_all(d);
 }
+
+TEST_CASE("mugaid: STARTTLS toward the next hop, by policy", "[mugaid][tls]") {
+  fs::path d = mugai::test::freshTempDir("mugaid-tls-out");
+  REQUIRE(mugai::test::runCli("tls-cert --cert " + (d / "sink.pem").string() + " --key " + (d / "sink.key").string() +
+                              " --host localhost").code == 0);
+  REQUIRE(mugai::test::runCli("tls-cert --cert " + (d / "other.pem").string() + " --key " + (d / "other.key").string() +
+                              " --host localhost").code == 0);
+  const std::vector<std::string> tlsArgs{"--tls-cert", (d / "sink.pem").string(), "--tls-key", (d / "sink.key").string()};
+  SECTION("verify: the next hop's certificate chains to the configured CA and names the host") {
+    mugai::test::SmtpSink sink(d / "sink", {}, 0, tlsArgs);
+    Mugaid daemon(d, "delivery = \"smtp:localhost:" + std::to_string(sink.port()) + "\"\nnext_hop_tls = \"verify\"\n"
+                     "next_hop_ca_file = \"" + (d / "sink.pem").string() + "\"\n");
+    sendOne(daemon.port(), "a@example.net", {"ok@example.lg.jp"}, "secure");
+    REQUIRE(waitFor([&] { return sink.messages().size() == 1; }, 20));
+    CHECK(nlohmann::json::parse(sink.envelope(1))["tls"].get<std::string>().rfind("TLSv1.", 0) == 0);
+    CHECK(waitFor([&] { return daemon.log().find("tls=TLSv1.") != std::string::npos; }, 10));
+  }
+  SECTION("verify: a certificate from another CA is refused, nothing is sent in the clear") {
+    mugai::test::SmtpSink sink(d / "sink", {}, 0, tlsArgs);
+    Mugaid daemon(d, "delivery = \"smtp:localhost:" + std::to_string(sink.port()) + "\"\nnext_hop_tls = \"verify\"\n"
+                     "next_hop_ca_file = \"" + (d / "other.pem").string() + "\"\n");
+    sendOne(daemon.port(), "a@example.net", {"ok@example.lg.jp"}, "mitm");
+    REQUIRE(waitFor([&] { return daemon.log().find("deferred to=ok@example.lg.jp") != std::string::npos; }, 20));
+    CHECK(daemon.log().find("certificate verify failed") != std::string::npos);
+    CHECK(sink.messages().empty());
+  }
+  SECTION("encrypt: a next hop without STARTTLS gets nothing") {
+    mugai::test::SmtpSink sink(d / "sink");
+    Mugaid daemon(d, "delivery = \"smtp:" + sink.hostPort() + "\"\nnext_hop_tls = \"encrypt\"\n");
+    sendOne(daemon.port(), "a@example.net", {"ok@example.lg.jp"}, "plain");
+    REQUIRE(waitFor([&] { return daemon.log().find("does not offer STARTTLS") != std::string::npos; }, 20));
+    CHECK(sink.messages().empty());
+  }
+  fs::remove_all(d);
+}

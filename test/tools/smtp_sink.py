@@ -2,13 +2,15 @@
 """A minimal SMTP sink for tests: accepts every message on 127.0.0.1 and
 stores it as OUTDIR/N.eml with its envelope in OUTDIR/N.json.
 
-Usage: smtp_sink.py OUTDIR [--reject-rcpt ADDR]... [--port N]
+Usage: smtp_sink.py OUTDIR [--reject-rcpt ADDR]... [--port N] [--tls-cert PEM --tls-key PEM]
+With a certificate it offers STARTTLS and notes the TLS version in the envelope.
 Prints the port it listens on as its first line, then serves until killed.
 Only the Python standard library: it runs on a fresh Debian 12.
 """
 import json
 import os
 import socketserver
+import ssl
 import sys
 import threading
 
@@ -23,7 +25,7 @@ class Session(socketserver.StreamRequestHandler):
 
     def handle(self):
         self.reply("220 sink ESMTP")
-        sender, rcpts = None, []
+        sender, rcpts, tls = None, [], ""
         while True:
             line = self.rfile.readline(65536)
             if not line:
@@ -31,7 +33,14 @@ class Session(socketserver.StreamRequestHandler):
             cmd = line.decode("latin-1").rstrip("\r\n")
             verb = cmd[:4].upper()
             if verb in ("EHLO", "HELO"):
-                self.reply("250-sink\r\n250-PIPELINING\r\n250 8BITMIME" if verb == "EHLO" else "250 sink")
+                offer = "250-STARTTLS\r\n" if TLS and not tls else ""
+                self.reply("250-sink\r\n" + offer + "250-PIPELINING\r\n250 8BITMIME" if verb == "EHLO" else "250 sink")
+            elif cmd.upper() == "STARTTLS" and TLS and not tls:
+                self.reply("220 2.0.0 go ahead")
+                self.connection = TLS.wrap_socket(self.connection, server_side=True)
+                self.rfile = self.connection.makefile("rb")
+                self.wfile = self.connection.makefile("wb")
+                tls, sender, rcpts = self.connection.version(), None, []
             elif cmd.upper().startswith("MAIL FROM:"):
                 sender, rcpts = cmd[10:].strip().strip("<>"), []
                 self.reply("250 2.1.0 ok")
@@ -59,7 +68,7 @@ class Session(socketserver.StreamRequestHandler):
                 with open(os.path.join(OUT, "%d.eml" % n), "wb") as f:
                     f.write(bytes(data))
                 with open(os.path.join(OUT, "%d.json" % n), "w") as f:
-                    json.dump({"from": sender, "to": rcpts}, f)
+                    json.dump({"from": sender, "to": rcpts, "tls": tls}, f)
                 self.reply("250 2.0.0 queued as %d" % n)
             elif verb == "RSET":
                 sender, rcpts = None, []
@@ -79,6 +88,8 @@ class Server(socketserver.ThreadingTCPServer):
 if __name__ == "__main__":
     OUT = sys.argv[1]
     REJECT = set()
+    TLS = None
+    cert = key = None
     port = 0
     args = sys.argv[2:]
     while args:
@@ -86,7 +97,14 @@ if __name__ == "__main__":
             REJECT.add(args[1])
         elif args[0] == "--port":
             port = int(args[1])
+        elif args[0] == "--tls-cert":
+            cert = args[1]
+        elif args[0] == "--tls-key":
+            key = args[1]
         args = args[2:]
+    if cert:
+        TLS = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        TLS.load_cert_chain(cert, key)
     os.makedirs(OUT, exist_ok=True)
     server = Server(("127.0.0.1", port), Session)
     print(server.server_address[1], flush=True)
