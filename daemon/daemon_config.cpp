@@ -89,7 +89,7 @@ DaemonConfig readDaemonConfig(const Config& config) {
     checkKeys(*t,
               {"listen", "hostname", "spool_dir", "relay_domains", "trusted_networks", "delivery", "workers",
                "max_connections", "max_connections_per_client", "max_recipients", "command_timeout_seconds",
-               "retry_seconds", "max_queue_days", "tls_cert", "tls_key", "metrics_listen", "next_hop_tls", "next_hop_ca_file"},
+               "retry_seconds", "max_queue_days", "tls_cert", "tls_key", "metrics_listen", "next_hop_tls", "next_hop_ca_file", "proxy_protocol", "proxy_networks"},
               src, "daemon");
     d.listen = readString(*t, "listen", d.listen, src);
     if (d.listen.rfind(':') == std::string::npos) configFail(src, t->get("listen"), "listen must be host:port");
@@ -114,6 +114,15 @@ DaemonConfig readDaemonConfig(const Config& config) {
     if (!parseTlsPolicy(d.nextHopTls, d.nextHopTlsPolicy))
       configFail(src, t->get("next_hop_tls"), "next_hop_tls must be \"none\", \"may\", \"encrypt\" or \"verify\"");
     d.nextHopCaFile = readString(*t, "next_hop_ca_file", d.nextHopCaFile, src);
+    if (const toml::node* n = t->get("proxy_protocol")) {
+      if (!n->is_boolean()) configFail(src, n, "proxy_protocol must be true or false");
+      d.proxyProtocol = *n->value<bool>();
+    }
+    if (t->get("proxy_networks")) d.proxyNetworkText = readStrings(*t, "proxy_networks", src);
+    for (const auto& text : d.proxyNetworkText) {
+      Network n;
+      if (!parseNetwork(text, n)) configFail(src, t->get("proxy_networks"), "bad network \"" + text + "\"");
+    }
     if (!d.metricsListen.empty() && d.metricsListen.rfind(':') == std::string::npos)
       configFail(src, t->get("metrics_listen"), "metrics_listen must be host:port (or \"\" for off)");
     if (d.tlsCert.empty() != d.tlsKey.empty())
@@ -126,6 +135,10 @@ DaemonConfig readDaemonConfig(const Config& config) {
   for (const auto& text : d.trustedNetworkText) {
     Network n;
     if (parseNetwork(text, n)) d.trustedNetworks.push_back(n);
+  }
+  for (const auto& text : d.proxyNetworkText) {
+    Network n;
+    if (parseNetwork(text, n)) d.proxyNetworks.push_back(n);
   }
   if (d.hostname.empty()) {
     char host[256] = "localhost";

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "daemon/log.h"
+#include "daemon/proxy_protocol.h"
 #include "daemon/smtp_session.h"
 
 namespace mugai::daemon {
@@ -103,6 +104,38 @@ struct Server::Impl {
     asio::error_code ec;
     auto ep = socket.remote_endpoint(ec);
     if (!ec) peer = ep.address().to_string();
+    std::string early;  // bytes after a PROXY header, fed to the session after the banner
+    if (config.proxyProtocol) {
+      bool fromProxy = false;
+      for (const auto& n : config.proxyNetworks) fromProxy = fromProxy || n.contains(peer);
+      ProxyHeader header;
+      ProxyParse parsed = ProxyParse::Bad;
+      if (fromProxy) {
+        asio::steady_timer limit(socket.get_executor());
+        limit.expires_after(std::chrono::seconds(config.commandTimeoutSeconds));
+        limit.async_wait([&socket](const asio::error_code& e) {
+          if (!e) {
+            asio::error_code ignored;
+            socket.close(ignored);
+          }
+        });
+        char buf[512];
+        while ((parsed = parseProxyHeader(early, header)) == ProxyParse::NeedMore && early.size() < 65536 + 16) {
+          std::size_t n = co_await socket.async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
+          if (ec) break;
+          early.append(buf, n);
+        }
+        limit.cancel();
+      }
+      if (parsed != ProxyParse::Ok) {
+        logEvent("proxy protocol: " + std::string(fromProxy ? "bad or missing header" : "not a configured proxy") +
+                 " from " + peer + ": connection closed");
+        socket.close(ec);
+        co_return;
+      }
+      early.erase(0, header.length);
+      if (!header.source.empty()) peer = header.source;
+    }
     bool admitted = false;
     {
       std::lock_guard lock(mutex);
@@ -141,7 +174,11 @@ struct Server::Impl {
     std::string greeting = smtp.greeting();
     co_await asio::async_write(socket, asio::buffer(greeting), asio::redirect_error(asio::use_awaitable, ec));
     std::function<void()> armer = arm;
-    co_await converse(socket, smtp, armer, ec);
+    if (!early.empty() && !ec) {
+      std::string out = smtp.feed(early);
+      if (!out.empty()) co_await asio::async_write(socket, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (!smtp.wantsClose() && !smtp.wantsTls()) co_await converse(socket, smtp, armer, ec);
     if (!ec && smtp.wantsTls()) {
       asio::ssl::stream<tcp::socket&> secure(socket, *tls);
       arm();

@@ -115,6 +115,8 @@ TEST_CASE("samples/mugai.toml documents exactly mugaid's defaults", "[config][da
   CHECK(a.metricsListen == b.metricsListen);
   CHECK(a.nextHopTls == b.nextHopTls);
   CHECK(a.nextHopCaFile == b.nextHopCaFile);
+  CHECK(a.proxyProtocol == b.proxyProtocol);
+  CHECK(a.proxyNetworkText == b.proxyNetworkText);
   CHECK_THROWS_WITH(daemon::readDaemonConfig(parseConfig("[daemon]\nlisten = \"nowhere\"\n", "d.toml")),
                     ContainsSubstring("d.toml:2"));
   CHECK_THROWS_WITH(daemon::readDaemonConfig(parseConfig("[daemon]\ntrusted_networks = [\"10.0.0.0/33\"]\n", "n.toml")),

@@ -408,3 +408,19 @@ TEST_CASE("mugaid: STARTTLS toward the next hop, by policy", "[mugaid][tls]") {
   }
   fs::remove_all(d);
 }
+
+TEST_CASE("mugaid: behind a PROXY-protocol balancer, the real client decides relaying", "[mugaid][proxy]") {
+  fs::path d = mugai::test::freshTempDir("mugaid-proxy");
+  Mugaid daemon(d, "proxy_protocol = true\ntrusted_networks = [\"192.0.2.0/24\"]\n");
+  const std::string smtp = "EHLO lb\r\nMAIL FROM:<a@example.net>\r\nRCPT TO:<x@anywhere.example>\r\nQUIT\r\n";
+  // A client the balancer says is trusted may relay anywhere...
+  std::string trusted = rawSession(daemon.port(), "PROXY TCP4 192.0.2.9 127.0.0.1 40000 25\r\n" + smtp);
+  CHECK(trusted.find("250 2.1.5 Ok") != std::string::npos);
+  // ...another one may not, though both come from the balancer's address.
+  std::string stranger = rawSession(daemon.port(), "PROXY TCP4 203.0.113.5 127.0.0.1 40001 25\r\n" + smtp);
+  CHECK(stranger.find("554 5.7.1") != std::string::npos);
+  // Without a header the connection is closed before the banner.
+  CHECK(rawSession(daemon.port(), smtp).empty());
+  CHECK(waitFor([&] { return daemon.log().find("bad or missing header") != std::string::npos; }, 5));
+  fs::remove_all(d);
+}
