@@ -75,6 +75,15 @@ std::string readString(const toml::table& t, std::string_view key, const std::st
 
 }  // namespace
 
+std::string DaemonConfig::routeFor(const std::string& recipient, bool dsn) const {
+  if (dsn && !dsnDelivery.empty()) return dsnDelivery;
+  std::size_t at = recipient.rfind('@');
+  std::string domain = at == std::string::npos ? "" : recipient.substr(at + 1);
+  for (auto& c : domain) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto it = transport.find(domain);
+  return it == transport.end() ? delivery : it->second;
+}
+
 DaemonConfig readDaemonConfig(const Config& config) {
   DaemonConfig d;
   d.session.maxMessageBytes = config.limits.maxMessageBytes;
@@ -89,7 +98,7 @@ DaemonConfig readDaemonConfig(const Config& config) {
     checkKeys(*t,
               {"listen", "hostname", "spool_dir", "relay_domains", "trusted_networks", "delivery", "workers",
                "max_connections", "max_connections_per_client", "max_recipients", "command_timeout_seconds",
-               "retry_seconds", "max_queue_days", "tls_cert", "tls_key", "metrics_listen", "next_hop_tls", "next_hop_ca_file", "proxy_protocol", "proxy_networks"},
+               "retry_seconds", "max_queue_days", "tls_cert", "tls_key", "metrics_listen", "next_hop_tls", "next_hop_ca_file", "proxy_protocol", "proxy_networks", "transport", "dsn_delivery"},
               src, "daemon");
     d.listen = readString(*t, "listen", d.listen, src);
     if (d.listen.rfind(':') == std::string::npos) configFail(src, t->get("listen"), "listen must be host:port");
@@ -97,9 +106,27 @@ DaemonConfig readDaemonConfig(const Config& config) {
     d.spoolDir = readString(*t, "spool_dir", d.spoolDir, src);
     if (t->get("relay_domains")) d.relayDomains = readStrings(*t, "relay_domains", src);
     if (t->get("trusted_networks")) d.trustedNetworkText = readStrings(*t, "trusted_networks", src);
+    auto checkHop = [&](const std::string& hop, const toml::node* at, const std::string& what) {
+      bool ok = hop.rfind("maildir:", 0) == 0 ? hop.size() > 8
+                : hop.rfind("smtp:", 0) == 0  ? hop.rfind(':') > 5
+                                              : false;
+      if (!ok) configFail(src, at, what + " must be \"maildir:DIR\" or \"smtp:HOST:PORT\"");
+    };
     d.delivery = readString(*t, "delivery", d.delivery, src);
-    if (d.delivery.rfind("maildir:", 0) != 0 && d.delivery.rfind("smtp:", 0) != 0)
-      configFail(src, t->get("delivery"), "delivery must be \"maildir:DIR\" or \"smtp:HOST:PORT\"");
+    checkHop(d.delivery, t->get("delivery"), "delivery");
+    d.dsnDelivery = readString(*t, "dsn_delivery", d.dsnDelivery, src);
+    if (!d.dsnDelivery.empty()) checkHop(d.dsnDelivery, t->get("dsn_delivery"), "dsn_delivery");
+    if (const toml::node* n = t->get("transport")) {
+      if (!n->is_table()) configFail(src, n, "[daemon.transport] must be a table of domain = \"next hop\"");
+      for (const auto& [domain, hop] : *n->as_table()) {
+        if (!hop.is_string()) configFail(src, &hop, "[daemon.transport] values must be strings");
+        std::string h(*hop.value<std::string_view>());
+        checkHop(h, &hop, "the transport of " + std::string(domain.str()));
+        std::string key(domain.str());
+        for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        d.transport[key] = h;
+      }
+    }
     d.workers = readInt(*t, "workers", d.workers, 0, 256, src);
     d.maxConnections = readInt(*t, "max_connections", d.maxConnections, 1, 100000, src);
     d.maxConnectionsPerClient = readInt(*t, "max_connections_per_client", d.maxConnectionsPerClient, 1, 100000, src);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,13 @@ struct DaemonConfig {
   std::vector<Network> trustedNetworks;      ///< clients that may send to any domain
   std::vector<std::string> trustedNetworkText{"127.0.0.0/8", "::1/128"};
   std::string delivery = "maildir:/var/lib/mugai/maildir";  ///< "maildir:DIR" or "smtp:HOST:PORT"
+  /// [daemon.transport]: recipient domain -> next hop, overriding `delivery`.
+  std::map<std::string, std::string> transport;
+  /// Next hop for DSNs (they go to internet senders); "" = route like any mail.
+  std::string dsnDelivery;
+
+  /// The next hop for `recipient` (lower-cased domain lookup), or for a DSN.
+  std::string routeFor(const std::string& recipient, bool dsn) const;
   int workers = 0;                           ///< sanitizing threads; 0 = the number of cores
   int maxConnections = 1000;
   int maxConnectionsPerClient = 50;

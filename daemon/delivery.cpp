@@ -76,11 +76,10 @@ DeliveryResult toSmtp(const QueuedMessage& m, const std::vector<std::string>& rc
 
 }  // namespace
 
-DeliveryResult deliver(const QueuedMessage& message, const std::vector<std::string>& recipients,
+DeliveryResult deliver(const QueuedMessage& message, const std::vector<std::string>& recipients, const std::string& hop,
                        const DaemonConfig& config) {
-  if (config.delivery.rfind("maildir:", 0) == 0)
-    return toMaildir(message, recipients, config.delivery.substr(8), config.hostname);
-  return toSmtp(message, recipients, config.delivery.substr(5), config);
+  if (hop.rfind("maildir:", 0) == 0) return toMaildir(message, recipients, hop.substr(8), config.hostname);
+  return toSmtp(message, recipients, hop.substr(5), config);
 }
 
 }  // namespace mugai::daemon

@@ -25,7 +25,8 @@ struct DeliveryResult {
   std::string detail;  ///< the remote reply or the local error, for the log
 };
 
-DeliveryResult deliver(const QueuedMessage& message, const std::vector<std::string>& recipients,
+/// Delivers to `recipients`, all routed to `hop` ("maildir:DIR" or "smtp:HOST:PORT").
+DeliveryResult deliver(const QueuedMessage& message, const std::vector<std::string>& recipients, const std::string& hop,
                        const DaemonConfig& config);
 
 }  // namespace mugai::daemon

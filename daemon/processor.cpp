@@ -2,6 +2,7 @@
 #include "daemon/processor.h"
 
 #include <chrono>
+#include <map>
 
 #include "core/mail_job.h"
 #include "core/pipeline.h"
@@ -155,9 +156,21 @@ void Processor::deliverOne(const std::string& id, const Settings& s) {
   std::vector<std::string> todo;
   for (const auto& r : m.envelope.recipients)
     if (std::find(st.delivered.begin(), st.delivered.end(), r) == st.delivered.end()) todo.push_back(r);
-  auto t0 = std::chrono::steady_clock::now();
-  DeliveryResult result = deliver(m, todo, daemon);
-  metrics_.deliverySeconds.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  // Recipients grouped by next hop ([daemon.transport]); one attempt per hop.
+  std::map<std::string, std::vector<std::string>> byHop;
+  for (const auto& r : todo) byHop[daemon.routeFor(r, m.envelope.dsn)].push_back(r);
+  DeliveryResult result;
+  std::map<std::string, std::string> hopOf;
+  for (const auto& [hop, rcpts] : byHop) {
+    auto t0 = std::chrono::steady_clock::now();
+    DeliveryResult part = deliver(m, rcpts, hop, daemon);
+    metrics_.deliverySeconds.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    for (auto& r : part.recipients) {
+      hopOf[r.address] = hop;
+      result.recipients.push_back(std::move(r));
+    }
+    result.detail = part.detail;
+  }
   for (const auto& r : result.recipients)
     metrics_.count("mugaid_deliveries_total", r.outcome == RecipientOutcome::Delivered ? "result=\"delivered\""
                                               : r.outcome == RecipientOutcome::Failed  ? "result=\"bounced\""
@@ -167,7 +180,7 @@ void Processor::deliverOne(const std::string& id, const Settings& s) {
   for (const auto& [rcpt, outcome, reply] : result.recipients) {
     if (outcome == RecipientOutcome::Delivered) {
       st.delivered.push_back(rcpt);
-      logEvent(id + " delivered to=<" + rcpt + "> via " + daemon.delivery + " reply=\"" + reply + "\"");
+      logEvent(id + " delivered to=<" + rcpt + "> via " + hopOf[rcpt] + " reply=\"" + reply + "\"");
     } else if (outcome == RecipientOutcome::Failed) {
       st.delivered.push_back(rcpt);  // never retried: the sender gets a DSN
       failed.push_back({rcpt, statusOfReply(reply, "5.0.0"), reply});
@@ -209,6 +222,7 @@ void Processor::bounce(const QueuedMessage& m, const std::vector<FailedRecipient
   e.mailFrom = "";  // DSNs go out from the null sender
   e.recipients = {m.envelope.mailFrom};
   e.peer = "mugaid";
+  e.dsn = true;
   std::string id = queue_.submitOutgoing(e, buildDsn(m, failed, s.daemon.hostname, dsnId, now()));
   metrics_.dsnSent++;
   logEvent(id + " dsn for=" + m.id + " to=<" + m.envelope.mailFrom + ">");

@@ -22,7 +22,8 @@ std::int64_t now() {
 
 std::string envelopeLine(const Envelope& e, std::int64_t receivedAt) {
   nlohmann::json j{{"helo", e.helo}, {"from", e.mailFrom}, {"to", e.recipients}, {"8bit", e.eightBit},
-                   {"smtputf8", e.smtpUtf8}, {"peer", e.peer}, {"received", receivedAt}};
+                   {"smtputf8", e.smtpUtf8}, {"peer", e.peer}, {"received", receivedAt}, {"tls", e.tls},
+                   {"dsn", e.dsn}};
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
@@ -100,6 +101,8 @@ QueuedMessage Queue::load(const std::string& id, Stage stage) const {
   m.envelope.eightBit = j.value("8bit", false);
   m.envelope.smtpUtf8 = j.value("smtputf8", false);
   m.envelope.peer = j.value("peer", "");
+  m.envelope.tls = j.value("tls", false);
+  m.envelope.dsn = j.value("dsn", false);
   m.receivedAt = j.value("received", std::int64_t{0});
   m.data = bytes.substr(nl + 1);
   return m;

@@ -37,6 +37,7 @@ struct Envelope {
   bool smtpUtf8 = false;                ///< SMTPUTF8
   std::string peer;                     ///< the client, for logs
   bool tls = false;                     ///< received over STARTTLS
+  bool dsn = false;                     ///< a delivery status notification of our own
 };
 
 class SmtpSession {

@@ -117,12 +117,25 @@ TEST_CASE("samples/mugai.toml documents exactly mugaid's defaults", "[config][da
   CHECK(a.nextHopCaFile == b.nextHopCaFile);
   CHECK(a.proxyProtocol == b.proxyProtocol);
   CHECK(a.proxyNetworkText == b.proxyNetworkText);
+  CHECK(a.dsnDelivery == b.dsnDelivery);
+  CHECK(a.transport == b.transport);
   CHECK_THROWS_WITH(daemon::readDaemonConfig(parseConfig("[daemon]\nlisten = \"nowhere\"\n", "d.toml")),
                     ContainsSubstring("d.toml:2"));
   CHECK_THROWS_WITH(daemon::readDaemonConfig(parseConfig("[daemon]\ntrusted_networks = [\"10.0.0.0/33\"]\n", "n.toml")),
                     ContainsSubstring("10.0.0.0/33"));
   CHECK_THROWS_WITH(daemon::readDaemonConfig(parseConfig("[daemon]\ndelivery = \"lmtp:x\"\n", "l.toml")),
                     ContainsSubstring("delivery"));
+}
+
+TEST_CASE("routes: the transport map by recipient domain, DSNs by dsn_delivery", "[config][daemon]") {
+  auto d = daemon::readDaemonConfig(parseConfig(
+      "[daemon]\ndelivery = \"smtp:lgwan:25\"\ndsn_delivery = \"smtp:internet-mx:25\"\n"
+      "[daemon.transport]\n\"Kyouiku.example.lg.jp\" = \"smtp:school-mail:25\"\n", "t.toml"));
+  CHECK(d.routeFor("a@example.lg.jp", false) == "smtp:lgwan:25");
+  CHECK(d.routeFor("b@KYOUIKU.example.lg.jp", false) == "smtp:school-mail:25");
+  CHECK(d.routeFor("sender@example.net", true) == "smtp:internet-mx:25");
+  CHECK_THROWS_WITH(daemon::readDaemonConfig(parseConfig("[daemon.transport]\n\"x.jp\" = \"lmtp:y\"\n", "u.toml")),
+                    ContainsSubstring("u.toml:2"));
 }
 
 TEST_CASE("trusted networks match the addresses they should", "[config][daemon]") {

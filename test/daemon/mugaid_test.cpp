@@ -41,7 +41,7 @@ class Mugaid {
     mugai::test::writeFile(dir_ / "mugaid.toml",
                            "[quarantine]\ndir = \"" + (dir_ / "q").string() + "\"\n[daemon]\nlisten = \"127.0.0.1:0\"\nspool_dir = \"" +
                                (dir_ / "spool").string() + "\"\n" +
-                               (extraDaemonKeys.find("delivery") == std::string::npos
+                               (("\n" + extraDaemonKeys).find("\ndelivery =") == std::string::npos
                                     ? "delivery = \"maildir:" + (dir_ / "maildir").string() + "\"\n"
                                     : std::string()) +
                                extraDaemonKeys);
@@ -422,5 +422,23 @@ TEST_CASE("mugaid: behind a PROXY-protocol balancer, the real client decides rel
   // Without a header the connection is closed before the banner.
   CHECK(rawSession(daemon.port(), smtp).empty());
   CHECK(waitFor([&] { return daemon.log().find("bad or missing header") != std::string::npos; }, 5));
+  fs::remove_all(d);
+}
+
+TEST_CASE("mugaid: a transport map sends each domain to its own next hop; DSNs can take their own", "[mugaid][transport]") {
+  fs::path d = mugai::test::freshTempDir("mugaid-transport");
+  mugai::test::SmtpSink other(d / "other", {"nobody@other.lg.jp"});
+  mugai::test::SmtpSink bounces(d / "bounces");
+  Mugaid daemon(d, "dsn_delivery = \"smtp:" + bounces.hostPort() + "\"\n[daemon.transport]\n\"Other.LG.jp\" = \"smtp:" +
+                       other.hostPort() + "\"\n");
+  sendOne(daemon.port(), "sender@example.net", {"soumu@example.lg.jp", "kikaku@other.lg.jp", "nobody@other.lg.jp"},
+          "split");
+  bool arrived = waitFor([&] { return daemon.delivered("soumu@example.lg.jp").size() == 1 && other.messages().size() == 1 &&
+                               bounces.messages().size() == 1; }, 20);
+  INFO(daemon.log());
+  REQUIRE(arrived);
+  CHECK(nlohmann::json::parse(other.envelope(1))["to"] == nlohmann::json::array({"kikaku@other.lg.jp"}));
+  CHECK(bounces.messages()[0].find("Final-Recipient: rfc822; nobody@other.lg.jp") != std::string::npos);
+  CHECK(daemon.delivered("kikaku@other.lg.jp").empty());
   fs::remove_all(d);
 }
