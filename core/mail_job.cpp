@@ -43,6 +43,13 @@ std::vector<std::string> passwordsInText(const Node& root) {
 
 }  // namespace
 
+bool validId(std::string_view id) {
+  if (id.size() != 32) return false;
+  for (char c : id)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
 MailOutcome processMail(std::string bytes, const Config& config, const Pipeline& pipeline, std::string id,
                         const std::vector<std::string>& passwords) {
   MailOutcome o;

@@ -25,6 +25,9 @@ struct MailOutcome {
 
 /// A fresh report / message id: 32 lower-case hex digits from the OS RNG.
 std::string newId();
+/// True when `id` has newId()'s shape; ids from outside are checked with
+/// this before they become paths or queries (quarantine, spool).
+bool validId(std::string_view id);
 
 /// Runs `bytes` through `pipeline` under `config`. Never throws for bad
 /// input; `id` names the run (tests pass a fixed one). `passwords` are

@@ -29,12 +29,7 @@ std::string envelopeLine(const Envelope& e, std::int64_t receivedAt) {
 
 }  // namespace
 
-bool validQueueId(std::string_view id) {
-  if (id.size() != 32) return false;
-  for (char c : id)
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  return true;
-}
+bool validQueueId(std::string_view id) { return validId(id); }  // queue ids are run ids
 
 Queue::Queue(std::string dir) : dir_(std::move(dir)) {
   std::error_code ec;

@@ -12,6 +12,7 @@
 #include "core/durable_file.h"
 #include "core/gzip.h"
 #include "core/hash.h"
+#include "core/mail_job.h"
 
 namespace mugai::quarantine {
 namespace fs = std::filesystem;
@@ -123,12 +124,7 @@ std::string likeContaining(const std::string& text) {
 
 }  // namespace
 
-bool validId(std::string_view id) {
-  if (id.size() != 32) return false;
-  for (char c : id)
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  return true;
-}
+bool validId(std::string_view id) { return mugai::validId(id); }
 
 Store::Store(std::string dir) : dir_(std::move(dir)) {
   std::error_code ec;

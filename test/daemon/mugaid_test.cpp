@@ -20,11 +20,14 @@
 
 #include "core/quarantine/store.h"
 #include "test/common/cli_run.h"
+#include "test/common/net.h"
 #include "test/common/corpus.h"
 #include "test/common/samples.h"
 #include "test/common/smtp_sink.h"
 
 namespace fs = std::filesystem;
+using mugai::test::freePort;
+using mugai::test::listening;
 using mugai::test::waitFor;
 
 namespace {
@@ -239,17 +242,6 @@ TEST_CASE("mugaid: kill -9 under load, restart: every acknowledged message is de
 
 namespace {
 
-int freePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
 std::string sendOne(int port, const std::string& from, const std::vector<std::string>& to, const std::string& subject) {
   std::string rcpts;

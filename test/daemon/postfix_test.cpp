@@ -15,36 +15,18 @@
 #include <regex>
 
 #include "test/common/cli_run.h"
+#include "test/common/net.h"
 #include "test/common/corpus.h"
 #include "test/common/samples.h"
 
 namespace fs = std::filesystem;
+using mugai::test::freePort;
+using mugai::test::listening;
 using mugai::test::waitFor;
 
 namespace {
 
-int freePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
-bool listening(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  ::close(fd);
-  return ok;
-}
 
 // A private Postfix: smtpd on 127.0.0.1:`port`, relaying everything to `relayPort`.
 class PrivatePostfix {
