@@ -7,26 +7,6 @@
 namespace mugai {
 namespace {
 
-template <class T>
-T readInt(const toml::table& t, std::string_view key, T current, std::int64_t min, std::int64_t max,
-          const std::string& source) {
-  const toml::node* n = t.get(key);
-  if (!n) return current;
-  auto v = n->value<std::int64_t>();
-  if (!n->is_integer() || !v) configFail(source, n, std::string(key) + " must be an integer");
-  if (*v < min || *v > max)
-    configFail(source, n, std::string(key) + " must be between " + std::to_string(min) + " and " + std::to_string(max));
-  return static_cast<T>(*v);
-}
-
-std::string readString(const toml::table& t, std::string_view key, const std::string& current,
-                       const std::string& source) {
-  const toml::node* n = t.get(key);
-  if (!n) return current;
-  if (!n->is_string()) configFail(source, n, std::string(key) + " must be a string");
-  return std::string(*n->value<std::string_view>());
-}
-
 void readLimits(const toml::table& t, Limits& l, const std::string& source) {
   checkKeys(t,
             {"max_message_bytes", "max_header_bytes", "max_headers", "max_depth", "max_parts", "max_decoded_bytes",
@@ -76,13 +56,6 @@ const toml::table* subTable(const toml::table& t, std::string_view name, const s
   return n->as_table();
 }
 
-bool readBool(const toml::table& t, std::string_view key, bool current, const std::string& source) {
-  const toml::node* n = t.get(key);
-  if (!n) return current;
-  if (!n->is_boolean()) configFail(source, n, std::string(key) + " must be true or false");
-  return *n->value<bool>();
-}
-
 std::vector<StageConfig> readRelease(const toml::table& release, const std::string& source) {
   checkKeys(release, {"stages", "stage"}, source, "release");
   const toml::node* list = release.get("stages");
@@ -129,6 +102,45 @@ Config Config::forRelease() const {
   Config c = *this;
   c.stages = releaseStages;
   return c;
+}
+
+std::int64_t readInteger(const toml::table& t, std::string_view key, std::int64_t current, std::int64_t min,
+                         std::int64_t max, const std::string& source) {
+  const toml::node* n = t.get(key);
+  if (!n) return current;
+  auto v = n->value<std::int64_t>();
+  if (!n->is_integer() || !v) configFail(source, n, std::string(key) + " must be an integer");
+  if (*v < min || *v > max)
+    configFail(source, n, std::string(key) + " must be between " + std::to_string(min) + " and " + std::to_string(max));
+  return *v;
+}
+
+std::string readString(const toml::table& t, std::string_view key, const std::string& current,
+                       const std::string& source) {
+  const toml::node* n = t.get(key);
+  if (!n) return current;
+  if (!n->is_string()) configFail(source, n, std::string(key) + " must be a string");
+  return std::string(*n->value<std::string_view>());
+}
+
+bool readBool(const toml::table& t, std::string_view key, bool current, const std::string& source) {
+  const toml::node* n = t.get(key);
+  if (!n) return current;
+  if (!n->is_boolean()) configFail(source, n, std::string(key) + " must be true or false");
+  return *n->value<bool>();
+}
+
+std::vector<std::string> readStrings(const toml::table& t, std::string_view key, std::vector<std::string> current,
+                                     const std::string& source) {
+  const toml::node* n = t.get(key);
+  if (!n) return current;
+  if (!n->is_array()) configFail(source, n, std::string(key) + " must be an array of strings");
+  std::vector<std::string> out;
+  for (const auto& item : *n->as_array()) {
+    if (!item.is_string()) configFail(source, &item, std::string(key) + " must hold strings");
+    out.emplace_back(*item.value<std::string_view>());
+  }
+  return out;
 }
 
 void configFail(const std::string& source, const toml::node* at, const std::string& what) {

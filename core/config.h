@@ -88,4 +88,20 @@ Config parseConfig(std::string_view text, const std::string& sourceName);
 void checkKeys(const toml::table& table, std::initializer_list<std::string_view> allowed,
                const std::string& source, const std::string& section);
 
+// Typed readers for one key of a section, shared by every section's parser
+// (core, sanitizers, mugaid): `current` when the key is absent, ConfigError
+// naming file:line and the key when it has the wrong type or range.
+std::int64_t readInteger(const toml::table& t, std::string_view key, std::int64_t current, std::int64_t min,
+                         std::int64_t max, const std::string& source);
+template <class T>
+T readInt(const toml::table& t, std::string_view key, T current, std::int64_t min, std::int64_t max,
+          const std::string& source) {
+  return static_cast<T>(readInteger(t, key, static_cast<std::int64_t>(current), min, max, source));
+}
+std::string readString(const toml::table& t, std::string_view key, const std::string& current,
+                       const std::string& source);
+bool readBool(const toml::table& t, std::string_view key, bool current, const std::string& source);
+std::vector<std::string> readStrings(const toml::table& t, std::string_view key, std::vector<std::string> current,
+                                     const std::string& source);
+
 }  // namespace mugai

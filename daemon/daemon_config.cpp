@@ -43,37 +43,6 @@ bool Network::contains(const std::string& ip) const {
   return true;
 }
 
-namespace {
-
-std::vector<std::string> readStrings(const toml::table& t, std::string_view key, const std::string& source) {
-  std::vector<std::string> out;
-  const toml::node* n = t.get(key);
-  if (!n) return out;
-  if (!n->is_array()) configFail(source, n, std::string(key) + " must be an array of strings");
-  for (const auto& item : *n->as_array()) {
-    if (!item.is_string()) configFail(source, &item, std::string(key) + " must hold strings");
-    out.emplace_back(*item.value<std::string_view>());
-  }
-  return out;
-}
-
-int readInt(const toml::table& t, std::string_view key, int current, int min, int max, const std::string& source) {
-  const toml::node* n = t.get(key);
-  if (!n) return current;
-  auto v = n->value<std::int64_t>();
-  if (!n->is_integer() || !v || *v < min || *v > max)
-    configFail(source, n, std::string(key) + " must be an integer between " + std::to_string(min) + " and " + std::to_string(max));
-  return static_cast<int>(*v);
-}
-
-std::string readString(const toml::table& t, std::string_view key, const std::string& current, const std::string& source) {
-  const toml::node* n = t.get(key);
-  if (!n) return current;
-  if (!n->is_string()) configFail(source, n, std::string(key) + " must be a string");
-  return std::string(*n->value<std::string_view>());
-}
-
-}  // namespace
 
 std::string DaemonConfig::routeFor(const std::string& recipient, bool dsn) const {
   if (dsn && !dsnDelivery.empty()) return dsnDelivery;
@@ -104,8 +73,8 @@ DaemonConfig readDaemonConfig(const Config& config) {
     if (d.listen.rfind(':') == std::string::npos) configFail(src, t->get("listen"), "listen must be host:port");
     d.hostname = readString(*t, "hostname", d.hostname, src);
     d.spoolDir = readString(*t, "spool_dir", d.spoolDir, src);
-    if (t->get("relay_domains")) d.relayDomains = readStrings(*t, "relay_domains", src);
-    if (t->get("trusted_networks")) d.trustedNetworkText = readStrings(*t, "trusted_networks", src);
+    d.relayDomains = readStrings(*t, "relay_domains", d.relayDomains, src);
+    d.trustedNetworkText = readStrings(*t, "trusted_networks", d.trustedNetworkText, src);
     auto checkHop = [&](const std::string& hop, const toml::node* at, const std::string& what) {
       bool ok = hop.rfind("maildir:", 0) == 0 ? hop.size() > 8
                 : hop.rfind("smtp:", 0) == 0  ? hop.rfind(':') > 5
@@ -130,7 +99,7 @@ DaemonConfig readDaemonConfig(const Config& config) {
     d.workers = readInt(*t, "workers", d.workers, 0, 256, src);
     d.maxConnections = readInt(*t, "max_connections", d.maxConnections, 1, 100000, src);
     d.maxConnectionsPerClient = readInt(*t, "max_connections_per_client", d.maxConnectionsPerClient, 1, 100000, src);
-    d.session.maxRecipients = static_cast<std::size_t>(readInt(*t, "max_recipients", 1000, 100, 100000, src));
+    d.session.maxRecipients = static_cast<std::size_t>(readInt(*t, "max_recipients", d.session.maxRecipients, 100, 100000, src));
     d.commandTimeoutSeconds = readInt(*t, "command_timeout_seconds", d.commandTimeoutSeconds, 1, 3600, src);
     d.retrySeconds = readInt(*t, "retry_seconds", d.retrySeconds, 1, 86400, src);
     d.maxQueueDays = readInt(*t, "max_queue_days", d.maxQueueDays, 1, 60, src);
@@ -141,11 +110,8 @@ DaemonConfig readDaemonConfig(const Config& config) {
     if (!parseTlsPolicy(d.nextHopTls, d.nextHopTlsPolicy))
       configFail(src, t->get("next_hop_tls"), "next_hop_tls must be \"none\", \"may\", \"encrypt\" or \"verify\"");
     d.nextHopCaFile = readString(*t, "next_hop_ca_file", d.nextHopCaFile, src);
-    if (const toml::node* n = t->get("proxy_protocol")) {
-      if (!n->is_boolean()) configFail(src, n, "proxy_protocol must be true or false");
-      d.proxyProtocol = *n->value<bool>();
-    }
-    if (t->get("proxy_networks")) d.proxyNetworkText = readStrings(*t, "proxy_networks", src);
+    d.proxyProtocol = readBool(*t, "proxy_protocol", d.proxyProtocol, src);
+    d.proxyNetworkText = readStrings(*t, "proxy_networks", d.proxyNetworkText, src);
     for (const auto& text : d.proxyNetworkText) {
       Network n;
       if (!parseNetwork(text, n)) configFail(src, t->get("proxy_networks"), "bad network \"" + text + "\"");

@@ -18,12 +18,7 @@ Options parseOptions(const toml::table& t, const std::string& source) {
     if (!mode) configFail(source, n, "urls must be \"defang\", \"leave\" or \"remove\"");
     o.urls = *mode;
   }
-  if (const toml::node* n = t.get("max_html_bytes")) {
-    auto v = n->value<std::int64_t>();
-    if (!n->is_integer() || !v || *v < 1024 || *v > (1ll << 30))
-      configFail(source, n, "max_html_bytes must be an integer between 1024 and 1073741824");
-    o.maxHtmlBytes = static_cast<std::uint64_t>(*v);
-  }
+  o.maxHtmlBytes = readInt(t, "max_html_bytes", o.maxHtmlBytes, 1024, 1ll << 30, source);
   return o;
 }
 
