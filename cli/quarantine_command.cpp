@@ -18,6 +18,7 @@
 #include "cli/progress.h"
 #include "core/smtp_client.h"
 #include "cli/time_text.h"
+#include "core/clock.h"
 #include "core/file_job.h"
 #include "core/mail_job.h"
 #include "core/report.h"
@@ -69,7 +70,7 @@ int runList(const QuarantineOptions& o) {
   Config config = loadConfig(o.common);
   auto store = openOrThrow(config);
   quarantine::ListFilter f;
-  std::int64_t now = nowEpoch();
+  std::int64_t now = epochSeconds();
   auto when = [&](const std::string& text, const char* flag) {
     auto t = parseTimePoint(text, now);
     if (!t) throw CLI::ValidationError(flag, "\"" + text + "\" is not a date (2026-11-01, 2026-11-01T09:30) or an age (7d, 12h)");
@@ -127,7 +128,7 @@ int runShow(const QuarantineOptions& o) {
 void audit(quarantine::Store& store, const quarantine::Item& it, const std::string& mode, const std::string& target,
            const std::string& result) {
   std::string who = currentUser();
-  store.recordRelease(it.id, {nowEpoch(), who, mode, target, result});
+  store.recordRelease(it.id, {epochSeconds(), who, mode, target, result});
   int priority = mode == "resanitized" ? LOG_NOTICE : LOG_WARNING;
   ::openlog("mugai", LOG_PID, LOG_AUTHPRIV);
   ::syslog(priority, "quarantine %s of %s by %s to %s: %s", mode.c_str(), it.id.c_str(), who.c_str(), target.c_str(),
@@ -232,8 +233,8 @@ int runPurge(const QuarantineOptions& o) {
     if (!d) throw CLI::ValidationError("--older-than", "\"" + o.olderThan + "\" is not an age (90d, 12h, 2w)");
     age = *d;
   }
-  auto r = store.purge(nowEpoch() - age);
-  std::cout << "purged " << r.items << " item(s) older than " << formatTime(nowEpoch() - age) << ", " << r.objects
+  auto r = store.purge(epochSeconds() - age);
+  std::cout << "purged " << r.items << " item(s) older than " << formatTime(epochSeconds() - age) << ", " << r.objects
             << " stored original(s) no longer needed (削除しました)\n";
   return kUnchanged;
 }

@@ -54,8 +54,5 @@ std::string formatTime(std::int64_t epoch) {
   return buf;
 }
 
-std::int64_t nowEpoch() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 }  // namespace mugai::cli

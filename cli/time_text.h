@@ -18,6 +18,5 @@ std::optional<std::int64_t> parseTimePoint(const std::string& text, std::int64_t
 /// "YYYY-MM-DD HH:MM:SS" in local time.
 std::string formatTime(std::int64_t epochSeconds);
 
-std::int64_t nowEpoch();
 
 }  // namespace mugai::cli

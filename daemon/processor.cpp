@@ -4,6 +4,7 @@
 #include <chrono>
 #include <map>
 
+#include "core/clock.h"
 #include "core/mail_job.h"
 #include "core/pipeline.h"
 #include "core/quarantine/item.h"
@@ -13,10 +14,6 @@
 
 namespace mugai::daemon {
 namespace {
-
-std::int64_t now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 std::string joined(const std::vector<std::string>& v) {
   std::string s;
@@ -108,7 +105,7 @@ void Processor::schedule() {
       std::unique_lock lock(mutex_);
       if (schedulerCv_.wait_for(lock, std::chrono::seconds(5), [this] { return stopping_; })) return;
     }
-    std::int64_t t = now();
+    std::int64_t t = epochSeconds();
     for (const auto& id : queue_.list(Stage::Outgoing))
       if (queue_.state(id).nextAttempt <= t) push(Job::Deliver, id);
     for (const auto& id : queue_.list(Stage::Incoming)) push(Job::Sanitize, id);
@@ -152,7 +149,7 @@ void Processor::deliverOne(const std::string& id, const Settings& s) {
   const DaemonConfig& daemon = s.daemon;
   QueuedMessage m = queue_.load(id, Stage::Outgoing);
   DeliveryState st = queue_.state(id);
-  if (st.nextAttempt > now()) return;
+  if (st.nextAttempt > epochSeconds()) return;
   std::vector<std::string> todo;
   for (const auto& r : m.envelope.recipients)
     if (std::find(st.delivered.begin(), st.delivered.end(), r) == st.delivered.end()) todo.push_back(r);
@@ -194,7 +191,7 @@ void Processor::deliverOne(const std::string& id, const Settings& s) {
     queue_.remove(id, Stage::Outgoing);
     return;
   }
-  if (now() - m.receivedAt > static_cast<std::int64_t>(daemon.maxQueueDays) * 86400) {
+  if (epochSeconds() - m.receivedAt > static_cast<std::int64_t>(daemon.maxQueueDays) * 86400) {
     logEvent(id + " expired to=" + joined(deferred) + " after " + std::to_string(daemon.maxQueueDays) +
              " days reply=\"" + result.detail + "\"");
     std::vector<FailedRecipient> expired;
@@ -205,7 +202,7 @@ void Processor::deliverOne(const std::string& id, const Settings& s) {
   }
   st.attempts++;
   std::int64_t wait = std::min<std::int64_t>(static_cast<std::int64_t>(daemon.retrySeconds) << std::min(st.attempts - 1, 12), 3600);
-  st.nextAttempt = now() + wait;
+  st.nextAttempt = epochSeconds() + wait;
   st.lastError = result.detail;
   queue_.saveState(id, st);
   logEvent(id + " deferred to=" + joined(deferred) + " retry_in=" + std::to_string(wait) + "s reply=\"" + result.detail + "\"");
@@ -223,7 +220,7 @@ void Processor::bounce(const QueuedMessage& m, const std::vector<FailedRecipient
   e.recipients = {m.envelope.mailFrom};
   e.peer = "mugaid";
   e.dsn = true;
-  std::string id = queue_.submitOutgoing(e, buildDsn(m, failed, s.daemon.hostname, dsnId, now()));
+  std::string id = queue_.submitOutgoing(e, buildDsn(m, failed, s.daemon.hostname, dsnId, epochSeconds()));
   metrics_.dsnSent++;
   logEvent(id + " dsn for=" + m.id + " to=<" + m.envelope.mailFrom + ">");
   push(Job::Deliver, id);

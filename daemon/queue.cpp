@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/clock.h"
 #include "core/durable_file.h"
 #include "core/mail_job.h"
 
@@ -15,10 +16,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::uint64_t kMaxQueueFile = 1ull << 34;  // 16 GiB: far above any message limit
-
-std::int64_t now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 std::string envelopeLine(const Envelope& e, std::int64_t receivedAt) {
   nlohmann::json j{{"helo", e.helo}, {"from", e.mailFrom}, {"to", e.recipients}, {"8bit", e.eightBit},
@@ -52,7 +49,7 @@ void Queue::writeDurably(const std::string& finalPath, std::string_view bytes) {
 
 std::string Queue::receive(const Envelope& envelope, std::string_view data) {
   std::string id = newId();
-  std::string bytes = envelopeLine(envelope, now());
+  std::string bytes = envelopeLine(envelope, epochSeconds());
   bytes.append(data);
   writeDurably(path(Stage::Incoming, id), bytes);
   return id;
@@ -60,7 +57,7 @@ std::string Queue::receive(const Envelope& envelope, std::string_view data) {
 
 std::string Queue::submitOutgoing(const Envelope& envelope, std::string_view data) {
   std::string id = newId();
-  std::string bytes = envelopeLine(envelope, now());
+  std::string bytes = envelopeLine(envelope, epochSeconds());
   bytes.append(data);
   writeDurably(path(Stage::Outgoing, id), bytes);
   return id;

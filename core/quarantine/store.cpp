@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/clock.h"
 #include "core/durable_file.h"
 #include "core/gzip.h"
 #include "core/hash.h"
@@ -55,10 +56,6 @@ CREATE TABLE IF NOT EXISTS releases (
 );
 CREATE INDEX IF NOT EXISTS releases_item ON releases(item_id);
 )sql";
-
-std::int64_t nowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 void bindValue(sqlite3_stmt* s, int i, std::string_view v) {
   sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
@@ -210,7 +207,7 @@ std::string Store::put(Item item, std::string_view original) {
   if (!validId(item.id)) throw StoreError("invalid item id \"" + item.id + "\"");
   item.sha256 = sha256Hex(original);
   item.size = original.size();
-  if (item.time == 0) item.time = nowSeconds();
+  if (item.time == 0) item.time = epochSeconds();
   writeObject(item.sha256, original);  // before the row: a row never names a missing object
 
   std::lock_guard lock(mutex_);
@@ -317,7 +314,7 @@ void Store::recordRelease(const std::string& id, const Release& r) {
   std::lock_guard lock(mutex_);
   auto s = prepare("INSERT INTO releases (item_id, time, who, mode, target, result) VALUES (?,?,?,?,?,?)");
   bindValue(s.get(), 1, id);
-  bindValue(s.get(), 2, r.time ? r.time : nowSeconds());
+  bindValue(s.get(), 2, r.time ? r.time : epochSeconds());
   bindValue(s.get(), 3, r.who);
   bindValue(s.get(), 4, r.mode);
   bindValue(s.get(), 5, r.target);
