@@ -7,7 +7,6 @@
 
 #include "core/durable_file.h"
 #include "core/file_job.h"
-#include "core/hash.h"
 #include "core/quarantine/item.h"
 
 namespace mugai::cli {
@@ -39,18 +38,9 @@ std::optional<std::int64_t> fileMtimeNs(const std::string& path) {
   return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
 }
 
-DropResult cleanFile(const DropJob& job, const Config& config, const Pipeline& pipeline, quarantine::Store* store) {
-  std::string bytes;
-  auto mtime = fileMtimeNs(job.source);
-  if (std::string e = readWholeFile(job.source, bytes, config.limits.maxDecodedBytes); !e.empty())
-    return failed(DropResult{}, "cannot read: " + e);
-  return cleanBytes(job, std::move(bytes), mtime, config, pipeline, store);
-}
-
 DropResult cleanBytes(const DropJob& job, std::string bytes, std::optional<std::int64_t> mtime, const Config& config,
                       const Pipeline& pipeline, quarantine::Store* store) {
   DropResult r;
-  r.sha256 = sha256Hex(bytes);
   r.size = bytes.size();
   FileOutcome o = processFile(std::move(bytes), job.name, config, pipeline, newId(), job.passwords);
   r.id = o.id;

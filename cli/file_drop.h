@@ -1,4 +1,4 @@
-// One file of a drop folder, cleaned: read it, run it through the
+// One file of a drop folder, cleaned: run it through the
 // pipeline, keep the original in quarantine when anything changed (watch:
 // always), then write the clean copy or NAME.removed.txt beside where it
 // would have gone. `mugai scan` and `mugai watch` share this so that a
@@ -33,7 +33,6 @@ std::string_view dropStatusName(DropStatus s);
 struct DropResult {
   DropStatus status = DropStatus::Error;
   std::string id;                    ///< run id = quarantine id when kept
-  std::string sha256;                ///< of the input
   std::uint64_t size = 0;            ///< input bytes
   std::string written;               ///< path written (clean copy or notice)
   std::vector<std::string> reasons;  ///< reason codes of what was done
@@ -43,7 +42,6 @@ struct DropResult {
 };
 
 struct DropJob {
-  std::string source;       ///< file to read
   std::string name;         ///< name for reports and notices (relative path)
   std::string output;       ///< where the clean copy goes; the notice goes to output + ".removed.txt"
   std::string origin;       ///< quarantine idempotency key ("" = none)
@@ -53,10 +51,9 @@ struct DropJob {
   std::vector<std::string> passwords;  ///< tried on protected archives
 };
 
-/// Cleans one file. Never throws for bad input or I/O trouble (Error).
-DropResult cleanFile(const DropJob& job, const Config& config, const Pipeline& pipeline, quarantine::Store* store);
-
-/// The same, for a file already read into `bytes` (with its mtime, if known).
+/// Cleans one file, already read into `bytes` (the caller reads it once,
+/// for its own checks too), with its mtime if known. Never throws for bad
+/// input or I/O trouble (Error).
 DropResult cleanBytes(const DropJob& job, std::string bytes, std::optional<std::int64_t> mtimeNs, const Config& config,
                       const Pipeline& pipeline, quarantine::Store* store);
 

@@ -175,11 +175,11 @@ void processOne(Shared& sh, const Pipeline& pipeline, const Input& in) {
     }
   // Sources stay where they are, so outputs need not be durable one by
   // one: ScanState syncs them in groups before it records them (sync=false).
-  DropJob job{in.path, in.rel, output, "scan:" + fs::absolute(in.path).lexically_normal().string() + ":" + sha, false,
+  DropJob job{in.rel, output, "scan:" + fs::absolute(in.path).lexically_normal().string() + ":" + sha, false,
               sh.tmpDir, false, sh.opt.common.passwords};
   DropResult r = cleanBytes(job, std::move(bytes), mtime, sh.config, pipeline, sh.store);
   std::string status(dropStatusName(r.status));
-  nlohmann::json line{{"id", r.id}, {"sha256", r.sha256}, {"size", r.size}};
+  nlohmann::json line{{"id", r.id}, {"sha256", sha}, {"size", r.size}};
   if (!r.written.empty() && r.status != DropStatus::Error) line["output"] = r.written;
   if (r.quarantined) line["quarantine_id"] = r.id;
   if (!r.reasons.empty()) line["reasons"] = r.reasons;
@@ -187,7 +187,7 @@ void processOne(Shared& sh, const Pipeline& pipeline, const Input& in) {
   if (!r.report.is_null()) line["report"] = r.report;
   if (r.status != DropStatus::Error) {
     try {
-      sh.state.record(in.rel, r.sha256, status, r.id);
+      sh.state.record(in.rel, sha, status, r.id);
     } catch (const std::exception& e) {
       line["warning"] = e.what();  // the file is done; a rerun will only redo it
     }

@@ -1,7 +1,6 @@
 // See time_text.h.
 #include "cli/time_text.h"
 
-#include <chrono>
 #include <cstdio>
 #include <ctime>
 

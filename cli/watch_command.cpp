@@ -237,7 +237,7 @@ class Watcher {
     }
     const std::string origin = "watch:" + rel.string() + ":" + std::to_string(mtime.value_or(0)) + ":" +
                                std::to_string(bytes.size());
-    DropJob job{path, rel.string(), (outRoot_ / rel).string(), origin, true, (outRoot_ / ".mugai" / "tmp").string(), true, {}};
+    DropJob job{rel.string(), (outRoot_ / rel).string(), origin, true, (outRoot_ / ".mugai" / "tmp").string(), true, {}};
     DropResult r = cleanBytes(job, std::move(bytes), mtime, config_, pipeline_, &store_);
     std::string why;
     for (const auto& c : r.reasons) why += (why.empty() ? " (" : ", ") + c;
