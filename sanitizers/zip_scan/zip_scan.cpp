@@ -282,17 +282,12 @@ Decision ZipScan::run(const Node& node, ScanContext& ctx) {
     ctx.scanNested(*child);
     // A bomb or a limit anywhere inside refuses the whole archive: what is
     // left would be a partial view an attacker chose.
-    bool refused = false;
-    Node* refusedAt = nullptr;
-    child->forEach([&](Node& n) {
-      if (!refused && n.action == Action::Remove && (n.reasonCode.rfind("limit.", 0) == 0 || n.reasonCode.rfind("zip.", 0) == 0) &&
-          n.reasonCode != "zip.symlink" && n.reasonCode != "zip.encrypted_aes" && n.reasonCode != "zip.encrypted_zipcrypto") {
-        refused = true;
-        refusedAt = &n;
-      }
+    const Node* limited = nullptr;
+    child->forEach([&](const Node& n) {
+      if (!limited && n.action == Action::Remove && n.reasonCode.rfind("limit.", 0) == 0) limited = &n;
     });
-    if (refused && refusedAt->reasonCode.rfind("limit.", 0) == 0)
-      return refuse(refusedAt->reasonCode, "inside \"" + child->filename + "\": " + refusedAt->reason, reasonJa(*refusedAt));
+    if (limited)
+      return refuse(limited->reasonCode, "inside \"" + child->filename + "\": " + limited->reason, reasonJa(*limited));
     if (child->action == Action::Reject) return Decision::reject(child->reasonCode, child->reason, child->reasonJa);
     children.push_back(std::move(child));
     times.push_back(zip::modifiedTime(e));
