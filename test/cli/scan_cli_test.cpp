@@ -171,18 +171,12 @@ TEST_CASE("mugai scan: kill -9 in the middle, rerun: nothing lost, nothing done 
   const fs::path corpora = mugai::test::corpora();
   std::string args = "scan " + corpora.string() + " --out " + (d / "out").string() + " --quarantine " +
                      (d / "q").string() + " --jobs 2";
-  pid_t child = ::fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {
-    ::execl("/bin/sh", "sh", "-c", ("exec " + std::string(MUGAI_CLI) + " " + args + " >/dev/null 2>&1").c_str(),
-            static_cast<char*>(nullptr));
-    ::_exit(127);
+  {
+    mugai::test::Background scan(mugai::test::cliCommand(args), d / "killed.log");
+    std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+    int status = scan.stop(SIGKILL);
+    REQUIRE(WIFSIGNALED(status));  // killed mid-run, not finished
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
-  ::kill(child, SIGKILL);
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  REQUIRE(WIFSIGNALED(status));  // killed mid-run, not finished
 
   auto r = runCli(args + " --report " + (d / "r.jsonl").string());
   REQUIRE((r.code == 0 || r.code == 1));
@@ -207,11 +201,7 @@ TEST_CASE("mugai scan: kill -9 in the middle, rerun: nothing lost, nothing done 
     INFO(item.filename);
     CHECK(names.insert(item.filename).second);
   }
-  std::string check = "sqlite3 " + (d / "q" / "index.sqlite").string() + " 'PRAGMA integrity_check'";
-  FILE* p = popen(check.c_str(), "r");
-  char buf[64] = {};
-  REQUIRE(fgets(buf, sizeof buf, p));
-  pclose(p);
-  CHECK(std::string(buf) == "ok\n");
+  auto check = mugai::test::runCommand("sqlite3 " + (d / "q" / "index.sqlite").string() + " 'PRAGMA integrity_check'");
+  CHECK(check.out == "ok\n");
   fs::remove_all(d);
 }

@@ -48,9 +48,9 @@ const fs::path kClamExe = "clamav-testfiles/usr/share/clamav-testfiles/clam.exe"
 TEST_CASE("mugai watch cleans complete files, keeps every original, and empties the drop folder", "[cli][watch]") {
   fs::path d = mugai::test::freshTempDir("watch");
   fs::create_directories(d / "in");
-  mugai::test::BackgroundCli watch("watch " + (d / "in").string() + " --out " + (d / "out").string() +
-                                       " --quarantine " + (d / "q").string() + " --settle 300",
-                                   d / "log");
+  mugai::test::Background watch(mugai::test::cliCommand("watch " + (d / "in").string() + " --out " + (d / "out").string() +
+                                                        " --quarantine " + (d / "q").string() + " --settle 300"),
+                                d / "log");
   REQUIRE(waitFor([&] { return fs::exists(d / "log") && mugai::test::readFile(d / "log").find("watching") != std::string::npos; }, 10));
   mugai::test::writeFile(d / "in" / "report.txt", "quarterly numbers\n");
   fs::copy_file(mugai::test::corpora() / kClamExe, d / "in" / "invoice.exe");
@@ -98,7 +98,7 @@ TEST_CASE("mugai watch: kill -9 mid-batch, restart: nothing lost, nothing stored
   const std::string args = "watch " + (d / "in").string() + " --out " + (d / "out").string() + " --quarantine " +
                            (d / "q").string() + " --settle 0";
   {
-    mugai::test::BackgroundCli watch(args, d / "log1");
+    mugai::test::Background watch(mugai::test::cliCommand(args), d / "log1");
     REQUIRE(waitFor([&] { return filesUnder(d / "in") < expected.size() - 5; }, 20));
     int status = watch.stop(SIGKILL);
     REQUIRE(WIFSIGNALED(status));

@@ -13,8 +13,12 @@
 
 namespace mugai::test {
 
-CliRun runCli(const std::string& args) {
-  std::string cmd = std::string(MUGAI_CLI) + " " + args + " 2>&1";
+std::string cliCommand(const std::string& args) { return std::string(MUGAI_CLI) + " " + args; }
+
+CliRun runCli(const std::string& args) { return runCommand(cliCommand(args)); }
+
+CliRun runCommand(const std::string& command) {
+  std::string cmd = command + " 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) throw std::runtime_error("popen failed");
   std::string out;
@@ -24,8 +28,8 @@ CliRun runCli(const std::string& args) {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
-BackgroundCli::BackgroundCli(const std::string& args, const std::filesystem::path& logFile) {
-  std::string cmd = "exec " + std::string(MUGAI_CLI) + " " + args + " >" + logFile.string() + " 2>&1";
+Background::Background(const std::string& command, const std::filesystem::path& logFile) {
+  std::string cmd = "exec " + command + " >" + logFile.string() + " 2>&1";
   pid_ = ::fork();
   if (pid_ == 0) {
     ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
@@ -33,11 +37,15 @@ BackgroundCli::BackgroundCli(const std::string& args, const std::filesystem::pat
   }
 }
 
-BackgroundCli::~BackgroundCli() {
+Background::~Background() {
   if (pid_ > 0) stop(SIGKILL);
 }
 
-int BackgroundCli::stop(int signal) {
+void Background::signal(int signal) const {
+  if (pid_ > 0) ::kill(pid_, signal);
+}
+
+int Background::stop(int signal) {
   if (pid_ <= 0) return -1;
   ::kill(pid_, signal);
   int status = 0;

@@ -13,16 +13,23 @@ struct CliRun {
   std::string out;
 };
 
+/// `COMMAND 2>&1` through /bin/sh (COMMAND is shell text): exit code and output.
+CliRun runCommand(const std::string& command);
 /// `mugai ARGS 2>&1` through /bin/sh; ARGS is shell text.
 CliRun runCli(const std::string& args);
+/// The shell text that runs `mugai ARGS`.
+std::string cliCommand(const std::string& args);
 
-/// `mugai ARGS` running in the background (stdout and stderr to `logFile`).
-class BackgroundCli {
+/// A shell COMMAND running in the background, stdout and stderr to
+/// `logFile`; killed (SIGKILL) on destruction if still running.
+class Background {
  public:
-  BackgroundCli(const std::string& args, const std::filesystem::path& logFile);
-  ~BackgroundCli();
-  BackgroundCli(const BackgroundCli&) = delete;
-  BackgroundCli& operator=(const BackgroundCli&) = delete;
+  Background(const std::string& command, const std::filesystem::path& logFile);
+  ~Background();
+  Background(const Background&) = delete;
+  Background& operator=(const Background&) = delete;
+  /// Sends `signal` without waiting.
+  void signal(int signal) const;
   /// Sends `signal` and waits; returns the wait status.
   int stop(int signal);
 

@@ -13,6 +13,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <regex>
 #include <set>
 
@@ -49,27 +50,14 @@ class Mugaid {
                                     : std::string()) +
                                extraDaemonKeys);
   }
-  void signal(int sig) const { ::kill(pid_, sig); }
-  ~Mugaid() { stop(SIGKILL); }
+  void signal(int sig) const { process_->signal(sig); }
 
   void start() {
     log_ = dir_ / ("log" + std::to_string(++starts_));
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      std::string cmd = "exec " + std::string(MUGAI_DAEMON) + " -c " + (dir_ / "mugaid.toml").string() + " >" + log_.string() + " 2>&1";
-      ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
+    process_.emplace(std::string(MUGAI_DAEMON) + " -c " + (dir_ / "mugaid.toml").string(), log_);
     REQUIRE(waitFor([&] { return port() > 0; }, 15));
   }
-  int stop(int signal) {
-    if (pid_ <= 0) return -1;
-    ::kill(pid_, signal);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return status;
-  }
+  int stop(int signal) { return process_ ? process_->stop(signal) : -1; }
   int port() const {
     std::ifstream f(log_);
     std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
@@ -86,19 +74,14 @@ class Mugaid {
 
  private:
   fs::path dir_, log_;
-  pid_t pid_ = -1;
+  std::optional<mugai::test::Background> process_;
   int starts_ = 0;
 };
 
 mugai::test::CliRun python(const std::string& script) {
   fs::path p = fs::temp_directory_path() / ("mugai-py-" + std::to_string(::getpid()) + ".py");
   mugai::test::writeFile(p, script);
-  FILE* f = popen(("python3 " + p.string() + " 2>&1").c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (std::size_t n = fread(buf, 1, sizeof buf, f)) out.append(buf, n);
-  int status = pclose(f);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  return mugai::test::runCommand("python3 " + p.string());
 }
 
 // Sends raw bytes on one connection and reads until the server closes or goes quiet.

@@ -77,26 +77,17 @@ TEST_CASE("Postfix in front of mugaid: relayed, sanitized, delivered", "[mugaid]
                                                 "\"\nspool_dir = \"" + (d / "spool").string() +
                                                 "\"\ndelivery = \"maildir:" + (d / "maildir").string() +
                                                 "\"\ntrusted_networks = []\nrelay_domains = [\"example.lg.jp\"]\n");
-  pid_t daemon = ::fork();
-  if (daemon == 0) {
-    std::string cmd = "exec " + std::string(MUGAI_DAEMON) + " -c " + (d / "mugaid.toml").string() + " >" +
-                      (d / "mugaid.log").string() + " 2>&1";
-    ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
+  mugai::test::Background daemon(std::string(MUGAI_DAEMON) + " -c " + (d / "mugaid.toml").string(), d / "mugaid.log");
   REQUIRE(waitFor([&] { return listening(mugaidPort); }, 15));
   {
     PrivatePostfix postfix(d / "pf", postfixPort, mugaidPort);
     std::string mail = mugai::test::mailWith({{"請求書.exe", "application/octet-stream", mugai::test::peImage()}});
     mugai::test::writeFile(d / "in.eml", mail);
-    FILE* p = popen(("python3 -c \"import smtplib; s = smtplib.SMTP('127.0.0.1', " + std::to_string(postfixPort) +
-                     "); print(s.sendmail('sender@example.net', ['soumu@example.lg.jp'], open('" + (d / "in.eml").string() +
-                     "', 'rb').read())); s.quit()\" 2>&1").c_str(),
-                    "r");
-    char buf[512] = {};
-    std::fgets(buf, sizeof buf, p);
-    pclose(p);
-    CHECK(std::string(buf) == "{}\n");
+    auto sent = mugai::test::runCommand("python3 -c \"import smtplib; s = smtplib.SMTP('127.0.0.1', " +
+                                        std::to_string(postfixPort) + "); print(s.sendmail('sender@example.net', "
+                                        "['soumu@example.lg.jp'], open('" + (d / "in.eml").string() +
+                                        "', 'rb').read())); s.quit()\"");
+    CHECK(sent.out == "{}\n");
     fs::path box = d / "maildir" / "soumu@example.lg.jp" / "new";
     bool delivered = waitFor([&] { return fs::exists(box) && !fs::is_empty(box); }, 30);
     INFO(postfix.log() << mugai::test::readFile(d / "mugaid.log"));
@@ -108,7 +99,6 @@ TEST_CASE("Postfix in front of mugaid: relayed, sanitized, delivered", "[mugaid]
     CHECK(std::regex_search(postfix.log(), std::regex("relay=127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:" +
                                                       std::to_string(mugaidPort) + ".*status=sent")));
   }
-  ::kill(daemon, SIGTERM);
-  ::waitpid(daemon, nullptr, 0);
+  daemon.stop(SIGTERM);
   fs::remove_all(d);
 }
