@@ -221,19 +221,8 @@ struct Server::Impl {
     socket.close(ec);
   }
 
-  asio::awaitable<void> acceptMetrics() {
-    for (;;) {
-      asio::error_code ec;
-      tcp::socket socket = co_await metricsAcceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) {
-        if (!metricsAcceptor.is_open()) co_return;
-        continue;
-      }
-      asio::co_spawn(io, serveMetrics(std::move(socket)), asio::detached);
-    }
-  }
-
-  asio::awaitable<void> accept() {
+  // Accepts on `acceptor` until it is closed; each connection gets `serve`.
+  asio::awaitable<void> acceptLoop(tcp::acceptor& acceptor, asio::awaitable<void> (Impl::*serve)(tcp::socket)) {
     for (;;) {
       asio::error_code ec;
       tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
@@ -241,7 +230,7 @@ struct Server::Impl {
         if (!acceptor.is_open()) co_return;
         continue;
       }
-      asio::co_spawn(io, session(std::move(socket)), asio::detached);
+      asio::co_spawn(io, (this->*serve)(std::move(socket)), asio::detached);
     }
   }
 };
@@ -249,6 +238,8 @@ struct Server::Impl {
 Server::Server(SettingsHolder& settings, Queue& queue, Metrics& metrics,
                std::function<void(const std::string&)> onReceived)
     : impl_(std::make_unique<Impl>(settings, queue, metrics, std::move(onReceived))) {}
+
+Server::~Server() = default;
 
 namespace {
 
@@ -260,34 +251,30 @@ tcp::endpoint resolveListen(asio::io_context& io, const std::string& listen) {
   return *resolver.resolve(host, port, tcp::resolver::passive | tcp::resolver::numeric_service).begin();
 }
 
+// Opens `acceptor` on `listen` ("host:port"); returns the address as bound.
+std::string listenOn(tcp::acceptor& acceptor, asio::io_context& io, const std::string& listen) {
+  tcp::endpoint ep = resolveListen(io, listen);
+  acceptor.open(ep.protocol());
+  acceptor.set_option(tcp::acceptor::reuse_address(true));
+  acceptor.bind(ep);
+  acceptor.listen(asio::socket_base::max_listen_connections);
+  auto bound = acceptor.local_endpoint();
+  return bound.address().to_string() + ":" + std::to_string(bound.port());
+}
+
 }  // namespace
 
 std::string Server::bindMetrics() {
   if (impl_->config.metricsListen.empty()) return "";
-  tcp::endpoint ep = resolveListen(impl_->io, impl_->config.metricsListen);
-  impl_->metricsAcceptor.open(ep.protocol());
-  impl_->metricsAcceptor.set_option(tcp::acceptor::reuse_address(true));
-  impl_->metricsAcceptor.bind(ep);
-  impl_->metricsAcceptor.listen();
-  auto bound = impl_->metricsAcceptor.local_endpoint();
-  return bound.address().to_string() + ":" + std::to_string(bound.port());
+  return listenOn(impl_->metricsAcceptor, impl_->io, impl_->config.metricsListen);
 }
 
-Server::~Server() = default;
-
-std::string Server::bind() {
-  tcp::endpoint ep = resolveListen(impl_->io, impl_->config.listen);
-  impl_->acceptor.open(ep.protocol());
-  impl_->acceptor.set_option(tcp::acceptor::reuse_address(true));
-  impl_->acceptor.bind(ep);
-  impl_->acceptor.listen(asio::socket_base::max_listen_connections);
-  auto bound = impl_->acceptor.local_endpoint();
-  return bound.address().to_string() + ":" + std::to_string(bound.port());
-}
+std::string Server::bind() { return listenOn(impl_->acceptor, impl_->io, impl_->config.listen); }
 
 void Server::run(int threads) {
-  asio::co_spawn(impl_->io, impl_->accept(), asio::detached);
-  if (impl_->metricsAcceptor.is_open()) asio::co_spawn(impl_->io, impl_->acceptMetrics(), asio::detached);
+  asio::co_spawn(impl_->io, impl_->acceptLoop(impl_->acceptor, &Impl::session), asio::detached);
+  if (impl_->metricsAcceptor.is_open())
+    asio::co_spawn(impl_->io, impl_->acceptLoop(impl_->metricsAcceptor, &Impl::serveMetrics), asio::detached);
   std::vector<std::thread> pool;
   for (int i = 1; i < threads; ++i) pool.emplace_back([this] { impl_->io.run(); });
   impl_->io.run();
