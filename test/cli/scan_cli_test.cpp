@@ -205,3 +205,20 @@ TEST_CASE("mugai scan: kill -9 in the middle, rerun: nothing lost, nothing done 
   CHECK(check.out == "ok\n");
   fs::remove_all(d);
 }
+
+TEST_CASE("mugai scan: a file over max_decoded_bytes is an error, reported and never copied", "[cli][scan][limits]") {
+  fs::path d = mugai::test::freshTempDir("scan-big");
+  mugai::test::writeFile(d / "in" / "small.txt", "ok\n");
+  mugai::test::writeFile(d / "in" / "big.txt", std::string(2000, 'x'));
+  mugai::test::writeFile(d / "c.toml", "[limits]\nmax_decoded_bytes = 1024\n");
+  auto r = runCli("scan " + (d / "in").string() + " --out " + (d / "out").string() + " --report " +
+                  (d / "r.jsonl").string() + " --quarantine " + (d / "q").string() + " -c " + (d / "c.toml").string());
+  CHECK(r.code == 4);
+  std::map<std::string, nlohmann::json> byRel;
+  for (auto& l : readJsonLines(d / "r.jsonl")) byRel[l["rel"]] = l;
+  CHECK(byRel["big.txt"]["status"] == "error");
+  CHECK(byRel["big.txt"]["error"].get<std::string>().find("too large") != std::string::npos);
+  CHECK(byRel["small.txt"]["status"] == "kept");
+  CHECK_FALSE(fs::exists(d / "out" / "big.txt"));
+  fs::remove_all(d);
+}

@@ -123,3 +123,19 @@ TEST_CASE("mugai watch: kill -9 mid-batch, restart: nothing lost, nothing stored
   CHECK(stored.size() == expected.size());
   fs::remove_all(d);
 }
+
+TEST_CASE("mugai watch: a file it cannot take moves aside in IN, never to OUT", "[cli][watch][limits]") {
+  fs::path d = mugai::test::freshTempDir("watch-big");
+  mugai::test::writeFile(d / "in" / "big.bin", std::string(2000, 'x'));
+  mugai::test::writeFile(d / "c.toml", "[limits]\nmax_decoded_bytes = 1024\n");
+  auto r = mugai::test::runCli("watch " + (d / "in").string() + " --out " + (d / "out").string() + " --quarantine " +
+                               (d / "q").string() + " -c " + (d / "c.toml").string() + " --settle 0 --once");
+  INFO(r.out);
+  CHECK(r.code == 0);
+  CHECK(fs::exists(d / "in" / ".mugai-failed" / "big.bin"));
+  CHECK_FALSE(fs::exists(d / "in" / "big.bin"));
+  CHECK_FALSE(fs::exists(d / "out" / "big.bin"));
+  CHECK_FALSE(fs::exists(d / "out" / "big.bin.removed.txt"));
+  CHECK(r.out.find("too large") != std::string::npos);
+  fs::remove_all(d);
+}

@@ -243,3 +243,39 @@ TEST_CASE("zip_scan: bombs stay within 256 MB of memory", "[zip][limits]") {
   CHECK(ru.ru_maxrss < 256 * 1024);  // kilobytes
   fs::remove_all(d);
 }
+
+TEST_CASE("zip_scan: each limit refuses the archive when it is passed", "[zip][limits]") {
+  auto withConfig = [](const std::string& toml, std::string bytes) {
+    Config config = parseConfig(toml, "limits.toml");
+    Pipeline pipeline = sanitizers::builtinRegistry().build(config);
+    return processFile(std::move(bytes), "a.zip", config, pipeline, "0");
+  };
+  SECTION("archives nested past max_archive_depth") {
+    std::string zip = test::storedZip({{"memo.txt", "hello\n"}});
+    for (int level = 0; level < 6; ++level) zip = test::storedZip({{"level" + std::to_string(level) + ".zip", zip}});
+    FileOutcome o = cleanBytes(zip, "deep.zip");  // default: 5
+    CHECK(statusOf(o) == "removed");
+    CHECK(codesOf(o).count("limit.archive_depth") == 1);
+    FileOutcome shallow = withConfig("[stage.zip_scan]\nmax_archive_depth = 10\n", zip);
+    CHECK(statusOf(shallow) != "removed");
+  }
+  SECTION("an entry larger than max_entry_bytes") {
+    FileOutcome o = withConfig("[stage.zip_scan]\nmax_entry_bytes = 1024\n", test::storedZip({{"big.txt", std::string(2000, 'x')}}));
+    CHECK(statusOf(o) == "removed");
+    CHECK(codesOf(o).count("limit.archive_entry_bytes") == 1);
+  }
+  SECTION("entries adding up past max_decoded_bytes, though the archive itself is small") {
+    // Two deflated entries of 600 kB: a 2 kB archive, 1.2 MB inside.
+    fs::path d = test::freshTempDir("zip-budget");
+    REQUIRE(test::runCommand("python3 -c \"import zipfile; z = zipfile.ZipFile('" + (d / "a.zip").string() +
+                             "', 'w', zipfile.ZIP_DEFLATED); [z.writestr(n, 'y' * 600000) for n in ('a.txt', 'b.txt')]; "
+                             "z.close()\"").code == 0);
+    std::string zip = test::readFile(d / "a.zip");
+    REQUIRE(zip.size() < 1048576);
+    FileOutcome o = withConfig("[limits]\nmax_decoded_bytes = 1048576\n", zip);
+    CHECK(statusOf(o) == "removed");
+    CHECK(codesOf(o).count("limit.decoded_bytes") == 1);
+    CHECK(statusOf(withConfig("[limits]\nmax_decoded_bytes = 2097152\n", zip)) == "kept");
+    fs::remove_all(d);
+  }
+}
