@@ -32,12 +32,19 @@ MUGAI_AVX2 inline __m256i windows(const std::uint8_t* p, __m128i control, std::s
 /// Checks the 8 keys in `keys`; `pos[i]` is lane i's offset from p.
 MUGAI_AVX2 inline void probe(const HashGroup& g, const std::uint32_t* bitmap, const Confirm& c, __m256i keys,
                              std::size_t p, const std::uint8_t* pos) {
-  __m256i h = keys;
-  if (g.window == 4)
-    h = _mm256_srl_epi32(_mm256_mullo_epi32(keys, _mm256_set1_epi32(static_cast<int>(windowHash(1)))),
-                         _mm_cvtsi32_si128(static_cast<int>(32 - g.bitmapBits)));
-  const __m256i words = _mm256_i32gather_epi32(reinterpret_cast<const int*>(bitmap), _mm256_srli_epi32(h, 5), 4);
-  const __m256i bits = _mm256_srlv_epi32(words, _mm256_and_si256(h, _mm256_set1_epi32(31)));
+  __m256i word, bit1, bit2;
+  if (g.window == 4) {
+    word = _mm256_srl_epi32(_mm256_mullo_epi32(keys, _mm256_set1_epi32(static_cast<int>(kWordHash))),
+                            _mm_cvtsi32_si128(static_cast<int>(32 - (g.bitmapBits - 5))));
+    const __m256i b = _mm256_srli_epi32(_mm256_mullo_epi32(keys, _mm256_set1_epi32(static_cast<int>(kBitHash))), 22);
+    bit1 = _mm256_and_si256(b, _mm256_set1_epi32(31));
+    bit2 = _mm256_srli_epi32(b, 5);
+  } else {
+    word = _mm256_srli_epi32(keys, 5);
+    bit1 = bit2 = _mm256_and_si256(keys, _mm256_set1_epi32(31));
+  }
+  const __m256i words = _mm256_i32gather_epi32(reinterpret_cast<const int*>(bitmap), word, 4);
+  const __m256i bits = _mm256_and_si256(_mm256_srlv_epi32(words, bit1), _mm256_srlv_epi32(words, bit2));
   unsigned hits = static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_slli_epi32(bits, 31))));
   while (hits) {
     c.window(g, p + pos[__builtin_ctz(hits)]);

@@ -18,12 +18,19 @@ namespace {
 
 MUGAI_AVX512 inline void probe(const HashGroup& g, const std::uint32_t* bitmap, const Confirm& c, __m512i keys,
                                std::size_t p, std::size_t step) {
-  __m512i h = keys;
-  if (g.window == 4)
-    h = _mm512_srl_epi32(_mm512_mullo_epi32(keys, _mm512_set1_epi32(static_cast<int>(windowHash(1)))),
-                         _mm_cvtsi32_si128(static_cast<int>(32 - g.bitmapBits)));
-  const __m512i words = _mm512_i32gather_epi32(_mm512_srli_epi32(h, 5), bitmap, 4);
-  const __m512i bits = _mm512_srlv_epi32(words, _mm512_and_si512(h, _mm512_set1_epi32(31)));
+  __m512i word, bit1, bit2;
+  if (g.window == 4) {
+    word = _mm512_srl_epi32(_mm512_mullo_epi32(keys, _mm512_set1_epi32(static_cast<int>(kWordHash))),
+                            _mm_cvtsi32_si128(static_cast<int>(32 - (g.bitmapBits - 5))));
+    const __m512i b = _mm512_srli_epi32(_mm512_mullo_epi32(keys, _mm512_set1_epi32(static_cast<int>(kBitHash))), 22);
+    bit1 = _mm512_and_si512(b, _mm512_set1_epi32(31));
+    bit2 = _mm512_srli_epi32(b, 5);
+  } else {
+    word = _mm512_srli_epi32(keys, 5);
+    bit1 = bit2 = _mm512_and_si512(keys, _mm512_set1_epi32(31));
+  }
+  const __m512i words = _mm512_i32gather_epi32(word, bitmap, 4);
+  const __m512i bits = _mm512_and_si512(_mm512_srlv_epi32(words, bit1), _mm512_srlv_epi32(words, bit2));
   unsigned hits = _mm512_test_epi32_mask(bits, _mm512_set1_epi32(1));
   while (hits) {
     c.window(g, p + step * static_cast<std::size_t>(__builtin_ctz(hits)));

@@ -188,7 +188,7 @@ struct Builder {
       g.bitmapBits = 16;
       g.bucketBits = 16;
     } else {
-      g.bitmapBits = std::clamp<std::uint32_t>(ceilLog2(list.size() * 32), 10, 23);
+      g.bitmapBits = std::clamp<std::uint32_t>(ceilLog2(list.size() * 64), 10, 23);
       g.bucketBits = std::clamp<std::uint32_t>(ceilLog2(list.size()) + 1, 4, 22);
     }
     auto index = [&](std::uint32_t key, std::uint32_t bits) {
@@ -197,8 +197,13 @@ struct Builder {
     g.bitmapWord = static_cast<std::uint32_t>(bitmaps.size());
     bitmaps.resize(bitmaps.size() + ((std::size_t{1} << g.bitmapBits) + 31) / 32, 0);
     for (const auto& e : list) {
-      const auto bit = index(e.key, g.bitmapBits);
-      bitmaps[g.bitmapWord + bit / 32] |= 1u << (bit % 32);
+      std::uint32_t* bm = bitmaps.data() + g.bitmapWord;
+      if (window == 2) {
+        bm[e.key >> 5] |= 1u << (e.key & 31);
+      } else {
+        const std::uint32_t b = (e.key * kBitHash) >> 22;
+        bm[windowHash(e.key) >> (32 - (g.bitmapBits - 5))] |= 1u << (b & 31) | 1u << (b >> 5);
+      }
     }
     std::stable_sort(list.begin(), list.end(), [&](const FilterEntry& x, const FilterEntry& y) {
       return index(x.key, g.bucketBits) < index(y.key, g.bucketBits);

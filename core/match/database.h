@@ -190,7 +190,22 @@ class Database {
 };
 using DatabasePtr = std::shared_ptr<const Database>;
 
-/// The hash of a 4-byte window (multiplicative; top bits are used).
-inline std::uint32_t windowHash(std::uint32_t key) { return key * 0x9E3779B1u; }
+/// The hash of a 4-byte window (multiplicative; top bits are used): it
+/// picks the window's confirm bucket and its bitmap word.
+inline constexpr std::uint32_t kWordHash = 0x9E3779B1u;
+/// A second multiplicative hash whose top 10 bits pick two bits inside the
+/// word: the bitmap is a blocked Bloom filter with k = 2, so a probe is one
+/// load and passes for a random key with probability about 1/128 at one
+/// entry per word (a single bit per key would pass 1/32).
+inline constexpr std::uint32_t kBitHash = 0x85EBCA77u;
+inline std::uint32_t windowHash(std::uint32_t key) { return key * kWordHash; }
+
+/// Whether `key` may be a window of the group (no false negatives).
+inline bool bitmapHas(const std::uint32_t* bitmap, std::uint32_t window, std::uint32_t bitmapBits, std::uint32_t key) {
+  if (window == 2) return bitmap[key >> 5] >> (key & 31) & 1;
+  const std::uint32_t w = bitmap[windowHash(key) >> (32 - (bitmapBits - 5))];
+  const std::uint32_t b = (key * kBitHash) >> 22;
+  return (w >> (b & 31)) & (w >> (b >> 5)) & 1;
+}
 
 }  // namespace mugai::match

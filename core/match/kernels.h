@@ -62,8 +62,7 @@ class Confirm {
 
   /// A hash-group bitmap hit at `pos` (the window's first byte).
   void window(const HashGroup& g, std::size_t pos) const {
-    std::uint32_t key = 0;
-    std::memcpy(&key, data_ + pos, g.window);
+    const std::uint32_t key = g.window == 2 ? data_[pos] | std::uint32_t{data_[pos + 1]} << 8 : load32(data_ + pos);
     const std::uint32_t b = g.window == 2 ? key : windowHash(key) >> (32 - g.bucketBits);
     const std::uint32_t* buckets = db_.buckets().data() + g.bucketFirst;
     const FilterEntry* e = entries_ + g.entryFirst;

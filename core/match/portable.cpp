@@ -11,34 +11,23 @@ void hashGroupPortable(const Database& db, const HashGroup& g, const Confirm& c,
   const std::size_t n = c.size();
   // Start on the group's stride phase (positions that are multiples of it).
   std::size_t p = (from + g.stride - 1) / g.stride * g.stride;
-  if (g.window == 2) {
-    for (; p + 2 <= n; p += g.stride) {
-      const std::uint32_t k = d[p] | std::uint32_t{d[p + 1]} << 8;
-      if (bitmap[k >> 5] >> (k & 31) & 1) c.window(g, p);
-    }
-    return;
-  }
-  const std::uint32_t shift = 32 - g.bitmapBits;
   const std::size_t s = g.stride;
+  const std::uint32_t w = g.window, bits = g.bitmapBits;
+  auto key = [&](std::size_t at) { return w == 2 ? std::uint32_t{d[at]} | std::uint32_t{d[at + 1]} << 8 : load32(d + at); };
   // Four lookups per branch: hits are rare, so one test for four keeps the
   // loop free of mispredictions.
   for (; p + 3 * s + 4 <= n; p += 4 * s) {
-    const std::uint32_t h0 = windowHash(load32(d + p)) >> shift, h1 = windowHash(load32(d + p + s)) >> shift;
-    const std::uint32_t h2 = windowHash(load32(d + p + 2 * s)) >> shift,
-                        h3 = windowHash(load32(d + p + 3 * s)) >> shift;
-    const std::uint32_t b0 = bitmap[h0 >> 5] >> (h0 & 31), b1 = bitmap[h1 >> 5] >> (h1 & 31);
-    const std::uint32_t b2 = bitmap[h2 >> 5] >> (h2 & 31), b3 = bitmap[h3 >> 5] >> (h3 & 31);
-    if ((b0 | b1 | b2 | b3) & 1) {
-      if (b0 & 1) c.window(g, p);
-      if (b1 & 1) c.window(g, p + s);
-      if (b2 & 1) c.window(g, p + 2 * s);
-      if (b3 & 1) c.window(g, p + 3 * s);
+    const bool h0 = bitmapHas(bitmap, w, bits, key(p)), h1 = bitmapHas(bitmap, w, bits, key(p + s));
+    const bool h2 = bitmapHas(bitmap, w, bits, key(p + 2 * s)), h3 = bitmapHas(bitmap, w, bits, key(p + 3 * s));
+    if (h0 | h1 | h2 | h3) {
+      if (h0) c.window(g, p);
+      if (h1) c.window(g, p + s);
+      if (h2) c.window(g, p + 2 * s);
+      if (h3) c.window(g, p + 3 * s);
     }
   }
-  for (; p + 4 <= n; p += s) {
-    const std::uint32_t h = windowHash(load32(d + p)) >> shift;
-    if (bitmap[h >> 5] >> (h & 31) & 1) c.window(g, p);
-  }
+  for (; p + w <= n; p += s)
+    if (bitmapHas(bitmap, w, bits, key(p))) c.window(g, p);
 }
 
 void teddyPortable(const Database& db, const Confirm& c, std::size_t from) {

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Signature matching throughput, one core, side by side with Vectorscan and
+# our scalar reference (Aho–Corasick), on the corpus and pattern sets of
+# ../shared/anchors/bench_match.sh: 256 MiB (ELF, text, random), N = 100,
+# 1k, 10k random 8-32 byte literals (1 % excerpts of the corpus, so there
+# are matches to compare), 1k with 20 % `??`, and N = 50k (same recipe).
+# Prints one line per engine and set: GB/s (median of ROUNDS passes), the
+# occurrences found (they must agree), compile time and database size.
+# Installs libvectorscan-dev (bench-only) with apt-get if missing.
+# Usage: bash test/bench/run_match_bench.sh [ROUNDS]
+#   MUGAI_BENCH_NO_REFERENCE=1 skips the slow reference pass.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+rounds=${1:-3}
+anchors=$(cd ../shared/anchors && pwd)
+if ! pkg-config --exists libhs; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libvectorscan-dev >/dev/null
+fi
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build --target mugai_match_bench >/dev/null
+# The anchor scripts write corpus/ and patterns/ beside themselves: run
+# copies in a work directory (kept between runs: the inputs are cached).
+work=build/bench-match
+mkdir -p "$work"
+cp "$anchors/make_corpus.py" "$anchors/gen_patterns.py" "$work/"
+python3 "$work/make_corpus.py" >/dev/null
+python3 - "$work" <<'PY'
+import os, sys
+work = os.path.abspath(sys.argv[1])
+g = {"__file__": os.path.join(work, "gen_patterns.py"), "__name__": "gen_patterns"}
+exec(open(g["__file__"]).read(), g)       # writes lit_100 .. wc_1000
+if not os.path.exists(os.path.join(work, "patterns", "lit_50000.hex")):
+    g["make"]("lit_50000", 50000, 0.0, 1000 + 50000)
+PY
+echo "# $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-) nproc=$(nproc) rounds=$rounds"
+for set in lit_100 lit_1000 lit_10000 wc_1000 lit_50000; do
+  ./build/test/bench/mugai_match_bench "$work/patterns/$set.hex" "$rounds" "$work"/corpus/*.dat
+done
