@@ -10,6 +10,7 @@
 #include "cli/mail_command.h"
 #include "cli/quarantine_command.h"
 #include "cli/scan_command.h"
+#include "cli/sigs_command.h"
 #include "cli/tls_cert_command.h"
 #include "cli/watch_command.h"
 #include "core/config.h"
@@ -27,6 +28,7 @@ int main(int argc, char** argv) {
   addQuarantineCommand(app, exitCode);
   addWatchCommand(app, exitCode);
   addTlsCertCommand(app, exitCode);
+  addSigsCommand(app, exitCode);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -84,7 +84,7 @@ std::shared_ptr<const toml::table> builtinReleaseDocument() {
 
 const char* const kDefaultReleasePolicy = R"toml(
 [release]
-stages = ["attachment_strip", "zip_scan", "html_to_text", "url_defang"]
+stages = ["signature_scan", "attachment_strip", "zip_scan", "html_to_text", "url_defang"]
 
 [release.stage.attachment_strip]
 mode = "deny"

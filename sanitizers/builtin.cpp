@@ -4,6 +4,7 @@
 #include "sanitizers/attachment_strip/attachment_strip.h"
 #include "sanitizers/html_to_text/html_to_text.h"
 #include "sanitizers/identity/identity.h"
+#include "sanitizers/signature_scan/signature_scan.h"
 #include "sanitizers/url_defang/url_defang.h"
 #include "sanitizers/zip_scan/zip_scan.h"
 
@@ -16,6 +17,7 @@ SanitizerRegistry builtinRegistry() {
   html_to_text::registerFactory(r);
   url_defang::registerFactory(r);
   zip_scan::registerFactory(r);
+  signature_scan::registerFactory(r);
   return r;
 }
 

@@ -73,6 +73,7 @@ struct Signature {
 struct SignatureError {
   std::string where;  ///< "FILE:LINE" or "FILE"
   std::string message;
+  bool wholeFile = false;  ///< the file or directory could not be read at all
 };
 
 struct SignatureSet {

@@ -174,7 +174,7 @@ bool parseBody(std::string_view hex, Signature& sig, std::string& error) {
     } else {
       std::size_t j = i;
       while (j < hex.size() && (hexValue(hex[j]) >= 0 || hex[j] == '?')) ++j;
-      if (j == i) return error = std::string("unexpected character '") + c + "'", false;
+      if (j == i) return error = std::string("unexpected character '") + c + "' (not hex or signature syntax)", false;
       Pattern run;
       if (!parseBytes(hex.substr(i, j - i), run, error)) return false;
       parts.back().addRun(std::move(run));
@@ -309,7 +309,7 @@ FileKind kindOf(const std::filesystem::path& p) {
 void loadFile(const std::filesystem::path& path, FileKind kind, SignatureSet& set) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    set.errors.push_back({path.string(), "cannot read the file"});
+    set.errors.push_back({path.string(), "cannot read the file", true});
     return;
   }
   set.files.push_back(path.string());
@@ -341,13 +341,13 @@ SignatureSet loadSignatures(const std::vector<std::filesystem::path>& paths) {
       std::vector<std::filesystem::path> files;
       for (const auto& e : std::filesystem::directory_iterator(path, ec))
         if (kindOf(e.path()) != FileKind::Other && e.is_regular_file(ec)) files.push_back(e.path());
-      if (ec) set.errors.push_back({path.string(), "cannot list the directory: " + ec.message()});
+      if (ec) set.errors.push_back({path.string(), "cannot list the directory: " + ec.message(), true});
       std::sort(files.begin(), files.end());
       for (const auto& f : files) loadFile(f, kindOf(f), set);
     } else if (!std::filesystem::exists(path, ec)) {
-      set.errors.push_back({path.string(), "no such file or directory"});
+      set.errors.push_back({path.string(), "no such file or directory", true});
     } else if (kindOf(path) == FileKind::Other) {
-      set.errors.push_back({path.string(), "not a signature file (.ndb, .hdb or .hsb)"});
+      set.errors.push_back({path.string(), "not a signature file (.ndb, .hdb or .hsb)", true});
     } else {
       loadFile(path, kindOf(path), set);
     }

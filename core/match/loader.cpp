@@ -1,0 +1,116 @@
+// See loader.h.
+#include "core/match/loader.h"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <algorithm>
+#include <map>
+#include <mutex>
+
+namespace mugai::match {
+
+namespace detail {
+extern const char* const kBuiltinNdb;  // builtin_signatures.cpp, generated from samples/
+extern const char* const kBuiltinHdb;
+extern const char* const kBuiltinHsb;
+}  // namespace detail
+
+namespace {
+
+void addLines(const char* text, bool ndb, const char* file, SignatureSet& set) {
+  std::string_view rest(text);
+  std::size_t lineNo = 0;
+  while (!rest.empty()) {
+    const auto nl = rest.find('\n');
+    std::string_view line = rest.substr(0, nl);
+    rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
+    ++lineNo;
+    if (line.empty() || line[0] == '#') continue;
+    std::string error;
+    auto sig = ndb ? parseNdbLine(line, error) : parseHashLine(line, error);
+    const std::string where = std::string("(built-in) ") + file + ":" + std::to_string(lineNo);
+    if (!sig) {
+      set.errors.push_back({where, error});
+      continue;
+    }
+    sig->origin = where;
+    set.signatures.push_back(std::move(*sig));
+  }
+}
+
+/// What identifies a source's contents: every file's path, size and mtime.
+std::string fingerprint(const SignatureSource& s) {
+  std::string key = std::string(s.builtin ? "B" : "-") + (s.strict ? "S" : "-");
+  auto addFile = [&](const std::filesystem::path& p) {
+    struct stat st {};
+    key += "|" + p.string();
+    if (::stat(p.c_str(), &st) == 0)
+      key += ":" + std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
+             std::to_string(st.st_mtim.tv_nsec);
+  };
+  for (const auto& path : s.paths) {
+    addFile(path);
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+      for (const auto& e : std::filesystem::directory_iterator(path, ec)) addFile(e.path());
+  }
+  return key;
+}
+
+}  // namespace
+
+SignatureSet builtinSignatures() {
+  SignatureSet set;
+  addLines(detail::kBuiltinNdb, true, "mugai-samples.ndb", set);
+  addLines(detail::kBuiltinHdb, false, "mugai-samples.hdb", set);
+  addLines(detail::kBuiltinHsb, false, "mugai-samples.hsb", set);
+  return set;
+}
+
+DatabasePtr loadDatabase(const SignatureSource& source, std::vector<SignatureError>& warnings, std::string& error) {
+  for (const auto& p : source.paths) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(p, ec) || !Database::isCacheFile(p)) continue;
+    if (source.paths.size() != 1) {
+      error = p + ": a compiled database (.mugai) must be the only signature path";
+      return nullptr;
+    }
+    return Database::load(p, error);
+  }
+  SignatureSet set = source.builtin ? builtinSignatures() : SignatureSet{};
+  std::vector<std::filesystem::path> paths(source.paths.begin(), source.paths.end());
+  SignatureSet files = loadSignatures(paths);
+  set.signatures.insert(set.signatures.end(), std::make_move_iterator(files.signatures.begin()),
+                        std::make_move_iterator(files.signatures.end()));
+  set.errors.insert(set.errors.end(), files.errors.begin(), files.errors.end());
+  set.files = files.files;
+  if (source.strict && !set.errors.empty()) {
+    error = set.errors.front().where + ": " + set.errors.front().message;
+    if (set.errors.size() > 1) error += " (and " + std::to_string(set.errors.size() - 1) + " more)";
+    return nullptr;
+  }
+  // A path that cannot be read at all is an error even when not strict:
+  // running without the operator's signatures must not look like success.
+  for (const auto& e : set.errors)
+    if (e.wholeFile) {
+      error = e.where + ": " + e.message;
+      return nullptr;
+    }
+  warnings = set.errors;
+  return Database::compile(set, error);
+}
+
+DatabasePtr loadShared(const SignatureSource& source, std::vector<SignatureError>& warnings, std::string& error) {
+  static std::mutex mutex;
+  static std::map<std::string, std::weak_ptr<const Database>> cache;
+  const std::string key = fingerprint(source);
+  std::lock_guard lock(mutex);
+  if (auto db = cache[key].lock()) return db;
+  auto db = loadDatabase(source, warnings, error);
+  if (db) cache[key] = db;
+  for (auto it = cache.begin(); it != cache.end();) it = it->second.expired() ? cache.erase(it) : std::next(it);
+  return db;
+}
+
+}  // namespace mugai::match
