@@ -126,7 +126,8 @@ void addSigsCommand(CLI::App& app, int& exitCode) {
   });
 
   CLI::App* test = sigs->add_subcommand("test", "Scan files and print each signature found (like clamscan --allmatch)");
-  test->add_option("-d,--database", o->paths, "Signature file, directory or .mugai database (repeatable)");
+  test->add_option("-d,--database", o->paths, "Signature file, directory or .mugai database (repeatable)")
+      ->allow_extra_args(false);
   test->add_option("files", o->files, "Files to scan")->required();
   addSource(test);
   test->callback([o, &exitCode] {
