@@ -36,3 +36,18 @@ echo "# $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-) nproc=$(nproc) rou
 for set in lit_100 lit_1000 lit_10000 wc_1000 lit_50000; do
   ./build/test/bench/mugai_match_bench "$work/patterns/$set.hex" "$rounds" "$work"/corpus/*.dat
 done
+# The referee: clamscan and mugai load the same .ndb and must name the same
+# signatures per corpus part (clamscan is installed by install-deps --test).
+if command -v clamscan >/dev/null; then
+  cmake --build build --target mugai >/dev/null
+  for set in lit_1000 wc_1000; do
+    # (both exit 1 when they find something)
+    clam=$( (clamscan --allmatch --no-summary -d "$work/patterns/$set.ndb" "$work"/corpus/*.dat || true) |
+           sed -n 's/\.UNOFFICIAL FOUND$//p' | sort -u)
+    ours=$( (./build/cli/mugai sigs test --no-builtin -d "$work/patterns/$set.ndb" "$work"/corpus/*.dat || true) |
+           sed -n 's/ FOUND$//p' | sort -u)
+    if [ "$clam" = "$ours" ]; then verdict=same; else verdict=DIFFERENT; fi
+    echo "clamscan-check set=$set detections(file,signature): clamscan=$(echo "$clam" | grep -c . || true)" \
+         "mugai=$(echo "$ours" | grep -c . || true) $verdict"
+  done
+fi
