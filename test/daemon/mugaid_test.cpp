@@ -417,3 +417,42 @@ TEST_CASE("mugaid: a transport map sends each domain to its own next hop; DSNs c
   CHECK(daemon.delivered("kikaku@other.lg.jp").empty());
   fs::remove_all(d);
 }
+
+TEST_CASE("mugaid: SIGHUP reloads changed signature files without a restart", "[mugaid][reload][signature_scan]") {
+  fs::path d = mugai::test::freshTempDir("mugaid-sigs");
+  auto hex = [](const std::string& s) {
+    std::string h;
+    for (unsigned char c : s) h += "0123456789abcdef"[c >> 4], h += "0123456789abcdef"[c & 15];
+    return h;
+  };
+  mugai::test::writeFile(d / "site.ndb", "Site.First:0:*:" + hex("first-marker-7q") + "\n");
+  const std::string keys = "[stage.signature_scan]\nsignatures = [\"" + (d / "site.ndb").string() + "\"]\n";
+  Mugaid daemon(d, keys);
+  const std::string port = std::to_string(daemon.port());
+  auto send = [&](const std::string& body) {
+    return python("import smtplib\ns = smtplib.SMTP('127.0.0.1', " + port +
+                  ")\nprint('ok', s.sendmail('x@example.net', ['u@a.example'], b'Subject: s\\r\\n\\r\\n" + body +
+                  "\\r\\n'))\ns.quit()\n")
+        .out;
+  };
+  REQUIRE(send("second-marker-7q").find("ok {}") != std::string::npos);
+  REQUIRE(waitFor([&] { return daemon.delivered("u@a.example").size() == 1; }, 20));
+  CHECK(daemon.delivered("u@a.example")[0].find("second-marker-7q") != std::string::npos);  // not a signature yet
+
+  mugai::test::writeFile(d / "site.ndb", "Site.First:0:*:" + hex("first-marker-7q") + "\nSite.Second:0:*:" +
+                                             hex("second-marker-7q") + "\n");
+  daemon.signal(SIGHUP);
+  REQUIRE(waitFor([&] { return daemon.log().find("reloaded") != std::string::npos; }, 10));
+  REQUIRE(send("second-marker-7q again").find("ok {}") != std::string::npos);
+  REQUIRE(waitFor([&] { return daemon.delivered("u@a.example").size() == 2; }, 20));
+  const auto mails = daemon.delivered("u@a.example");
+  const auto& removed = mails[0].find("X-Mugai-Result: changed") != std::string::npos ? mails[0] : mails[1];
+  REQUIRE(removed.find("X-Mugai-Result: changed") != std::string::npos);
+  // The notice (base64 UTF-8) names the signature.
+  mugai::test::writeFile(d / "removed.eml", removed);
+  CHECK(python("import email\nm = email.message_from_bytes(open('" + (d / "removed.eml").string() +
+               "', 'rb').read())\nprint(m.get_payload(decode=True).decode())\n")
+            .out.find("matched signature Site.Second") != std::string::npos);
+  CHECK(removed.find("second-marker-7q again") == std::string::npos);
+  fs::remove_all(d);
+}
