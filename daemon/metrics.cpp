@@ -59,6 +59,7 @@ std::string Metrics::render() const {
   static const std::map<std::string, std::string> help{
       {"mugaid_messages_sanitized_total", "Messages through the pipeline, by verdict."},
       {"mugaid_actions_total", "Decisions on parts, by sanitizer and action."},
+      {"mugaid_signature_hits_total", "Parts that matched a signature, by action (remove or reject)."},
       {"mugaid_deliveries_total", "Recipient delivery attempts, by result."}};
   for (const auto& [name, series] : labelled_) {
     auto h = help.find(name);

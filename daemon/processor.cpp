@@ -120,6 +120,12 @@ bool Processor::sanitize(const std::string& id, const Pipeline& pipeline, const 
   o.input.root->forEach([&](const Node& n) {
     if (n.action == Action::Keep) return;
     actions += (actions.empty() ? "" : ",") + std::string(actionName(n.action)) + ":" + n.reasonCode;
+    if (n.reasonCode == "signature.match") {
+      // Name the signatures in the log line (signature_scan's reason is "matched signature A, B").
+      constexpr std::string_view kPrefix = "matched signature ";
+      if (n.reason.starts_with(kPrefix)) actions += "[" + n.reason.substr(kPrefix.size()) + "]";
+      metrics_.count("mugaid_signature_hits_total", "action=\"" + std::string(actionName(n.action)) + "\"");
+    }
     metrics_.count("mugaid_actions_total",
                    "sanitizer=\"" + n.decidedBy + "\",action=\"" + std::string(actionName(n.action)) + "\"");
   });

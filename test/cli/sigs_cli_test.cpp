@@ -12,6 +12,7 @@
 #include <catch2/matchers/catch_matchers_string.hpp>
 
 #include "test/common/cli_run.h"
+#include "test/common/samples.h"
 
 namespace fs = std::filesystem;
 using Catch::Matchers::ContainsSubstring;
@@ -21,7 +22,6 @@ using mugai::test::writeFile;
 
 namespace {
 
-const std::string kEicar = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
 
 /// "FILE: NAME FOUND" lines into file name -> signature names.
 std::map<std::string, std::set<std::string>> detections(const std::string& out) {
@@ -41,7 +41,7 @@ std::map<std::string, std::set<std::string>> detections(const std::string& out) 
 
 TEST_CASE("mugai sigs compile, info and test", "[cli][sigs]") {
   const fs::path d = mugai::test::freshTempDir("sigs-cli");
-  writeFile(d / "eicar.txt", kEicar);
+  writeFile(d / "eicar.txt", mugai::test::eicar());
   writeFile(d / "clean.txt", "nothing to see\n");
   const std::string samples = std::string(MUGAI_SOURCE_DIR) + "/samples/signatures";
 

@@ -1,5 +1,7 @@
 #include "test/common/samples.h"
 
+#include <openssl/evp.h>
+
 #include <cstdint>
 
 #include "core/mime_encode.h"
@@ -100,6 +102,14 @@ std::string storedZip(const std::vector<std::pair<std::string, std::string>>& en
   le16(out, static_cast<std::uint32_t>(entries.size())), le16(out, static_cast<std::uint32_t>(entries.size()));
   le32(out, static_cast<std::uint32_t>(central.size())), le32(out, cdOffset), le16(out, 0);
   return out;
+}
+
+std::string eicar() {
+  static const char* const kBase64 =
+      "WDVPIVAlQEFQWzRcUFpYNTQoUF4pN0NDKTd9JEVJQ0FSLVNUQU5EQVJELUFOVElWSVJVUy1URVNULUZJTEUhJEgrSCo=";
+  unsigned char out[80];
+  const int n = EVP_DecodeBlock(out, reinterpret_cast<const unsigned char*>(kBase64), 92);
+  return std::string(reinterpret_cast<const char*>(out), static_cast<std::size_t>(n - 1));  // one '=' of padding
 }
 
 }  // namespace mugai::test

@@ -29,6 +29,10 @@ std::string lnkFile();       ///< application/x-ms-shortcut
 std::string oneNoteFile();   ///< libmagic: text/plain; ours: application/onenote
 std::string isoImage();      ///< application/x-iso9660-image (CD001 at 32769)
 std::string minimalPdf();    ///< application/pdf
+/// The EICAR test string (68 bytes), decoded from base64 at run time so
+/// that no source file holds it literally (an on-access scanner on a
+/// developer's machine would quarantine the file).
+std::string eicar();
 /// A ZIP of stored entries (name, data), valid CRCs: application/zip.
 std::string storedZip(const std::vector<std::pair<std::string, std::string>>& entries);
 

@@ -107,7 +107,8 @@ std::string rawSession(int port, const std::string& bytes) {
 TEST_CASE("mugaid: mail in over SMTP, sanitized mail out into the maildir, original in quarantine", "[mugaid]") {
   fs::path d = mugai::test::freshTempDir("mugaid");
   Mugaid daemon(d);
-  std::string exe = mugai::test::mailWith({{"invoice.exe", "application/octet-stream", mugai::test::peImage()}});
+  std::string exe = mugai::test::mailWith({{"invoice.exe", "application/octet-stream", mugai::test::peImage()},
+                                           {"readme.txt", "text/plain", mugai::test::eicar()}});
   mugai::test::writeFile(d / "exe.eml", exe);
   auto r = python("import smtplib\ns = smtplib.SMTP('127.0.0.1', " + std::to_string(daemon.port()) +
                   ")\nprint(s.sendmail('sender@example.net', ['soumu@example.lg.jp'], open('" + (d / "exe.eml").string() +
@@ -306,7 +307,8 @@ TEST_CASE("mugaid: Prometheus metrics count what happened", "[mugaid][metrics]")
   std::string log = daemon.log();
   REQUIRE(std::regex_search(log, m, std::regex("metrics on (http://127\\.0\\.0\\.1:[0-9]+/metrics)")));
   const std::string url = m[1];
-  std::string exe = mugai::test::mailWith({{"invoice.exe", "application/octet-stream", mugai::test::peImage()}});
+  std::string exe = mugai::test::mailWith({{"invoice.exe", "application/octet-stream", mugai::test::peImage()},
+                                           {"readme.txt", "text/plain", mugai::test::eicar()}});
   mugai::test::writeFile(d / "exe.eml", exe);
   python("import smtplib\ns = smtplib.SMTP('127.0.0.1', " + std::to_string(daemon.port()) +
          ")\ns.sendmail('a@example.net', ['ok@example.lg.jp'], open('" + (d / "exe.eml").string() + "', 'rb').read())\ns.quit()\n");
@@ -318,6 +320,8 @@ TEST_CASE("mugaid: Prometheus metrics count what happened", "[mugaid][metrics]")
   CHECK(r.out.find("mugaid_messages_received_total 1\n") != std::string::npos);
   CHECK(r.out.find("mugaid_messages_sanitized_total{verdict=\"changed\"} 1\n") != std::string::npos);
   CHECK(r.out.find("mugaid_actions_total{sanitizer=\"attachment_strip\",action=\"remove\"} 1\n") != std::string::npos);
+  CHECK(r.out.find("mugaid_actions_total{sanitizer=\"signature_scan\",action=\"remove\"} 1\n") != std::string::npos);
+  CHECK(r.out.find("mugaid_signature_hits_total{action=\"remove\"} 1\n") != std::string::npos);
   CHECK(r.out.find("mugaid_deliveries_total{result=\"delivered\"} 1\n") != std::string::npos);
   CHECK(r.out.find("mugaid_sanitize_seconds_count 1\n") != std::string::npos);
   CHECK(r.out.find("mugaid_queue_outgoing 0\n") != std::string::npos);

@@ -23,7 +23,6 @@ using Catch::Matchers::ContainsSubstring;
 
 namespace {
 
-const std::string kEicar = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
 
 FileOutcome clean(std::string bytes, const std::string& name, const Config& config = test::defaultConfig()) {
   const Pipeline pipeline = sanitizers::builtinRegistry().build(config);
@@ -81,27 +80,27 @@ TEST_CASE("every ClamAV test file is named by the sample set", "[signature_scan]
 }
 
 TEST_CASE("EICAR is found however it travels", "[signature_scan][eicar]") {
-  SECTION("as a file") { CHECK(named(clean(kEicar, "eicar.com"), "Mugai.Test.EICAR")); }
-  SECTION("after a prefix (a substring rule)") { CHECK(named(clean("x" + kEicar, "e.txt"), "Mugai.Test.EICAR")); }
+  SECTION("as a file") { CHECK(named(clean(mugai::test::eicar(), "eicar.com"), "Mugai.Test.EICAR")); }
+  SECTION("after a prefix (a substring rule)") { CHECK(named(clean("x" + mugai::test::eicar(), "e.txt"), "Mugai.Test.EICAR")); }
   SECTION("as a mail attachment with an innocent name and type") {
-    const auto o = clean(test::mailWith({{"readme.txt", "text/plain", kEicar}}), "m.eml");
+    const auto o = clean(test::mailWith({{"readme.txt", "text/plain", mugai::test::eicar()}}), "m.eml");
     CHECK(named(o, "Mugai.Test.EICAR"));
     CHECK_THAT(o.notice, ContainsSubstring("Mugai.Test.EICAR"));
   }
   SECTION("inside a ZIP, and a ZIP inside a ZIP") {
-    const std::string inner = test::storedZip({{"eicar.txt", kEicar}});
+    const std::string inner = test::storedZip({{"eicar.txt", mugai::test::eicar()}});
     const auto o = clean(test::mailWith({{"a.zip", "application/zip", test::storedZip({{"b.zip", inner}, {"ok.txt", "hi"}})}}),
                          "m.eml");
     CHECK(named(o, "Mugai.Test.EICAR"));
   }
   SECTION("on_match = reject refuses the whole message") {
     const Config c = parseConfig("[stage.signature_scan]\non_match = \"reject\"\n", "r.toml");
-    const auto o = clean(test::mailWith({{"readme.txt", "text/plain", kEicar}}), "m.eml", c);
+    const auto o = clean(test::mailWith({{"readme.txt", "text/plain", mugai::test::eicar()}}), "m.eml", c);
     CHECK(o.verdict == Verdict::Rejected);
   }
   SECTION("without the built-in set and no other source, nothing is named") {
     const Config c = parseConfig("[stage.signature_scan]\nbuiltin = false\n", "n.toml");
-    CHECK(matches(clean(kEicar, "eicar.txt", c)).empty());
+    CHECK(matches(clean(mugai::test::eicar(), "eicar.txt", c)).empty());
   }
 }
 
