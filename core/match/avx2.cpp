@@ -16,6 +16,8 @@
 // finishes the tail, so nothing is read past the buffer.
 #include <immintrin.h>
 
+#include <algorithm>
+
 #include "core/match/kernels.h"
 
 namespace mugai::match::detail {
@@ -52,38 +54,41 @@ MUGAI_AVX2 inline void probe(const HashGroup& g, const std::uint32_t* bitmap, co
   }
 }
 
-MUGAI_AVX2 void hashGroupAvx2(const Database& db, const HashGroup& g, const Confirm& c) {
+/// Positions [from, to) of one block; loads may read past `to` up to the
+/// buffer's end `n`. `from` is a multiple of every step.
+MUGAI_AVX2 void hashGroupAvx2(const Database& db, const HashGroup& g, const Confirm& c, std::size_t from,
+                              std::size_t to) {
   const std::uint32_t* bitmap = db.bitmaps().data() + g.bitmapWord;
   const std::uint8_t* d = c.data();
   const std::size_t n = c.size();
-  std::size_t p = 0;
+  std::size_t p = from;
   static constexpr std::uint8_t kStride1[8] = {0, 1, 2, 3, 4, 5, 6, 7};
   static constexpr std::uint8_t kStride2[8] = {0, 2, 4, 6, 8, 10, 12, 14};
   static constexpr std::uint8_t kStride4[8] = {0, 4, 8, 12, 16, 20, 24, 28};
   static constexpr std::uint8_t kStride8[8] = {0, 8, 32, 40, 16, 24, 48, 56};
   if (g.window == 2) {
     const __m128i ctl = _mm_setr_epi8(0, 1, -1, -1, 1, 2, -1, -1, 2, 3, -1, -1, 3, 4, -1, -1);
-    for (; p + 20 <= n; p += 8) probe(g, bitmap, c, windows(d + p, ctl, 4), p, kStride1);
+    for (; p + 8 <= to && p + 20 <= n; p += 8) probe(g, bitmap, c, windows(d + p, ctl, 4), p, kStride1);
   } else if (g.stride == 1) {
     const __m128i ctl = _mm_setr_epi8(0, 1, 2, 3, 1, 2, 3, 4, 2, 3, 4, 5, 3, 4, 5, 6);
-    for (; p + 20 <= n; p += 8) probe(g, bitmap, c, windows(d + p, ctl, 4), p, kStride1);
+    for (; p + 8 <= to && p + 20 <= n; p += 8) probe(g, bitmap, c, windows(d + p, ctl, 4), p, kStride1);
   } else if (g.stride == 2) {
     const __m128i ctl = _mm_setr_epi8(0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7, 8, 9);
-    for (; p + 24 <= n; p += 16) probe(g, bitmap, c, windows(d + p, ctl, 8), p, kStride2);
+    for (; p + 16 <= to && p + 24 <= n; p += 16) probe(g, bitmap, c, windows(d + p, ctl, 8), p, kStride2);
   } else if (g.stride == 4) {
-    for (; p + 32 <= n; p += 32)
+    for (; p + 32 <= to; p += 32)
       probe(g, bitmap, c, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(d + p)), p, kStride4);
   } else {
-    for (; p + 64 <= n; p += 64) {
+    for (; p + 64 <= to; p += 64) {
       const __m256 a = _mm256_castsi256_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(d + p)));
       const __m256 b = _mm256_castsi256_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(d + p + 32)));
       probe(g, bitmap, c, _mm256_castps_si256(_mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0))), p, kStride8);
     }
   }
-  hashGroupPortable(db, g, c, p);
+  hashGroupPortable(db, g, c, p, to);
 }
 
-MUGAI_AVX2 void teddyAvx2(const Database& db, const Confirm& c) {
+MUGAI_AVX2 void teddyAvx2(const Database& db, const Confirm& c, std::size_t from, std::size_t to) {
   const TeddyRec& t = db.teddy();
   const std::uint32_t fp = t.fingerprint;
   if (fp == 0) return;
@@ -94,8 +99,8 @@ MUGAI_AVX2 void teddyAvx2(const Database& db, const Confirm& c) {
   }
   const __m256i nibble = _mm256_set1_epi8(0x0F);
   const std::uint8_t* d = c.data();
-  std::size_t p = 0;
-  for (; p + 32 + fp - 1 <= c.size(); p += 32) {
+  std::size_t p = from;
+  for (; p + 32 <= to && p + 32 + fp - 1 <= c.size(); p += 32) {
     __m256i res = _mm256_set1_epi8(-1);
     for (std::uint32_t j = 0; j < fp; ++j) {
       const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(d + p + j));
@@ -113,13 +118,16 @@ MUGAI_AVX2 void teddyAvx2(const Database& db, const Confirm& c) {
       hits &= hits - 1;
     }
   }
-  teddyPortable(db, c, p);
+  teddyPortable(db, c, p, to);
 }
 
 void scanAvx2(const Database& db, const std::uint8_t* data, std::size_t size, const AtomSink& sink) {
   const Confirm c(db, data, size, sink);
-  for (const auto& g : db.hashGroups()) hashGroupAvx2(db, g, c);
-  teddyAvx2(db, c);
+  for (std::size_t block = 0; block < size; block += kBlockBytes) {
+    const std::size_t to = std::min(size, block + kBlockBytes);
+    for (const auto& g : db.hashGroups()) hashGroupAvx2(db, g, c, block, to);
+    teddyAvx2(db, c, block, to);
+  }
 }
 
 }  // namespace

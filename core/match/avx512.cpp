@@ -9,6 +9,8 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 
+#include <algorithm>
+
 #include "core/match/kernels.h"
 
 namespace mugai::match::detail {
@@ -46,32 +48,35 @@ MUGAI_AVX512 inline __m512i windowControl(int step, int width) {
   return _mm512_load_si512(idx);
 }
 
-MUGAI_AVX512 void hashGroupAvx512(const Database& db, const HashGroup& g, const Confirm& c) {
+/// Positions [from, to) of one block; loads may read past `to` up to the
+/// buffer's end `n`. `from` is a multiple of every step.
+MUGAI_AVX512 void hashGroupAvx512(const Database& db, const HashGroup& g, const Confirm& c, std::size_t from,
+                                  std::size_t to) {
   const std::uint32_t* bitmap = db.bitmaps().data() + g.bitmapWord;
   const std::uint8_t* d = c.data();
   const std::size_t n = c.size();
-  std::size_t p = 0;
+  std::size_t p = from;
   if (g.window == 2 || g.stride <= 2) {
     const int step = static_cast<int>(g.stride);
     const __m512i ctl = windowControl(step, static_cast<int>(g.window));
     // Two-byte windows: the unused key bytes took byte 63; clear them.
     const __m512i keep = _mm512_set1_epi32(g.window == 2 ? 0xFFFF : -1);
-    for (; p + 64 <= n; p += 16 * step) {
+    for (; p + 16 * step <= to && p + 64 <= n; p += 16 * step) {
       const __m512i v = _mm512_loadu_si512(d + p);
       probe(g, bitmap, c, _mm512_and_si512(_mm512_permutexvar_epi8(ctl, v), keep), p, step);
     }
   } else if (g.stride == 4) {
-    for (; p + 64 <= n; p += 64) probe(g, bitmap, c, _mm512_loadu_si512(d + p), p, 4);
+    for (; p + 64 <= to; p += 64) probe(g, bitmap, c, _mm512_loadu_si512(d + p), p, 4);
   } else {
     const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    for (; p + 128 <= n; p += 128)
+    for (; p + 128 <= to; p += 128)
       probe(g, bitmap, c, _mm512_permutex2var_epi32(_mm512_loadu_si512(d + p), even, _mm512_loadu_si512(d + p + 64)),
             p, 8);
   }
-  hashGroupPortable(db, g, c, p);
+  hashGroupPortable(db, g, c, p, to);
 }
 
-MUGAI_AVX512 void teddyAvx512(const Database& db, const Confirm& c) {
+MUGAI_AVX512 void teddyAvx512(const Database& db, const Confirm& c, std::size_t from, std::size_t to) {
   const TeddyRec& t = db.teddy();
   const std::uint32_t fp = t.fingerprint;
   if (fp == 0) return;
@@ -82,8 +87,8 @@ MUGAI_AVX512 void teddyAvx512(const Database& db, const Confirm& c) {
   }
   const __m512i nibble = _mm512_set1_epi8(0x0F);
   const std::uint8_t* d = c.data();
-  std::size_t p = 0;
-  for (; p + 64 + fp - 1 <= c.size(); p += 64) {
+  std::size_t p = from;
+  for (; p + 64 <= to && p + 64 + fp - 1 <= c.size(); p += 64) {
     __m512i res = _mm512_set1_epi8(-1);
     for (std::uint32_t j = 0; j < fp; ++j) {
       const __m512i v = _mm512_loadu_si512(d + p + j);
@@ -101,13 +106,16 @@ MUGAI_AVX512 void teddyAvx512(const Database& db, const Confirm& c) {
       hits &= hits - 1;
     }
   }
-  teddyPortable(db, c, p);
+  teddyPortable(db, c, p, to);
 }
 
 void scanAvx512(const Database& db, const std::uint8_t* data, std::size_t size, const AtomSink& sink) {
   const Confirm c(db, data, size, sink);
-  for (const auto& g : db.hashGroups()) hashGroupAvx512(db, g, c);
-  teddyAvx512(db, c);
+  for (std::size_t block = 0; block < size; block += kBlockBytes) {
+    const std::size_t to = std::min(size, block + kBlockBytes);
+    for (const auto& g : db.hashGroups()) hashGroupAvx512(db, g, c, block, to);
+    teddyAvx512(db, c, block, to);
+  }
 }
 
 }  // namespace

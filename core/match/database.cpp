@@ -23,7 +23,7 @@ namespace mugai::match {
 namespace {
 
 constexpr char kMagic[8] = {'M', 'U', 'G', 'A', 'I', 'S', 'I', 'G'};
-constexpr std::uint32_t kVersion = 1;
+constexpr std::uint32_t kVersion = 2;
 
 enum Section : std::uint32_t {
   kAtoms, kAtomData, kRefs, kSigs, kParts, kNames, kGroups, kBitmaps, kBuckets, kEntries, kTeddy, kHashes, kSectionCount
@@ -221,26 +221,50 @@ struct Builder {
     groups.push_back(g);
   }
 
+  /// Where an atom's Teddy fingerprint starts: at its exact run, moved
+  /// left when the atom ends before `fp` bytes.
+  std::uint32_t fingerprintStart(const AtomRec& a, std::uint32_t fp) const {
+    return a.anchorBegin + fp <= a.length ? a.anchorBegin : a.length - fp;
+  }
+
   void addTeddy(std::vector<std::uint32_t> members) {
+    // Four bytes when every atom has them: a byte of an atom's window that
+    // is not exact (past a short run) lets every nibble through for that
+    // atom's bucket only, which costs far less than a shorter fingerprint
+    // for all buckets.
     std::uint32_t fp = kTeddyMaxFingerprint;
-    for (auto id : members) fp = std::min(fp, atoms[id].anchorLength);
+    for (auto id : members) fp = std::min(fp, atoms[id].length);
     teddy.fingerprint = fp;
-    // Neighbours in sorted order share nibbles, so each bucket's tables stay sparse.
+    auto exactBytes = [&](std::uint32_t id) {
+      const AtomRec& a = atoms[id];
+      const std::uint8_t* m = values(a) + a.length + fingerprintStart(a, fp);
+      return std::count(m, m + fp, 0xFF);
+    };
+    // Atoms with the weakest windows share buckets; neighbours in sorted
+    // order share nibbles, so each bucket's tables stay sparse.
     std::sort(members.begin(), members.end(), [&](std::uint32_t x, std::uint32_t y) {
-      return std::memcmp(values(atoms[x]) + atoms[x].anchorBegin, values(atoms[y]) + atoms[y].anchorBegin, fp) < 0;
+      const auto ex = exactBytes(x), ey = exactBytes(y);
+      if (ex != ey) return ex < ey;
+      return std::memcmp(values(atoms[x]) + fingerprintStart(atoms[x], fp),
+                         values(atoms[y]) + fingerprintStart(atoms[y], fp), fp) < 0;
     });
     teddy.entryFirst = static_cast<std::uint32_t>(entries.size());
     for (std::size_t b = 0; b < kTeddyBuckets; ++b) {
       teddy.bucketBegin[b] = static_cast<std::uint32_t>(entries.size() - teddy.entryFirst);
       const std::size_t from = b * members.size() / kTeddyBuckets, to = (b + 1) * members.size() / kTeddyBuckets;
+      const auto bit = static_cast<std::uint8_t>(1u << b);
       for (std::size_t i = from; i < to; ++i) {
         const AtomRec& a = atoms[members[i]];
-        const std::uint8_t* f = values(a) + a.anchorBegin;
+        const std::uint32_t start = fingerprintStart(a, fp);
+        const std::uint8_t* v = values(a) + start;
+        const std::uint8_t* m = values(a) + a.length + start;
         for (std::uint32_t j = 0; j < fp; ++j) {
-          teddy.lo[j][f[j] & 15] |= static_cast<std::uint8_t>(1u << b);
-          teddy.hi[j][f[j] >> 4] |= static_cast<std::uint8_t>(1u << b);
+          for (int n = 0; n < 16; ++n) {
+            if ((m[j] & 0x0F) != 0x0F || n == (v[j] & 15)) teddy.lo[j][n] |= bit;
+            if ((m[j] & 0xF0) != 0xF0 || n == (v[j] >> 4)) teddy.hi[j][n] |= bit;
+          }
         }
-        entries.push_back({loadKey(f, fp), members[i], a.anchorBegin});
+        entries.push_back({loadKey(v, fp), members[i], start});
       }
     }
     teddy.bucketBegin[kTeddyBuckets] = static_cast<std::uint32_t>(entries.size() - teddy.entryFirst);

@@ -17,7 +17,7 @@
 //    stride, so each occurrence is found once, with 1/stride of the lookups.
 //    Atoms with shorter runs use stride 1 (r >= 4) or 2-byte windows.
 //  - teddy: up to kTeddyMaxAtoms atoms with short runs share one Teddy
-//    filter (nibble tables on a fingerprint of up to 3 bytes, 8 buckets),
+//    filter (nibble tables on a fingerprint of up to 4 bytes, 8 buckets),
 //    which is cheaper than a stride-1 hash pass while the buckets stay sparse.
 //
 // Trust: a cache file is trusted as much as the config that names it
@@ -45,7 +45,7 @@ struct AhoCorasick;
 
 inline constexpr std::size_t kTeddyMaxAtoms = 48;
 inline constexpr std::size_t kTeddyBuckets = 8;
-inline constexpr std::size_t kTeddyMaxFingerprint = 3;
+inline constexpr std::size_t kTeddyMaxFingerprint = 4;
 
 struct AtomRec {
   std::uint32_t dataOffset;  ///< into atomData: `length` values, then `length` masks
@@ -102,7 +102,7 @@ struct FilterEntry {
 };
 
 struct TeddyRec {
-  std::uint32_t fingerprint;  ///< bytes compared, 1..3 (0 = no Teddy filter)
+  std::uint32_t fingerprint;  ///< bytes compared, 2..4 (0 = no Teddy filter)
   std::uint32_t entryFirst;   ///< into entries, sorted by bucket
   std::uint32_t bucketBegin[kTeddyBuckets + 1];  ///< relative to entryFirst
   std::uint8_t lo[kTeddyMaxFingerprint][16];    ///< bit b: bucket b allows this low nibble

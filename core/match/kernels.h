@@ -96,10 +96,15 @@ class Confirm {
   const FilterEntry* entries_;
 };
 
-/// Portable filter loops from `from` to the end; the SIMD kernels call them
-/// for the tail they leave.
-void hashGroupPortable(const Database& db, const HashGroup& g, const Confirm& c, std::size_t from);
-void teddyPortable(const Database& db, const Confirm& c, std::size_t from);
+/// Portable filter loops over the positions [from, to) (reading up to the
+/// buffer's end); the SIMD kernels call them for the part they leave.
+void hashGroupPortable(const Database& db, const HashGroup& g, const Confirm& c, std::size_t from, std::size_t to);
+void teddyPortable(const Database& db, const Confirm& c, std::size_t from, std::size_t to);
+
+/// Kernels run every filter over one block of positions before the next
+/// block, so a buffer larger than the caches is read from memory once, not
+/// once per filter. A multiple of every stride and SIMD step.
+inline constexpr std::size_t kBlockBytes = 16 * 1024;
 
 struct Kernel {
   std::string_view name;  ///< "reference", "portable", "avx2", "avx512"

@@ -1,14 +1,17 @@
 // The portable kernel: the same filters as the SIMD kernels, one position at
 // a time. It is what a CPU without SSSE3 runs, and it finishes the tail
 // that the SIMD loops leave at the end of a buffer.
+#include <algorithm>
+
 #include "core/match/kernels.h"
 
 namespace mugai::match::detail {
 
-void hashGroupPortable(const Database& db, const HashGroup& g, const Confirm& c, std::size_t from) {
+void hashGroupPortable(const Database& db, const HashGroup& g, const Confirm& c, std::size_t from, std::size_t to) {
   const std::uint32_t* bitmap = db.bitmaps().data() + g.bitmapWord;
   const std::uint8_t* d = c.data();
-  const std::size_t n = c.size();
+  // Positions stop at `to`; a window may read past it, up to the buffer's end.
+  const std::size_t n = std::min(to + g.window - 1, c.size());
   // Start on the group's stride phase (positions that are multiples of it).
   std::size_t p = (from + g.stride - 1) / g.stride * g.stride;
   const std::size_t s = g.stride;
@@ -30,7 +33,7 @@ void hashGroupPortable(const Database& db, const HashGroup& g, const Confirm& c,
     if (bitmapHas(bitmap, w, bits, key(p))) c.window(g, p);
 }
 
-void teddyPortable(const Database& db, const Confirm& c, std::size_t from) {
+void teddyPortable(const Database& db, const Confirm& c, std::size_t from, std::size_t to) {
   const TeddyRec& t = db.teddy();
   const std::uint32_t fp = t.fingerprint;
   if (fp == 0) return;
@@ -40,7 +43,7 @@ void teddyPortable(const Database& db, const Confirm& c, std::size_t from) {
   for (std::uint32_t j = 0; j < fp; ++j)
     for (int b = 0; b < 256; ++b) table[j][b] = t.lo[j][b & 15] & t.hi[j][b >> 4];
   const std::uint8_t* d = c.data();
-  for (std::size_t p = from; p + fp <= c.size(); ++p) {
+  for (std::size_t p = from; p < to && p + fp <= c.size(); ++p) {
     std::uint32_t m = table[0][d[p]];
     for (std::uint32_t j = 1; j < fp && m; ++j) m &= table[j][d[p + j]];
     if (m) c.teddy(p, m);
@@ -51,8 +54,11 @@ namespace {
 
 void scanPortable(const Database& db, const std::uint8_t* data, std::size_t size, const AtomSink& sink) {
   const Confirm c(db, data, size, sink);
-  for (const auto& g : db.hashGroups()) hashGroupPortable(db, g, c, 0);
-  teddyPortable(db, c, 0);
+  for (std::size_t block = 0; block < size; block += kBlockBytes) {
+    const std::size_t to = std::min(size, block + kBlockBytes);
+    for (const auto& g : db.hashGroups()) hashGroupPortable(db, g, c, block, to);
+    teddyPortable(db, c, block, to);
+  }
 }
 
 }  // namespace

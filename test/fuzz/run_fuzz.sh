@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
-# Opt-in fuzzing of the mail parser and rebuild (libFuzzer + ASan + UBSan).
-# Usage: bash test/fuzz/run_fuzz.sh [SECONDS]   (default 300)
+# Opt-in fuzzing (libFuzzer + ASan + UBSan) of the mail parser and rebuild
+# (target "mime", the default), or of the matcher's kernels against each
+# other (target "match": every kernel this CPU runs vs the reference).
+# Usage: bash test/fuzz/run_fuzz.sh [SECONDS] [mime|match]   (default 300 mime)
 # Seeds are the shared mail corpus; findings land in build-fuzz/crashes/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-300}
+target=${2:-mime}
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMUGAI_BUILD_TESTS=OFF \
   -DMUGAI_FUZZ=ON -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer" >/dev/null
+if [ "$target" = match ]; then
+  cmake --build build-fuzz --target fuzz_match_kernels
+  mkdir -p build-fuzz/crashes build-fuzz/work-match
+  exec build-fuzz/test/fuzz/fuzz_match_kernels build-fuzz/work-match -max_total_time="$seconds" -max_len=8192 \
+    -timeout=20 -rss_limit_mb=2048 -artifact_prefix=build-fuzz/crashes/ -print_final_stats=1
+fi
 cmake --build build-fuzz --target fuzz_mime_parser
 mkdir -p build-fuzz/seeds build-fuzz/crashes build-fuzz/work
 find ../shared/corpora -type f \( -name '*.eml' -o -name '*.msg' \) -size -64k -exec cp -t build-fuzz/seeds {} + 2>/dev/null || true

@@ -83,11 +83,15 @@ std::string randomHaystack(std::mt19937& rng, std::size_t size, const std::strin
                            const std::vector<Pattern>& plant) {
   std::string h(size, '\0');
   for (auto& c : h) c = alphabet[rng() % alphabet.size()];
-  // Plant occurrences (wildcards filled randomly), also at both ends.
-  for (std::size_t k = 0; k < plant.size() * 2 && !plant.empty(); ++k) {
+  // Plant occurrences (wildcards filled randomly), also at both ends and
+  // across every 16 KiB block boundary.
+  std::vector<std::size_t> spots{0, size};
+  for (std::size_t b = 16384; b < size; b += 16384)
+    for (std::size_t back = 1; back < 40; back += 3) spots.push_back(b - back);
+  for (std::size_t k = 0; k < plant.size() * 2 + spots.size() && !plant.empty(); ++k) {
     const Pattern& p = plant[rng() % plant.size()];
     if (p.size() > size) continue;
-    std::size_t at = k == 0 ? 0 : k == 1 ? size - p.size() : rng() % (size - p.size() + 1);
+    std::size_t at = k < spots.size() ? std::min(spots[k], size - p.size()) : rng() % (size - p.size() + 1);
     for (std::size_t i = 0; i < p.size(); ++i)
       h[at + i] = static_cast<char>(p[i].value | (static_cast<std::uint8_t>(rng()) & ~p[i].mask));
   }
@@ -125,7 +129,8 @@ TEST_CASE("every kernel finds exactly what brute force finds", "[match][kernels]
       std::string error;
       const auto db = Database::compile(setOf(pats), error);
       REQUIRE(db);
-      for (const std::size_t size : {0ul, 1ul, 3ul, 63ul, 64ul, 65ul, 200ul, 5000ul}) {
+      // 40000 bytes cross the kernels' 16 KiB blocks (plants straddle them).
+      for (const std::size_t size : {0ul, 1ul, 3ul, 63ul, 64ul, 65ul, 200ul, 5000ul, 40000ul}) {
         const std::string hay = randomHaystack(rng, size, c.alphabet, pats);
         const auto truth = bruteForce(pats, hay);
         for (const auto kernel : supportedKernels()) {
