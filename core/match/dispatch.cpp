@@ -17,10 +17,11 @@ bool cpuRuns(const Kernel& k) {
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
            __builtin_cpu_supports("avx512vbmi");
   if (&k == &kAvx2Kernel) return __builtin_cpu_supports("avx2");
+  if (&k == &kSsse3Kernel) return __builtin_cpu_supports("ssse3");
   return true;
 }
 
-const Kernel* const kAll[] = {&kAvx512Kernel, &kAvx2Kernel, &kPortableKernel, &kReferenceKernel};
+const Kernel* const kAll[] = {&kAvx512Kernel, &kAvx2Kernel, &kSsse3Kernel, &kPortableKernel, &kReferenceKernel};
 
 }  // namespace
 
@@ -31,7 +32,7 @@ const Kernel* kernelNamed(std::string_view name) {
       return k;
     }
   throw std::runtime_error("unknown matcher kernel \"" + std::string(name) +
-                           "\" (known: avx512, avx2, portable, reference)");
+                           "\" (known: avx512, avx2, ssse3, portable, reference)");
 }
 
 }  // namespace detail

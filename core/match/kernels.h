@@ -107,12 +107,13 @@ void teddyPortable(const Database& db, const Confirm& c, std::size_t from, std::
 inline constexpr std::size_t kBlockBytes = 16 * 1024;
 
 struct Kernel {
-  std::string_view name;  ///< "reference", "portable", "avx2", "avx512"
+  std::string_view name;  ///< "reference", "portable", "ssse3", "avx2", "avx512"
   void (*scan)(const Database& db, const std::uint8_t* data, std::size_t size, const AtomSink& sink);
 };
 
 extern const Kernel kReferenceKernel;
 extern const Kernel kPortableKernel;
+extern const Kernel kSsse3Kernel;
 extern const Kernel kAvx2Kernel;
 extern const Kernel kAvx512Kernel;
 

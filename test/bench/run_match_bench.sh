@@ -51,3 +51,39 @@ if command -v clamscan >/dev/null; then
          "mugai=$(echo "$ours" | grep -c . || true) $verdict"
   done
 fi
+# mugaid's memory with the 50k set loaded: RSS after start-up (the text
+# files parsed and compiled), after 50 messages, and the peak (while
+# compiling); then the same with the set compiled ahead (`mugai sigs compile`).
+cmake --build build --target mugaid mugai >/dev/null
+rss_run() {
+  local sigs=$1 dir port pid
+  dir=$(mktemp -d /tmp/mugai-rss.XXXXXX)
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  cat > "$dir/m.toml" <<TOML
+[quarantine]
+dir = "$dir/q"
+[stage.signature_scan]
+signatures = ["$sigs"]
+[daemon]
+listen = "127.0.0.1:$port"
+spool_dir = "$dir/spool"
+delivery = "maildir:$dir/maildir"
+TOML
+  ./build/daemon/mugaid -c "$dir/m.toml" > "$dir/log" 2>&1 & pid=$!
+  for _ in $(seq 100); do grep -q listening "$dir/log" && break; sleep 0.1; done
+  local idle; idle=$(awk '/VmRSS/{print $2}' /proc/$pid/status)
+  python3 - "$port" <<'PY'
+import smtplib, sys
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]))
+for i in range(50):
+    s.sendmail("a@example.net", ["b@example.lg.jp"], b"Subject: t\r\n\r\n" + b"hello world " * 1000 + b"\r\n")
+s.quit()
+PY
+  for _ in $(seq 100); do [ "$(ls "$dir/maildir"/*/new 2>/dev/null | wc -l)" -ge 50 ] && break; sleep 0.1; done
+  echo "mugaid-rss signatures=$(basename "$sigs") idle_kB=$idle after_50_messages_kB=$(awk '/VmRSS/{print $2}' /proc/$pid/status) peak_kB=$(awk '/VmHWM/{print $2}' /proc/$pid/status)"
+  kill $pid; wait $pid 2>/dev/null || true
+  rm -rf "$dir"
+}
+rss_run "$(pwd)/$work/patterns/lit_50000.ndb"
+./build/cli/mugai sigs compile --no-builtin "$work/patterns/lit_50000.ndb" -o "$work/lit_50000.mugai" >/dev/null
+rss_run "$(pwd)/$work/lit_50000.mugai"
