@@ -58,7 +58,7 @@ struct Config {
   Limits limits;
   std::vector<StageConfig> stages{
       {"signature_scan", nullptr}, {"attachment_strip", nullptr}, {"zip_scan", nullptr},
-      {"html_to_text", nullptr},   {"url_defang", nullptr}};
+      {"pdf_rerender", nullptr},   {"html_to_text", nullptr},     {"url_defang", nullptr}};
   NoticeConfig notice;
   QuarantineConfig quarantine;
   /// The release policy: the pipeline a released original goes through

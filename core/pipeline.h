@@ -54,6 +54,11 @@ class ScanContext {
 
   const Limits& limits() const { return limits_; }
   bool expired() const { return std::chrono::steady_clock::now() > deadline_; }
+  /// Time left before the input's deadline (zero when past it).
+  std::chrono::milliseconds remaining() const {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - std::chrono::steady_clock::now());
+    return std::max(left, std::chrono::milliseconds(0));
+  }
   void addFinding(Finding f) { findings_.push_back(std::move(f)); }
   std::vector<Finding>& findings() { return findings_; }
 

@@ -32,6 +32,7 @@ apt-get install -y -qq --no-install-recommends \
   libgmime-3.0-dev libglib2.0-dev libmagic-dev zlib1g-dev \
   libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libxml2-dev libidn2-dev \
   libsqlite3-dev sqlite3 libzip-dev unzip libasio-dev \
+  libpoppler-cpp-dev libseccomp-dev fonts-dejavu-core \
   >/dev/null
 apt-get install -y -qq --no-install-recommends -t bookworm-backports libcatch2-dev >/dev/null
 # --test: the peers the tests start themselves. Postfix (a private instance
@@ -40,10 +41,11 @@ apt-get install -y -qq --no-install-recommends -t bookworm-backports libcatch2-d
 # as it was. ClamAV's clamscan is the referee for what our .ndb syntax means
 # (test/cli/sigs_cli_test.cpp); its signature updater is not needed (the tests
 # give clamscan their own signatures), so its service is stopped if it started.
-# Command 1 needs neither.
+# qpdf and poppler-utils (pdfinfo, pdfdetach, pdftoppm) are the independent
+# checks of pdf_rerender's output. Command 1 needs none of these.
 if [ "${1:-}" = "--test" ]; then
   echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
-  apt-get install -y -qq --no-install-recommends postfix clamav >/dev/null
+  apt-get install -y -qq --no-install-recommends postfix clamav qpdf poppler-utils >/dev/null
   if command -v systemctl >/dev/null && systemctl is-system-running >/dev/null 2>&1; then
     systemctl disable --now clamav-freshclam >/dev/null 2>&1 || true
   fi

@@ -71,11 +71,19 @@ std::map<std::string, std::string> fileTypes(const fs::path& root) {
 
 }  // namespace
 
+// These tests are about accounting and crash safety, not drawing: PDFs are
+// re-rendered at the lowest resolution with a short deadline (one corpus
+// PDF hangs poppler). test/sanitizers/pdf_rerender_test.cpp checks rendering.
+std::string fastPdfConfig(const fs::path& d) {
+  mugai::test::writeFile(d / "fast-pdf.toml", "[stage.pdf_rerender]\ndpi = 36\ntimeout_seconds = 10\npage_workers = 1\n");
+  return " -c " + (d / "fast-pdf.toml").string();
+}
+
 TEST_CASE("mugai scan over the corpora: all accounted for, nothing denied out, originals kept", "[cli][scan]") {
   fs::path d = mugai::test::freshTempDir("scan");
   const fs::path corpora = mugai::test::corpora();
   auto r = runCli("scan " + corpora.string() + " --out " + (d / "out").string() + " --report " +
-                  (d / "r.jsonl").string() + " --quarantine " + (d / "q").string() + " --jobs 2");
+                  (d / "r.jsonl").string() + " --quarantine " + (d / "q").string() + " --jobs 2" + fastPdfConfig(d));
   if (r.code != 0 && r.code != 1) FAIL(r.out.substr(0, 4000));
   CHECK(r.out.find("Summary") != std::string::npos);
 
@@ -128,7 +136,7 @@ TEST_CASE("mugai scan over the corpora: all accounted for, nothing denied out, o
   CHECK(changedOrRemoved > 100);
 
   // A rerun finds everything done.
-  auto again = runCli("scan " + corpora.string() + " --out " + (d / "out").string() + " --report " +
+  auto again = runCli("scan " + corpora.string() + fastPdfConfig(d) + " --out " + (d / "out").string() + " --report " +
                       (d / "r2.jsonl").string() + " --quarantine " + (d / "q").string());
   CHECK(again.code == 0);
   for (const auto& l : readJsonLines(d / "r2.jsonl")) CHECK(l["status"] == "skipped");
@@ -170,7 +178,7 @@ TEST_CASE("mugai scan: kill -9 in the middle, rerun: nothing lost, nothing done 
   fs::path d = mugai::test::freshTempDir("scan-kill");
   const fs::path corpora = mugai::test::corpora();
   std::string args = "scan " + corpora.string() + " --out " + (d / "out").string() + " --quarantine " +
-                     (d / "q").string() + " --jobs 2";
+                     (d / "q").string() + " --jobs 2" + fastPdfConfig(d);
   {
     mugai::test::Background scan(mugai::test::cliCommand(args), d / "killed.log");
     std::this_thread::sleep_for(std::chrono::milliseconds(1200));

@@ -1,0 +1,39 @@
+// [stage.pdf_rerender]: dpi, max_pages, max_page_pixels, max_total_pixels,
+// timeout_seconds, memory_mb, flate_level, page_workers, encrypted, worker
+// (README "pdf_rerender").
+#include "core/config.h"
+#include "sanitizers/pdf_rerender/pdf_rerender.h"
+
+namespace mugai::sanitizers::pdf_rerender {
+
+Options parseOptions(const toml::table& t, const std::string& source) {
+  checkKeys(t,
+            {"dpi", "max_pages", "max_page_pixels", "max_total_pixels", "timeout_seconds", "memory_mb", "flate_level",
+             "page_workers", "encrypted", "worker"},
+            source, "stage.pdf_rerender");
+  Options o;
+  RenderOptions& r = o.render;
+  r.dpi = readInt(t, "dpi", static_cast<int>(r.dpi), 36, 600, source);
+  r.maxPages = readInt(t, "max_pages", r.maxPages, 1, 100'000, source);
+  r.maxPagePixels = readInt(t, "max_page_pixels", r.maxPagePixels, 10'000, 1'000'000'000, source);
+  r.maxTotalPixels = readInt(t, "max_total_pixels", r.maxTotalPixels, 10'000, 100'000'000'000ll, source);
+  r.timeoutSeconds = readInt(t, "timeout_seconds", r.timeoutSeconds, 1, 3600, source);
+  r.memoryBytes = readInt(t, "memory_mb", r.memoryBytes >> 20, 128, 65536, source) << 20;
+  r.flateLevel = readInt(t, "flate_level", r.flateLevel, 1, 9, source);
+  r.pageWorkers = readInt(t, "page_workers", r.pageWorkers, 1, 8, source);
+  r.workerPath = readString(t, "worker", r.workerPath, source);
+  if (const toml::node* n = t.get("encrypted")) {
+    auto v = n->value<std::string_view>();
+    if (!v || (*v != "remove" && *v != "password")) configFail(source, n, "encrypted must be \"remove\" or \"password\"");
+    o.tryPasswords = *v == "password";
+  }
+  return o;
+}
+
+void registerFactory(SanitizerRegistry& registry) {
+  registry.add("pdf_rerender", [](const toml::table& t, const std::string& source) -> SanitizerPtr {
+    return std::make_unique<PdfRerender>(parseOptions(t, source));
+  });
+}
+
+}  // namespace mugai::sanitizers::pdf_rerender

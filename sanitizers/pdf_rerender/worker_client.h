@@ -1,0 +1,50 @@
+// The parent side of PDF rendering: starts mugai-pdf-worker processes
+// (fork + execve; the child only closes descriptors before exec), feeds
+// them the PDF on stdin, reads page images from stdout under a wall-clock
+// deadline, and kills them at the deadline. Every frame is checked against
+// the limits given to the worker, and every page image is inflated once to
+// prove it holds exactly width x height x components bytes, before the
+// pages are handed to pdf_writer.
+//
+// With `pageWorkers` = 2, two workers parse the same PDF and draw the even
+// and the odd pages, so one document uses both cores.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sanitizers/pdf_rerender/pdf_writer.h"
+
+namespace mugai::sanitizers::pdf_rerender {
+
+struct RenderOptions {
+  double dpi = 150;
+  std::uint32_t maxPages = 1000;
+  std::uint64_t maxPagePixels = 64'000'000;    ///< one page, width x height at dpi
+  std::uint64_t maxTotalPixels = 1'000'000'000;
+  std::uint32_t timeoutSeconds = 120;          ///< wall clock, whole document
+  std::uint64_t memoryBytes = 1ull << 30;      ///< RLIMIT_AS per worker
+  int flateLevel = 6;
+  int pageWorkers = 2;
+  std::string workerPath;                      ///< "" = next to this program, then the build tree
+};
+
+struct RenderResult {
+  bool ok = false;
+  std::string code;    ///< finding code when !ok: "pdf.encrypted", "pdf.timeout", ...
+  std::string detail;  ///< English
+  std::vector<PageImage> pages;
+};
+
+RenderResult renderPdf(const RenderOptions& options, std::string_view pdf, const std::vector<std::string>& passwords);
+
+/// The worker executable that renderPdf starts (for messages and tests).
+std::string workerPath(const RenderOptions& options);
+
+/// Runs the worker with `--selftest WHAT` (tests: prove the seccomp filter).
+/// @return the raw wait status.
+int runWorkerSelftest(const RenderOptions& options, const std::string& what);
+
+}  // namespace mugai::sanitizers::pdf_rerender

@@ -1,0 +1,367 @@
+// pdf_rerender, checked from outside: poppler-utils and qpdf (not our code)
+// judge every output. Over the PDF corpora each file is either re-rendered
+// with the original's page count, sizes and rotation and no active content
+// left, or removed with a named finding; bombs are refused within budget;
+// a drawn page matches pdftoppm's drawing of the original; the worker's
+// seccomp filter really stops forbidden calls.
+#include <sys/wait.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include <catch2/catch_test_macros.hpp>
+#include <catch2/matchers/catch_matchers_string.hpp>
+
+#include "core/config.h"
+#include "core/file_job.h"
+#include "sanitizers/builtin.h"
+#include "sanitizers/pdf_rerender/worker_client.h"
+#include "test/common/cli_run.h"
+#include "test/common/corpus.h"
+#include "test/common/samples.h"
+
+namespace fs = std::filesystem;
+using namespace mugai;
+using Catch::Matchers::ContainsSubstring;
+using mugai::test::runCommand;
+
+namespace {
+
+/// A PDF of `pages` pages (size w x h pt, /Rotate rotate) with filled
+/// rectangles at page-dependent places, plus the active parts an attacker
+/// uses: an OpenAction JavaScript, a link annotation with a URI, and an
+/// additional action on the page.
+std::string activePdf(int pages, double w, double h, int rotate) {
+  std::vector<std::string> objs;
+  std::string kids;
+  for (int i = 0; i < pages; ++i) kids += std::to_string(5 + 2 * i) + " 0 R ";
+  objs.push_back("<< /Type /Catalog /Pages 2 0 R /OpenAction 3 0 R >>");
+  objs.push_back("<< /Type /Pages /Kids [" + kids + "] /Count " + std::to_string(pages) + " >>");
+  objs.push_back("<< /S /JavaScript /JS (app.alert\\('pwned'\\)) >>");
+  objs.push_back("<< /Type /Annot /Subtype /Link /Rect [10 10 200 50] /A << /S /URI /URI (http://evil.example/) >> >>");
+  for (int i = 0; i < pages; ++i) {
+    std::ostringstream draw;
+    draw << "0 0 0 rg " << 40 + 20 * i << " " << h - 120 << " 200 60 re f 0.8 0.1 0.1 rg 60 80 " << w / 3 << " "
+         << h / 4 << " re f";
+    objs.push_back("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 " + std::to_string(w) + " " + std::to_string(h) +
+                   "] /Rotate " + std::to_string(rotate) + " /Annots [4 0 R] /AA << /O 3 0 R >> /Contents " +
+                   std::to_string(6 + 2 * i) + " 0 R >>");
+    objs.push_back("<< /Length " + std::to_string(draw.str().size()) + " >>\nstream\n" + draw.str() + "\nendstream");
+  }
+  std::string out = "%PDF-1.7\n";
+  std::vector<std::size_t> offsets;
+  for (std::size_t i = 0; i < objs.size(); ++i) {
+    offsets.push_back(out.size());
+    out += std::to_string(i + 1) + " 0 obj\n" + objs[i] + "\nendobj\n";
+  }
+  const std::size_t xref = out.size();
+  out += "xref\n0 " + std::to_string(objs.size() + 1) + "\n0000000000 65535 f \n";
+  for (auto o : offsets) {
+    char line[32];
+    std::snprintf(line, sizeof line, "%010zu 00000 n \n", o);
+    out += line;
+  }
+  out += "trailer\n<< /Size " + std::to_string(objs.size() + 1) + " /Root 1 0 R >>\nstartxref\n" + std::to_string(xref) +
+         "\n%%EOF\n";
+  return out;
+}
+
+const Config& pdfConfig(const std::string& extra = "") {
+  static std::map<std::string, Config> configs;
+  auto it = configs.find(extra);
+  if (it == configs.end())
+    it = configs.emplace(extra, parseConfig("[pipeline]\nstages = [\"pdf_rerender\"]\n[stage.pdf_rerender]\n" + extra,
+                                            "pdf_test.toml")).first;
+  return it->second;
+}
+
+FileOutcome clean(const std::string& bytes, const std::string& name, const Config& config,
+                  const std::vector<std::string>& passwords = {}) {
+  const Pipeline pipeline = sanitizers::builtinRegistry().build(config);
+  return processFile(bytes, name, config, pipeline, "0", passwords);
+}
+
+std::string tool(const std::string& command) { return runCommand("timeout 20 " + command).out; }
+
+/// A path as one shell word (corpus file names have spaces and quotes).
+std::string q(const fs::path& p) {
+  std::string out = "'";
+  for (char c : p.string()) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+struct PageInfo {
+  double w = 0, h = 0;
+  int rot = 0;
+};
+
+/// pdfinfo's page list (`-f 1 -l N`), or empty when pdfinfo fails.
+std::vector<PageInfo> pagesOf(const fs::path& pdf, int last) {
+  const std::string out = tool("pdfinfo -f 1 -l " + std::to_string(last) + " " + q(pdf) + " 2>/dev/null");
+  std::vector<PageInfo> pages;
+  std::smatch m;
+  static const std::regex size(R"(Page +(\d+) size: +([0-9.]+) x ([0-9.]+) pts)"), rot(R"(Page +(\d+) rot: +(\d+))");
+  for (auto it = std::sregex_iterator(out.begin(), out.end(), size); it != std::sregex_iterator(); ++it)
+    pages.push_back({std::stod((*it)[2]), std::stod((*it)[3]), 0});
+  std::size_t i = 0;
+  for (auto it = std::sregex_iterator(out.begin(), out.end(), rot); it != std::sregex_iterator() && i < pages.size(); ++it)
+    pages[i++].rot = std::stoi((*it)[2]) % 360;
+  return pages;
+}
+
+int pageCount(const fs::path& pdf) {
+  std::smatch m;
+  const std::string out = tool("pdfinfo " + q(pdf) + " 2>/dev/null");
+  return std::regex_search(out, m, std::regex(R"(Pages: +(\d+))")) ? std::stoi(m[1]) : -1;
+}
+
+bool has(const std::string& text, const char* pattern) { return std::regex_search(text, std::regex(pattern)); }
+
+/// The independent checks every output must pass.
+void checkNoActiveContent(const fs::path& out) {
+  const std::string info = tool("pdfinfo " + q(out));
+  INFO(info);
+  CHECK(has(info, "JavaScript: +no"));
+  CHECK(has(info, "Form: +none"));
+  CHECK_THAT(tool("pdfdetach -list " + q(out)), ContainsSubstring("0 embedded files"));
+  const fs::path qdf = out.string() + ".qdf";
+  REQUIRE(runCommand("qpdf --qdf --object-streams=disable " + q(out) + " " + q(qdf)).code == 0);
+  // Look at the objects, not at the (decompressed) pixels of the images.
+  std::string text = test::readFile(qdf), objects;
+  for (std::size_t at = 0;;) {
+    const auto s = text.find("stream\n", at);
+    objects += text.substr(at, s == std::string::npos ? std::string::npos : s - at);
+    if (s == std::string::npos) break;
+    const auto e = text.find("\nendstream", s);
+    if (e == std::string::npos) break;
+    at = e + 10;
+  }
+  for (const char* key : {"/JS", "/JavaScript", "/OpenAction", "/AA", "/Launch", "/EmbeddedFile", "/URI", "/AcroForm",
+                          "/XFA", "/RichMedia", "/SubmitForm", "/Annots"})
+    CHECK(objects.find(key) == std::string::npos);
+  fs::remove(qdf);
+}
+
+std::string reasonCode(const FileOutcome& o) { return o.input.root->reasonCode; }
+
+void sweep(const std::string& dir) {
+  const fs::path tmp = test::freshTempDir("pdf-sweep-" + fs::path(dir).filename().string());
+  // Low resolution and a short deadline: this is about what survives and
+  // what is refused, not about drawing quality (tested below).
+  const Config& config = pdfConfig("dpi = 36\ntimeout_seconds = 15\n");
+  std::size_t rendered = 0, removed = 0, notPdf = 0, compared = 0;
+  for (const auto& e : fs::recursive_directory_iterator(test::corpora() / dir)) {
+    if (!e.is_regular_file() || e.path().extension() != ".pdf") continue;
+    INFO(e.path());
+    const auto t0 = std::chrono::steady_clock::now();
+    const FileOutcome o = clean(test::readFile(e.path()), e.path().filename().string(), config);
+    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(20));
+    const std::string code = reasonCode(o);
+    if (code.empty()) {
+      ++notPdf;  // libmagic does not call it a PDF: not this stage's business
+      CHECK(o.verdict == Verdict::Unchanged);
+      continue;
+    }
+    if (code != "pdf.rerendered") {
+      ++removed;
+      CHECK(o.removed);
+      CHECK(code.starts_with("pdf."));
+      CHECK_FALSE(o.input.root->reason.empty());
+      continue;
+    }
+    ++rendered;
+    REQUIRE_FALSE(o.removed);
+    const fs::path out = tmp / "out.pdf";
+    test::writeFile(out, o.output);
+    checkNoActiveContent(out);
+    const int n = pageCount(out);
+    const auto mine = pagesOf(out, std::min(n, 30));
+    const auto theirs = pagesOf(e.path(), std::min(n, 30));
+    if (theirs.empty()) continue;  // pdfinfo cannot read the original: nothing to compare with
+    ++compared;
+    CHECK(pageCount(e.path()) == n);
+    REQUIRE(mine.size() == theirs.size());
+    for (std::size_t i = 0; i < mine.size(); ++i) {
+      INFO("page " << i + 1);
+      CHECK(std::fabs(mine[i].w - theirs[i].w) < 0.05);
+      CHECK(std::fabs(mine[i].h - theirs[i].h) < 0.05);
+      CHECK(mine[i].rot == theirs[i].rot);
+    }
+  }
+  INFO(dir << ": rendered " << rendered << ", removed " << removed << ", not PDF " << notPdf);
+  CHECK(rendered > removed);
+  CHECK(compared * 10 >= rendered * 9);
+  fs::remove_all(tmp);
+}
+
+/// Grey pixels of page 1 drawn by pdftoppm at `dpi`.
+std::vector<unsigned char> grey(const fs::path& pdf, int dpi, int& w, int& h) {
+  const std::string stem = pdf.string() + ".pgm";
+  runCommand("pdftoppm -gray -r " + std::to_string(dpi) + " -f 1 -l 1 -singlefile " + pdf.string() + " " + pdf.string());
+  const std::string pgm = test::readFile(stem);
+  std::istringstream in(pgm);
+  std::string magic;
+  int max = 0;
+  in >> magic >> w >> h >> max;
+  in.get();
+  REQUIRE(magic == "P5");
+  const auto at = static_cast<std::size_t>(in.tellg());
+  return {pgm.begin() + static_cast<std::ptrdiff_t>(at), pgm.end()};
+}
+
+std::vector<double> blockMeans(const std::vector<unsigned char>& px, int w, int h) {
+  std::vector<double> out;
+  for (int by = 0; by + 8 <= h; by += 8)
+    for (int bx = 0; bx + 8 <= w; bx += 8) {
+      double s = 0;
+      for (int y = 0; y < 8; ++y)
+        for (int x = 0; x < 8; ++x) s += px[(by + y) * w + bx + x];
+      out.push_back(s / 64);
+    }
+  return out;
+}
+
+double meanDiff(const std::vector<double>& a, const std::vector<double>& b) {
+  double s = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) s += std::fabs(a[i] - b[i]);
+  return s / static_cast<double>(a.size());
+}
+
+}  // namespace
+
+TEST_CASE("pdf_rerender: the worker's seccomp filter stops forbidden calls", "[pdf][sandbox]") {
+  sanitizers::pdf_rerender::RenderOptions o;
+  for (const char* call : {"execve", "fork", "socket"}) {
+    INFO(call);
+    const int status = sanitizers::pdf_rerender::runWorkerSelftest(o, call);
+    REQUIRE(WIFSIGNALED(status));
+    CHECK(WTERMSIG(status) == SIGSYS);
+  }
+  // Opening for writing fails (and the worker carries on), and the same
+  // worker without a forbidden call exits normally.
+  int status = sanitizers::pdf_rerender::runWorkerSelftest(o, "open-write");
+  CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+  CHECK_FALSE(fs::exists("/tmp/mugai-pdf-worker-selftest"));
+  status = sanitizers::pdf_rerender::runWorkerSelftest(o, "none");
+  CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+}
+
+TEST_CASE("pdf_rerender: active content is gone, pages stay as they were", "[pdf]") {
+  const fs::path d = test::freshTempDir("pdf-active");
+  for (int rotate : {0, 90, 270}) {
+    INFO("rotate " << rotate);
+    const std::string in = activePdf(3, 612, 792, rotate);
+    test::writeFile(d / "in.pdf", in);
+    REQUIRE(has(tool("pdfinfo " + (d / "in.pdf").string()), "JavaScript: +yes"));
+    const FileOutcome o = clean(in, "in.pdf", pdfConfig("dpi = 72\n"));
+    REQUIRE(reasonCode(o) == "pdf.rerendered");
+    test::writeFile(d / "out.pdf", o.output);
+    checkNoActiveContent(d / "out.pdf");
+    const auto pages = pagesOf(d / "out.pdf", 3);
+    REQUIRE(pages.size() == 3);
+    for (const auto& p : pages) CHECK((p.w == 612 && p.h == 792 && p.rot == rotate));
+    CHECK(has(tool("pdfinfo " + (d / "out.pdf").string()), "Producer: +mugai pdf_rerender"));
+  }
+  fs::remove_all(d);
+}
+
+TEST_CASE("pdf_rerender: a drawn page matches pdftoppm's drawing of the original", "[pdf][fidelity]") {
+  const fs::path d = test::freshTempDir("pdf-fidelity");
+  test::writeFile(d / "shapes.pdf", activePdf(1, 612, 792, 90));
+  for (const fs::path& src : {test::corpora() / "pdfjs/test/pdfs/tracemonkey.pdf", d / "shapes.pdf"}) {
+    INFO(src);
+    const FileOutcome o = clean(test::readFile(src), src.filename().string(), pdfConfig());
+    REQUIRE(reasonCode(o) == "pdf.rerendered");
+    test::writeFile(d / "ours.pdf", o.output);
+    fs::copy_file(src, d / "orig.pdf", fs::copy_options::overwrite_existing);
+    // Both drawn by pdftoppm at the same resolution and compared as means
+    // of 8 x 8 blocks (1.4 mm), so that the viewer's resampling of our page
+    // image does not count but anything misplaced or missing does.
+    int w1, h1, w2, h2;
+    const auto oursPixels = grey(d / "ours.pdf", 150, w1, h1);
+    const auto origPixels = grey(d / "orig.pdf", 150, w2, h2);
+    REQUIRE((w1 == w2 && h1 == h2));
+    const auto ours = blockMeans(oursPixels, w1, h1);
+    const auto orig = blockMeans(origPixels, w2, h2);
+    // What a wrong drawing would score: a blank page, and the original
+    // shifted by 16 pixels (2.7 mm).
+    std::vector<unsigned char> shifted(origPixels.size(), 255);
+    for (int y = 0; y < h2; ++y)
+      for (int x = 16; x < w2; ++x) shifted[y * w2 + x] = origPixels[y * w2 + x - 16];
+    const double mine = meanDiff(ours, orig);
+    const double wrong = std::min(meanDiff(blockMeans(std::vector<unsigned char>(origPixels.size(), 255), w2, h2), orig),
+                                  meanDiff(blockMeans(shifted, w2, h2), orig));
+    INFO("mean block difference " << mine << ", a wrong page " << wrong);
+    CHECK(wrong > 2);
+    CHECK(mine < wrong / 3);
+  }
+  fs::remove_all(d);
+}
+
+TEST_CASE("pdf_rerender: bombs are refused within budget", "[pdf][limits]") {
+  SECTION("the /Count 9999999999 page bomb") {
+    const auto t0 = std::chrono::steady_clock::now();
+    const FileOutcome o =
+        clean(test::readFile(test::corpora() / "pdfjs/test/pdfs/poppler-67295-0.pdf"), "bomb.pdf", pdfConfig());
+    CHECK(o.removed);
+    CHECK(reasonCode(o).starts_with("pdf."));
+    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));
+  }
+  SECTION("a page of 200000 x 200000 pt") {
+    const auto t0 = std::chrono::steady_clock::now();
+    const FileOutcome o = clean(activePdf(1, 200000, 200000, 0), "huge.pdf", pdfConfig());
+    CHECK(reasonCode(o) == "pdf.page_too_large");
+    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));
+  }
+  SECTION("more pages than max_pages") {
+    CHECK(reasonCode(clean(activePdf(5, 100, 100, 0), "many.pdf", pdfConfig("max_pages = 4\n"))) == "pdf.too_many_pages");
+  }
+  SECTION("a renderer that hangs is killed at the deadline") {
+    const auto t0 = std::chrono::steady_clock::now();
+    const FileOutcome o = clean(test::readFile(test::corpora() / "qpdf/qpdf/qtest/qpdf/shared-unnamed-field.pdf"),
+                                "hang.pdf", pdfConfig("timeout_seconds = 3\n"));
+    CHECK(reasonCode(o) == "pdf.timeout");
+    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(6));
+  }
+}
+
+TEST_CASE("pdf_rerender: password-protected PDFs", "[pdf][encrypted]") {
+  const fs::path d = test::freshTempDir("pdf-encrypted");
+  test::writeFile(d / "plain.pdf", activePdf(1, 300, 300, 0));
+  REQUIRE(runCommand("qpdf --encrypt secret-user owner-pw 256 -- " + (d / "plain.pdf").string() + " " + (d / "user.pdf").string()).code == 0);
+  REQUIRE(runCommand("qpdf --encrypt '' owner-pw 256 -- " + (d / "plain.pdf").string() + " " + (d / "owner.pdf").string()).code == 0);
+  CHECK(reasonCode(clean(test::readFile(d / "owner.pdf"), "o.pdf", pdfConfig())) == "pdf.rerendered");
+  CHECK(reasonCode(clean(test::readFile(d / "user.pdf"), "u.pdf", pdfConfig(), {"secret-user"})) == "pdf.encrypted");
+  const Config& tryThem = pdfConfig("encrypted = \"password\"\n");
+  CHECK(reasonCode(clean(test::readFile(d / "user.pdf"), "u.pdf", tryThem, {"wrong"})) == "pdf.encrypted");
+  CHECK(reasonCode(clean(test::readFile(d / "user.pdf"), "u.pdf", tryThem, {"wrong", "secret-user"})) == "pdf.rerendered");
+  fs::remove_all(d);
+}
+
+TEST_CASE("pdf_rerender: a PDF in a mail is replaced under its own name, and the notice says so", "[pdf][mail]") {
+  const std::string mail = test::mailWith({{"見積書.pdf", "application/pdf", activePdf(2, 595, 842, 0)}});
+  const FileOutcome o = clean(mail, "m.eml", test::defaultConfig());
+  REQUIRE(o.asMail);
+  bool found = false;
+  o.input.root->forEach([&](const Node& n) {
+    if (n.reasonCode != "pdf.rerendered") return;
+    found = true;
+    REQUIRE(n.replacement);
+    CHECK(n.replacement->filename == "見積書.pdf");
+    CHECK(n.replacement->bytes.find("mugai pdf_rerender") != std::string::npos);
+    CHECK(n.replacement->bytes.find("/JavaScript") == std::string::npos);
+  });
+  CHECK(found);
+  CHECK_THAT(o.notice, ContainsSubstring("PDF を画像として再構成しました"));
+  CHECK_THAT(o.notice, ContainsSubstring("re-drawn as page images"));
+}
+
+TEST_CASE("pdf_rerender over pdfjs", "[pdf][corpus]") { sweep("pdfjs"); }
+TEST_CASE("pdf_rerender over qpdf", "[pdf][corpus]") { sweep("qpdf"); }
+TEST_CASE("pdf_rerender over pdf-association", "[pdf][corpus]") { sweep("pdf-association"); }
+TEST_CASE("pdf_rerender over corkami-pocs", "[pdf][corpus]") { sweep("corkami-pocs"); }
