@@ -83,7 +83,7 @@ int main(int argc, char** argv) {
   const auto maxPages = static_cast<std::uint64_t>(num("--max-pages", 1000));
   const auto maxPagePixels = static_cast<std::uint64_t>(num("--max-page-pixels", 64e6));
   const auto maxTotalPixels = static_cast<std::uint64_t>(num("--max-total-pixels", 1e9));
-  const int level = static_cast<int>(num("--flate-level", 6));
+  const int level = static_cast<int>(num("--flate-level", 1));
   const auto stride = static_cast<int>(num("--stride", 1));
   const auto offset = static_cast<int>(num("--offset", 0));
   if (dpi < 10 || dpi > 1200 || stride < 1 || offset < 0 || offset >= stride) fail(kUsage, "bad arguments");
