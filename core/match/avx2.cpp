@@ -122,12 +122,7 @@ MUGAI_AVX2 void teddyAvx2(const Database& db, const Confirm& c, std::size_t from
 }
 
 void scanAvx2(const Database& db, const std::uint8_t* data, std::size_t size, const AtomSink& sink) {
-  const Confirm c(db, data, size, sink);
-  for (std::size_t block = 0; block < size; block += kBlockBytes) {
-    const std::size_t to = std::min(size, block + kBlockBytes);
-    for (const auto& g : db.hashGroups()) hashGroupAvx2(db, g, c, block, to);
-    teddyAvx2(db, c, block, to);
-  }
+  scanInBlocks(db, data, size, sink, hashGroupAvx2, teddyAvx2);
 }
 
 }  // namespace

@@ -110,12 +110,7 @@ MUGAI_AVX512 void teddyAvx512(const Database& db, const Confirm& c, std::size_t 
 }
 
 void scanAvx512(const Database& db, const std::uint8_t* data, std::size_t size, const AtomSink& sink) {
-  const Confirm c(db, data, size, sink);
-  for (std::size_t block = 0; block < size; block += kBlockBytes) {
-    const std::size_t to = std::min(size, block + kBlockBytes);
-    for (const auto& g : db.hashGroups()) hashGroupAvx512(db, g, c, block, to);
-    teddyAvx512(db, c, block, to);
-  }
+  scanInBlocks(db, data, size, sink, hashGroupAvx512, teddyAvx512);
 }
 
 }  // namespace

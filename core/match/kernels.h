@@ -106,6 +106,18 @@ void teddyPortable(const Database& db, const Confirm& c, std::size_t from, std::
 /// once per filter. A multiple of every stride and SIMD step.
 inline constexpr std::size_t kBlockBytes = 16 * 1024;
 
+/// Runs one kernel's filter loops over the buffer block by block.
+template <typename HashGroupFn, typename TeddyFn>
+void scanInBlocks(const Database& db, const std::uint8_t* data, std::size_t size, const AtomSink& sink,
+                  HashGroupFn hashGroup, TeddyFn teddy) {
+  const Confirm c(db, data, size, sink);
+  for (std::size_t block = 0; block < size; block += kBlockBytes) {
+    const std::size_t to = block + kBlockBytes < size ? block + kBlockBytes : size;
+    for (const auto& g : db.hashGroups()) hashGroup(db, g, c, block, to);
+    teddy(db, c, block, to);
+  }
+}
+
 struct Kernel {
   std::string_view name;  ///< "reference", "portable", "ssse3", "avx2", "avx512"
   void (*scan)(const Database& db, const std::uint8_t* data, std::size_t size, const AtomSink& sink);

@@ -53,12 +53,7 @@ void teddyPortable(const Database& db, const Confirm& c, std::size_t from, std::
 namespace {
 
 void scanPortable(const Database& db, const std::uint8_t* data, std::size_t size, const AtomSink& sink) {
-  const Confirm c(db, data, size, sink);
-  for (std::size_t block = 0; block < size; block += kBlockBytes) {
-    const std::size_t to = std::min(size, block + kBlockBytes);
-    for (const auto& g : db.hashGroups()) hashGroupPortable(db, g, c, block, to);
-    teddyPortable(db, c, block, to);
-  }
+  scanInBlocks(db, data, size, sink, hashGroupPortable, teddyPortable);
 }
 
 }  // namespace

@@ -47,12 +47,7 @@ MUGAI_SSSE3 void teddySsse3(const Database& db, const Confirm& c, std::size_t fr
 }
 
 void scanSsse3(const Database& db, const std::uint8_t* data, std::size_t size, const AtomSink& sink) {
-  const Confirm c(db, data, size, sink);
-  for (std::size_t block = 0; block < size; block += kBlockBytes) {
-    const std::size_t to = std::min(size, block + kBlockBytes);
-    for (const auto& g : db.hashGroups()) hashGroupPortable(db, g, c, block, to);
-    teddySsse3(db, c, block, to);
-  }
+  scanInBlocks(db, data, size, sink, hashGroupPortable, teddySsse3);
 }
 
 }  // namespace
