@@ -42,7 +42,7 @@ Decision PdfRerender::run(const Node& node, ScanContext& ctx) {
   rep.filename = node.filename;
   const std::string pages = std::to_string(r.pages.size());
   return Decision::replace(std::move(rep), "pdf.rerendered",
-                           "re-drawn as page images (" + pages + " pages, " +
+                           "re-drawn as page images (" + pages + (r.pages.size() == 1 ? " page, " : " pages, ") +
                                std::to_string(static_cast<int>(options_.render.dpi)) + " dpi): no scripts, links, forms or attachments",
                            "PDF を画像として再構成しました（" + pages + " ページ）。スクリプト・リンク・フォーム・添付ファイルは含まれません");
 }
