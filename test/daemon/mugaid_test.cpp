@@ -460,3 +460,47 @@ TEST_CASE("mugaid: SIGHUP reloads changed signature files without a restart", "[
   CHECK(removed.find("second-marker-7q again") == std::string::npos);
   fs::remove_all(d);
 }
+
+TEST_CASE("mugaid: a full spool disk answers 452 and loses nothing", "[mugaid][disk]") {
+  fs::path d = mugai::test::freshTempDir("mugaid-diskfull");
+  fs::create_directories(d / "spool");
+  // A 2 MiB file system of its own for the spool (root can mount tmpfs).
+  if (mugai::test::runCommand("mount -t tmpfs -o size=2m mugai-test " + (d / "spool").string()).code != 0)
+    SKIP("cannot mount a small tmpfs here (needs root); the 452 path stays untested");
+  struct Unmount {
+    fs::path p;
+    ~Unmount() { mugai::test::runCommand("umount -l " + p.string()); }
+  } unmount{d / "spool"};
+  Mugaid daemon(d);
+  const std::string port = std::to_string(daemon.port());
+  // Fill the spool's file system to its last ~100 kB.
+  mugai::test::runCommand("dd if=/dev/zero of=" + (d / "spool" / "filler").string() + " bs=1k count=1900 2>/dev/null");
+  auto send = [&](int n) {
+    return python("import smtplib\ns = smtplib.SMTP('127.0.0.1', " + port + ")\nbody = b'x' * 300000\n"
+                  "for i in range(" + std::to_string(n) + "):\n"
+                  "  try:\n    s.sendmail('a@example.net', ['u@example.lg.jp'], b'Subject: m%d\\r\\nMessage-ID: <m%d@t>\\r\\n\\r\\n' % (i, i) + body + b'\\r\\n')\n"
+                  "    print('accepted', i)\n"
+                  "  except smtplib.SMTPDataError as e:\n    print('refused', e.smtp_code, i)\n"
+                  "s.quit()\n")
+        .out;
+  };
+  const std::string full = send(3);
+  INFO(full);
+  CHECK(full.find("refused 452") != std::string::npos);
+  CHECK(full.find("accepted") == std::string::npos);
+  CHECK(daemon.log().find("spool") != std::string::npos);
+  // Space again: the client's retry is accepted and delivered, and nothing
+  // half-written from the refused attempts is delivered or left behind.
+  fs::remove(d / "spool" / "filler");
+  const std::string retry = send(3);
+  INFO(retry);
+  CHECK(retry.find("refused") == std::string::npos);
+  REQUIRE(waitFor([&] { return daemon.delivered("u@example.lg.jp").size() == 3; }, 30));
+  CHECK(waitFor([&] {
+    std::size_t files = 0;
+    for (const auto& e : fs::recursive_directory_iterator(d / "spool"))
+      if (e.is_regular_file()) ++files;
+    return files == 0;
+  }, 20));
+  daemon.stop(SIGTERM);
+}
