@@ -71,6 +71,8 @@ std::string Metrics::render() const {
   sanitizeSeconds.render(out, "mugaid_sanitize_seconds", "Parse, sanitize and rebuild time per message.");
   deliverySeconds.render(out, "mugaid_delivery_seconds", "Time of one delivery attempt.");
   acceptSeconds.render(out, "mugaid_accept_seconds", "From the end of DATA to the 250 (the durable spool write).");
+  relaySeconds.render(out, "mugaid_relay_seconds",
+                      "From the 250 to the last recipient's delivery: the latency the relay adds after accepting.");
   return out;
 }
 

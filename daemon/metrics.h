@@ -21,8 +21,8 @@ class Histogram {
   void render(std::string& out, const std::string& name, const std::string& help) const;
 
  private:
-  static constexpr std::array<double, 12> kBuckets{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                                    0.1,   0.25,   0.5,   1,    2.5,   10};
+  static constexpr std::array<double, 16> kBuckets{0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.025,
+                                                    0.05,  0.1,    0.25,  0.5,    1,    2.5,   10,   60};
   mutable std::mutex mutex_;
   std::array<std::uint64_t, kBuckets.size()> counts_{};
   std::uint64_t count_ = 0;
@@ -37,6 +37,7 @@ class Metrics {
   Histogram sanitizeSeconds;  ///< parse + sanitize + rebuild of one message
   Histogram deliverySeconds;  ///< one delivery attempt
   Histogram acceptSeconds;    ///< end of DATA to the 250 (spool write)
+  Histogram relaySeconds;     ///< the 250 to the last recipient's delivery (the relay's added latency)
 
   /// Adds one to a labelled counter, e.g. ("mugaid_messages_sanitized_total", "verdict", "changed").
   void count(const std::string& name, const std::string& labels);

@@ -55,13 +55,32 @@ void Processor::stop() {
   if (scheduler_.joinable()) scheduler_.join();
 }
 
-void Processor::received(const std::string& id) { push(Job::Sanitize, id); }
+void Processor::received(const std::string& id) {
+  {
+    std::lock_guard lock(acceptedMutex_);
+    acceptedAt_[id] = std::chrono::steady_clock::now();
+  }
+  push(Job::Sanitize, id);
+}
+
+void Processor::relayDone(const std::string& id, bool delivered) {
+  std::lock_guard lock(acceptedMutex_);
+  const auto it = acceptedAt_.find(id);
+  if (it == acceptedAt_.end()) return;  // recovered after a restart, or a DSN: no 250 of this process
+  if (delivered)
+    metrics_.relaySeconds.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - it->second).count());
+  acceptedAt_.erase(it);
+}
 
 void Processor::push(Job job, const std::string& id) {
   {
     std::lock_guard lock(mutex_);
     if (!inFlight_.insert(id).second) return;  // already queued or being worked on
-    jobs_.push_back({job, id});
+    // A sanitized message is delivered before the next one is sanitized:
+    // under a backlog it would otherwise wait behind every message received
+    // after it, and its spool files would stay that long.
+    if (job == Job::Deliver) jobs_.push_front({job, id});
+    else jobs_.push_back({job, id});
   }
   cv_.notify_one();
 }
@@ -145,6 +164,7 @@ bool Processor::sanitize(const std::string& id, const Pipeline& pipeline, const 
       failed.push_back({r, "5.7.1", "refused by the mugai gateway's policy (original kept, quarantine id " + id + ")"});
     bounce(m, failed, s);
     queue_.remove(id, Stage::Incoming);
+    relayDone(id, false);
     return false;
   }
   queue_.promote(id, m.envelope, o.output);
@@ -195,6 +215,7 @@ void Processor::deliverOne(const std::string& id, const Settings& s) {
   if (!failed.empty()) bounce(m, failed, s);  // before the state says done: a crash re-sends, never loses, the DSN
   if (deferred.empty()) {
     queue_.remove(id, Stage::Outgoing);
+    relayDone(id);
     return;
   }
   if (epochSeconds() - m.receivedAt > static_cast<std::int64_t>(daemon.maxQueueDays) * 86400) {
@@ -204,6 +225,7 @@ void Processor::deliverOne(const std::string& id, const Settings& s) {
     for (const auto& r : deferred) expired.push_back({r, "4.4.7", "delivery time expired; last reply: " + result.detail});
     bounce(m, expired, s);
     queue_.remove(id, Stage::Outgoing);
+    relayDone(id, false);
     return;
   }
   st.attempts++;

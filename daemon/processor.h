@@ -10,6 +10,7 @@
 // backoff (retry_seconds, doubling, at most an hour) until max_queue_days.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -17,6 +18,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "core/config.h"
@@ -48,6 +50,9 @@ class Processor {
   void received(const std::string& id);
 
  private:
+  /// A message left the queue: observe its relay latency (if delivered)
+  /// and forget its accept time.
+  void relayDone(const std::string& id, bool delivered = true);
   enum class Job { Sanitize, Deliver };
   void work();
   void schedule();
@@ -69,6 +74,8 @@ class Processor {
   std::deque<std::pair<Job, std::string>> jobs_;
   std::set<std::string> inFlight_;
   bool stopping_ = false;
+  std::mutex acceptedMutex_;
+  std::unordered_map<std::string, std::chrono::steady_clock::time_point> acceptedAt_;  ///< by queue id, since the 250
   std::vector<std::thread> threads_;
   std::thread scheduler_;
 };

@@ -324,6 +324,7 @@ TEST_CASE("mugaid: Prometheus metrics count what happened", "[mugaid][metrics]")
   CHECK(r.out.find("mugaid_signature_hits_total{action=\"remove\"} 1\n") != std::string::npos);
   CHECK(r.out.find("mugaid_deliveries_total{result=\"delivered\"} 1\n") != std::string::npos);
   CHECK(r.out.find("mugaid_sanitize_seconds_count 1\n") != std::string::npos);
+  CHECK(r.out.find("mugaid_relay_seconds_count 1\n") != std::string::npos);
   CHECK(r.out.find("mugaid_queue_outgoing 0\n") != std::string::npos);
   CHECK(r.out.find("other: 404") != std::string::npos);
   fs::remove_all(d);
