@@ -20,6 +20,7 @@
 #include "core/config.h"
 #include "core/file_job.h"
 #include "sanitizers/builtin.h"
+#include "sanitizers/pdf_rerender/pdf_rerender.h"
 #include "sanitizers/pdf_rerender/worker_client.h"
 #include "test/common/cli_run.h"
 #include "test/common/corpus.h"
@@ -365,3 +366,26 @@ TEST_CASE("pdf_rerender over pdfjs", "[pdf][corpus]") { sweep("pdfjs"); }
 TEST_CASE("pdf_rerender over qpdf", "[pdf][corpus]") { sweep("qpdf"); }
 TEST_CASE("pdf_rerender over pdf-association", "[pdf][corpus]") { sweep("pdf-association"); }
 TEST_CASE("pdf_rerender over corkami-pocs", "[pdf][corpus]") { sweep("corkami-pocs"); }
+
+TEST_CASE("[stage.pdf_rerender] config: the sample spells out the defaults; mistakes name the line", "[pdf][config]") {
+  Config sample = loadConfigFile(std::string(MUGAI_SOURCE_DIR) + "/samples/mugai.toml");
+  const auto o = sanitizers::pdf_rerender::parseOptions(test::stageOptions(sample, "pdf_rerender"), "s");
+  const sanitizers::pdf_rerender::Options d;
+  CHECK(o.render.dpi == d.render.dpi);
+  CHECK(o.render.maxPages == d.render.maxPages);
+  CHECK(o.render.maxPagePixels == d.render.maxPagePixels);
+  CHECK(o.render.maxTotalPixels == d.render.maxTotalPixels);
+  CHECK(o.render.timeoutSeconds == d.render.timeoutSeconds);
+  CHECK(o.render.memoryBytes == d.render.memoryBytes);
+  CHECK(o.render.flateLevel == d.render.flateLevel);
+  CHECK(o.render.pageWorkers == d.render.pageWorkers);
+  CHECK(o.render.workerPath == d.render.workerPath);
+  CHECK(o.tryPasswords == d.tryPasswords);
+  auto bad = [](const std::string& body) {
+    return sanitizers::builtinRegistry().build(
+        parseConfig("[pipeline]\nstages = [\"pdf_rerender\"]\n[stage.pdf_rerender]\n" + body, "p.toml"));
+  };
+  CHECK_THROWS_WITH(bad("dpi = 5000\n"), ContainsSubstring("p.toml:4") && ContainsSubstring("dpi"));
+  CHECK_THROWS_WITH(bad("encrypted = \"ask\"\n"), ContainsSubstring("encrypted"));
+  CHECK_THROWS_WITH(bad("dpy = 100\n"), ContainsSubstring("dpy"));
+}

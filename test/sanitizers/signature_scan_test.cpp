@@ -14,6 +14,7 @@
 #include "core/match/loader.h"
 #include "core/match/matcher.h"
 #include "sanitizers/builtin.h"
+#include "sanitizers/signature_scan/signature_scan.h"
 #include "test/common/corpus.h"
 #include "test/common/samples.h"
 
@@ -128,4 +129,14 @@ TEST_CASE("[stage.signature_scan] config", "[signature_scan][config]") {
   CHECK_THROWS_WITH(build("on_match = \"drop\"\n"), ContainsSubstring("s.toml:2") && ContainsSubstring("reject"));
   CHECK_THROWS_WITH(build("signatures = [\"/nonexistent/x.ndb\"]\n"), ContainsSubstring("no such file"));
   CHECK_THROWS_WITH(build("signature = []\n"), ContainsSubstring("signature"));
+}
+
+TEST_CASE("[stage.signature_scan] the sample spells out the defaults", "[signature_scan][config]") {
+  Config sample = loadConfigFile(std::string(MUGAI_SOURCE_DIR) + "/samples/mugai.toml");
+  const auto o = sanitizers::signature_scan::parseOptions(test::stageOptions(sample, "signature_scan"), "s");
+  const sanitizers::signature_scan::Options d;
+  CHECK(o.source.paths == d.source.paths);
+  CHECK(o.source.builtin == d.source.builtin);
+  CHECK(o.source.strict == d.source.strict);
+  CHECK(o.reject == d.reject);
 }
