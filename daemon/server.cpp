@@ -230,6 +230,9 @@ struct Server::Impl {
         if (!acceptor.is_open()) co_return;
         continue;
       }
+      // Replies are small and alternate with the client's commands: no
+      // Nagle delay behind the client's delayed ACK.
+      socket.set_option(tcp::no_delay(true), ec);
       asio::co_spawn(io, (this->*serve)(std::move(socket)), asio::detached);
     }
   }
