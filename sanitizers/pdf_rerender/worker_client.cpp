@@ -60,6 +60,9 @@ bool spawn(Worker& w, const std::string& path, const std::vector<std::string>& a
   if (pid == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // a killed mugai leaves no renderer behind
     if (::dup2(inR.get(), 0) < 0 || ::dup2(outW.get(), 1) < 0 || ::dup2(errW.get(), 2) < 0) ::_exit(127);
+    // Nothing else of ours reaches the renderer: not a client's socket, not
+    // a spool file, whatever flags they were opened with.
+    ::close_range(3, ~0U, 0);
     ::execve(path.c_str(), argv.data(), envp);
     ::_exit(127);
   }

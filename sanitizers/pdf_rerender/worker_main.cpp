@@ -7,12 +7,14 @@
 //         the PDF until end of file. Passwords never appear in argv.
 // args:   --dpi N --max-pages N --max-page-pixels N --max-total-pixels N
 //         --flate-level N --stride K --offset J --memory-mb N --cpu-seconds N
-//         [--selftest execve|fork|socket|open-write] (tests prove the filter)
+//         [--selftest execve|fork|socket|open-write|fds|none] (tests prove the
+//         filter, and that nothing but the three pipes is inherited)
 #include <poppler/cpp/poppler-document.h>
 #include <poppler/cpp/poppler-global.h>
 #include <poppler/cpp/poppler-image.h>
 #include <poppler/cpp/poppler-page-renderer.h>
 #include <poppler/cpp/poppler-page.h>
+#include <dirent.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -67,6 +69,14 @@ int selftest(const std::string& what) {
     ::socket(AF_INET, SOCK_STREAM, 0);
   } else if (what == "open-write") {
     return ::open("/tmp/mugai-pdf-worker-selftest", O_WRONLY | O_CREAT, 0600) >= 0 ? 1 : 0;
+  } else if (what == "fds") {
+    // Only stdin, stdout and stderr may be open (plus the directory we list).
+    DIR* d = ::opendir("/proc/self/fd");
+    if (!d) return 1;
+    int n = 0;
+    while (const dirent* e = ::readdir(d)) n += e->d_name[0] != '.';
+    ::closedir(d);
+    return n == 4 ? 0 : 1;
   } else if (what == "none") {
     return 0;
   }

@@ -4,7 +4,9 @@
 // left, or removed with a named finding; bombs are refused within budget;
 // a drawn page matches pdftoppm's drawing of the original; the worker's
 // seccomp filter really stops forbidden calls.
+#include <fcntl.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cmath>
@@ -249,6 +251,13 @@ TEST_CASE("pdf_rerender: the worker's seccomp filter stops forbidden calls", "[p
   CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
   CHECK_FALSE(fs::exists("/tmp/mugai-pdf-worker-selftest"));
   status = sanitizers::pdf_rerender::runWorkerSelftest(o, "none");
+  CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+  // A descriptor of ours opened without O_CLOEXEC (as a careless library
+  // might) still does not reach the renderer.
+  const int leaked = ::open("/etc/hostname", O_RDONLY);
+  REQUIRE(leaked >= 0);
+  status = sanitizers::pdf_rerender::runWorkerSelftest(o, "fds");
+  ::close(leaked);
   CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
 }
 
