@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -183,8 +184,13 @@ TEST_CASE("mugaid: no end-of-data variant gets a smuggled second message deliver
 TEST_CASE("mugaid: kill -9 under load, restart: every acknowledged message is delivered", "[mugaid][crash]") {
   fs::path d = mugai::test::freshTempDir("mugaid-kill");
   Mugaid daemon(d);
+  // 400 messages in the default run; MUGAI_LONG_TESTS=1 sends the issue's
+  // 2000 (opt-in: it takes a minute more).
+  const char* longRun = std::getenv("MUGAI_LONG_TESTS");
+  const int messages = longRun && *longRun == '1' ? 2000 : 400;
   std::string sendCmd = "python3 " + std::string(MUGAI_SOURCE_DIR) + "/test/tools/smtp_send.py " +
-                        std::to_string(daemon.port()) + " 400 > " + (d / "acked.txt").string() + " 2>/dev/null";
+                        std::to_string(daemon.port()) + " " + std::to_string(messages) + " > " + (d / "acked.txt").string() +
+                        " 2>/dev/null";
   pid_t sender = ::fork();
   if (sender == 0) {
     ::execl("/bin/sh", "sh", "-c", sendCmd.c_str(), static_cast<char*>(nullptr));
@@ -192,8 +198,8 @@ TEST_CASE("mugaid: kill -9 under load, restart: every acknowledged message is de
   }
   REQUIRE(waitFor([&] {
     std::ifstream f(d / "acked.txt");
-    return std::count(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>(), '\n') >= 100;
-  }, 30));
+    return std::count(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>(), '\n') >= messages / 4;
+  }, 60));
   CHECK(WIFSIGNALED(daemon.stop(SIGKILL)));
   ::waitpid(sender, nullptr, 0);
   std::set<std::string> acked;
@@ -202,7 +208,7 @@ TEST_CASE("mugaid: kill -9 under load, restart: every acknowledged message is de
     for (std::string line; std::getline(f, line);)
       if (!line.empty()) acked.insert(line);
   }
-  REQUIRE(acked.size() >= 100);
+  REQUIRE(acked.size() >= static_cast<std::size_t>(messages / 4));
   daemon.start();
   auto deliveredIds = [&] {
     std::multiset<std::string> ids;
