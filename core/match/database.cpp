@@ -419,7 +419,7 @@ bool Database::bind(std::string& error) {
   for (const auto& a : atoms_)
     ok = ok && a.dataOffset <= atomData_.size() && std::uint64_t{a.length} * 2 <= atomData_.size() - a.dataOffset &&
          a.refsBegin <= refs_.size() && a.refsCount <= refs_.size() - a.refsBegin &&
-         std::uint64_t{a.anchorBegin} + a.anchorLength <= a.length;
+         std::uint64_t{a.anchorBegin} + a.anchorLength <= a.length && a.length <= h.maxAtomLength;
   for (const auto& r : refs_) ok = ok && r.sig < sigs_.size();
   for (const auto& s : sigs_)
     ok = ok && s.nameOffset <= names_.size() && s.nameLength <= names_.size() - s.nameOffset &&
@@ -444,7 +444,6 @@ bool Database::bind(std::string& error) {
     for (std::size_t b = 0; b < kTeddyBuckets; ++b)
       ok = ok && teddy_->bucketBegin[b] <= teddy_->bucketBegin[b + 1];
   }
-  for (const auto& a : atoms_) ok = ok && a.length <= h.maxAtomLength;
   if (!ok) {
     error = "damaged database: a section or reference is out of bounds";
     return false;

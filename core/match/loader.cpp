@@ -19,27 +19,6 @@ extern const char* const kBuiltinHsb;
 
 namespace {
 
-void addLines(const char* text, bool ndb, const char* file, SignatureSet& set) {
-  std::string_view rest(text);
-  std::size_t lineNo = 0;
-  while (!rest.empty()) {
-    const auto nl = rest.find('\n');
-    std::string_view line = rest.substr(0, nl);
-    rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
-    ++lineNo;
-    if (line.empty() || line[0] == '#') continue;
-    std::string error;
-    auto sig = ndb ? parseNdbLine(line, error) : parseHashLine(line, error);
-    const std::string where = std::string("(built-in) ") + file + ":" + std::to_string(lineNo);
-    if (!sig) {
-      set.errors.push_back({where, error});
-      continue;
-    }
-    sig->origin = where;
-    set.signatures.push_back(std::move(*sig));
-  }
-}
-
 /// What identifies a source's contents: every file's path, size and mtime.
 std::string fingerprint(const SignatureSource& s) {
   std::string key = std::string(s.builtin ? "B" : "-") + (s.strict ? "S" : "-");
@@ -63,9 +42,9 @@ std::string fingerprint(const SignatureSource& s) {
 
 SignatureSet builtinSignatures() {
   SignatureSet set;
-  addLines(detail::kBuiltinNdb, true, "mugai-samples.ndb", set);
-  addLines(detail::kBuiltinHdb, false, "mugai-samples.hdb", set);
-  addLines(detail::kBuiltinHsb, false, "mugai-samples.hsb", set);
+  parseSignatureText(detail::kBuiltinNdb, true, "(built-in) mugai-samples.ndb", set);
+  parseSignatureText(detail::kBuiltinHdb, false, "(built-in) mugai-samples.hdb", set);
+  parseSignatureText(detail::kBuiltinHsb, false, "(built-in) mugai-samples.hsb", set);
   return set;
 }
 

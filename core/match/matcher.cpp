@@ -76,13 +76,17 @@ void Matcher::scanBuffer(const std::uint8_t* data, std::size_t size, std::uint64
   kernel_->scan(*db_, data, size, sink);
 }
 
-void Matcher::begin() {
+void Matcher::clearScan() {
   for (auto sig : matchedList_) matched_[sig] = 0;
   matchedList_.clear();
   partials_.clear();
   overflow_ = false;
   carry_.clear();
   total_ = 0;
+}
+
+void Matcher::begin() {
+  clearScan();
   for (std::uint32_t kind = 1; kind < 4; ++kind) {
     if (!(db_->hashKinds() & (1u << kind))) continue;
     if (!digests_[kind]) digests_[kind] = EVP_MD_CTX_new();
@@ -90,12 +94,16 @@ void Matcher::begin() {
   }
 }
 
-void Matcher::feed(std::span<const std::byte> chunk) {
-  const auto* data = reinterpret_cast<const std::uint8_t*>(chunk.data());
+void Matcher::updateDigests(std::span<const std::byte> bytes) {
   for (std::uint32_t kind = 1; kind < 4; ++kind)
     if (digests_[kind] && (db_->hashKinds() & (1u << kind)) &&
-        EVP_DigestUpdate(digests_[kind], data, chunk.size()) != 1)
+        EVP_DigestUpdate(digests_[kind], bytes.data(), bytes.size()) != 1)
       overflow_ = true;
+}
+
+void Matcher::feed(std::span<const std::byte> chunk) {
+  const auto* data = reinterpret_cast<const std::uint8_t*>(chunk.data());
+  updateDigests(chunk);
   const std::size_t keep = db_->maxAtomLength() > 0 ? db_->maxAtomLength() - 1 : 0;
   if (keep == 0) {
     scanBuffer(data, chunk.size(), total_, 0, kNoLimit);
@@ -146,8 +154,8 @@ bool Matcher::chainMatches(const SigRec& sig, const Partial* first, const Partia
   return true;
 }
 
-void Matcher::evaluate(MatchResult& result) const {
-  std::vector<Partial> sorted = partials_;
+void Matcher::evaluate(MatchResult& result) {
+  std::vector<Partial>& sorted = partials_;
   std::sort(sorted.begin(), sorted.end(), [](const Partial& a, const Partial& b) {
     return std::tie(a.sig, a.part, a.start, a.end) < std::tie(b.sig, b.part, b.start, b.end);
   });
@@ -195,16 +203,13 @@ MatchResult Matcher::finish() {
   result.overflow = result.overflow || overflow_;
   std::sort(result.signatures.begin(), result.signatures.end());
   result.signatures.erase(std::unique(result.signatures.begin(), result.signatures.end()), result.signatures.end());
-  begin();  // leave no scan state (or half-fed digests) behind
+  clearScan();  // the digests were finalised; begin() starts them again
   return result;
 }
 
 MatchResult Matcher::scan(std::span<const std::byte> bytes) {
   begin();
-  for (std::uint32_t kind = 1; kind < 4; ++kind)
-    if (digests_[kind] && (db_->hashKinds() & (1u << kind)) &&
-        EVP_DigestUpdate(digests_[kind], bytes.data(), bytes.size()) != 1)
-      overflow_ = true;
+  updateDigests(bytes);
   scanBuffer(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), 0, 0, kNoLimit);
   total_ = bytes.size();
   return finish();

@@ -91,7 +91,9 @@ class Matcher {
   static void onAtom(void* self, std::uint32_t atom, std::uint64_t start);
   void scanBuffer(const std::uint8_t* data, std::size_t size, std::uint64_t base, std::size_t reportEndAfter,
                   std::size_t reportStartBefore);
-  void evaluate(MatchResult& result) const;
+  void evaluate(MatchResult& result);  // sorts partials_
+  void clearScan();
+  void updateDigests(std::span<const std::byte> bytes);
   bool chainMatches(const SigRec& sig, const Partial* first, const Partial* last) const;
   void matchHashes(MatchResult& result);
 

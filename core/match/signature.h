@@ -95,6 +95,11 @@ std::optional<Signature> parseNdbLine(std::string_view line, std::string& error)
 /// Parses one `.hdb` (MD5:size:Name) or `.hsb` (SHA256|SHA1:size:Name) line.
 std::optional<Signature> parseHashLine(std::string_view line, std::string& error);
 
+/// Parses the lines of one signature file's text into `set` (`ndb` true for
+/// body signatures, false for hashes). Errors and origins are named
+/// "NAME:LINE". Comment lines (`#`), blank lines and CRLF endings are fine.
+void parseSignatureText(std::string_view text, bool ndb, const std::string& name, SignatureSet& set);
+
 /// Reads signature files (`.ndb`, `.hdb`, `.hsb`) and directories of them
 /// (not recursive; other extensions in a directory are skipped). A path that
 /// cannot be read, or a file given by name with another extension, is an

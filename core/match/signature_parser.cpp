@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <fstream>
+#include <iterator>
 #include <system_error>
 
 #include "core/match/signature.h"
@@ -308,20 +309,30 @@ FileKind kindOf(const std::filesystem::path& p) {
 
 void loadFile(const std::filesystem::path& path, FileKind kind, SignatureSet& set) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  std::string text;
+  if (in) text.assign(std::istreambuf_iterator<char>(in), {});
+  if (!in.is_open() || in.bad()) {
     set.errors.push_back({path.string(), "cannot read the file", true});
     return;
   }
   set.files.push_back(path.string());
-  std::string line;
+  parseSignatureText(text, kind == FileKind::Ndb, path.string(), set);
+}
+
+}  // namespace
+
+void parseSignatureText(std::string_view text, bool ndb, const std::string& name, SignatureSet& set) {
   std::size_t lineNo = 0;
-  while (std::getline(in, line)) {
+  while (!text.empty()) {
+    const auto nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
     ++lineNo;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty() || line[0] == '#') continue;
-    const std::string where = path.string() + ":" + std::to_string(lineNo);
+    const std::string where = name + ":" + std::to_string(lineNo);
     std::string error;
-    auto sig = kind == FileKind::Ndb ? parseNdbLine(line, error) : parseHashLine(line, error);
+    auto sig = ndb ? parseNdbLine(line, error) : parseHashLine(line, error);
     if (!sig) {
       set.errors.push_back({where, error});
       continue;
@@ -330,8 +341,6 @@ void loadFile(const std::filesystem::path& path, FileKind kind, SignatureSet& se
     set.signatures.push_back(std::move(*sig));
   }
 }
-
-}  // namespace
 
 SignatureSet loadSignatures(const std::vector<std::filesystem::path>& paths) {
   SignatureSet set;
