@@ -1,6 +1,8 @@
 // See config.h.
 #include "core/config.h"
 
+#include <algorithm>
+
 #include <fstream>
 #include <sstream>
 
@@ -121,6 +123,22 @@ std::string readString(const toml::table& t, std::string_view key, const std::st
   if (!n) return current;
   if (!n->is_string()) configFail(source, n, std::string(key) + " must be a string");
   return std::string(*n->value<std::string_view>());
+}
+
+std::string readChoice(const toml::table& t, std::string_view key, const std::string& current,
+                       std::initializer_list<std::string_view> choices, const std::string& source) {
+  const toml::node* n = t.get(key);
+  if (!n) return current;
+  const auto v = n->value<std::string_view>();
+  if (v && std::find(choices.begin(), choices.end(), *v) != choices.end()) return std::string(*v);
+  std::string what = std::string(key) + " must be ";
+  std::size_t i = 0;
+  for (std::string_view c : choices) {
+    what += i == 0 ? "" : i + 1 == choices.size() ? " or " : ", ";
+    what += "\"" + std::string(c) + "\"";
+    ++i;
+  }
+  configFail(source, n, what);
 }
 
 bool readBool(const toml::table& t, std::string_view key, bool current, const std::string& source) {

@@ -5,6 +5,7 @@
 // Config errors are the one place that throws (ConfigError); main() catches.
 #pragma once
 
+#include <initializer_list>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -101,6 +102,9 @@ T readInt(const toml::table& t, std::string_view key, T current, std::int64_t mi
 }
 std::string readString(const toml::table& t, std::string_view key, const std::string& current,
                        const std::string& source);
+/// A string that must be one of `choices`; anything else names the choices.
+std::string readChoice(const toml::table& t, std::string_view key, const std::string& current,
+                       std::initializer_list<std::string_view> choices, const std::string& source);
 bool readBool(const toml::table& t, std::string_view key, bool current, const std::string& source);
 std::vector<std::string> readStrings(const toml::table& t, std::string_view key, std::vector<std::string> current,
                                      const std::string& source);

@@ -21,19 +21,6 @@ std::set<std::string> readList(const toml::table& t, std::string_view key, const
   return out;
 }
 
-std::string readChoice(const toml::table& t, std::string_view key, std::initializer_list<std::string_view> choices,
-                       std::string_view fallback, const std::string& source) {
-  const toml::node* n = t.get(key);
-  if (!n) return std::string(fallback);
-  auto v = n->value<std::string_view>();
-  if (v)
-    for (auto c : choices)
-      if (*v == c) return std::string(c);
-  std::string list;
-  for (auto c : choices) list += (list.empty() ? "\"" : ", \"") + std::string(c) + "\"";
-  configFail(source, n, std::string(key) + " must be one of " + list);
-}
-
 }  // namespace
 
 Policy parsePolicy(const toml::table& t, const std::string& source) {
@@ -42,7 +29,7 @@ Policy parsePolicy(const toml::table& t, const std::string& source) {
                "inline_images", "unknown", "bidi_names", "type_mismatch"},
               source, "stage.attachment_strip");
     Policy p = defaultPolicy();
-    std::string mode = readChoice(t, "mode", {"deny", "allow", "strip_all"}, "deny", source);
+    std::string mode = readChoice(t, "mode", "deny", {"deny", "allow", "strip_all"}, source);
     p.mode = mode == "allow" ? Mode::Allow : mode == "strip_all" ? Mode::StripAll : Mode::Deny;
     if (t.get("deny_categories")) {
       p.denyCategories = readList(t, "deny_categories", source);
@@ -62,10 +49,10 @@ Policy parsePolicy(const toml::table& t, const std::string& source) {
     p.allowExtensions = readList(t, "allow_extensions", source);
     if (p.mode == Mode::Allow && p.allowTypes.empty())
       configFail(source, t.get("mode"), "mode = \"allow\" needs allow_types");
-    p.keepInlineImages = readChoice(t, "inline_images", {"keep", "strip"}, "keep", source) == "keep";
-    p.removeUnknown = readChoice(t, "unknown", {"remove", "keep"}, "remove", source) == "remove";
-    p.removeBidiNames = readChoice(t, "bidi_names", {"remove", "report"}, "remove", source) == "remove";
-    p.removeTypeMismatch = readChoice(t, "type_mismatch", {"report", "remove"}, "report", source) == "remove";
+    p.keepInlineImages = readChoice(t, "inline_images", "keep", {"keep", "strip"}, source) == "keep";
+    p.removeUnknown = readChoice(t, "unknown", "remove", {"remove", "keep"}, source) == "remove";
+    p.removeBidiNames = readChoice(t, "bidi_names", "remove", {"remove", "report"}, source) == "remove";
+    p.removeTypeMismatch = readChoice(t, "type_mismatch", "report", {"report", "remove"}, source) == "remove";
     return p;
 }
 

@@ -7,12 +7,8 @@ namespace mugai::sanitizers::html_to_text {
 Options parseOptions(const toml::table& t, const std::string& source) {
   checkKeys(t, {"alternative", "urls", "max_html_bytes"}, source, "stage.html_to_text");
   Options o;
-  if (const toml::node* n = t.get("alternative")) {
-    auto v = n->value<std::string_view>();
-    if (!v || (*v != "prefer_existing_text" && *v != "always_convert"))
-      configFail(source, n, "alternative must be \"prefer_existing_text\" or \"always_convert\"");
-    o.preferExistingText = *v == "prefer_existing_text";
-  }
+  o.preferExistingText = readChoice(t, "alternative", o.preferExistingText ? "prefer_existing_text" : "always_convert",
+                                    {"prefer_existing_text", "always_convert"}, source) == "prefer_existing_text";
   if (const toml::node* n = t.get("urls")) {
     auto mode = urlModeFromName(n->value<std::string_view>().value_or(""));
     if (!mode) configFail(source, n, "urls must be \"defang\", \"leave\" or \"remove\"");

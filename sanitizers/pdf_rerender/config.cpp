@@ -22,11 +22,8 @@ Options parseOptions(const toml::table& t, const std::string& source) {
   r.flateLevel = readInt(t, "flate_level", r.flateLevel, 1, 9, source);
   r.pageWorkers = readInt(t, "page_workers", r.pageWorkers, 1, 8, source);
   r.workerPath = readString(t, "worker", r.workerPath, source);
-  if (const toml::node* n = t.get("encrypted")) {
-    auto v = n->value<std::string_view>();
-    if (!v || (*v != "remove" && *v != "password")) configFail(source, n, "encrypted must be \"remove\" or \"password\"");
-    o.tryPasswords = *v == "password";
-  }
+  o.tryPasswords =
+      readChoice(t, "encrypted", o.tryPasswords ? "password" : "remove", {"remove", "password"}, source) == "password";
   return o;
 }
 

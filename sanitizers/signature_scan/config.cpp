@@ -15,11 +15,7 @@ Options parseOptions(const toml::table& t, const std::string& source) {
   o.source.paths = readStrings(t, "signatures", {}, source);
   o.source.builtin = readBool(t, "builtin", o.source.builtin, source);
   o.source.strict = readBool(t, "strict", o.source.strict, source);
-  if (const toml::node* n = t.get("on_match")) {
-    auto v = n->value<std::string_view>();
-    if (!v || (*v != "remove" && *v != "reject")) configFail(source, n, "on_match must be \"remove\" or \"reject\"");
-    o.reject = *v == "reject";
-  }
+  o.reject = readChoice(t, "on_match", o.reject ? "reject" : "remove", {"remove", "reject"}, source) == "reject";
   return o;
 }
 

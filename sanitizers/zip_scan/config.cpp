@@ -11,12 +11,8 @@ Options parseOptions(const toml::table& t, const std::string& source) {
   o.maxEntries = readInt(t, "max_entries", o.maxEntries, 1, 1'000'000, source);
   o.maxEntryBytes = readInt(t, "max_entry_bytes", o.maxEntryBytes, 1024, 1ll << 40, source);
   o.maxRatio = readInt(t, "max_ratio", o.maxRatio, 2, 1'000'000, source);
-  if (const toml::node* n = t.get("encrypted")) {
-    auto v = n->value<std::string_view>();
-    if (!v || (*v != "remove" && *v != "password"))
-      configFail(source, n, "encrypted must be \"remove\" or \"password\"");
-    o.tryPasswords = *v == "password";
-  }
+  o.tryPasswords =
+      readChoice(t, "encrypted", o.tryPasswords ? "password" : "remove", {"remove", "password"}, source) == "password";
   return o;
 }
 
