@@ -260,6 +260,10 @@ RenderResult renderPdf(const RenderOptions& o, std::string_view pdf, const std::
       return failure("pdf.bad_worker_output", "the renderer's output was refused: " + e);
   if (std::find(seen.begin(), seen.end(), false) != seen.end())
     return failure("pdf.bad_worker_output", "the renderer's output was refused: a page is missing");
+  std::uint64_t pixels = 0;
+  for (const auto& p : r.pages) pixels += std::uint64_t{p.width} * p.height;
+  if (pixels > o.maxTotalPixels)
+    return failure("pdf.bad_worker_output", "the renderer's output was refused: more pixels than max_total_pixels");
   r.ok = true;
   return r;
 }

@@ -149,15 +149,20 @@ int main(int argc, char** argv) {
   renderer.set_render_hint(poppler::page_renderer::antialiasing, true);
   renderer.set_render_hint(poppler::page_renderer::text_antialiasing, true);
   renderer.set_image_format(poppler::image::format_rgb24);
+  // Every page's size is checked before any is drawn, by every worker, so
+  // the per-page and whole-document limits hold however the pages are
+  // shared out: poppler returns a 1x1 image for a page it cannot allocate,
+  // and a huge one would exhaust memory.
+  struct Size {
+    double wPt, hPt, wPx, hPx;
+  };
+  std::vector<Size> sizes;
   std::uint64_t totalPixels = 0;
-  std::vector<unsigned char> raw, packed;
-  for (int i = offset; i < pages; i += stride) {
+  for (int i = 0; i < pages; ++i) {
     std::unique_ptr<poppler::page> page(doc->create_page(i));
     if (!page) fail(kRenderFailed, "page " + std::to_string(i + 1) + " cannot be read");
     const poppler::rectf box = page->page_rect(poppler::crop_box);
     const double wPt = std::fabs(box.width()), hPt = std::fabs(box.height());
-    // Check the size before drawing: poppler returns a 1x1 image for a
-    // page it cannot allocate, and a huge one would exhaust memory.
     const double wPx = std::ceil(wPt * dpi / 72.0), hPx = std::ceil(hPt * dpi / 72.0);
     if (!(wPx >= 1 && hPx >= 1))
       fail(kRenderFailed, "page " + std::to_string(i + 1) + " has no drawable size");
@@ -166,6 +171,14 @@ int main(int argc, char** argv) {
                               " pt, too large to draw at " + std::to_string(dpi) + " dpi");
     totalPixels += static_cast<std::uint64_t>(wPx * hPx);
     if (totalPixels > maxTotalPixels) fail(kPageTooLarge, "the pages together exceed max_total_pixels");
+    sizes.push_back({wPt, hPt, wPx, hPx});
+  }
+
+  std::vector<unsigned char> raw, packed;
+  for (int i = offset; i < pages; i += stride) {
+    std::unique_ptr<poppler::page> page(doc->create_page(i));
+    if (!page) fail(kRenderFailed, "page " + std::to_string(i + 1) + " cannot be read");
+    const auto [wPt, hPt, wPx, hPx] = sizes[static_cast<std::size_t>(i)];
     std::uint32_t rotate = 0;
     poppler::rotation_enum undo = poppler::rotate_0;
     switch (page->orientation()) {
@@ -184,12 +197,12 @@ int main(int argc, char** argv) {
     // multiple of 4 bytes (bytes_per_row): repack tightly, and as one byte
     // per pixel if every pixel is grey.
     const char* data = img.const_data();
-    const std::size_t stride = static_cast<std::size_t>(img.bytes_per_row());
-    if (stride < w * 3) fail(kRenderFailed, "page " + std::to_string(i + 1) + ": unexpected image layout");
+    const std::size_t rowBytes = static_cast<std::size_t>(img.bytes_per_row());
+    if (rowBytes < w * 3) fail(kRenderFailed, "page " + std::to_string(i + 1) + ": unexpected image layout");
     bool grey = true;
     raw.resize(w * h * 3);
     for (std::size_t y = 0; y < h; ++y) {
-      const auto* row = reinterpret_cast<const unsigned char*>(data + y * stride);
+      const auto* row = reinterpret_cast<const unsigned char*>(data + y * rowBytes);
       unsigned char* out = raw.data() + y * w * 3;
       std::memcpy(out, row, w * 3);
       for (std::size_t x = 0; x < w && grey; ++x) grey = row[3 * x] == row[3 * x + 1] && row[3 * x + 1] == row[3 * x + 2];

@@ -328,6 +328,21 @@ TEST_CASE("pdf_rerender: bombs are refused within budget", "[pdf][limits]") {
     CHECK(reasonCode(o) == "pdf.page_too_large");
     CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));
   }
+  SECTION("max_total_pixels counts the whole document, whichever renderer draws which page") {
+    // 3 pages of 2.1 M pixels: each of the two renderers draws at most 4.2 M.
+    CHECK(reasonCode(clean(activePdf(3, 612, 792, 0), "three.pdf", pdfConfig("max_total_pixels = 5000000\n"))) ==
+          "pdf.page_too_large");
+    CHECK(reasonCode(clean(activePdf(3, 612, 792, 0), "three.pdf", pdfConfig("max_total_pixels = 7000000\n"))) ==
+          "pdf.rerendered");
+  }
+  SECTION("a renderer that needs more memory than memory_mb fails, and the PDF is removed") {
+    // 5000 pt at 150 dpi: 108 M pixels, over 300 MB to draw; the limit is 128 MiB.
+    const FileOutcome o = clean(activePdf(1, 5000, 5000, 0), "big.pdf",
+                                pdfConfig("memory_mb = 128\nmax_page_pixels = 200000000\n"));
+    CHECK(o.removed);
+    CHECK(reasonCode(o).starts_with("pdf."));
+    CHECK(reasonCode(o) != "pdf.page_too_large");
+  }
   SECTION("more pages than max_pages") {
     CHECK(reasonCode(clean(activePdf(5, 100, 100, 0), "many.pdf", pdfConfig("max_pages = 4\n"))) == "pdf.too_many_pages");
   }
@@ -338,6 +353,42 @@ TEST_CASE("pdf_rerender: bombs are refused within budget", "[pdf][limits]") {
     CHECK(reasonCode(o) == "pdf.timeout");
     CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(6));
   }
+}
+
+TEST_CASE("pdf_rerender: the parent trusts nothing a renderer sends", "[pdf][limits]") {
+  // A stand-in for a subverted renderer: it reads the PDF and answers with
+  // frames of its choosing (worker_protocol.h layout).
+  const fs::path d = test::freshTempDir("pdf-fake-worker");
+  auto fake = [&](const std::string& pages) {
+    const fs::path script = d / "fake-worker.py";
+    test::writeFile(script, "#!/usr/bin/python3\nimport struct, sys, zlib\nsys.stdin.buffer.read()\n"
+                            "out = sys.stdout.buffer\nout.write(b'MUGAIPDF' + struct.pack('<II', 2, 0))\n" + pages +
+                            "out.write(struct.pack('<6I2dQ', 0xFFFFFFFF, 0, 0, 0, 0, 0, 0, 0, 0))\n");
+    fs::permissions(script, fs::perms::owner_all);
+    return pdfConfig("page_workers = 1\nworker = \"" + script.string() + "\"\n");
+  };
+  // page(index, width, height, data): one frame, data as Python bytes.
+  auto page = [](int index, int w, int h, const std::string& data) {
+    return "d = " + data + "\nout.write(struct.pack('<6I2dQ', " + std::to_string(index) + ", " + std::to_string(w) + ", " +
+           std::to_string(h) + ", 1, 0, 0, 100.0, 100.0, len(d)) + d)\n";
+  };
+  const std::string pdf = activePdf(2, 100, 100, 0);
+  const std::string good0 = page(0, 10, 10, "zlib.compress(bytes(100))"), good1 = page(1, 10, 10, "zlib.compress(bytes(100))");
+  SECTION("well-formed frames are accepted (the stand-in works)") {
+    CHECK(reasonCode(clean(pdf, "a.pdf", fake(good0 + good1))) == "pdf.rerendered");
+  }
+  SECTION("an image whose data does not inflate to its size") {
+    CHECK(reasonCode(clean(pdf, "a.pdf", fake(good0 + page(1, 10, 10, "zlib.compress(bytes(99))")))) == "pdf.bad_worker_output");
+  }
+  SECTION("a page larger than the limits") {
+    CHECK(reasonCode(clean(pdf, "a.pdf", fake(good0 + page(1, 50000, 10, "zlib.compress(bytes(500000))")))) ==
+          "pdf.bad_worker_output");
+  }
+  SECTION("a page missing, or sent twice") {
+    CHECK(reasonCode(clean(pdf, "a.pdf", fake(good0))) == "pdf.bad_worker_output");
+    CHECK(reasonCode(clean(pdf, "a.pdf", fake(good0 + good0))) == "pdf.bad_worker_output");
+  }
+  fs::remove_all(d);
 }
 
 TEST_CASE("pdf_rerender: password-protected PDFs", "[pdf][encrypted]") {

@@ -15,6 +15,7 @@
 #include "core/match/matcher.h"
 #include "sanitizers/builtin.h"
 #include "sanitizers/signature_scan/signature_scan.h"
+#include "test/common/cli_run.h"
 #include "test/common/corpus.h"
 #include "test/common/samples.h"
 
@@ -103,6 +104,24 @@ TEST_CASE("EICAR is found however it travels", "[signature_scan][eicar]") {
     const Config c = parseConfig("[stage.signature_scan]\nbuiltin = false\n", "n.toml");
     CHECK(matches(clean(mugai::test::eicar(), "eicar.txt", c)).empty());
   }
+}
+
+TEST_CASE("a flood of partial matches cannot hide a signature: the part is removed", "[signature_scan][limits]") {
+  // "AB" then "CD" anywhere after: 4.3 M occurrences of the first part are
+  // more than the matcher keeps (kMaxPartials), so it cannot finish.
+  const fs::path d = test::freshTempDir("sig-flood");
+  test::writeFile(d / "two.ndb", "Two.Parts:0:*:4142*4344\n");
+  const Config c = parseConfig("[pipeline]\nstages = [\"signature_scan\"]\n[stage.signature_scan]\nbuiltin = false\n"
+                               "signatures = [\"" + (d / "two.ndb").string() + "\"]\n",
+                               "flood.toml");
+  std::string flood;
+  for (std::size_t i = 0; i < (std::size_t{1} << 22) + 100'000; ++i) flood += "AB";
+  const FileOutcome o = clean(flood + "CD", "flood.bin", c);
+  CHECK(o.input.root->reasonCode == "signature.incomplete");
+  CHECK(o.removed);
+  // A few of them are matched normally.
+  CHECK(named(clean("xxABxxCD", "few.bin", c), "Two.Parts"));
+  fs::remove_all(d);
 }
 
 TEST_CASE("benign mail corpora raise no signature", "[signature_scan][corpus]") {
