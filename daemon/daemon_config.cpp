@@ -65,12 +65,13 @@ DaemonConfig readDaemonConfig(const Config& config) {
   if (t) {
     const std::string& src = config.source;
     checkKeys(*t,
-              {"listen", "hostname", "spool_dir", "relay_domains", "trusted_networks", "delivery", "workers",
+              {"listen", "mode", "hostname", "spool_dir", "relay_domains", "trusted_networks", "delivery", "workers",
                "max_connections", "max_connections_per_client", "max_recipients", "command_timeout_seconds",
                "retry_seconds", "max_queue_days", "tls_cert", "tls_key", "metrics_listen", "next_hop_tls", "next_hop_ca_file", "proxy_protocol", "proxy_networks", "transport", "dsn_delivery"},
               src, "daemon");
     d.listen = readString(*t, "listen", d.listen, src);
     if (d.listen.rfind(':') == std::string::npos) configFail(src, t->get("listen"), "listen must be host:port");
+    d.mode = readChoice(*t, "mode", d.mode, {"after-queue", "before-queue"}, src);
     d.hostname = readString(*t, "hostname", d.hostname, src);
     d.spoolDir = readString(*t, "spool_dir", d.spoolDir, src);
     d.relayDomains = readStrings(*t, "relay_domains", d.relayDomains, src);

@@ -31,6 +31,10 @@ struct DaemonConfig {
   std::vector<std::string> relayDomains;     ///< recipient domains accepted from any client
   std::vector<Network> trustedNetworks;      ///< clients that may send to any domain
   std::vector<std::string> trustedNetworkText{"127.0.0.0/8", "::1/128"};
+  /// after-queue: 250 once spooled, sanitized after. before-queue: sanitized
+  /// inside DATA, the reply is the verdict (550 when the policy rejects).
+  std::string mode = "after-queue";
+  bool beforeQueue() const { return mode == "before-queue"; }
   std::string delivery = "maildir:/var/lib/mugai/maildir";  ///< "maildir:DIR" or "smtp:HOST:PORT"
   /// [daemon.transport]: recipient domain -> next hop, overriding `delivery`.
   std::map<std::string, std::string> transport;

@@ -41,7 +41,8 @@ int main(int argc, char** argv) {
     const SettingsPtr boot = settings.get();
     const DaemonConfig& daemon = boot->daemon;
     if (checkOnly) {
-      std::cout << "mugaid: config ok (" << boot->config.source << "): listen " << daemon.listen << ", delivery "
+      std::cout << "mugaid: config ok (" << boot->config.source << "): listen " << daemon.listen << " (" << daemon.mode
+                << "), delivery "
                 << daemon.delivery << ", spool " << daemon.spoolDir << "\n";
       return 0;
     }
@@ -61,10 +62,14 @@ int main(int argc, char** argv) {
     Metrics metrics;
     Processor processor(settings, queue, store.get(), metrics,
                         [](const Config& c) { return sanitizers::builtinRegistry().build(c); });
-    Server server(settings, queue, metrics, [&](const std::string& id) { processor.received(id); });
+    Server server(settings, queue, metrics,
+                  {[&](const std::string& id) { processor.received(id); },
+                   [&](const std::string& id, Envelope e, std::string d) {
+                     return processor.sanitizeBeforeQueue(id, std::move(e), std::move(d));
+                   }});
     std::string bound = server.bind();
     if (std::string m = server.bindMetrics(); !m.empty()) logEvent("metrics on http://" + m + "/metrics");
-    logEvent("mugaid listening on " + bound + " delivery=" + daemon.delivery + " spool=" + daemon.spoolDir +
+    logEvent("mugaid listening on " + bound + " mode=" + daemon.mode + " delivery=" + daemon.delivery + " spool=" + daemon.spoolDir +
              " quarantine=" + (store ? store->dir() : std::string("off")) + " recovered_temp_files=" + std::to_string(stale));
     processor.start();
     std::thread waiter([&] {

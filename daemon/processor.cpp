@@ -2,6 +2,7 @@
 #include "daemon/processor.h"
 
 #include <chrono>
+#include <future>
 #include <map>
 
 #include "core/clock.h"
@@ -23,6 +24,12 @@ std::string joined(const std::vector<std::string>& v) {
 
 }  // namespace
 
+struct Processor::Inline {
+  Envelope envelope;
+  std::string data;
+  std::promise<std::string> reply;
+};
+
 Processor::Processor(SettingsHolder& settings, Queue& queue, quarantine::Store* store, Metrics& metrics,
                      std::function<Pipeline(const Config&)> makePipeline)
     : settings_(settings), queue_(queue), store_(store), metrics_(metrics), makePipeline_(std::move(makePipeline)) {
@@ -35,8 +42,8 @@ Processor::Processor(SettingsHolder& settings, Queue& queue, quarantine::Store* 
 Processor::~Processor() { stop(); }
 
 void Processor::start() {
-  for (const auto& id : queue_.list(Stage::Incoming)) push(Job::Sanitize, id);
-  for (const auto& id : queue_.list(Stage::Outgoing)) push(Job::Deliver, id);
+  for (const auto& id : queue_.list(Stage::Incoming)) push({Kind::Sanitize, id, nullptr});
+  for (const auto& id : queue_.list(Stage::Outgoing)) push({Kind::Deliver, id, nullptr});
   int workers = settings_.get()->daemon.workers;
   int n = workers > 0 ? workers : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   for (int i = 0; i < n; ++i) threads_.emplace_back([this] { work(); });
@@ -53,6 +60,12 @@ void Processor::stop() {
   schedulerCv_.notify_all();
   for (auto& t : threads_) t.join();
   if (scheduler_.joinable()) scheduler_.join();
+  // Clients still waiting for a before-queue verdict retry later; the
+  // message was never acknowledged.
+  std::lock_guard lock(mutex_);
+  for (auto& job : jobs_)
+    if (job.message) job.message->reply.set_value("421 4.3.2 Service shutting down, try again later");
+  jobs_.clear();
 }
 
 void Processor::received(const std::string& id) {
@@ -60,7 +73,22 @@ void Processor::received(const std::string& id) {
     std::lock_guard lock(acceptedMutex_);
     acceptedAt_[id] = std::chrono::steady_clock::now();
   }
-  push(Job::Sanitize, id);
+  push({Kind::Sanitize, id, nullptr});
+}
+
+std::string Processor::sanitizeBeforeQueue(const std::string& id, Envelope envelope, std::string data) {
+  auto in = std::make_shared<Inline>();
+  in->envelope = std::move(envelope);
+  in->data = std::move(data);
+  std::future<std::string> reply = in->reply.get_future();
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return "421 4.3.2 Service shutting down, try again later";
+    // A client is waiting with its connection open: ahead of queued work.
+    jobs_.push_front({Kind::BeforeQueue, id, std::move(in)});
+  }
+  cv_.notify_one();
+  return reply.get();
 }
 
 void Processor::relayDone(const std::string& id, bool delivered) {
@@ -72,15 +100,15 @@ void Processor::relayDone(const std::string& id, bool delivered) {
   acceptedAt_.erase(it);
 }
 
-void Processor::push(Job job, const std::string& id) {
+void Processor::push(Job job) {
   {
     std::lock_guard lock(mutex_);
-    if (!inFlight_.insert(id).second) return;  // already queued or being worked on
-    // A sanitized message is delivered before the next one is sanitized:
-    // under a backlog it would otherwise wait behind every message received
-    // after it, and its spool files would stay that long.
-    if (job == Job::Deliver) jobs_.push_front({job, id});
-    else jobs_.push_back({job, id});
+    if (!inFlight_.insert(job.id).second) return;  // already queued or being worked on
+    // A message to deliver goes before the next one to sanitize: under a
+    // backlog it would otherwise wait behind every message received after
+    // it, and its spool files would stay that long.
+    if (job.kind == Kind::Deliver) jobs_.push_front(std::move(job));
+    else jobs_.push_back(std::move(job));
   }
   cv_.notify_one();
 }
@@ -89,7 +117,7 @@ void Processor::work() {
   SettingsPtr mine = settings_.get();
   Pipeline pipeline = makePipeline_(mine->config);  // one per thread: sanitizers may keep scratch
   for (;;) {
-    std::pair<Job, std::string> job;
+    Job job;
     {
       std::unique_lock lock(mutex_);
       cv_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
@@ -97,22 +125,27 @@ void Processor::work() {
       job = std::move(jobs_.front());
       jobs_.pop_front();
     }
-    bool promoted = false;
     try {
       if (SettingsPtr latest = settings_.get(); latest->generation != mine->generation) {
         mine = latest;  // SIGHUP: the next message runs under the new policy
         pipeline = makePipeline_(mine->config);
       }
-      if (job.first == Job::Sanitize) promoted = sanitize(job.second, pipeline, *mine);
-      else deliverOne(job.second, *mine);
+      switch (job.kind) {
+        case Kind::Sanitize: sanitize(job.id, pipeline, *mine); break;
+        case Kind::Deliver: attempt(queue_.load(job.id, Stage::Outgoing), Stage::Outgoing, *mine); break;
+        case Kind::BeforeQueue: job.message->reply.set_value(runBeforeQueue(job.id, *job.message, pipeline, *mine)); break;
+      }
     } catch (const std::exception& e) {
-      logEvent(job.second + " error " + e.what() + " (kept in the spool, retried later)");
+      if (job.kind == Kind::BeforeQueue) {
+        logEvent(job.id + " error " + e.what() + " (before-queue: the client was told to retry)");
+        job.message->reply.set_value("451 4.3.0 Error: local error in processing, try again later");
+        continue;
+      }
+      logEvent(job.id + " error " + e.what() + " (kept in the spool, retried later)");
     }
-    {
-      std::lock_guard lock(mutex_);
-      inFlight_.erase(job.second);
-    }
-    if (promoted) push(Job::Deliver, job.second);
+    if (job.kind == Kind::BeforeQueue) continue;  // never in inFlight_
+    std::lock_guard lock(mutex_);
+    inFlight_.erase(job.id);
   }
 }
 
@@ -126,13 +159,13 @@ void Processor::schedule() {
     }
     std::int64_t t = epochSeconds();
     for (const auto& id : queue_.list(Stage::Outgoing))
-      if (queue_.state(id).nextAttempt <= t) push(Job::Deliver, id);
-    for (const auto& id : queue_.list(Stage::Incoming)) push(Job::Sanitize, id);
+      if (queue_.state(id).nextAttempt <= t) push({Kind::Deliver, id, nullptr});
+    for (const auto& id : queue_.list(Stage::Incoming)) push({Kind::Sanitize, id, nullptr});
   }
 }
 
-bool Processor::sanitize(const std::string& id, const Pipeline& pipeline, const Settings& s) {
-  QueuedMessage m = queue_.load(id, Stage::Incoming);
+MailOutcome Processor::inspect(const QueuedMessage& m, const Pipeline& pipeline, const Settings& s) {
+  const std::string& id = m.id;
   // The queue id names the run: it is the X-Mugai-Id and the quarantine id.
   MailOutcome o = processMail(m.data, s.config, pipeline, id);
   std::string actions;
@@ -150,12 +183,22 @@ bool Processor::sanitize(const std::string& id, const Pipeline& pipeline, const 
   });
   metrics_.count("mugaid_messages_sanitized_total", "verdict=\"" + std::string(verdictName(o.verdict)) + "\"");
   metrics_.sanitizeSeconds.observe((o.timings.parseMs + o.timings.sanitizeMs + o.timings.rebuildMs) / 1000.0);
-  if (o.verdict != Verdict::Unchanged && store_)
-    store_->put(quarantine::itemFor({id, "mail", &o.input, o.verdict, &o.findings, &o.report, "", m.envelope.mailFrom,
-                                     m.envelope.recipients}),
-                m.data);  // throws: the message stays in incoming/ and is tried again
+  if (o.verdict != Verdict::Unchanged && store_) {
+    quarantine::Item item = quarantine::itemFor(
+        {id, "mail", &o.input, o.verdict, &o.findings, &o.report, "", m.envelope.mailFrom, m.envelope.recipients});
+    // A restart sanitizing the same message again (killed before it was
+    // delivered) finds its item already stored: the origin makes it a no-op.
+    item.origin = "mugaid:" + id;
+    store_->put(std::move(item), m.data);  // throws: the message stays where it is and is tried again
+  }
   logEvent(id + " sanitized verdict=" + std::string(verdictName(o.verdict)) + (actions.empty() ? "" : " actions=" + actions) +
            " ms=" + std::to_string(static_cast<int>(o.timings.parseMs + o.timings.sanitizeMs + o.timings.rebuildMs)));
+  return o;
+}
+
+void Processor::sanitize(const std::string& id, const Pipeline& pipeline, const Settings& s) {
+  QueuedMessage m = queue_.load(id, Stage::Incoming);
+  MailOutcome o = inspect(m, pipeline, s);
   if (o.verdict == Verdict::Rejected) {
     logEvent(id + " rejected from=<" + m.envelope.mailFrom + "> to=" + joined(m.envelope.recipients) +
              " (original in quarantine)");
@@ -165,17 +208,36 @@ bool Processor::sanitize(const std::string& id, const Pipeline& pipeline, const 
     bounce(m, failed, s);
     queue_.remove(id, Stage::Incoming);
     relayDone(id, false);
-    return false;
+    return;
   }
-  queue_.promote(id, m.envelope, o.output);
-  return true;
+  m.data = std::move(o.output);
+  attempt(m, Stage::Incoming, s);
 }
 
-void Processor::deliverOne(const std::string& id, const Settings& s) {
+std::string Processor::runBeforeQueue(const std::string& id, Inline& in, const Pipeline& pipeline, const Settings& s) {
+  QueuedMessage m{id, std::move(in.envelope), std::move(in.data), epochSeconds()};
+  MailOutcome o = inspect(m, pipeline, s);
+  if (o.verdict == Verdict::Rejected) {
+    logEvent(id + " rejected in DATA from=<" + m.envelope.mailFrom + "> to=" + joined(m.envelope.recipients) +
+             " (original in quarantine)");
+    return "550 5.7.1 Message refused by the mugai gateway's policy (original kept, quarantine id " + id + ")";
+  }
+  queue_.submitOutgoing(m.envelope, o.output, id);  // durable before the 250
+  {
+    std::lock_guard lock(acceptedMutex_);
+    acceptedAt_[id] = std::chrono::steady_clock::now();
+  }
+  push({Kind::Deliver, id, nullptr});
+  return "250 2.0.0 Ok: sanitized and queued as " + id;
+}
+
+void Processor::attempt(const QueuedMessage& m, Stage stage, const Settings& s) {
   const DaemonConfig& daemon = s.daemon;
-  QueuedMessage m = queue_.load(id, Stage::Outgoing);
+  const std::string& id = m.id;
+  // Normally empty for a message just sanitized; a crash between writing the
+  // state and the outgoing copy leaves it behind (see below).
   DeliveryState st = queue_.state(id);
-  if (st.nextAttempt > epochSeconds()) return;
+  if (stage == Stage::Outgoing && st.nextAttempt > epochSeconds()) return;
   std::vector<std::string> todo;
   for (const auto& r : m.envelope.recipients)
     if (std::find(st.delivered.begin(), st.delivered.end(), r) == st.delivered.end()) todo.push_back(r);
@@ -214,7 +276,8 @@ void Processor::deliverOne(const std::string& id, const Settings& s) {
   }
   if (!failed.empty()) bounce(m, failed, s);  // before the state says done: a crash re-sends, never loses, the DSN
   if (deferred.empty()) {
-    queue_.remove(id, Stage::Outgoing);
+    queue_.remove(id, stage);
+    if (stage == Stage::Incoming) queue_.remove(id, Stage::Outgoing);  // a state file left by a crash
     relayDone(id);
     return;
   }
@@ -224,7 +287,7 @@ void Processor::deliverOne(const std::string& id, const Settings& s) {
     std::vector<FailedRecipient> expired;
     for (const auto& r : deferred) expired.push_back({r, "4.4.7", "delivery time expired; last reply: " + result.detail});
     bounce(m, expired, s);
-    queue_.remove(id, Stage::Outgoing);
+    queue_.remove(id, stage);
     relayDone(id, false);
     return;
   }
@@ -232,7 +295,10 @@ void Processor::deliverOne(const std::string& id, const Settings& s) {
   std::int64_t wait = std::min<std::int64_t>(static_cast<std::int64_t>(daemon.retrySeconds) << std::min(st.attempts - 1, 12), 3600);
   st.nextAttempt = epochSeconds() + wait;
   st.lastError = result.detail;
+  // The state first: recipients already delivered are never sent twice,
+  // even if we crash before the sanitized copy is in outgoing/.
   queue_.saveState(id, st);
+  if (stage == Stage::Incoming) queue_.promote(m);
   logEvent(id + " deferred to=" + joined(deferred) + " retry_in=" + std::to_string(wait) + "s reply=\"" + result.detail + "\"");
 }
 
@@ -251,7 +317,7 @@ void Processor::bounce(const QueuedMessage& m, const std::vector<FailedRecipient
   std::string id = queue_.submitOutgoing(e, buildDsn(m, failed, s.daemon.hostname, dsnId, epochSeconds()));
   metrics_.dsnSent++;
   logEvent(id + " dsn for=" + m.id + " to=<" + m.envelope.mailFrom + ">");
-  push(Job::Deliver, id);
+  push({Kind::Deliver, id, nullptr});
 }
 
 }  // namespace mugai::daemon

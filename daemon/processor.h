@@ -2,18 +2,25 @@
 // SMTP side spooled and deliver what was sanitized, so the network loop
 // never waits for the pipeline.
 //
-//   incoming/ID --sanitize--> quarantine (if changed) --> outgoing/ID --deliver--> next hop
+//   after-queue:  incoming/ID --sanitize--> quarantine (if changed) --deliver--> next hop
+//                                                  \--(next hop deferred)--> outgoing/ID --retry-->
+//   before-queue: DATA --sanitize--> quarantine (if changed) --> outgoing/ID, 250 --deliver-->
 //
-// A message moves on only when its next form is durable (queue.h). A
-// failure of our own (quarantine or disk) leaves it where it is and it is
-// tried again; a temporary failure of the next hop is retried with
-// backoff (retry_seconds, doubling, at most an hour) until max_queue_days.
+// A sanitized message is delivered at once from memory; only when the next
+// hop defers it is the sanitized form written to outgoing/ (with its
+// delivery state) and the incoming copy dropped. Until then the incoming
+// copy is the durable record, so a kill -9 in the middle sanitizes and
+// delivers it again (a duplicate only for a delivery in flight). A failure
+// of our own (quarantine or disk) leaves the message where it is and it is
+// tried again; a temporary failure of the next hop is retried with backoff
+// (retry_seconds, doubling, at most an hour) until max_queue_days.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -22,6 +29,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "core/mail_job.h"
 #include "core/quarantine/store.h"
 #include "daemon/daemon_config.h"
 #include "daemon/dsn.h"
@@ -48,18 +56,36 @@ class Processor {
   void stop();
   /// A message was just spooled into incoming/.
   void received(const std::string& id);
+  /// Before-queue mode: sanitizes a message still in its SMTP session on
+  /// a worker (blocking the caller, never the network loop) and returns
+  /// the reply: 250 once the sanitized form is in outgoing/, 550 when the
+  /// policy rejects it (the original is in quarantine), 451 when our side
+  /// failed (the client retries).
+  std::string sanitizeBeforeQueue(const std::string& id, Envelope envelope, std::string data);
 
  private:
   /// A message left the queue: observe its relay latency (if delivered)
   /// and forget its accept time.
   void relayDone(const std::string& id, bool delivered = true);
-  enum class Job { Sanitize, Deliver };
+  enum class Kind { Sanitize, Deliver, BeforeQueue };
+  struct Inline;  // a before-queue message and the promise of its reply
+  struct Job {
+    Kind kind;
+    std::string id;
+    std::shared_ptr<Inline> message;  // BeforeQueue only
+  };
   void work();
   void schedule();
-  void push(Job job, const std::string& id);
-  /// @return true when the message moved to outgoing/ (deliver it next).
-  bool sanitize(const std::string& id, const Pipeline& pipeline, const Settings& s);
-  void deliverOne(const std::string& id, const Settings& s);
+  void push(Job job);
+  /// Runs the pipeline on `m`: logs and counts the verdict, and puts the
+  /// original into quarantine when anything changed (throws if it cannot).
+  MailOutcome inspect(const QueuedMessage& m, const Pipeline& pipeline, const Settings& s);
+  void sanitize(const std::string& id, const Pipeline& pipeline, const Settings& s);
+  std::string runBeforeQueue(const std::string& id, Inline& in, const Pipeline& pipeline, const Settings& s);
+  /// One delivery attempt of `m` (sanitized) from `stage`: Incoming when it
+  /// was just sanitized (deferred recipients move it to outgoing/), Outgoing
+  /// for a retry.
+  void attempt(const QueuedMessage& m, Stage stage, const Settings& s);
   /// Queues a DSN to the sender of `m` (never when the sender is null).
   void bounce(const QueuedMessage& m, const std::vector<FailedRecipient>& failed, const Settings& s);
 
@@ -71,7 +97,7 @@ class Processor {
   std::mutex mutex_;
   std::condition_variable cv_;         // workers wait here for jobs
   std::condition_variable schedulerCv_;  // the scheduler waits here (a job's notify must never wake it instead)
-  std::deque<std::pair<Job, std::string>> jobs_;
+  std::deque<Job> jobs_;
   std::set<std::string> inFlight_;
   bool stopping_ = false;
   std::mutex acceptedMutex_;

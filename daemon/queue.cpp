@@ -55,27 +55,25 @@ std::string Queue::receive(const Envelope& envelope, std::string_view data) {
   return id;
 }
 
-std::string Queue::submitOutgoing(const Envelope& envelope, std::string_view data) {
-  std::string id = newId();
+std::string Queue::submitOutgoing(const Envelope& envelope, std::string_view data, std::string id) {
+  if (id.empty()) id = newId();
   std::string bytes = envelopeLine(envelope, epochSeconds());
   bytes.append(data);
   writeDurably(path(Stage::Outgoing, id), bytes);
   return id;
 }
 
-void Queue::promote(const std::string& id, const Envelope& envelope, std::string_view sanitized) {
-  QueuedMessage in = load(id, Stage::Incoming);
-  std::string bytes = envelopeLine(envelope, in.receivedAt);
-  bytes.append(sanitized);
-  writeDurably(path(Stage::Outgoing, id), bytes);
-  remove(id, Stage::Incoming);
+void Queue::promote(const QueuedMessage& sanitized) {
+  std::string bytes = envelopeLine(sanitized.envelope, sanitized.receivedAt);
+  bytes.append(sanitized.data);
+  writeDurably(path(Stage::Outgoing, sanitized.id), bytes);
+  remove(sanitized.id, Stage::Incoming);
 }
 
 void Queue::remove(const std::string& id, Stage stage) {
   std::error_code ec;
   fs::remove(path(stage, id), ec);
   if (stage == Stage::Outgoing) fs::remove(fs::path(dir_) / "state" / id, ec);
-  (void)syncDirectory(fs::path(path(stage, id)).parent_path().string());
 }
 
 QueuedMessage Queue::load(const std::string& id, Stage stage) const {

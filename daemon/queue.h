@@ -54,11 +54,16 @@ class Queue {
 
   /// Writes a received message durably into incoming/; returns its new id.
   std::string receive(const Envelope& envelope, std::string_view data);
-  /// Writes a message of our own (a DSN) straight into outgoing/; returns its id.
-  std::string submitOutgoing(const Envelope& envelope, std::string_view data);
-  /// Writes the sanitized form into outgoing/, then drops the incoming one.
-  void promote(const std::string& id, const Envelope& envelope, std::string_view sanitized);
-  /// Drops a message from a stage (delivered, bounced, or rejected).
+  /// Writes a message straight into outgoing/ (a DSN of our own, or a
+  /// message sanitized before-queue); returns its id (`id`, or a new one).
+  std::string submitOutgoing(const Envelope& envelope, std::string_view data, std::string id = {});
+  /// Writes the sanitized form (`sanitized.data`, same id and receive time)
+  /// into outgoing/, then drops the incoming one.
+  void promote(const QueuedMessage& sanitized);
+  /// Drops a message from a stage (delivered, bounced, or rejected). Not
+  /// fsync'ed: a kill -9 cannot bring the file back (the unlink is in the
+  /// kernel), and after a power failure a message delivered in the last
+  /// seconds may come back and be delivered again: duplicated, never lost.
   void remove(const std::string& id, Stage stage);
 
   QueuedMessage load(const std::string& id, Stage stage) const;

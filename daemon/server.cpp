@@ -5,9 +5,11 @@
 #include <asio/ssl.hpp>
 
 #include <map>
+#include <optional>
 #include <mutex>
 #include <thread>
 
+#include "core/mail_job.h"
 #include "daemon/log.h"
 #include "daemon/proxy_protocol.h"
 #include "daemon/smtp_session.h"
@@ -22,7 +24,7 @@ struct Server::Impl {
   const DaemonConfig& config;   // = boot->daemon
   Queue& queue;
   Metrics& metrics;
-  std::function<void(const std::string&)> onReceived;
+  Handlers handlers;
   asio::io_context io;
   tcp::acceptor acceptor{io};
   tcp::acceptor metricsAcceptor{io};
@@ -31,8 +33,14 @@ struct Server::Impl {
   int connections = 0;
   std::map<std::string, int> perClient;
 
-  Impl(SettingsHolder& s, Queue& q, Metrics& m, std::function<void(const std::string&)> r)
-      : settings(s), boot(s.get()), config(boot->daemon), queue(q), metrics(m), onReceived(std::move(r)) {
+  // Spooling (an fsync) and before-queue sanitizing block: they run here.
+  // Several at once, so that one session's fsync does not hold up the rest
+  // (concurrent fsyncs share the device's flushes). Declared last: it is
+  // joined first when the server goes away.
+  asio::thread_pool messageThreads{8};
+
+  Impl(SettingsHolder& s, Queue& q, Metrics& m, Handlers h)
+      : settings(s), boot(s.get()), config(boot->daemon), queue(q), metrics(m), handlers(std::move(h)) {
     if (config.tlsCert.empty()) return;
     tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
     // TLS 1.2 and up only; the library's defaults for ciphers.
@@ -43,17 +51,34 @@ struct Server::Impl {
     tls->use_private_key_file(config.tlsKey, asio::ssl::context::pem);
   }
 
+  using Message = std::optional<std::pair<Envelope, std::string>>;
+
   // Reads, feeds the session, writes its replies, until the session ends,
-  // asks for TLS, or the connection fails. Plain and TLS streams alike.
+  // asks for TLS, or the connection fails. Plain and TLS streams alike. A
+  // complete message (left in `message` by the session's handler) is
+  // handled on the message threads while the session waits.
   template <class Stream>
-  asio::awaitable<void> converse(Stream& stream, SmtpSession& smtp, const std::function<void()>& arm,
-                                 asio::error_code& ec) {
+  asio::awaitable<void> converse(Stream& stream, SmtpSession& smtp, Message& message, const DaemonConfig& config,
+                                 const std::function<void()>& arm, asio::error_code& ec, std::string_view first = {}) {
     char buf[64 * 1024];
     while (!ec) {
-      arm();
-      std::size_t n = co_await stream.async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) break;
-      std::string out = smtp.feed(std::string_view(buf, n));
+      std::string_view in = first;
+      first = {};
+      if (in.empty()) {
+        arm();
+        std::size_t n = co_await stream.async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) break;
+        in = std::string_view(buf, n);
+      }
+      std::string out = smtp.feed(in);
+      while (smtp.waiting() && message) {
+        Envelope envelope = std::move(message->first);
+        std::string data = std::move(message->second);
+        message.reset();
+        std::string reply = co_await asio::co_spawn(
+            messageThreads, handle(config.beforeQueue(), std::move(envelope), std::move(data)), asio::use_awaitable);
+        out += smtp.complete(reply);
+      }
       if (!out.empty())
         co_await asio::async_write(stream, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
       if (smtp.wantsClose() || smtp.wantsTls()) break;
@@ -76,18 +101,28 @@ struct Server::Impl {
     return "554 5.7.1 <" + rcpt + ">: Relay access denied";
   }
 
+  // On a message thread: the reply to one complete message.
+  asio::awaitable<std::string> handle(bool beforeQueue, Envelope envelope, std::string data) {
+    co_return beforeQueue ? inspect(std::move(envelope), std::move(data)) : spool(std::move(envelope), std::move(data));
+  }
+
+  void logReceived(const std::string& id, const Envelope& envelope, std::size_t size) {
+    metrics.messagesReceived++;
+    metrics.bytesReceived += size;
+    std::string to;
+    for (const auto& r : envelope.recipients) to += (to.empty() ? "" : ",") + r;
+    logEvent(id + " received from=<" + envelope.mailFrom + "> to=" + to + " size=" + std::to_string(size) +
+             " client=" + envelope.peer + " helo=" + envelope.helo + " tls=" + (envelope.tls ? "yes" : "no"));
+  }
+
+  // After-queue: durably in incoming/, then 250.
   std::string spool(Envelope envelope, std::string data) {
     auto t0 = std::chrono::steady_clock::now();
     try {
       std::string id = queue.receive(envelope, data);
-      metrics.messagesReceived++;
-      metrics.bytesReceived += data.size();
       metrics.acceptSeconds.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-      std::string to;
-      for (const auto& r : envelope.recipients) to += (to.empty() ? "" : ",") + r;
-      logEvent(id + " received from=<" + envelope.mailFrom + "> to=" + to + " size=" + std::to_string(data.size()) +
-               " client=" + envelope.peer + " helo=" + envelope.helo + " tls=" + (envelope.tls ? "yes" : "no"));
-      onReceived(id);
+      logReceived(id, envelope, data.size());
+      handlers.received(id);
       return "250 2.0.0 Ok: queued as " + id;
     } catch (const std::exception& e) {
       metrics.spoolErrors++;
@@ -95,6 +130,18 @@ struct Server::Impl {
       // No space is the usual cause: RFC 3463 4.3.1, the client retries.
       return "452 4.3.1 Insufficient system storage";
     }
+  }
+
+  // Before-queue: the verdict is the reply (the Processor writes outgoing/
+  // before it says 250, and answers 451/452 for failures of ours).
+  std::string inspect(Envelope envelope, std::string data) {
+    auto t0 = std::chrono::steady_clock::now();
+    std::string id = newId();
+    logReceived(id, envelope, data.size());
+    std::string reply = handlers.beforeQueue(id, std::move(envelope), std::move(data));
+    metrics.acceptSeconds.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    logEvent(id + " replied \"" + reply + "\"");
+    return reply;
   }
 
   asio::awaitable<void> session(tcp::socket socket) {
@@ -156,9 +203,13 @@ struct Server::Impl {
       co_await asio::async_write(socket, asio::buffer(busy), asio::redirect_error(asio::use_awaitable, ec));
       co_return;
     }
+    Message message;  // the session's complete message, until converse() hands it on
     SmtpSession smtp(
         config.hostname, config.session, peer, [now, peer](const std::string& r) { return checkRecipient(now->daemon, peer, r); },
-        [this](Envelope e, std::string d) { return spool(std::move(e), std::move(d)); });
+        [&message](Envelope e, std::string d) {
+          message.emplace(std::move(e), std::move(d));
+          return std::string();  // the reply comes from the message threads
+        });
     // Idle timeout: the timer closes the socket, which ends the pending read.
     asio::steady_timer idle(socket.get_executor());
     auto arm = [&] {
@@ -174,11 +225,7 @@ struct Server::Impl {
     std::string greeting = smtp.greeting();
     co_await asio::async_write(socket, asio::buffer(greeting), asio::redirect_error(asio::use_awaitable, ec));
     std::function<void()> armer = arm;
-    if (!early.empty() && !ec) {
-      std::string out = smtp.feed(early);
-      if (!out.empty()) co_await asio::async_write(socket, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
-    }
-    if (!smtp.wantsClose() && !smtp.wantsTls()) co_await converse(socket, smtp, armer, ec);
+    if (!ec) co_await converse(socket, smtp, message, config, armer, ec, early);  // bytes after a PROXY header first
     if (!ec && smtp.wantsTls()) {
       asio::ssl::stream<tcp::socket&> secure(socket, *tls);
       arm();
@@ -189,7 +236,7 @@ struct Server::Impl {
         smtp.tlsStarted();
         logEvent(std::string("tls started client=") + peer + " protocol=" + SSL_get_version(secure.native_handle()) +
                  " cipher=" + SSL_get_cipher_name(secure.native_handle()));
-        co_await converse(secure, smtp, armer, ec);
+        co_await converse(secure, smtp, message, config, armer, ec);
         asio::error_code ignored;
         co_await secure.async_shutdown(asio::redirect_error(asio::use_awaitable, ignored));
       }
@@ -238,9 +285,8 @@ struct Server::Impl {
   }
 };
 
-Server::Server(SettingsHolder& settings, Queue& queue, Metrics& metrics,
-               std::function<void(const std::string&)> onReceived)
-    : impl_(std::make_unique<Impl>(settings, queue, metrics, std::move(onReceived))) {}
+Server::Server(SettingsHolder& settings, Queue& queue, Metrics& metrics, Handlers handlers)
+    : impl_(std::make_unique<Impl>(settings, queue, metrics, std::move(handlers))) {}
 
 Server::~Server() = default;
 

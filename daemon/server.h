@@ -1,6 +1,9 @@
 // mugaid's front half: the SMTP listener on asio with C++20 coroutines.
-// Each connection runs an SmtpSession; a message is written to the spool
-// (durably) before the 250 and handed to the Processor. Connections are
+// Each connection runs an SmtpSession. A complete message goes to a small
+// pool of message threads, never handled on the network loop: after-queue,
+// it is written to the spool (durably) and handed to the Processor before
+// the 250; before-queue, the Processor sanitizes it and its verdict is the
+// reply. Meanwhile the session holds what the client pipelines. Connections are
 // capped in total and per client address; an idle client is dropped
 // after command_timeout_seconds.
 #pragma once
@@ -18,10 +21,18 @@ namespace mugai::daemon {
 
 class Server {
  public:
-  /// `onReceived` is called with the queue id of each spooled message.
+  /// What the server hands a complete message to.
+  struct Handlers {
+    /// After-queue: called with the queue id of each spooled message.
+    std::function<void(const std::string& id)> received;
+    /// Before-queue: sanitizes the message under the given id and returns
+    /// the reply line (blocks; runs on the server's message threads).
+    std::function<std::string(const std::string& id, Envelope envelope, std::string data)> beforeQueue;
+  };
   /// Listen address, TLS files and the metrics address come from the
-  /// settings at construction; the rest is read anew for each session.
-  Server(SettingsHolder& settings, Queue& queue, Metrics& metrics, std::function<void(const std::string&)> onReceived);
+  /// settings at construction; the rest (mode included) is read anew for
+  /// each session.
+  Server(SettingsHolder& settings, Queue& queue, Metrics& metrics, Handlers handlers);
   ~Server();
 
   /// Binds the listener; returns "host:port" as bound (port 0 picks one).

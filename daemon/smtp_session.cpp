@@ -69,11 +69,33 @@ void SmtpSession::resetTransaction() {
 }
 
 std::string SmtpSession::feed(std::string_view bytes) {
-  std::string out;
-  if (close_) return out;
+  if (close_) return {};
   buffer_.append(bytes);
+  if (state_ == State::Waiting) {
+    // Hold what is pipelined behind the message, within the command cap
+    // per line a client could reasonably send meanwhile.
+    if (buffer_.size() > limits_.maxCommandLine * (limits_.maxRecipients + 8)) {
+      buffer_.clear();
+      close_ = true;
+    }
+    return {};
+  }
+  return run();
+}
+
+std::string SmtpSession::complete(const std::string& reply) {
+  if (state_ != State::Waiting) return {};
+  state_ = State::Command;
+  std::string out;
+  this->reply(out, reply);
+  if (close_) return out;
+  return out + run();
+}
+
+std::string SmtpSession::run() {
+  std::string out;
   std::size_t pos = 0;
-  while (!close_ && !wantsTls_) {
+  while (!close_ && !wantsTls_ && state_ != State::Waiting) {
     std::size_t lf = buffer_.find('\n', pos);
     if (lf == std::string::npos) break;
     std::string_view line(buffer_.data() + pos, lf - pos);
@@ -94,7 +116,7 @@ std::string SmtpSession::feed(std::string_view bytes) {
   // Commands a client pipelined after STARTTLS were sent in the clear and
   // could be injected by a man in the middle: they are never executed.
   if (wantsTls_) buffer_.clear();
-  if (!close_) {
+  if (!close_ && state_ != State::Waiting) {
     // A line that never ends: cap what we hold (a command line, or the
     // message being received).
     std::uint64_t cap = state_ == State::Data ? limits_.maxMessageBytes + 2 : limits_.maxCommandLine;
@@ -119,7 +141,9 @@ void SmtpSession::dataLine(std::string_view line, std::string& out) {
     if (dataTooBig_) {
       error(out, "552 5.3.4 Error: message file too big");
     } else {
-      reply(out, handler_(envelope_, std::move(data_)));
+      std::string answer = handler_(envelope_, std::move(data_));
+      if (answer.empty()) state_ = State::Waiting;  // complete() brings the reply
+      else reply(out, answer);
     }
     resetTransaction();
     return;

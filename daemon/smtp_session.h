@@ -45,7 +45,8 @@ class SmtpSession {
   /// "" accepts the recipient; otherwise the complete reply line (e.g. "554 5.7.1 ...").
   using RecipientCheck = std::function<std::string(const std::string& recipient)>;
   /// Takes a complete message (after the final "."); returns the reply line,
-  /// "250 2.0.0 Ok: queued as ID" once the message is safely on disk.
+  /// "250 2.0.0 Ok: queued as ID" once the message is safely on disk, or ""
+  /// when the reply comes later: the session then waits (see complete()).
   using MessageHandler = std::function<std::string(Envelope envelope, std::string data)>;
 
   SmtpSession(std::string hostname, SessionLimits limits, std::string peer, RecipientCheck check, MessageHandler handler);
@@ -58,6 +59,12 @@ class SmtpSession {
   std::string feed(std::string_view bytes);
   bool wantsClose() const { return close_; }
   bool inData() const { return state_ == State::Data; }
+  /// The handler deferred its reply: until complete(), feed() only buffers
+  /// what the client pipelines (nothing is executed ahead of the reply).
+  bool waiting() const { return state_ == State::Waiting; }
+  /// The deferred reply to the last message: returns it, followed by the
+  /// replies to whatever the client pipelined meanwhile.
+  std::string complete(const std::string& reply);
 
   /// Offer STARTTLS in EHLO (the server has a certificate).
   void offerTls(bool offer) { offerTls_ = offer; }
@@ -70,7 +77,8 @@ class SmtpSession {
   bool tls() const { return tls_; }
 
  private:
-  enum class State { Command, Data };
+  enum class State { Command, Data, Waiting };
+  std::string run();  // executes the complete lines in buffer_
   void command(std::string_view line, std::string& out);
   void dataLine(std::string_view line, std::string& out);
   void reply(std::string& out, const std::string& line);

@@ -47,7 +47,9 @@ TEST_CASE("queue: a received message reads back whole, then moves to outgoing", 
   CHECK(m.envelope.eightBit);
   CHECK(m.receivedAt > 0);
 
-  q.promote(id, m.envelope, "Subject: x\r\n\r\nclean\r\n");
+  QueuedMessage clean = m;
+  clean.data = "Subject: x\r\n\r\nclean\r\n";
+  q.promote(clean);
   CHECK(q.list(Stage::Incoming).empty());
   CHECK(q.load(id, Stage::Outgoing).data == "Subject: x\r\n\r\nclean\r\n");
   CHECK(q.load(id, Stage::Outgoing).receivedAt == m.receivedAt);

@@ -185,3 +185,44 @@ TEST_CASE("smtp: STARTTLS is refused when no certificate is configured", "[smtp]
   CHECK(h.session.feed("EHLO c\r\n").find("STARTTLS") == std::string::npos);
   CHECK(h.session.feed("STARTTLS\r\n") == "502 5.5.1 Error: command not implemented\r\n");
 }
+
+TEST_CASE("smtp: a reply that comes later holds what the client pipelined behind the message", "[smtp]") {
+  std::vector<std::string> bodies;
+  SmtpSession session(
+      "mx.example.lg.jp", {}, "192.0.2.1", [](const std::string&) { return std::string(); },
+      [&](Envelope, std::string data) {
+        bodies.push_back(std::move(data));
+        return std::string();  // the verdict comes later (before-queue mode, or the spool thread)
+      });
+  // The client pipelines the next transaction right behind the final dot
+  // (RFC 2920 allows it up to DATA).
+  std::string replies = session.feed(kStart + "first\r\n.\r\nMAIL FROM:<c@example.net>\r\nRCPT TO:<d@example.lg.jp>\r\n");
+  CHECK(replies.find("354 ") != std::string::npos);
+  CHECK(replies.find("250 2.1.0") != std::string::npos);  // the first MAIL, not the pipelined one
+  CHECK(session.waiting());
+  CHECK(session.feed("DATA\r\n").empty());  // still nothing executed
+  REQUIRE(bodies.size() == 1);
+  CHECK(session.complete("550 5.7.1 refused by policy") ==
+        "550 5.7.1 refused by policy\r\n250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 End data with <CR><LF>.<CR><LF>\r\n");
+  CHECK_FALSE(session.waiting());
+  CHECK(session.feed("second\r\n.\r\n").empty());
+  CHECK(session.waiting());
+  CHECK(session.complete("250 2.0.0 Ok: queued as 2") == "250 2.0.0 Ok: queued as 2\r\n");
+  CHECK(session.feed("QUIT\r\n") == "221 2.0.0 Bye\r\n");
+  REQUIRE(bodies.size() == 2);
+  CHECK(bodies[1] == "second\r\n");
+}
+
+TEST_CASE("smtp: a client flooding while its reply is pending is dropped", "[smtp]") {
+  SessionLimits limits;
+  limits.maxRecipients = 100;
+  SmtpSession session(
+      "mx.example.lg.jp", limits, "192.0.2.1", [](const std::string&) { return std::string(); },
+      [&](Envelope, std::string) { return std::string(); });
+  session.feed(kStart + "x\r\n.\r\n");
+  REQUIRE(session.waiting());
+  std::string flood(limits.maxCommandLine * (limits.maxRecipients + 9), 'A');
+  CHECK(session.feed(flood).empty());
+  CHECK(session.wantsClose());
+  CHECK(session.complete("250 2.0.0 Ok") == "250 2.0.0 Ok\r\n");  // the message's own reply still goes out
+}
