@@ -511,3 +511,44 @@ TEST_CASE("mugaid: a full spool disk answers 452 and loses nothing", "[mugaid][d
   }, 20));
   daemon.stop(SIGTERM);
 }
+
+TEST_CASE("mugaid: before-queue mode answers DATA with the verdict: 550 for a rejected message, 250 once sanitized",
+          "[mugaid][before-queue]") {
+  fs::path d = mugai::test::freshTempDir("mugaid-bq");
+  Mugaid daemon(d, "mode = \"before-queue\"\n[stage.signature_scan]\non_match = \"reject\"\n");
+  mugai::test::writeFile(d / "virus.eml", mugai::test::mailWith({{"readme.txt", "text/plain", mugai::test::eicar()}}));
+  mugai::test::writeFile(d / "exe.eml", mugai::test::mailWith({{"invoice.exe", "application/octet-stream", mugai::test::peImage()}}));
+  // One session, two transactions: DATA's reply is printed for each.
+  auto r = python("import smtplib\ns = smtplib.SMTP('127.0.0.1', " + std::to_string(daemon.port()) + ")\ns.ehlo()\n"
+                  "for f in ['virus.eml', 'exe.eml']:\n"
+                  "  s.mail('sender@example.net')\n  s.rcpt('soumu@example.lg.jp')\n"
+                  "  print(f, s.data(open('" + d.string() + "/' + f, 'rb').read()))\n"
+                  "s.quit()\n");
+  INFO(r.out << daemon.log());
+  REQUIRE(r.code == 0);
+  std::smatch m;
+  // The virus: refused in the session, nothing queued, the original kept.
+  REQUIRE(std::regex_search(r.out, m, std::regex("virus.eml \\(550, b.5\\.7\\.1 [^)]*quarantine id ([0-9a-f]{32})")));
+  const std::string rejectedId = m[1];
+  mugai::quarantine::Store store((d / "q").string());
+  auto item = store.get(rejectedId);
+  REQUIRE(item);
+  CHECK(item->verdict == "rejected");
+  // The .exe: 250 after sanitizing, under the id the delivered copy carries.
+  REQUIRE(std::regex_search(r.out, m, std::regex("exe.eml \\(250, b'2\\.0\\.0 Ok: sanitized and queued as ([0-9a-f]{32})")));
+  const std::string keptId = m[1];
+  REQUIRE(waitFor([&] { return daemon.delivered("soumu@example.lg.jp").size() == 1; }, 20));
+  std::string out = daemon.delivered("soumu@example.lg.jp")[0];
+  CHECK(out.find("X-Mugai-Id: " + keptId) != std::string::npos);
+  CHECK(out.find("X-Mugai-Result: changed") != std::string::npos);
+  CHECK(out.find("TVqQ") == std::string::npos);
+  CHECK(store.get(keptId));
+  // Nothing went through incoming/, nothing is left, and no DSN was made
+  // (the client heard the 550 itself).
+  CHECK(waitFor([&] { return fs::is_empty(d / "spool" / "outgoing"); }, 10));
+  CHECK(fs::is_empty(d / "spool" / "incoming"));
+  CHECK(daemon.log().find(" dsn for=") == std::string::npos);
+  CHECK(daemon.log().find(rejectedId + " rejected in DATA") != std::string::npos);
+  CHECK(WIFEXITED(daemon.stop(SIGTERM)));
+  fs::remove_all(d);
+}

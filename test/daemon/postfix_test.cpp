@@ -28,10 +28,10 @@ namespace {
 
 
 
-// A private Postfix: smtpd on 127.0.0.1:`port`, relaying everything to `relayPort`.
+// A private Postfix: smtpd on 127.0.0.1:`port` (with `smtpdOptions`, "-o k=v ..."), relaying everything to `relayPort`.
 class PrivatePostfix {
  public:
-  PrivatePostfix(const fs::path& dir, int port, int relayPort) : dir_(dir) {
+  PrivatePostfix(const fs::path& dir, int port, int relayPort, const std::string& smtpdOptions = "") : dir_(dir) {
     fs::create_directories(dir / "etc");
     fs::create_directories(dir / "spool");
     fs::create_directories(dir / "data");
@@ -45,7 +45,7 @@ class PrivatePostfix {
                                std::to_string(relayPort) +
                                "\nsmtpd_relay_restrictions = permit_mynetworks, reject\nsmtp_dns_support_level = disabled\n"
                                "smtp_host_lookup = native\nalias_maps =\nalias_database =\nlocal_recipient_maps =\nbiff = no\n");
-    std::string master = "127.0.0.1:" + std::to_string(port) + " inet n - n - - smtpd\n";
+    std::string master = "127.0.0.1:" + std::to_string(port) + " inet n - n - - smtpd " + smtpdOptions + "\n";
     for (const char* line :
          {"pickup unix n - n 60 1 pickup", "cleanup unix n - n - 0 cleanup", "qmgr unix n - n 300 1 qmgr",
           "rewrite unix - - n - - trivial-rewrite", "bounce unix - - n - 0 bounce", "defer unix - - n - 0 bounce",
@@ -98,6 +98,40 @@ TEST_CASE("Postfix in front of mugaid: relayed, sanitized, delivered", "[mugaid]
     CHECK(out.find("TVqQ") == std::string::npos);
     CHECK(std::regex_search(postfix.log(), std::regex("relay=127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:" +
                                                       std::to_string(mugaidPort) + ".*status=sent")));
+  }
+  daemon.stop(SIGTERM);
+  fs::remove_all(d);
+}
+
+TEST_CASE("Postfix in front of mugaid before-queue (smtpd_proxy_filter): the sender hears the verdict", "[mugaid][postfix]") {
+  fs::path d = mugai::test::freshTempDir("postfix-bq");
+  const int mugaidPort = freePort(), postfixPort = freePort();
+  mugai::test::writeFile(d / "mugaid.toml", "[quarantine]\ndir = \"" + (d / "q").string() +
+                                                "\"\n[daemon]\nmode = \"before-queue\"\nlisten = \"127.0.0.1:" +
+                                                std::to_string(mugaidPort) + "\"\nspool_dir = \"" + (d / "spool").string() +
+                                                "\"\ndelivery = \"maildir:" + (d / "maildir").string() +
+                                                "\"\n[stage.signature_scan]\non_match = \"reject\"\n");
+  mugai::test::Background daemon(std::string(MUGAI_DAEMON) + " -c " + (d / "mugaid.toml").string(), d / "mugaid.log");
+  REQUIRE(waitFor([&] { return listening(mugaidPort); }, 15));
+  {
+    PrivatePostfix postfix(d / "pf", postfixPort, mugaidPort, "-o smtpd_proxy_filter=127.0.0.1:" + std::to_string(mugaidPort));
+    mugai::test::writeFile(d / "virus.eml", mugai::test::mailWith({{"readme.txt", "text/plain", mugai::test::eicar()}}));
+    mugai::test::writeFile(d / "exe.eml", mugai::test::mailWith({{"請求書.exe", "application/octet-stream", mugai::test::peImage()}}));
+    auto sent = mugai::test::runCommand(
+        "python3 -c \"import smtplib\ns = smtplib.SMTP('127.0.0.1', " + std::to_string(postfixPort) +
+        ")\nfor f in ['virus.eml', 'exe.eml']:\n  try:\n    print(f, s.sendmail('sender@example.net', ['soumu@example.lg.jp'], "
+        "open('" + d.string() + "/' + f, 'rb').read()))\n  except smtplib.SMTPDataError as e:\n    print(f, e.smtp_code)\n"
+        "s.quit()\"");
+    INFO(sent.out << postfix.log() << mugai::test::readFile(d / "mugaid.log"));
+    CHECK(sent.out.find("virus.eml 550") != std::string::npos);  // Postfix passed mugaid's verdict on
+    CHECK(sent.out.find("exe.eml {}") != std::string::npos);
+    fs::path box = d / "maildir" / "soumu@example.lg.jp" / "new";
+    REQUIRE(waitFor([&] { return fs::exists(box) && !fs::is_empty(box); }, 30));
+    CHECK(std::distance(fs::directory_iterator(box), fs::directory_iterator()) == 1);  // the virus never arrived
+    std::string out = mugai::test::readFile(fs::directory_iterator(box)->path());
+    CHECK(out.find("by front.example.jp (Postfix)") != std::string::npos);
+    CHECK(out.find("X-Mugai-Result: changed") != std::string::npos);
+    CHECK(out.find("TVqQ") == std::string::npos);
   }
   daemon.stop(SIGTERM);
   fs::remove_all(d);
