@@ -2,6 +2,7 @@
 #include "core/file_type.h"
 
 #include <array>
+#include <cctype>
 #include <stdexcept>
 #include <utility>
 
@@ -11,17 +12,38 @@
 namespace mugai {
 namespace {
 
+MagicPtr openCookie(int extraFlags) {
+  // MAGIC_NO_CHECK_COMPRESS: never look inside compressed data (that
+  // path forks decompressors). MAGIC_MIME_TYPE: "type/subtype" only.
+  MagicPtr m(magic_open(MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS | MAGIC_ERROR | extraFlags));
+  if (!m) throw std::runtime_error("libmagic: magic_open failed");
+  if (magic_load(m.get(), nullptr) != 0)
+    throw std::runtime_error(std::string("libmagic: cannot load database: ") + magic_error(m.get()));
+  return m;
+}
+
 magic_set* threadCookie() {
-  thread_local MagicPtr cookie = [] {
-    // MAGIC_NO_CHECK_COMPRESS: never look inside compressed data (that
-    // path forks decompressors). MAGIC_MIME_TYPE: "type/subtype" only.
-    MagicPtr m(magic_open(MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS | MAGIC_ERROR));
-    if (!m) throw std::runtime_error("libmagic: magic_open failed");
-    if (magic_load(m.get(), nullptr) != 0)
-      throw std::runtime_error(std::string("libmagic: cannot load database: ") + magic_error(m.get()));
-    return m;
-  }();
+  thread_local MagicPtr cookie = openCookie(0);
   return cookie.get();
+}
+
+// Built-in tests only (encoding, CSV, JSON...), for prose.
+magic_set* threadBuiltinCookie() {
+  thread_local MagicPtr cookie = openCookie(MAGIC_NO_CHECK_SOFT);
+  return cookie.get();
+}
+
+constexpr std::size_t kWindow = 1 << 20;  // what libmagic looks at
+
+// Bytes prose does not need and markup, scripts and code do.
+constexpr std::string_view kNotProse("<>{}[]()\\#%$@;=|^~`");
+
+bool headerLike(std::string_view line) {
+  std::size_t i = 0;
+  while (i < line.size() && (std::isalnum(static_cast<unsigned char>(line[i])) || line[i] == '-' || line[i] == '_' ||
+                             line[i] == '.'))
+    ++i;
+  return i > 0 && i < line.size() && line[i] == ':';
 }
 
 constexpr std::array<std::pair<std::string_view, std::string_view>, 48> kExtensions{{
@@ -52,10 +74,32 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 48> kExtensi
 
 }  // namespace
 
+bool looksLikeProse(std::string_view bytes) {
+  if (bytes.empty() || bytes.size() > kWindow || bytes.starts_with("From ")) return false;
+  bool lineStart = true;
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(bytes[i]);
+    if (c == '\n') {
+      lineStart = true;
+      continue;
+    }
+    if (c < 0x20 && c != '\r' && c != '\t') return false;
+    if (c == 0x7F || (c < 0x80 && kNotProse.find(static_cast<char>(c)) != std::string_view::npos)) return false;
+    if (lineStart) {
+      if (c == '\r') continue;  // an empty CRLF line
+      if (c < 0x80 && !std::isalnum(c)) return false;
+      std::size_t end = bytes.find('\n', i);
+      if (headerLike(bytes.substr(i, end == std::string_view::npos ? std::string_view::npos : end - i))) return false;
+      lineStart = false;
+    }
+  }
+  return true;
+}
+
 std::string trueType(std::string_view bytes) {
-  constexpr std::size_t kWindow = 1 << 20;
   if (bytes.empty()) return "application/x-empty";
-  const char* t = magic_buffer(threadCookie(), bytes.data(), std::min(bytes.size(), kWindow));
+  magic_set* cookie = looksLikeProse(bytes) ? threadBuiltinCookie() : threadCookie();
+  const char* t = magic_buffer(cookie, bytes.data(), std::min(bytes.size(), kWindow));
   if (!t) return "application/x-unknown";
   return refineType(bytes, t);
 }

@@ -55,6 +55,7 @@ for _ in $(seq 50); do (echo > /dev/tcp/127.0.0.1/$sink_port) 2>/dev/null && bre
 if ! kill -0 $sink 2>/dev/null; then echo "smtp-sink did not start" >&2; exit 1; fi
 cat > "$work/mugaid.toml" <<TOML
 [quarantine]
+${MUGAI_BENCH_QUARANTINE_OFF:+enabled = false}
 dir = "$work/q"
 [daemon]
 listen = "127.0.0.1:$port"
