@@ -42,8 +42,10 @@ std::string Queue::path(Stage stage, const std::string& id) const {
 }
 
 void Queue::writeDurably(const std::string& finalPath, std::string_view bytes) {
+  // The temporary file goes beside the target (".../ID.tmp-PID-N"): a
+  // rename inside one directory locks only that directory, where one across
+  // two serialises every writer on both.
   WriteOptions o;
-  o.tmpDir = (fs::path(dir_) / "tmp").string();
   if (std::string e = writeFileDurably(finalPath, bytes, o); !e.empty()) throw QueueError(e);
 }
 
@@ -131,8 +133,11 @@ void Queue::saveState(const std::string& id, const DeliveryState& s) {
 std::size_t Queue::recover() {
   std::size_t removed = 0;
   std::error_code ec;
-  for (const auto& e : fs::directory_iterator(fs::path(dir_) / "tmp", ec))
-    if (fs::remove(e.path(), ec)) ++removed;
+  for (const char* sub : {"tmp", "incoming", "outgoing", "state"})
+    for (const auto& e : fs::directory_iterator(fs::path(dir_) / sub, ec))
+      if ((std::string_view(sub) == "tmp" || e.path().filename().string().find(".tmp-") != std::string::npos) &&
+          fs::remove(e.path(), ec))
+        ++removed;
   // Sanitized already: the incoming copy is the older form.
   for (const auto& id : list(Stage::Outgoing))
     if (fs::exists(path(Stage::Incoming, id), ec)) remove(id, Stage::Incoming);

@@ -1,7 +1,7 @@
 // mugaid's spool: a message is on disk, whole, before the client hears 250.
 //
-//   SPOOL/tmp/ID        being written (a crash leaves it; recover() deletes it,
-//                       it was never acknowledged)
+//   SPOOL/*/ID.tmp-*    being written, beside its target (a crash leaves it;
+//                       recover() deletes it, it was never acknowledged)
 //   SPOOL/incoming/ID   received and acknowledged, not yet sanitized
 //   SPOOL/outgoing/ID   sanitized, waiting for delivery
 //   SPOOL/state/ID      delivery attempts of an outgoing message

@@ -25,6 +25,7 @@ fi
 export PATH=$PATH:/usr/sbin
 cmake --build build --target mugaid >/dev/null
 work=$(mktemp -d /tmp/mugai-smtp-bench.XXXXXX)
+chmod 755 "$work"  # the private Postfix runs parts of itself as the postfix user
 # The same shape as anchors/make_msg.py's msg10k_att.eml (about 3.5 kB of
 # text and a base64 ZIP of a text file and 1500 random bytes), made here so
 # that nothing is written into ../shared.
@@ -70,18 +71,67 @@ daemon=$!
 trap 'kill $daemon $sink 2>/dev/null || true; [ -n "${MUGAI_BENCH_KEEP:-}" ] && cp "$work/mugaid.log" /tmp/mugaid-bench.log; rm -rf "$work"' EXIT
 for _ in $(seq 50); do grep -q "listening on" "$work/mugaid.log" && break; sleep 0.1; done
 spooled() { find "$work/spool/incoming" "$work/spool/outgoing" -type f 2>/dev/null | wc -l; }
+# Plain Postfix beside it, in the same run (conditions on this machine vary
+# from hour to hour): a private instance (config, queue and log under
+# $work/pf, fsync'ed queue files as by default) relaying the same message to
+# the same smtp-sink. Rounds alternate between the two.
+pf_port=25280
+pf="$work/pf"
+mkdir -p "$pf/etc" "$pf/spool" "$pf/data"
+chown postfix "$pf/data"
+cat > "$pf/etc/main.cf" <<EOC
+compatibility_level = 3.6
+queue_directory = $pf/spool
+data_directory = $pf/data
+maillog_file = $pf/maillog
+maillog_file_prefixes = $pf
+myhostname = bench.localdomain
+mydestination =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+relayhost = [127.0.0.1]:$sink_port
+smtpd_relay_restrictions = permit_mynetworks, reject
+smtp_dns_support_level = disabled
+smtp_host_lookup = native
+alias_maps =
+alias_database =
+local_recipient_maps =
+biff = no
+EOC
+{
+  echo "127.0.0.1:$pf_port inet n - n - - smtpd"
+  for l in "pickup unix n - n 60 1 pickup" "cleanup unix n - n - 0 cleanup" "qmgr unix n - n 300 1 qmgr" \
+    "rewrite unix - - n - - trivial-rewrite" "bounce unix - - n - 0 bounce" "defer unix - - n - 0 bounce" \
+    "trace unix - - n - 0 bounce" "verify unix - - n - 1 verify" "flush unix n - n 1000? 0 flush" \
+    "proxymap unix - - n - - proxymap" "smtp unix - - n - - smtp" "relay unix - - n - - smtp" \
+    "showq unix n - n - - showq" "error unix - - n - - error" "retry unix - - n - - error" \
+    "discard unix - - n - - discard" "local unix - n n - - local" "anvil unix - - n - 1 anvil" \
+    "scache unix - - n - 1 scache" "postlog unix-dgram n - n - 1 postlogd"; do echo "$l"; done
+} > "$pf/etc/master.cf"
+postfix -c "$pf/etc" start >"$pf/start.log" 2>&1 || { cat "$pf/start.log" >&2; exit 1; }
+trap 'postfix -c "$pf/etc" stop >/dev/null 2>&1; kill $daemon $sink 2>/dev/null || true; [ -n "${MUGAI_BENCH_KEEP:-}" ] && cp "$work/mugaid.log" /tmp/mugaid-bench.log; rm -rf "$work"' EXIT
+for _ in $(seq 50); do (echo > /dev/tcp/127.0.0.1/$pf_port) 2>/dev/null && break; sleep 0.1; done
+pf_queued() { find "$pf/spool/incoming" "$pf/spool/active" "$pf/spool/deferred" "$pf/spool/maildrop" -type f 2>/dev/null | wc -l; }
 echo "message: $(stat -c %s "$work/msg.eml") bytes (text + ZIP attachment, as anchors/make_msg.py); N=$n, 20 sessions; $(nproc) cores"
-e2es=""
-for r in $(seq "$rounds"); do
+# One round into port $1 until $2 (a function) says the queue is empty; prints "accept e2e".
+round() {
+  local t0 t1 t2
   t0=$(date +%s.%N)
-  smtp-source -s 20 -m "$n" -f sender@example.com -t rcpt@example.net -F "$work/msg.eml" 127.0.0.1:$port
+  smtp-source -s 20 -m "$n" -f sender@example.com -t rcpt@example.net -F "$work/msg.eml" 127.0.0.1:$1
   t1=$(date +%s.%N)
-  for _ in $(seq 30000); do [ "$(spooled)" = 0 ] && break; sleep 0.02; done
+  for _ in $(seq 30000); do [ "$($2)" = 0 ] && break; sleep 0.02; done
   t2=$(date +%s.%N)
-  ingest=$(awk -v n=$n -v a=$t0 -v b=$t1 'BEGIN{printf "%.1f", n/(b-a)}')
-  e2e=$(awk -v n=$n -v a=$t0 -v b=$t2 'BEGIN{printf "%.1f", n/(b-a)}')
+  awk -v n=$n -v a=$t0 -v b=$t1 -v c=$t2 'BEGIN{printf "%.1f %.1f", n/(b-a), n/(c-a)}'
+}
+e2es=""
+pfs=""
+for r in $(seq "$rounds"); do
+  read -r ingest e2e <<< "$(round $port spooled)"
   e2es="$e2es $e2e"
-  echo "round $r: accept ${ingest} msgs/s, end to end ${e2e} msgs/s"
+  read -r pingest pe2e <<< "$(round $pf_port pf_queued)"
+  pfs="$pfs $pe2e"
+  echo "round $r: mugaid accept ${ingest} msgs/s, end to end ${e2e} msgs/s | plain Postfix accept ${pingest}, end to end ${pe2e} msgs/s"
 done
 # The relay's added latency at a load it keeps up with (20 sessions, each
 # waiting 1 s between messages: ~20 msgs/s; at the full load above, messages
@@ -110,10 +160,14 @@ print("relay latency at ~20 msgs/s (250 to delivered at the sink): p50 <= %s, p9
 PY
 delivered=$(grep -c " delivered to=" "$work/mugaid.log" || true)
 rss=$(awk '/VmHWM/ {print $2}' /proc/$daemon/status)
-med=$(echo $e2es | tr ' ' '\n' | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')
-echo "mugaid end to end, median: ${med} msgs/s; delivered lines in the log: $delivered of $((n * rounds)); peak RSS ${rss} kB"
+median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
+med=$(echo $e2es | median)
+pmed=$(echo $pfs | median)
+echo "mugaid end to end, median: ${med} msgs/s; delivered lines in the log: $delivered of $((n * rounds + 400)) sent; peak RSS ${rss} kB"
+echo "plain Postfix end to end, median: ${pmed} msgs/s (sent lines in its log: $(grep -c 'status=sent' "$pf/maillog" || true) of $((n * rounds)))"
+awk -v a="$med" -v b="$pmed" 'BEGIN{printf "mugaid / plain Postfix: %.2fx; mugaid / (Postfix+amavis, 26.9 msgs/s in RESULTS.md): %.1fx\n", a/b, a/26.9}'
 # 200 parallel sessions: mugaid's memory with that many connections open.
 smtp-source -s 200 -m 2000 -f sender@example.com -t rcpt@example.net -F "$work/msg.eml" 127.0.0.1:$port
 for _ in $(seq 30000); do [ "$(spooled)" = 0 ] && break; sleep 0.02; done
 echo "after a round of 2000 messages over 200 parallel sessions: peak RSS $(awk '/VmHWM/ {print $2}' /proc/$daemon/status) kB"
-echo "anchors (RESULTS.md, same message): plain Postfix 466 msgs/s; Postfix+amavis+clamd 26.9 msgs/s"
+echo "anchors (RESULTS.md, same message, another day): plain Postfix 466 msgs/s; Postfix+amavis+clamd 26.9 msgs/s"

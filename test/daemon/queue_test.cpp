@@ -86,12 +86,16 @@ TEST_CASE("queue: recover drops unacknowledged temp files and superseded incomin
   std::string b = q.receive(sampleEnvelope(), "B\r\n");
   // A crash after promote() wrote outgoing/b but before it removed incoming/b.
   fs::copy_file(d / "incoming" / b, d / "outgoing" / b);
-  mugai::test::writeFile(d / "tmp" / "w.tmp-1-2", "half a mess");
+  mugai::test::writeFile(d / "tmp" / "w.tmp-1-2", "half a mess");  // the layout of earlier versions
+  mugai::test::writeFile(d / "incoming" / (a + ".tmp-1-3"), "half a message");
+  mugai::test::writeFile(d / "outgoing" / (b + ".tmp-1-4"), "half a sanitized one");
   Queue again(d.string());
-  CHECK(again.recover() == 1);
+  CHECK(again.recover() == 3);
   CHECK(again.list(Stage::Incoming) == std::vector<std::string>{a});
   CHECK(again.list(Stage::Outgoing) == std::vector<std::string>{b});
   CHECK(fs::is_empty(d / "tmp"));
+  CHECK(std::distance(fs::directory_iterator(d / "incoming"), fs::directory_iterator()) == 1);
+  CHECK(std::distance(fs::directory_iterator(d / "outgoing"), fs::directory_iterator()) == 1);
   fs::remove_all(d);
 }
 
