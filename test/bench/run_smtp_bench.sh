@@ -65,6 +65,7 @@ delivery = "${MUGAI_BENCH_DELIVERY:-smtp:127.0.0.1:$sink_port}"
 metrics_listen = "127.0.0.1:$metrics_port"
 # 200 parallel sessions from one address (the default allows 50 per client).
 max_connections_per_client = 1000
+${MUGAI_BENCH_WORKERS:+workers = $MUGAI_BENCH_WORKERS}
 TOML
 build/daemon/mugaid -c "$work/mugaid.toml" > "$work/mugaid.log" 2>&1 &
 daemon=$!
@@ -157,6 +158,17 @@ def q(p):
         if total and n >= p * total: return "%g ms" % (le * 1000) if le != float("inf") else "> 60 s"
     return "n/a"
 print("relay latency at ~20 msgs/s (250 to delivered at the sink): p50 <= %s, p99 <= %s over %d messages" % (q(0.5), q(0.99), total))
+# Where a message's time goes, on average over the round (sum / count of each histogram).
+def mean(path, name):
+    text = open(path).read()
+    s = re.search(name + r'_sum ([0-9.e+-]+)', text); c = re.search(name + r'_count (\d+)', text)
+    return (float(s.group(1)), int(c.group(1))) if s and c else (0.0, 0)
+parts = []
+for name, label in [("mugaid_accept_seconds", "end of DATA to 250"), ("mugaid_sanitize_seconds", "sanitize"),
+                    ("mugaid_delivery_seconds", "delivery attempt"), ("mugaid_relay_seconds", "250 to delivered")]:
+    (s0, c0), (s1, c1) = mean(sys.argv[1], name), mean(sys.argv[2], name)
+    if c1 > c0: parts.append("%s %.1f ms" % (label, (s1 - s0) / (c1 - c0) * 1000))
+print("  means over that round: " + ", ".join(parts))
 PY
 delivered=$(grep -c " delivered to=" "$work/mugaid.log" || true)
 rss=$(awk '/VmHWM/ {print $2}' /proc/$daemon/status)
