@@ -75,7 +75,30 @@ std::string writeFileDurably(const std::string& path, std::string_view bytes, co
   if (options.sync && ::fsync(fd.get()) != 0) return fail("cannot fsync");
   if (::close(fd.release()) != 0) return fail("cannot close");  // NFS reports write errors here
   if (::rename(tmp.c_str(), path.c_str()) != 0) return fail("cannot rename into place");
-  return options.sync ? syncDirectory(parentOf(path)) : "";
+  return options.sync && options.syncDirectory ? syncDirectory(parentOf(path)) : "";
+}
+
+std::string DirectorySync::sync() {
+  std::unique_lock lock(mutex_);
+  const std::uint64_t mine = ++requested_;  // our rename happened before this ticket
+  for (;;) {
+    // An fsync that started after our ticket covers our rename.
+    if (finished_ >= mine) return lastError_;
+    if (!running_) {
+      running_ = true;
+      const std::uint64_t covers = requested_;
+      lock.unlock();
+      std::string e = syncDirectory(dir_);
+      lock.lock();
+      running_ = false;
+      finished_ = covers;
+      lastError_ = e;
+      done_.notify_all();
+      if (covers >= mine) return e;
+    } else {
+      done_.wait(lock);
+    }
+  }
 }
 
 std::string readWholeFile(const std::string& path, std::string& out, std::uint64_t maxBytes) {

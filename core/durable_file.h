@@ -5,7 +5,9 @@
 // Errors are returned as text (strerror plus what was being done), never thrown.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,6 +24,29 @@ struct WriteOptions {
   /// commits many files at once passes false and calls syncFileSystem()
   /// before it records them as done (group commit).
   bool sync = true;
+  /// With `sync`: also fsync the directory. A caller that shares directory
+  /// fsyncs between concurrent writers (DirectorySync) passes false and
+  /// syncs the directory itself before it relies on the new name.
+  bool syncDirectory = true;
+};
+
+/// Group commit for a directory many threads create files in: a rename is
+/// durable once some fsync of the directory has started after it. sync()
+/// waits for such an fsync, starting one only when none is under way, so
+/// concurrent writers share one instead of queueing one each.
+class DirectorySync {
+ public:
+  explicit DirectorySync(std::string dir) : dir_(std::move(dir)) {}
+  /// Call after the rename: "" once it is durable, else the error.
+  [[nodiscard]] std::string sync();
+
+ private:
+  std::string dir_;
+  std::mutex mutex_;
+  std::condition_variable done_;
+  std::uint64_t requested_ = 0, finished_ = 0;  // tickets: renames asked for, covered by a finished fsync
+  bool running_ = false;
+  std::string lastError_;
 };
 
 /// Writes `bytes` to `path` atomically (temporary file, rename): readers and

@@ -28,7 +28,11 @@ std::string envelopeLine(const Envelope& e, std::int64_t receivedAt) {
 
 bool validQueueId(std::string_view id) { return validId(id); }  // queue ids are run ids
 
-Queue::Queue(std::string dir) : dir_(std::move(dir)) {
+Queue::Queue(std::string dir)
+    : dir_(std::move(dir)),
+      incomingSync_((fs::path(dir_) / "incoming").string()),
+      outgoingSync_((fs::path(dir_) / "outgoing").string()),
+      stateSync_((fs::path(dir_) / "state").string()) {
   std::error_code ec;
   for (const char* sub : {"tmp", "incoming", "outgoing", "state"}) {
     fs::create_directories(fs::path(dir_) / sub, ec);
@@ -41,19 +45,21 @@ std::string Queue::path(Stage stage, const std::string& id) const {
   return (fs::path(dir_) / (stage == Stage::Incoming ? "incoming" : "outgoing") / id).string();
 }
 
-void Queue::writeDurably(const std::string& finalPath, std::string_view bytes) {
+void Queue::writeDurably(const std::string& finalPath, std::string_view bytes, DirectorySync& dir) {
   // The temporary file goes beside the target (".../ID.tmp-PID-N"): a
   // rename inside one directory locks only that directory, where one across
   // two serialises every writer on both.
   WriteOptions o;
+  o.syncDirectory = false;  // shared below
   if (std::string e = writeFileDurably(finalPath, bytes, o); !e.empty()) throw QueueError(e);
+  if (std::string e = dir.sync(); !e.empty()) throw QueueError(e);
 }
 
 std::string Queue::receive(const Envelope& envelope, std::string_view data) {
   std::string id = newId();
   std::string bytes = envelopeLine(envelope, epochSeconds());
   bytes.append(data);
-  writeDurably(path(Stage::Incoming, id), bytes);
+  writeDurably(path(Stage::Incoming, id), bytes, incomingSync_);
   return id;
 }
 
@@ -61,14 +67,14 @@ std::string Queue::submitOutgoing(const Envelope& envelope, std::string_view dat
   if (id.empty()) id = newId();
   std::string bytes = envelopeLine(envelope, epochSeconds());
   bytes.append(data);
-  writeDurably(path(Stage::Outgoing, id), bytes);
+  writeDurably(path(Stage::Outgoing, id), bytes, outgoingSync_);
   return id;
 }
 
 void Queue::promote(const QueuedMessage& sanitized) {
   std::string bytes = envelopeLine(sanitized.envelope, sanitized.receivedAt);
   bytes.append(sanitized.data);
-  writeDurably(path(Stage::Outgoing, sanitized.id), bytes);
+  writeDurably(path(Stage::Outgoing, sanitized.id), bytes, outgoingSync_);
   remove(sanitized.id, Stage::Incoming);
 }
 
@@ -127,7 +133,8 @@ DeliveryState Queue::state(const std::string& id) const {
 void Queue::saveState(const std::string& id, const DeliveryState& s) {
   if (!validQueueId(id)) throw QueueError("invalid queue id \"" + id + "\"");
   nlohmann::json j{{"attempts", s.attempts}, {"next", s.nextAttempt}, {"error", s.lastError}, {"delivered", s.delivered}};
-  writeDurably((fs::path(dir_) / "state" / id).string(), j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  writeDurably((fs::path(dir_) / "state" / id).string(), j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+               stateSync_);
 }
 
 std::size_t Queue::recover() {

@@ -8,7 +8,9 @@
 //
 // Each file is one envelope line (JSON) followed by the message bytes.
 // Writes are temp file, fsync, rename, directory fsync (Postfix
-// mail_queue.c). A message moves forward only after its next form is
+// mail_queue.c); writers that rename into the same directory at the same
+// time share one directory fsync (group commit), none returns before one
+// that started after its rename has finished. A message moves forward only after its next form is
 // durable, so a kill -9 at any point leaves it in exactly one stage or,
 // between a durable next form and the removal of the old one, in two;
 // recover() keeps the later. IDs are 32 lower-case hex digits, checked
@@ -22,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/durable_file.h"
 #include "daemon/smtp_session.h"
 
 namespace mugai::daemon {
@@ -80,9 +83,11 @@ class Queue {
 
  private:
   std::string path(Stage stage, const std::string& id) const;
-  void writeDurably(const std::string& finalPath, std::string_view bytes);
+  void writeDurably(const std::string& finalPath, std::string_view bytes, DirectorySync& dir);
 
   std::string dir_;
+  // Group commit: concurrent writers into one directory share its fsync.
+  DirectorySync incomingSync_, outgoingSync_, stateSync_;
 };
 
 /// True for a well-formed queue id.

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -136,5 +137,34 @@ TEST_CASE("queue: kill -9 while receiving loses no acknowledged message", "[queu
     CHECK(q.load(ackedId, Stage::Incoming).data.rfind("Message-ID: <" + std::to_string(i) + "@x>", 0) == 0);
   }
   CHECK(listed.size() <= acked.size() + 1);  // at most the one written but not yet acknowledged
+  fs::remove_all(d);
+}
+
+TEST_CASE("queue: concurrent writers share directory fsyncs and each hears of a failure", "[queue]") {
+  fs::path d = mugai::test::freshTempDir("dirsync");
+  mugai::DirectorySync ok(d.string()), missing((d / "gone").string());
+  std::atomic<int> good = 0, bad = 0;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 50; ++i) {
+        good += ok.sync().empty();
+        bad += !missing.sync().empty();  // every caller gets the error, none is told "durable"
+      }
+    });
+  for (auto& t : threads) t.join();
+  CHECK(good == 400);
+  CHECK(bad == 400);
+  // And the spool's writers, many at once: every message is there, whole.
+  Queue q((d / "spool").string());
+  std::vector<std::string> ids(64);
+  threads.clear();
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 8; ++i) ids[t * 8 + i] = q.receive(sampleEnvelope(), "Message " + std::to_string(t * 8 + i) + "\r\n");
+    });
+  for (auto& t : threads) t.join();
+  CHECK(q.list(Stage::Incoming).size() == 64);
+  for (int i = 0; i < 64; ++i) CHECK(q.load(ids[i], Stage::Incoming).data == "Message " + std::to_string(i) + "\r\n");
   fs::remove_all(d);
 }
