@@ -43,7 +43,7 @@ struct DaemonConfig {
 
   /// The next hop for `recipient` (lower-cased domain lookup), or for a DSN.
   std::string routeFor(const std::string& recipient, bool dsn) const;
-  int workers = 0;                           ///< sanitizing threads; 0 = the number of cores
+  int workers = 0;                           ///< sanitizing threads; 0 = two per core
   int maxConnections = 1000;
   int maxConnectionsPerClient = 50;
   int commandTimeoutSeconds = 300;           ///< RFC 5321 4.5.3.2.7 (server timeout)

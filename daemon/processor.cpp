@@ -45,7 +45,10 @@ void Processor::start() {
   for (const auto& id : queue_.list(Stage::Incoming)) push({Kind::Sanitize, id, nullptr});
   for (const auto& id : queue_.list(Stage::Outgoing)) push({Kind::Deliver, id, nullptr});
   int workers = settings_.get()->daemon.workers;
-  int n = workers > 0 ? workers : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  // Two per core by default: a worker spends about half of each message
+  // waiting (quarantine fsync, the next hop's replies), and another one
+  // sanitizes meanwhile.
+  int n = workers > 0 ? workers : 2 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   for (int i = 0; i < n; ++i) threads_.emplace_back([this] { work(); });
   scheduler_ = std::thread([this] { schedule(); });
 }

@@ -203,6 +203,13 @@ void Store::writeObject(const std::string& sha256, std::string_view original) {
   if (!err.empty()) throw StoreError("cannot store original: " + err);
 }
 
+struct Store::PendingRow {
+  const Item* item;
+  std::string id;     // set when committed
+  std::string error;  // or why not
+  bool done = false;
+};
+
 std::string Store::put(Item item, std::string_view original) {
   if (!validId(item.id)) throw StoreError("invalid item id \"" + item.id + "\"");
   item.sha256 = sha256Hex(original);
@@ -210,49 +217,97 @@ std::string Store::put(Item item, std::string_view original) {
   if (item.time == 0) item.time = epochSeconds();
   writeObject(item.sha256, original);  // before the row: a row never names a missing object
 
-  std::lock_guard lock(mutex_);
-  exec("BEGIN IMMEDIATE");
+  PendingRow row{&item, {}, {}, false};
+  std::unique_lock wait(pendingMutex_);
+  pending_.push_back(&row);
+  while (!row.done) {
+    if (committing_) {
+      committed_.wait(wait);  // a commit is under way: ours goes in the next one
+      continue;
+    }
+    // Lead the next commit, with every row that arrived meanwhile.
+    committing_ = true;
+    std::vector<PendingRow*> batch;
+    batch.swap(pending_);
+    wait.unlock();
+    {
+      std::lock_guard connection(mutex_);
+      commitBatch(batch);
+    }
+    wait.lock();
+    committing_ = false;
+    committed_.notify_all();
+  }
+  if (!row.error.empty()) throw StoreError(row.error);
+  return row.id;
+}
+
+void Store::commitBatch(const std::vector<PendingRow*>& batch) {
+  auto commit = [&](const std::vector<PendingRow*>& rows) {
+    exec("BEGIN IMMEDIATE");
+    try {
+      std::vector<std::string> ids;
+      for (PendingRow* r : rows) ids.push_back(insertRows(*r->item));
+      exec("COMMIT");
+      for (std::size_t i = 0; i < rows.size(); ++i) rows[i]->id = ids[i];
+    } catch (...) {
+      sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+      throw;
+    }
+  };
   try {
-    auto s = prepare(
-        "INSERT INTO items (id, time, source, sender, recipients, subject, filename, sha256, size, verdict, "
-        "actions, report, origin) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,NULLIF(?, '')) ON CONFLICT(origin) DO NOTHING");
-    bindValue(s.get(), 1, item.id);
-    bindValue(s.get(), 2, item.time);
-    bindValue(s.get(), 3, item.source);
-    bindValue(s.get(), 4, item.sender);
-    bindValue(s.get(), 5, jsonText(item.recipients));
-    bindValue(s.get(), 6, item.subject);
-    bindValue(s.get(), 7, item.filename);
-    bindValue(s.get(), 8, item.sha256);
-    bindValue(s.get(), 9, static_cast<std::int64_t>(item.size));
-    bindValue(s.get(), 10, item.verdict);
-    bindValue(s.get(), 11, item.actionsJson.empty() ? "[]" : item.actionsJson);
-    bindValue(s.get(), 12, item.reportJson.empty() ? "{}" : item.reportJson);
-    bindValue(s.get(), 13, item.origin);
-    if (sqlite3_step(s.get()) != SQLITE_DONE) fail("cannot insert item " + item.id);
-    std::string id = item.id;
-    if (sqlite3_changes(db_.get()) == 0) {
-      // The origin was stored before (a restart redoing interrupted work):
-      // the earlier item stands, and this call is a no-op.
-      auto q = prepare("SELECT id FROM items WHERE origin = ?");
-      bindValue(q.get(), 1, item.origin);
-      if (sqlite3_step(q.get()) != SQLITE_ROW) fail("origin conflict without a row");
-      id = column(q.get(), 0);
+    commit(batch);
+  } catch (const std::exception& e) {
+    if (batch.size() == 1) {
+      batch[0]->error = e.what();
     } else {
-      auto r = prepare("INSERT OR IGNORE INTO item_reasons (item_id, code) VALUES (?, ?)");
-      for (const auto& code : item.reasons) {
-        sqlite3_reset(r.get());
-        bindValue(r.get(), 1, item.id);
-        bindValue(r.get(), 2, code);
-        if (sqlite3_step(r.get()) != SQLITE_DONE) fail("cannot insert reason");
+      // One bad row must not fail the others: each alone, with its own error.
+      for (PendingRow* r : batch) {
+        try {
+          commit({r});
+        } catch (const std::exception& one) {
+          r->error = one.what();
+        }
       }
     }
-    exec("COMMIT");
-    return id;
-  } catch (...) {
-    sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
-    throw;
   }
+  for (PendingRow* r : batch) r->done = true;
+}
+
+std::string Store::insertRows(const Item& item) {
+  auto s = prepare(
+      "INSERT INTO items (id, time, source, sender, recipients, subject, filename, sha256, size, verdict, "
+      "actions, report, origin) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,NULLIF(?, '')) ON CONFLICT(origin) DO NOTHING");
+  bindValue(s.get(), 1, item.id);
+  bindValue(s.get(), 2, item.time);
+  bindValue(s.get(), 3, item.source);
+  bindValue(s.get(), 4, item.sender);
+  bindValue(s.get(), 5, jsonText(item.recipients));
+  bindValue(s.get(), 6, item.subject);
+  bindValue(s.get(), 7, item.filename);
+  bindValue(s.get(), 8, item.sha256);
+  bindValue(s.get(), 9, static_cast<std::int64_t>(item.size));
+  bindValue(s.get(), 10, item.verdict);
+  bindValue(s.get(), 11, item.actionsJson.empty() ? "[]" : item.actionsJson);
+  bindValue(s.get(), 12, item.reportJson.empty() ? "{}" : item.reportJson);
+  bindValue(s.get(), 13, item.origin);
+  if (sqlite3_step(s.get()) != SQLITE_DONE) fail("cannot insert item " + item.id);
+  if (sqlite3_changes(db_.get()) == 0) {
+    // The origin was stored before (a restart redoing interrupted work):
+    // the earlier item stands, and this call is a no-op.
+    auto q = prepare("SELECT id FROM items WHERE origin = ?");
+    bindValue(q.get(), 1, item.origin);
+    if (sqlite3_step(q.get()) != SQLITE_ROW) fail("origin conflict without a row");
+    return column(q.get(), 0);
+  }
+  auto r = prepare("INSERT OR IGNORE INTO item_reasons (item_id, code) VALUES (?, ?)");
+  for (const auto& code : item.reasons) {
+    sqlite3_reset(r.get());
+    bindValue(r.get(), 1, item.id);
+    bindValue(r.get(), 2, code);
+    if (sqlite3_step(r.get()) != SQLITE_DONE) fail("cannot insert reason");
+  }
+  return item.id;
 }
 
 std::optional<Item> Store::get(const std::string& id) {

@@ -17,6 +17,7 @@
 // (32 lower-case hex digits) before they are used in a query.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -91,6 +92,9 @@ class Store {
 
   /// Stores `original` and its item; `item.sha256` and `size` are computed here.
   /// @return the item's id: `item.id`, or the id stored earlier under the same origin.
+  /// Group commit: rows put() by several threads at once go into one
+  /// transaction (one fsync of the log); each put() returns once its own
+  /// row is committed, or throws with its own error.
   std::string put(Item item, std::string_view original);
 
   std::optional<Item> get(const std::string& id);
@@ -120,8 +124,18 @@ class Store {
   void exec(const char* sql);
   [[noreturn]] void fail(const std::string& what);
 
+  struct PendingRow;
+  /// Inserts `item`'s rows inside the caller's transaction; returns its id.
+  std::string insertRows(const Item& item);
+  /// Commits `batch` in one transaction (each row alone if that fails).
+  void commitBatch(const std::vector<PendingRow*>& batch);
+
   std::string dir_;
   std::mutex mutex_;  // one connection, shared by a scan's worker threads
+  std::mutex pendingMutex_;  // put()s waiting for the next commit
+  std::condition_variable committed_;
+  std::vector<PendingRow*> pending_;
+  bool committing_ = false;
   SqlitePtr db_;
   bool deferredSync_ = false;
 };

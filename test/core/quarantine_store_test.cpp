@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -192,5 +193,40 @@ TEST_CASE("quarantine: kill -9 while writing leaves a consistent index and every
   auto items = store.list(all);
   CHECK(items.size() > 10);  // the children did get work done
   for (const auto& it : items) CHECK(store.readOriginal(it).rfind("original ", 0) == 0);
+  fs::remove_all(d);
+}
+
+TEST_CASE("quarantine: puts from many threads at once are all stored; a bad one fails alone", "[quarantine]") {
+  fs::path d = freshDir("group");
+  Store store(d.string());
+  Item first = mailItem("first@example.net", {"type.executable"});
+  store.put(first, "the first original");
+  std::vector<std::string> ids(8 * 25);
+  std::atomic<int> refused = 0;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 25; ++i) {
+        Item it = mailItem("t" + std::to_string(t) + "@example.net", {"type.executable"});
+        // Every 10th reuses the first item's id: that row breaks the
+        // transaction it shares with others' rows, and only it may fail.
+        if ((t * 25 + i) % 10 == 3) it.id = first.id;
+        try {
+          ids[t * 25 + i] = store.put(it, "original " + std::to_string(t * 25 + i));
+        } catch (const StoreError&) {
+          ++refused;
+        }
+      }
+    });
+  for (auto& t : threads) t.join();
+  CHECK(refused == 20);
+  for (int n = 0; n < 200; ++n) {
+    if (n % 10 == 3) continue;
+    INFO(n);
+    auto item = store.get(ids[n]);
+    REQUIRE(item);
+    CHECK(store.readOriginal(*item) == "original " + std::to_string(n));
+  }
+  CHECK(store.get(first.id)->sender == "first@example.net");
   fs::remove_all(d);
 }
