@@ -5,6 +5,10 @@
 #include "core/hash.h"
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
+#include <mutex>
+#include <thread>
 #include <cctype>
 
 namespace mugai {
@@ -33,6 +37,31 @@ const std::string& Node::trueType() const {
     trueTypeCache = kind == NodeKind::Leaf && bodyDecoded ? mugai::trueType(decoded) : std::string();
   }
   return *trueTypeCache;
+}
+
+void computeTrueTypes(const std::vector<Node*>& nodes) {
+  const std::size_t threads = std::min<std::size_t>(nodes.size(), std::max(1u, std::thread::hardware_concurrency()));
+  if (threads <= 1) {
+    for (Node* n : nodes) n->trueType();
+    return;
+  }
+  std::atomic<std::size_t> next = 0;
+  std::mutex failed;
+  std::exception_ptr error;
+  auto work = [&] {
+    try {
+      for (std::size_t i; (i = next++) < nodes.size();) nodes[i]->trueType();  // libmagic: a cookie per thread
+    } catch (...) {
+      std::lock_guard lock(failed);
+      error = std::current_exception();
+      next = nodes.size();
+    }
+  };
+  std::vector<std::thread> helpers;
+  for (std::size_t t = 1; t < threads; ++t) helpers.emplace_back(work);
+  work();
+  for (auto& t : helpers) t.join();
+  if (error) std::rethrow_exception(error);
 }
 
 const std::string& Node::sha256() const {

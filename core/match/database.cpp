@@ -519,4 +519,19 @@ DatabaseInfo Database::info() const {
   return i;
 }
 
+std::uint32_t Database::hashKindsFor(std::uint64_t size) const {
+  std::uint32_t kinds = 0;
+  for (std::uint32_t kind = 1; kind < 4; ++kind) {
+    if (!(hashKinds_ & (1u << kind))) continue;
+    for (const std::uint64_t s : {size, kAnySize}) {
+      // Records are sorted by (kind, size, digest).
+      auto it = std::lower_bound(hashes_.begin(), hashes_.end(), std::pair{kind, s}, [](const HashRec& r, const auto& key) {
+        return std::tie(r.kind, r.size) < std::tie(key.first, key.second);
+      });
+      if (it != hashes_.end() && it->kind == kind && it->size == s) kinds |= 1u << kind;
+    }
+  }
+  return kinds;
+}
+
 }  // namespace mugai::match

@@ -158,6 +158,10 @@ class Database {
   std::uint32_t maxAtomLength() const { return maxAtomLength_; }
   /// Which digests hash signatures need (bit 1 << SigKind).
   std::uint32_t hashKinds() const { return hashKinds_; }
+  /// The digest kinds (bit per SigKind) with a signature for a file of
+  /// `size` bytes or of any size: the only digests worth computing for it
+  /// (ClamAV hash signatures name the size).
+  std::uint32_t hashKindsFor(std::uint64_t size) const;
   DatabaseInfo info() const;
   /// The reference kernel's automaton, built on first use (scalar.cpp).
   const detail::AhoCorasick& referenceAutomaton() const;

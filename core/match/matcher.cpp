@@ -85,10 +85,13 @@ void Matcher::clearScan() {
   total_ = 0;
 }
 
-void Matcher::begin() {
+void Matcher::begin() { beginWith(db_->hashKinds()); }
+
+void Matcher::beginWith(std::uint32_t kinds) {
   clearScan();
+  kinds_ = kinds;
   for (std::uint32_t kind = 1; kind < 4; ++kind) {
-    if (!(db_->hashKinds() & (1u << kind))) continue;
+    if (!(kinds_ & (1u << kind))) continue;
     if (!digests_[kind]) digests_[kind] = EVP_MD_CTX_new();
     if (!digests_[kind] || EVP_DigestInit_ex(digests_[kind], digestFor(kind), nullptr) != 1) overflow_ = true;
   }
@@ -96,7 +99,7 @@ void Matcher::begin() {
 
 void Matcher::updateDigests(std::span<const std::byte> bytes) {
   for (std::uint32_t kind = 1; kind < 4; ++kind)
-    if (digests_[kind] && (db_->hashKinds() & (1u << kind)) &&
+    if (digests_[kind] && (kinds_ & (1u << kind)) &&
         EVP_DigestUpdate(digests_[kind], bytes.data(), bytes.size()) != 1)
       overflow_ = true;
 }
@@ -172,7 +175,7 @@ void Matcher::evaluate(MatchResult& result) {
 void Matcher::matchHashes(MatchResult& result) {
   const auto hashes = db_->hashes();
   for (std::uint32_t kind = 1; kind < 4; ++kind) {
-    if (!(db_->hashKinds() & (1u << kind)) || !digests_[kind]) continue;
+    if (!(kinds_ & (1u << kind)) || !digests_[kind]) continue;
     std::uint8_t digest[EVP_MAX_MD_SIZE] = {};
     unsigned int len = 0;
     if (EVP_DigestFinal_ex(digests_[kind], digest, &len) != 1) {
@@ -208,7 +211,7 @@ MatchResult Matcher::finish() {
 }
 
 MatchResult Matcher::scan(std::span<const std::byte> bytes) {
-  begin();
+  beginWith(db_->hashKindsFor(bytes.size()));  // the size is known: only digests that can match
   updateDigests(bytes);
   scanBuffer(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), 0, 0, kNoLimit);
   total_ = bytes.size();

@@ -110,6 +110,8 @@ class Matcher {
   std::size_t reportEndAfter_ = 0;
   std::size_t reportStartBefore_ = 0;
   EVP_MD_CTX* digests_[4] = {};  ///< by SigKind, for streaming
+  std::uint32_t kinds_ = 0;      ///< the digests this scan computes (bit per SigKind)
+  void beginWith(std::uint32_t kinds);
 };
 
 }  // namespace mugai::match

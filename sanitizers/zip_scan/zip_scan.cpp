@@ -229,6 +229,46 @@ Decision ZipScan::run(const Node& node, ScanContext& ctx) {
   std::vector<std::int64_t> times;      // per child, from its entry
   std::vector<std::int64_t> sourceIdx;  // per child: its entry, when it may be copied compressed
   std::vector<std::pair<std::string, std::string>> notices;  // name.removed.txt for each removed entry
+
+  // Entries are read (inflated) in order, a batch at a time; the batch's
+  // true types are computed on every core (libmagic is most of the cost),
+  // then each entry runs through the pipeline in order.
+  struct Read {
+    NodePtr node;
+    std::int64_t time = 0;
+    std::int64_t source = -1;
+    bool scan = true;  // false: decided here (a symbolic link)
+  };
+  std::vector<Read> batch;
+  std::size_t batchBytes = 0;
+  constexpr std::size_t kBatchEntries = 256, kBatchBytes = 32u << 20;
+  auto flush = [&]() -> std::optional<Decision> {
+    std::vector<Node*> typed;
+    for (auto& r : batch)
+      if (r.scan) typed.push_back(r.node.get());
+    computeTrueTypes(typed);
+    for (auto& r : batch) {
+      if (r.scan) {
+        Node& child = *r.node;
+        ctx.scanNested(child);
+        // A bomb or a limit anywhere inside refuses the whole archive: what
+        // is left would be a partial view an attacker chose.
+        const Node* limited = nullptr;
+        child.forEach([&](const Node& n) {
+          if (!limited && n.action == Action::Remove && n.reasonCode.rfind("limit.", 0) == 0) limited = &n;
+        });
+        if (limited)
+          return refuse(limited->reasonCode, "inside \"" + child.filename + "\": " + limited->reason, reasonJa(*limited));
+        if (child.action == Action::Reject) return Decision::reject(child.reasonCode, child.reason, child.reasonJa);
+      }
+      children.push_back(std::move(r.node));
+      times.push_back(r.time);
+      sourceIdx.push_back(r.source);
+    }
+    batch.clear();
+    batchBytes = 0;
+    return std::nullopt;
+  };
   for (std::size_t i = 0; i < layout.entries.size(); ++i) {
     const zip::Entry& e = layout.entries[i];
     if (ctx.expired()) return refuse("limit.time", "not scanned within the time limit", "制限時間内に検査できませんでした");
@@ -244,9 +284,7 @@ Decision ZipScan::run(const Node& node, ScanContext& ctx) {
       n->reasonCode = "zip.symlink";
       n->reason = "symbolic link entries are not kept";
       n->decidedBy = "zip_scan";
-      children.push_back(std::move(n));
-      times.push_back(0);
-      sourceIdx.push_back(-1);
+      batch.push_back({std::move(n), 0, -1, false});
       continue;
     }
     Refusal why;
@@ -278,24 +316,16 @@ Decision ZipScan::run(const Node& node, ScanContext& ctx) {
                       "パスワード付きの書庫を開けるパスワードが見つかりません");
     }
     if (!data) return refuse(why.code, why.detail, why.ja);
-    auto child = entryNode(node, i, std::move(name), std::move(*data));
-    ctx.scanNested(*child);
-    // A bomb or a limit anywhere inside refuses the whole archive: what is
-    // left would be a partial view an attacker chose.
-    const Node* limited = nullptr;
-    child->forEach([&](const Node& n) {
-      if (!limited && n.action == Action::Remove && n.reasonCode.rfind("limit.", 0) == 0) limited = &n;
-    });
-    if (limited)
-      return refuse(limited->reasonCode, "inside \"" + child->filename + "\": " + limited->reason, reasonJa(*limited));
-    if (child->action == Action::Reject) return Decision::reject(child->reasonCode, child->reason, child->reasonJa);
-    children.push_back(std::move(child));
-    times.push_back(zip::modifiedTime(e));
+    batchBytes += data->size();
     // libzip 1.7.3 keeps the source entry's flags on a compressed copy, so
     // a non-ASCII name only keeps its UTF-8 flag if the original had it.
     const bool copyable = !e.encrypted() && (e.utf8Flag() || charset::isAscii(e.rawName));
-    sourceIdx.push_back(copyable ? static_cast<std::int64_t>(i) : -1);
+    batch.push_back({entryNode(node, i, std::move(name), std::move(*data)), zip::modifiedTime(e),
+                     copyable ? static_cast<std::int64_t>(i) : -1, true});
+    if (batch.size() >= kBatchEntries || batchBytes >= kBatchBytes)
+      if (auto d = flush()) return std::move(*d);
   }
+  if (auto d = flush()) return std::move(*d);
 
   bool changed = false, anyKept = false;
   std::vector<PackedFile> files;

@@ -4,6 +4,8 @@
 // compiled database survives a save/load round trip but not damage.
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <span>
 #include <string>
 
 #include <catch2/catch_test_macros.hpp>
@@ -167,4 +169,33 @@ TEST_CASE("a compiled database maps back with the same answers, and damage is re
   CHECK_THAT(error, ContainsSubstring("checksum"));
   CHECK_FALSE(writeAndLoad("MUGAISIG"));
   fs::remove_all(d);
+}
+
+TEST_CASE("hash signatures match by digest and size, in block and streaming scans", "[match][signature]") {
+  // The RFC 1321 / FIPS 180 test vectors for "abc".
+  std::string e;
+  SignatureSet set;
+  for (const char* line : {"900150983cd24fb0d6963f7d28e17f72:3:Abc.Md5", "a9993e364706816aba3e25717850c26c9cd0d89d:4:Abc.Sha1.WrongSize",
+                           "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad:*:Abc.Sha256.AnySize"}) {
+    auto sig = parseHashLine(line, e);
+    INFO(line << ": " << e);
+    REQUIRE(sig);
+    set.signatures.push_back(*sig);
+  }
+  auto db = Database::compile(set, e);
+  REQUIRE(db);
+  auto names = [&](const MatchResult& r) {
+    std::set<std::string> n;
+    for (auto s : r.signatures) n.insert(std::string(db->name(s)));
+    return n;
+  };
+  Matcher m(db);
+  const std::set<std::string> expected{"Abc.Md5", "Abc.Sha256.AnySize"};
+  CHECK(names(m.scan(std::string_view("abc"))) == expected);
+  m.begin();
+  m.feed(std::as_bytes(std::span("ab", 2)));
+  m.feed(std::as_bytes(std::span("c", 1)));
+  CHECK(names(m.finish()) == expected);
+  CHECK(names(m.scan(std::string_view("abd"))).empty());
+  CHECK(names(m.scan(std::string_view("abcd"))).empty());
 }
