@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -187,14 +188,35 @@ bool parseTlsPolicy(const std::string& t, TlsPolicy& out) {
   return true;
 }
 
-SubmitResult submitMail(const std::string& hostPort, const std::string& sender,
-                        const std::vector<std::string>& recipients, const std::string& message,
-                        const SubmitOptions& options) {
-  SubmitResult r;
-  Connection c(hostPort, options.timeoutSeconds);
+struct SmtpClient::State {
+  Connection connection;
+  std::string tls;
+  bool clean = true;  // no transaction half done
+  State(const std::string& hostPort, int timeout) : connection(hostPort, timeout) {}
+};
+
+SmtpClient::SmtpClient(std::string hostPort, SubmitOptions options)
+    : hostPort_(std::move(hostPort)), options_(std::move(options)) {}
+
+SmtpClient::~SmtpClient() { close(); }
+
+bool SmtpClient::open() const { return state_ != nullptr; }
+
+void SmtpClient::close() {
+  if (!state_) return;
+  std::string text;
+  if (state_->connection.send("QUIT\r\n")) state_->connection.reply(text);
+  delete state_;
+  state_ = nullptr;
+  sent_ = 0;
+}
+
+bool SmtpClient::connect(SubmitResult& r) {
+  auto state = std::make_unique<State>(hostPort_, options_.timeoutSeconds);
+  Connection& c = state->connection;
   if (!c.ok()) {
     r.detail = c.error();
-    return r;
+    return false;
   }
   std::string text;
   auto step = [&](const std::string& cmd, int expectClass) {
@@ -206,49 +228,103 @@ SubmitResult submitMail(const std::string& hostPort, const std::string& sender,
   };
   char host[256] = "localhost";
   ::gethostname(host, sizeof host - 1);
-  const std::string helo = options.heloName.empty() ? std::string(host) : options.heloName;
-  if (!step("", 2)) return r;
+  const std::string helo = options_.heloName.empty() ? std::string(host) : options_.heloName;
+  if (!step("", 2)) return false;
   bool ehlo = step("EHLO " + helo, 2);
-  if (!ehlo && !step("HELO " + helo, 2)) return r;
+  if (!ehlo && !step("HELO " + helo, 2)) return false;
   const bool offered = ehlo && (r.detail.find("250-STARTTLS") != std::string::npos ||
                                 r.detail.find("250 STARTTLS") != std::string::npos);
-  const bool required = options.tls == TlsPolicy::Encrypt || options.tls == TlsPolicy::Verify;
+  const bool required = options_.tls == TlsPolicy::Encrypt || options_.tls == TlsPolicy::Verify;
   if (required && !offered) {
     r.code = 0;  // temporary: the next hop may offer it later; never send in the clear
     r.detail = "the next hop does not offer STARTTLS, and TLS is required";
-    return r;
+    return false;
   }
-  if (offered && options.tls != TlsPolicy::None) {
+  if (offered && options_.tls != TlsPolicy::None) {
     if (!step("STARTTLS", 2)) {
-      if (required) return r;
+      if (required) return false;
     } else {
-      if (std::string e = c.startTls(hostOf(hostPort), options); !e.empty()) {
+      if (std::string e = c.startTls(hostOf(hostPort_), options_); !e.empty()) {
         r.code = 0;
         r.detail = e;
-        return r;  // after a failed handshake the session is unusable; retried later
+        return false;  // after a failed handshake the session is unusable; retried later
       }
-      r.tls = c.tlsDescription();
-      if (!step("EHLO " + helo, 2)) return r;  // RFC 3207 4.2: start over
+      state->tls = c.tlsDescription();
+      if (!step("EHLO " + helo, 2)) return false;  // RFC 3207 4.2: start over
     }
   }
-  if (!step("MAIL FROM:<" + sender + ">", 2)) return r;
+  state_ = state.release();
+  sent_ = 0;
+  return true;
+}
+
+SubmitResult SmtpClient::transaction(const std::string& sender, const std::vector<std::string>& recipients,
+                                     const std::string& message, bool& connectionLost) {
+  SubmitResult r;
+  r.tls = state_->tls;
+  Connection& c = state_->connection;
+  std::string text;
+  auto step = [&](const std::string& cmd, int expectClass) {
+    if (!cmd.empty() && !c.send(cmd + "\r\n")) {
+      r.code = 0;
+      r.detail = c.error();
+      return false;
+    }
+    int code = c.reply(text);
+    r.detail = code ? text : c.error();
+    r.code = code;
+    return code / 100 == expectClass;
+  };
+  if (!state_->clean && !step("RSET", 2)) {
+    connectionLost = true;
+    return r;
+  }
+  state_->clean = false;
+  if (!step("MAIL FROM:<" + sender + ">", 2)) {
+    connectionLost = r.code == 0 || r.code == 421;
+    return r;
+  }
   for (const auto& rcpt : recipients) {
     if (step("RCPT TO:<" + rcpt + ">", 2)) r.accepted.push_back(rcpt);
     else r.refused.push_back({rcpt, r.detail});
+    if (r.code == 0 || r.code == 421) return r;  // the connection is gone: nothing more on it
   }
   if (r.accepted.empty()) return r;
   if (!step("DATA", 3)) return r;
   if (!c.send(dataBlock(message))) {
+    r.code = 0;
     r.detail = c.error();
     return r;
   }
   r.ok = step("", 2);
-  std::string dataReply = r.detail;
-  int dataCode = r.code;
-  step("QUIT", 2);
-  r.detail = dataReply;
-  r.code = dataCode;
+  if (r.code != 0) state_->clean = true;  // the server answered the end of data: the transaction is over
   return r;
+}
+
+SubmitResult SmtpClient::submit(const std::string& sender, const std::vector<std::string>& recipients,
+                                const std::string& message) {
+  SubmitResult r;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const bool reused = state_ != nullptr;
+    if (!state_ && !connect(r)) {
+      close();
+      return r;
+    }
+    bool lost = false;
+    r = transaction(sender, recipients, message, lost);
+    if (r.code == 0 || r.code == 421) close();  // unusable from here on
+    else ++sent_;
+    // A cached connection the server closed while idle: once more on a new one.
+    if (!(lost && reused)) return r;
+  }
+  return r;
+}
+
+SubmitResult submitMail(const std::string& hostPort, const std::string& sender,
+                        const std::vector<std::string>& recipients, const std::string& message,
+                        const SubmitOptions& options) {
+  SmtpClient client(hostPort, options);
+  return client.submit(sender, recipients, message);  // QUIT as the client goes
 }
 
 }  // namespace mugai

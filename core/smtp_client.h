@@ -37,10 +37,42 @@ struct SubmitOptions {
 };
 
 /// Submits `message` from `sender` ("" = null sender) to `recipients`
-/// through `hostPort` ("host:port").
+/// through `hostPort` ("host:port"), on a connection of its own.
 SubmitResult submitMail(const std::string& hostPort, const std::string& sender,
                         const std::vector<std::string>& recipients, const std::string& message,
                         const SubmitOptions& options = {});
+
+/// One SMTP connection that carries message after message (connection
+/// reuse, as Postfix's connection cache): the greeting, EHLO and STARTTLS
+/// happen once. After a transaction that did not complete, RSET. A reused
+/// connection the server has meanwhile closed is noticed at MAIL (no reply,
+/// or 421) and the message goes out on a fresh one.
+class SmtpClient {
+ public:
+  SmtpClient(std::string hostPort, SubmitOptions options);
+  ~SmtpClient();  ///< QUIT
+  SmtpClient(const SmtpClient&) = delete;
+  SmtpClient& operator=(const SmtpClient&) = delete;
+
+  SubmitResult submit(const std::string& sender, const std::vector<std::string>& recipients, const std::string& message);
+  /// A connection is open and may carry the next message.
+  bool open() const;
+  /// Messages sent on the current connection.
+  int messagesOnConnection() const { return sent_; }
+
+ private:
+  struct State;
+  /// Opens the connection (greeting, EHLO, STARTTLS); false with `r` filled on failure.
+  bool connect(SubmitResult& r);
+  SubmitResult transaction(const std::string& sender, const std::vector<std::string>& recipients,
+                           const std::string& message, bool& connectionLost);
+  void close();
+
+  std::string hostPort_;
+  SubmitOptions options_;
+  State* state_ = nullptr;
+  int sent_ = 0;
+};
 
 /// Parses "none" / "may" / "encrypt" / "verify".
 bool parseTlsPolicy(const std::string& text, TlsPolicy& out);

@@ -67,7 +67,7 @@ DaemonConfig readDaemonConfig(const Config& config) {
     checkKeys(*t,
               {"listen", "mode", "hostname", "spool_dir", "relay_domains", "trusted_networks", "delivery", "workers",
                "max_connections", "max_connections_per_client", "max_recipients", "command_timeout_seconds",
-               "retry_seconds", "max_queue_days", "tls_cert", "tls_key", "metrics_listen", "next_hop_tls", "next_hop_ca_file", "proxy_protocol", "proxy_networks", "transport", "dsn_delivery"},
+               "retry_seconds", "max_queue_days", "tls_cert", "tls_key", "metrics_listen", "next_hop_tls", "next_hop_ca_file", "next_hop_reuse_seconds", "proxy_protocol", "proxy_networks", "transport", "dsn_delivery"},
               src, "daemon");
     d.listen = readString(*t, "listen", d.listen, src);
     if (d.listen.rfind(':') == std::string::npos) configFail(src, t->get("listen"), "listen must be host:port");
@@ -111,6 +111,7 @@ DaemonConfig readDaemonConfig(const Config& config) {
     if (!parseTlsPolicy(d.nextHopTls, d.nextHopTlsPolicy))
       configFail(src, t->get("next_hop_tls"), "next_hop_tls must be \"none\", \"may\", \"encrypt\" or \"verify\"");
     d.nextHopCaFile = readString(*t, "next_hop_ca_file", d.nextHopCaFile, src);
+    d.nextHopReuseSeconds = readInt(*t, "next_hop_reuse_seconds", d.nextHopReuseSeconds, 0, 300, src);
     d.proxyProtocol = readBool(*t, "proxy_protocol", d.proxyProtocol, src);
     d.proxyNetworkText = readStrings(*t, "proxy_networks", d.proxyNetworkText, src);
     for (const auto& text : d.proxyNetworkText) {

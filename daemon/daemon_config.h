@@ -54,6 +54,7 @@ struct DaemonConfig {
   std::string metricsListen;                 ///< host:port for Prometheus /metrics; "" = off
   std::string nextHopTls = "may";            ///< none | may | encrypt | verify (smtp: delivery)
   std::string nextHopCaFile;                 ///< PEM CAs for "verify"; "" = the system's
+  int nextHopReuseSeconds = 2;               ///< keep an idle SMTP connection this long for the next message; 0 = never reuse
   bool proxyProtocol = false;                ///< expect a PROXY v1/v2 header on every connection
   std::vector<std::string> proxyNetworkText{"127.0.0.0/8", "::1/128"};
   std::vector<Network> proxyNetworks;        ///< the balancers allowed to send it

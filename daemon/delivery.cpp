@@ -4,6 +4,8 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <map>
+#include <memory>
 
 #include "core/durable_file.h"
 #include "core/smtp_client.h"
@@ -46,6 +48,14 @@ DeliveryResult toMaildir(const QueuedMessage& m, const std::vector<std::string>&
   return r;
 }
 
+// This thread's open connections, by next hop and the settings they were
+// opened with (a reload with other TLS settings opens new ones).
+struct Cached {
+  std::unique_ptr<SmtpClient> client;
+  std::chrono::steady_clock::time_point opened, used;
+};
+thread_local std::map<std::string, Cached> connections;
+
 DeliveryResult toSmtp(const QueuedMessage& m, const std::vector<std::string>& rcpts, const std::string& hostPort,
                       const DaemonConfig& config) {
   DeliveryResult r;
@@ -54,9 +64,23 @@ DeliveryResult toSmtp(const QueuedMessage& m, const std::vector<std::string>& rc
   o.tls = config.nextHopTlsPolicy;
   o.caFile = config.nextHopCaFile;
   o.heloName = config.hostname;
-  SubmitResult s = submitMail(hostPort, m.envelope.mailFrom, rcpts, m.data, o);
+  const auto now = std::chrono::steady_clock::now();
+  const std::string key = hostPort + "\n" + config.nextHopTls + "\n" + o.caFile + "\n" + o.heloName;
+  Cached& cached = connections[key];
+  const std::chrono::seconds idle(config.nextHopReuseSeconds);
+  if (cached.client && (!cached.client->open() || now - cached.used >= idle || now - cached.opened >= kReuseLife))
+    cached.client.reset();  // QUIT
+  if (!cached.client) {
+    cached.client = std::make_unique<SmtpClient>(hostPort, o);
+    cached.opened = now;
+  }
+  SubmitResult s = cached.client->submit(m.envelope.mailFrom, rcpts, m.data);
+  cached.used = std::chrono::steady_clock::now();
+  const int use = cached.client->messagesOnConnection();
+  if (!cached.client->open() || idle.count() == 0) connections.erase(key);
   r.detail = s.detail.empty() ? "no reply" : s.detail;
   if (!s.tls.empty()) r.detail += " tls=" + s.tls;
+  if (use > 0) r.detail += " conn_use=" + std::to_string(use);  // the n-th message on this connection
   for (const auto& rcpt : rcpts) {
     bool accepted = std::find(s.accepted.begin(), s.accepted.end(), rcpt) != s.accepted.end();
     RecipientOutcome o = RecipientOutcome::Deferred;
@@ -75,6 +99,13 @@ DeliveryResult toSmtp(const QueuedMessage& m, const std::vector<std::string>& rc
 }
 
 }  // namespace
+
+void closeIdleConnections(std::chrono::seconds idle) {
+  const auto now = std::chrono::steady_clock::now();
+  for (auto it = connections.begin(); it != connections.end();)
+    if (now - it->second.used >= idle) it = connections.erase(it);  // QUIT
+    else ++it;
+}
 
 DeliveryResult deliver(const QueuedMessage& message, const std::vector<std::string>& recipients, const std::string& hop,
                        const DaemonConfig& config) {

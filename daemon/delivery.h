@@ -4,6 +4,7 @@
 // failed for good. Never throws.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -26,7 +27,17 @@ struct DeliveryResult {
 };
 
 /// Delivers to `recipients`, all routed to `hop` ("maildir:DIR" or "smtp:HOST:PORT").
+/// SMTP connections are reused (as Postfix's connection cache): each thread
+/// keeps its connection to a next hop open for next_hop_reuse_seconds after
+/// a message, at most kReuseLife in all, and a connection the next hop has
+/// closed meanwhile is replaced without a deferral.
 DeliveryResult deliver(const QueuedMessage& message, const std::vector<std::string>& recipients, const std::string& hop,
                        const DaemonConfig& config);
+
+inline constexpr std::chrono::seconds kReuseLife{300};
+
+/// Closes (QUIT) this thread's cached connections idle for `idle` or
+/// longer. Workers call it when they have nothing to do, and with 0 when they stop.
+void closeIdleConnections(std::chrono::seconds idle);
 
 }  // namespace mugai::daemon

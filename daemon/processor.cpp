@@ -123,8 +123,19 @@ void Processor::work() {
     Job job;
     {
       std::unique_lock lock(mutex_);
-      cv_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
-      if (stopping_) return;  // what is left stays in the spool for the next start
+      while (!stopping_ && jobs_.empty()) {
+        if (cv_.wait_for(lock, std::chrono::seconds(1)) == std::cv_status::timeout && jobs_.empty()) {
+          // Nothing to do: the next hop need not keep our idle connections.
+          lock.unlock();
+          closeIdleConnections(std::chrono::seconds(mine->daemon.nextHopReuseSeconds));
+          lock.lock();
+        }
+      }
+      if (stopping_) {
+        lock.unlock();
+        closeIdleConnections(std::chrono::seconds(0));
+        return;  // what is left stays in the spool for the next start
+      }
       job = std::move(jobs_.front());
       jobs_.pop_front();
     }

@@ -552,3 +552,35 @@ TEST_CASE("mugaid: before-queue mode answers DATA with the verdict: 550 for a re
   CHECK(WIFEXITED(daemon.stop(SIGTERM)));
   fs::remove_all(d);
 }
+
+TEST_CASE("mugaid: one connection to the next hop carries message after message; one the next hop closed is replaced",
+          "[mugaid][reuse]") {
+  fs::path d = mugai::test::freshTempDir("mugaid-reuse");
+  auto sink = std::make_unique<mugai::test::SmtpSink>(d / "sink");
+  const int sinkPort = sink->port();
+  // One worker, so every message leaves through the same thread's cache.
+  Mugaid daemon(d, "workers = 1\nnext_hop_reuse_seconds = 60\ndelivery = \"smtp:" + sink->hostPort() + "\"\n");
+  for (int i = 1; i <= 3; ++i) {
+    sendOne(daemon.port(), "sender@example.net", {"ok@example.lg.jp"}, "reuse" + std::to_string(i));
+    REQUIRE(waitFor([&] { return sink->messages().size() == static_cast<std::size_t>(i); }, 20));
+  }
+  INFO(daemon.log());
+  auto session = [&](const mugai::test::SmtpSink& s, int n) { return nlohmann::json::parse(s.envelope(n))["session"].get<int>(); };
+  CHECK(session(*sink, 1) == session(*sink, 2));
+  CHECK(session(*sink, 2) == session(*sink, 3));
+  CHECK(daemon.log().find("conn_use=3") != std::string::npos);
+  // The next hop restarts: our cached connection is dead. The next message
+  // goes out on a new one at once, not after a retry.
+  sink.reset();
+  sink = std::make_unique<mugai::test::SmtpSink>(d / "sink2", std::vector<std::string>{}, sinkPort);
+  sendOne(daemon.port(), "sender@example.net", {"ok@example.lg.jp"}, "after-restart");
+  REQUIRE(waitFor([&] { return sink->messages().size() == 1; }, 20));
+  CHECK(sink->messages()[0].find("Subject: after-restart") != std::string::npos);
+  CHECK(daemon.log().find("deferred") == std::string::npos);
+  const std::string log = daemon.log();
+  std::ptrdiff_t fresh = 0;
+  for (std::size_t at = 0; (at = log.find("conn_use=1\"", at)) != std::string::npos; ++at) ++fresh;
+  CHECK(fresh == 2);  // the first connection and its replacement
+  daemon.stop(SIGTERM);
+  fs::remove_all(d);
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """A minimal SMTP sink for tests: accepts every message on 127.0.0.1 and
-stores it as OUTDIR/N.eml with its envelope in OUTDIR/N.json.
+stores it as OUTDIR/N.eml with its envelope in OUTDIR/N.json (sender,
+recipients, TLS version, and the number of the connection it came on).
 
 Usage: smtp_sink.py OUTDIR [--reject-rcpt ADDR]... [--port N] [--tls-cert PEM --tls-key PEM]
 With a certificate it offers STARTTLS and notes the TLS version in the envelope.
@@ -15,6 +16,7 @@ import sys
 import threading
 
 counter = 0
+sessions = 0
 lock = threading.Lock()
 
 
@@ -24,6 +26,10 @@ class Session(socketserver.StreamRequestHandler):
         self.wfile.flush()
 
     def handle(self):
+        global sessions
+        with lock:
+            sessions += 1
+            session = sessions  # the connection's number, in the envelope of each message it carried
         self.reply("220 sink ESMTP")
         sender, rcpts, tls = None, [], ""
         while True:
@@ -68,7 +74,7 @@ class Session(socketserver.StreamRequestHandler):
                 with open(os.path.join(OUT, "%d.eml" % n), "wb") as f:
                     f.write(bytes(data))
                 with open(os.path.join(OUT, "%d.json" % n), "w") as f:
-                    json.dump({"from": sender, "to": rcpts, "tls": tls}, f)
+                    json.dump({"from": sender, "to": rcpts, "tls": tls, "session": session}, f)
                 self.reply("250 2.0.0 queued as %d" % n)
             elif verb == "RSET":
                 sender, rcpts = None, []
