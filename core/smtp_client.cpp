@@ -191,7 +191,8 @@ bool parseTlsPolicy(const std::string& t, TlsPolicy& out) {
 struct SmtpClient::State {
   Connection connection;
   std::string tls;
-  bool clean = true;  // no transaction half done
+  bool clean = true;       // no transaction half done
+  bool pipelining = false; // the server offered PIPELINING (RFC 2920)
   State(const std::string& hostPort, int timeout) : connection(hostPort, timeout) {}
 };
 
@@ -253,6 +254,8 @@ bool SmtpClient::connect(SubmitResult& r) {
       if (!step("EHLO " + helo, 2)) return false;  // RFC 3207 4.2: start over
     }
   }
+  state->pipelining = ehlo && (r.detail.find("250-PIPELINING") != std::string::npos ||
+                               r.detail.find("250 PIPELINING") != std::string::npos);
   state_ = state.release();
   sent_ = 0;
   return true;
@@ -280,17 +283,46 @@ SubmitResult SmtpClient::transaction(const std::string& sender, const std::vecto
     return r;
   }
   state_->clean = false;
-  if (!step("MAIL FROM:<" + sender + ">", 2)) {
-    connectionLost = r.code == 0 || r.code == 421;
-    return r;
+  if (state_->pipelining) {
+    // RFC 2920: MAIL, every RCPT and DATA in one write, then the replies in
+    // order. One round trip instead of 2 + recipients.
+    std::string group = "MAIL FROM:<" + sender + ">\r\n";
+    for (const auto& rcpt : recipients) group += "RCPT TO:<" + rcpt + ">\r\n";
+    group += "DATA\r\n";
+    if (!step(group.substr(0, group.size() - 2), 2)) {  // step() adds the last CR LF; the reply read is MAIL's
+      connectionLost = r.code == 0 || r.code == 421;
+      if (connectionLost) return r;
+      for (std::size_t i = 0; i <= recipients.size(); ++i) step("", 0);  // the RCPT and DATA replies (errors)
+      return r;
+    }
+    for (const auto& rcpt : recipients) {
+      if (step("", 2)) r.accepted.push_back(rcpt);
+      else r.refused.push_back({rcpt, r.detail});
+      if (r.code == 0) return r;
+    }
+    const bool go = step("", 3);
+    if (!go || r.accepted.empty()) {
+      if (go) {  // 354 with no recipient: end the empty message, nothing is delivered
+        step(".", 0);
+        r.code = 554;
+        r.detail = "no recipient accepted";
+      }
+      if (r.accepted.empty() && !r.refused.empty()) r.detail = r.refused.back().second;
+      return r;
+    }
+  } else {
+    if (!step("MAIL FROM:<" + sender + ">", 2)) {
+      connectionLost = r.code == 0 || r.code == 421;
+      return r;
+    }
+    for (const auto& rcpt : recipients) {
+      if (step("RCPT TO:<" + rcpt + ">", 2)) r.accepted.push_back(rcpt);
+      else r.refused.push_back({rcpt, r.detail});
+      if (r.code == 0 || r.code == 421) return r;  // the connection is gone: nothing more on it
+    }
+    if (r.accepted.empty()) return r;
+    if (!step("DATA", 3)) return r;
   }
-  for (const auto& rcpt : recipients) {
-    if (step("RCPT TO:<" + rcpt + ">", 2)) r.accepted.push_back(rcpt);
-    else r.refused.push_back({rcpt, r.detail});
-    if (r.code == 0 || r.code == 421) return r;  // the connection is gone: nothing more on it
-  }
-  if (r.accepted.empty()) return r;
-  if (!step("DATA", 3)) return r;
   if (!c.send(dataBlock(message))) {
     r.code = 0;
     r.detail = c.error();

@@ -57,6 +57,8 @@ class Session(socketserver.StreamRequestHandler):
                 else:
                     rcpts.append(addr)
                     self.reply("250 2.1.5 ok")
+            elif verb == "DATA" and not rcpts:
+                self.reply("554 5.5.1 no valid recipients")  # as Postfix (RFC 2920 3.1: a pipelining client relies on it)
             elif verb == "DATA":
                 self.reply("354 go ahead")
                 data = bytearray()
