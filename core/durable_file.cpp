@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 
 #include "core/c_handles.h"
 
@@ -48,8 +49,53 @@ std::string syncFileSystem(const std::string& path) {
   return "";
 }
 
+namespace {
+
+// Writes, sets the time, and fsyncs `fd`; "" or the failure (errno kept).
+std::string fill(int fd, std::string_view bytes, const WriteOptions& options, const std::string& name) {
+  for (std::size_t done = 0; done < bytes.size();) {
+    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return failure("cannot write", name);
+    done += static_cast<std::size_t>(n);
+  }
+  if (options.mtimeNs) {
+    timespec times[2];
+    times[0].tv_sec = 0;
+    times[0].tv_nsec = UTIME_OMIT;
+    times[1].tv_sec = static_cast<time_t>(*options.mtimeNs / 1'000'000'000);
+    times[1].tv_nsec = static_cast<long>(*options.mtimeNs % 1'000'000'000);
+    if (::futimens(fd, times) != 0) return failure("cannot set the time of", name);
+  }
+  if (options.sync && ::fsync(fd) != 0) return failure("cannot fsync", name);
+  return "";
+}
+
+// createNew: an unnamed file in the target's directory, linked into place.
+// nullopt when the file system cannot (the caller takes the usual way).
+std::optional<std::string> writeUnnamed(const std::string& path, std::string_view bytes, const WriteOptions& options) {
+  const std::string dir = parentOf(path);
+  UniqueFd fd(::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0640));
+  if (!fd) {
+    if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL) return std::nullopt;
+    return failure("cannot create a file in", dir);
+  }
+  if (std::string e = fill(fd.get(), bytes, options, path); !e.empty()) return e;
+  // linkat with AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; the /proc path does not.
+  const std::string self = "/proc/self/fd/" + std::to_string(fd.get());
+  if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, path.c_str(), AT_SYMLINK_FOLLOW) != 0) {
+    if (errno == ENOENT && ::access("/proc/self/fd", F_OK) != 0) return std::nullopt;  // no /proc
+    return failure("cannot link into place", path);
+  }
+  if (::close(fd.release()) != 0) return failure("cannot close", path);
+  return options.sync && options.syncDirectory ? syncDirectory(dir) : "";
+}
+
+}  // namespace
+
 std::string writeFileDurably(const std::string& path, std::string_view bytes, const WriteOptions& options) {
-  const auto& mtimeNs = options.mtimeNs;
+  if (options.createNew)
+    if (auto done = writeUnnamed(path, bytes, options)) return *done;
   std::string tmp = temporaryName(path, options.tmpDir);
   UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0640));
   if (!fd) return failure("cannot create", tmp);
@@ -58,21 +104,10 @@ std::string writeFileDurably(const std::string& path, std::string_view bytes, co
     ::unlink(tmp.c_str());
     return e;
   };
-  for (std::size_t done = 0; done < bytes.size();) {
-    ssize_t n = ::write(fd.get(), bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return fail("cannot write");
-    done += static_cast<std::size_t>(n);
+  if (std::string e = fill(fd.get(), bytes, options, tmp); !e.empty()) {
+    ::unlink(tmp.c_str());
+    return e;
   }
-  if (mtimeNs) {
-    timespec times[2];
-    times[0].tv_sec = 0;
-    times[0].tv_nsec = UTIME_OMIT;
-    times[1].tv_sec = static_cast<time_t>(*mtimeNs / 1'000'000'000);
-    times[1].tv_nsec = static_cast<long>(*mtimeNs % 1'000'000'000);
-    if (::futimens(fd.get(), times) != 0) return fail("cannot set the time of");
-  }
-  if (options.sync && ::fsync(fd.get()) != 0) return fail("cannot fsync");
   if (::close(fd.release()) != 0) return fail("cannot close");  // NFS reports write errors here
   if (::rename(tmp.c_str(), path.c_str()) != 0) return fail("cannot rename into place");
   return options.sync && options.syncDirectory ? syncDirectory(parentOf(path)) : "";

@@ -28,6 +28,12 @@ struct WriteOptions {
   /// fsyncs between concurrent writers (DirectorySync) passes false and
   /// syncs the directory itself before it relies on the new name.
   bool syncDirectory = true;
+  /// The target is new (a fresh queue id): written as an unnamed file
+  /// (O_TMPFILE) and linked into place, so the directory is locked only for
+  /// the link, and a crash leaves no temporary file at all. Fails if the
+  /// target exists. Falls back to the temporary name where the file system
+  /// has no O_TMPFILE.
+  bool createNew = false;
 };
 
 /// Group commit for a directory many threads create files in: a rename is

@@ -45,12 +45,13 @@ std::string Queue::path(Stage stage, const std::string& id) const {
   return (fs::path(dir_) / (stage == Stage::Incoming ? "incoming" : "outgoing") / id).string();
 }
 
-void Queue::writeDurably(const std::string& finalPath, std::string_view bytes, DirectorySync& dir) {
+void Queue::writeDurably(const std::string& finalPath, std::string_view bytes, DirectorySync& dir, bool createNew) {
   // The temporary file goes beside the target (".../ID.tmp-PID-N"): a
   // rename inside one directory locks only that directory, where one across
   // two serialises every writer on both.
   WriteOptions o;
   o.syncDirectory = false;  // shared below
+  o.createNew = createNew;
   if (std::string e = writeFileDurably(finalPath, bytes, o); !e.empty()) throw QueueError(e);
   if (std::string e = dir.sync(); !e.empty()) throw QueueError(e);
 }
@@ -59,7 +60,7 @@ std::string Queue::receive(const Envelope& envelope, std::string_view data) {
   std::string id = newId();
   std::string bytes = envelopeLine(envelope, epochSeconds());
   bytes.append(data);
-  writeDurably(path(Stage::Incoming, id), bytes, incomingSync_);
+  writeDurably(path(Stage::Incoming, id), bytes, incomingSync_, true);
   return id;
 }
 
@@ -67,7 +68,7 @@ std::string Queue::submitOutgoing(const Envelope& envelope, std::string_view dat
   if (id.empty()) id = newId();
   std::string bytes = envelopeLine(envelope, epochSeconds());
   bytes.append(data);
-  writeDurably(path(Stage::Outgoing, id), bytes, outgoingSync_);
+  writeDurably(path(Stage::Outgoing, id), bytes, outgoingSync_, true);
   return id;
 }
 

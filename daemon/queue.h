@@ -83,7 +83,8 @@ class Queue {
 
  private:
   std::string path(Stage stage, const std::string& id) const;
-  void writeDurably(const std::string& finalPath, std::string_view bytes, DirectorySync& dir);
+  /// `createNew`: the id is fresh (receive, submitOutgoing): written unnamed and linked.
+  void writeDurably(const std::string& finalPath, std::string_view bytes, DirectorySync& dir, bool createNew = false);
 
   std::string dir_;
   // Group commit: concurrent writers into one directory share its fsync.

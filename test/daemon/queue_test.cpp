@@ -168,3 +168,16 @@ TEST_CASE("queue: concurrent writers share directory fsyncs and each hears of a 
   for (int i = 0; i < 64; ++i) CHECK(q.load(ids[i], Stage::Incoming).data == "Message " + std::to_string(i) + "\r\n");
   fs::remove_all(d);
 }
+
+TEST_CASE("durable file: a new file is linked in whole, leaves no temporary name, and never replaces one", "[queue]") {
+  fs::path d = mugai::test::freshTempDir("createnew");
+  fs::create_directories(d);
+  mugai::WriteOptions o;
+  o.createNew = true;
+  CHECK(mugai::writeFileDurably((d / "a").string(), "first", o).empty());
+  CHECK(mugai::test::readFile(d / "a") == "first");
+  CHECK_FALSE(mugai::writeFileDurably((d / "a").string(), "second", o).empty());  // exists: refused
+  CHECK(mugai::test::readFile(d / "a") == "first");
+  CHECK(std::distance(fs::directory_iterator(d), fs::directory_iterator()) == 1);  // nothing beside it
+  fs::remove_all(d);
+}
