@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "daemon/queue.h"
+#include "test/common/corpus.h"
 #include "test/common/cli_run.h"
 
 namespace fs = std::filesystem;
