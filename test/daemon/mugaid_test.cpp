@@ -306,6 +306,30 @@ TEST_CASE("mugaid: STARTTLS with a certificate made by mugai tls-cert", "[mugaid
   fs::remove_all(d);
 }
 
+TEST_CASE("mugaid: swaks as the client: STARTTLS, PIPELINING and an attachment", "[mugaid][tls][swaks]") {
+  fs::path d = mugai::test::freshTempDir("mugaid-swaks");
+  REQUIRE(mugai::test::runCli("tls-cert --cert " + (d / "c.pem").string() + " --key " + (d / "k.pem").string() +
+                              " --host mugai.test").code == 0);
+  Mugaid daemon(d, "tls_cert = \"" + (d / "c.pem").string() + "\"\ntls_key = \"" + (d / "k.pem").string() + "\"\n");
+  mugai::test::writeFile(d / "invoice.exe", mugai::test::peImage());
+  auto r = mugai::test::runCommand("swaks --server 127.0.0.1:" + std::to_string(daemon.port()) +
+                                   " --from sender@example.net --to soumu@example.lg.jp --tls --pipeline"
+                                   " --header 'Subject: swaks test' --attach-type application/octet-stream --attach @" +
+                                   (d / "invoice.exe").string() + " 2>&1");
+  INFO(r.out << daemon.log());
+  CHECK(r.code == 0);
+  CHECK(r.out.find("<-  220 2.0.0 Ready to start TLS") != std::string::npos);
+  CHECK(r.out.find("=== TLS started with cipher TLSv1.") != std::string::npos);
+  CHECK(r.out.find("250 2.0.0 Ok: queued as") != std::string::npos);
+  REQUIRE(waitFor([&] { return daemon.delivered("soumu@example.lg.jp").size() == 1; }, 20));
+  const std::string out = daemon.delivered("soumu@example.lg.jp")[0];
+  CHECK(out.find("Subject: swaks test") != std::string::npos);
+  CHECK(out.find("X-Mugai-Result: changed") != std::string::npos);
+  CHECK(out.find("TVqQ") == std::string::npos);
+  CHECK(daemon.log().find("tls=yes") != std::string::npos);
+  fs::remove_all(d);
+}
+
 TEST_CASE("mugaid: Prometheus metrics count what happened", "[mugaid][metrics]") {
   fs::path d = mugai::test::freshTempDir("mugaid-metrics");
   Mugaid daemon(d, "metrics_listen = \"127.0.0.1:0\"\n");
