@@ -18,6 +18,7 @@
 #include "test/common/net.h"
 #include "test/common/corpus.h"
 #include "test/common/samples.h"
+#include "test/common/smtp_sink.h"
 
 namespace fs = std::filesystem;
 using mugai::test::freePort;
@@ -31,7 +32,9 @@ namespace {
 // A private Postfix: smtpd on 127.0.0.1:`port` (with `smtpdOptions`, "-o k=v ..."), relaying everything to `relayPort`.
 class PrivatePostfix {
  public:
-  PrivatePostfix(const fs::path& dir, int port, int relayPort, const std::string& smtpdOptions = "") : dir_(dir) {
+  PrivatePostfix(const fs::path& dir, int port, int relayPort, const std::string& smtpdOptions = "",
+                 const std::string& extraMain = "", const std::string& extraMaster = "")
+      : dir_(dir) {
     fs::create_directories(dir / "etc");
     fs::create_directories(dir / "spool");
     fs::create_directories(dir / "data");
@@ -44,7 +47,8 @@ class PrivatePostfix {
                                "inet_protocols = ipv4\nmynetworks = 127.0.0.0/8\nrelayhost = [127.0.0.1]:" +
                                std::to_string(relayPort) +
                                "\nsmtpd_relay_restrictions = permit_mynetworks, reject\nsmtp_dns_support_level = disabled\n"
-                               "smtp_host_lookup = native\nalias_maps =\nalias_database =\nlocal_recipient_maps =\nbiff = no\n");
+                               "smtp_host_lookup = native\nalias_maps =\nalias_database =\nlocal_recipient_maps =\nbiff = no\n" +
+                               extraMain);
     std::string master = "127.0.0.1:" + std::to_string(port) + " inet n - n - - smtpd " + smtpdOptions + "\n";
     for (const char* line :
          {"pickup unix n - n 60 1 pickup", "cleanup unix n - n - 0 cleanup", "qmgr unix n - n 300 1 qmgr",
@@ -55,7 +59,7 @@ class PrivatePostfix {
           "discard unix - - n - - discard", "local unix - n n - - local", "anvil unix - - n - 1 anvil",
           "scache unix - - n - 1 scache", "postlog unix-dgram n - n - 1 postlogd"})
       master += std::string(line) + "\n";
-    mugai::test::writeFile(dir / "etc" / "master.cf", master);
+    mugai::test::writeFile(dir / "etc" / "master.cf", master + extraMaster);
     REQUIRE(std::system(("postfix -c " + (dir / "etc").string() + " check && postfix -c " + (dir / "etc").string() +
                          " start >/dev/null 2>&1").c_str()) == 0);
     REQUIRE(waitFor([&] { return listening(port); }, 20));
@@ -132,6 +136,48 @@ TEST_CASE("Postfix in front of mugaid before-queue (smtpd_proxy_filter): the sen
     CHECK(out.find("by front.example.jp (Postfix)") != std::string::npos);
     CHECK(out.find("X-Mugai-Result: changed") != std::string::npos);
     CHECK(out.find("TVqQ") == std::string::npos);
+  }
+  daemon.stop(SIGTERM);
+  fs::remove_all(d);
+}
+
+TEST_CASE("mugaid as Postfix's content_filter: Postfix queues, mugaid sanitizes and re-injects", "[mugaid][postfix]") {
+  fs::path d = mugai::test::freshTempDir("postfix-cf");
+  mugai::test::SmtpSink sink(d / "sink");  // where Postfix finally relays to (the LGWAN side)
+  const int mugaidPort = freePort(), postfixPort = freePort(), reinjectPort = freePort();
+  mugai::test::writeFile(d / "mugaid.toml", "[quarantine]\ndir = \"" + (d / "q").string() +
+                                                "\"\n[daemon]\nlisten = \"127.0.0.1:" + std::to_string(mugaidPort) +
+                                                "\"\nspool_dir = \"" + (d / "spool").string() +
+                                                "\"\ndelivery = \"smtp:127.0.0.1:" + std::to_string(reinjectPort) + "\"\n");
+  mugai::test::Background daemon(std::string(MUGAI_DAEMON) + " -c " + (d / "mugaid.toml").string(), d / "mugaid.log");
+  REQUIRE(waitFor([&] { return listening(mugaidPort); }, 15));
+  {
+    // The README's recipe: content_filter to mugaid, and a second smtpd
+    // that takes mugaid's output back without filtering it again.
+    PrivatePostfix postfix(d / "pf", postfixPort, sink.port(), "",
+                           "content_filter = smtp:[127.0.0.1]:" + std::to_string(mugaidPort) + "\n",
+                           "127.0.0.1:" + std::to_string(reinjectPort) +
+                               " inet n - n - - smtpd -o content_filter= "
+                               "-o receive_override_options=no_unknown_recipient_checks,no_header_body_checks,no_milters "
+                               "-o mynetworks=127.0.0.0/8 -o smtpd_recipient_restrictions=permit_mynetworks,reject\n");
+    REQUIRE(waitFor([&] { return listening(reinjectPort); }, 20));
+    mugai::test::writeFile(d / "in.eml", mugai::test::mailWith({{"請求書.exe", "application/octet-stream", mugai::test::peImage()}}));
+    auto sent = mugai::test::runCommand("python3 -c \"import smtplib; s = smtplib.SMTP('127.0.0.1', " +
+                                        std::to_string(postfixPort) + "); print(s.sendmail('sender@example.net', "
+                                        "['soumu@example.lg.jp'], open('" + (d / "in.eml").string() +
+                                        "', 'rb').read())); s.quit()\"");
+    CHECK(sent.out == "{}\n");
+    const bool arrived = waitFor([&] { return sink.messages().size() == 1; }, 30);
+    INFO(postfix.log() << mugai::test::readFile(d / "mugaid.log"));
+    REQUIRE(arrived);
+    const std::string out = sink.messages()[0];
+    CHECK(out.find("X-Mugai-Result: changed") != std::string::npos);  // it went through mugaid
+    CHECK(out.find("TVqQ") == std::string::npos);
+    CHECK(std::regex_search(postfix.log(), std::regex("relay=127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:" +
+                                                      std::to_string(mugaidPort) + ".*status=sent")));
+    CHECK(std::regex_search(postfix.log(), std::regex("relay=127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:" +
+                                                      std::to_string(sink.port()) + ".*status=sent")));
+    CHECK(sink.messages().size() == 1);  // filtered once, not in a loop
   }
   daemon.stop(SIGTERM);
   fs::remove_all(d);
