@@ -1,5 +1,5 @@
 // [stage.pdf_rerender]: dpi, max_pages, max_page_pixels, max_total_pixels,
-// timeout_seconds, memory_mb, flate_level, page_workers, encrypted, worker
+// timeout_seconds, memory_mb, flate_level, jpeg_quality, page_workers, encrypted, worker
 // (README "pdf_rerender").
 #include "core/config.h"
 #include "sanitizers/pdf_rerender/pdf_rerender.h"
@@ -9,7 +9,7 @@ namespace mugai::sanitizers::pdf_rerender {
 Options parseOptions(const toml::table& t, const std::string& source) {
   checkKeys(t,
             {"dpi", "max_pages", "max_page_pixels", "max_total_pixels", "timeout_seconds", "memory_mb", "flate_level",
-             "page_workers", "encrypted", "worker"},
+             "jpeg_quality", "page_workers", "encrypted", "worker"},
             source, "stage.pdf_rerender");
   Options o;
   RenderOptions& r = o.render;
@@ -20,6 +20,9 @@ Options parseOptions(const toml::table& t, const std::string& source) {
   r.timeoutSeconds = readInt(t, "timeout_seconds", r.timeoutSeconds, 1, 3600, source);
   r.memoryBytes = readInt(t, "memory_mb", r.memoryBytes >> 20, 128, 65536, source) << 20;
   r.flateLevel = readInt(t, "flate_level", r.flateLevel, 1, 9, source);
+  r.jpegQuality = readInt(t, "jpeg_quality", r.jpegQuality, 0, 100, source);
+  if (r.jpegQuality > 0 && r.jpegQuality < 50)
+    configFail(source, t.get("jpeg_quality"), "jpeg_quality must be 0 (never JPEG) or 50-100");
   r.pageWorkers = readInt(t, "page_workers", r.pageWorkers, 1, 8, source);
   r.workerPath = readString(t, "worker", r.workerPath, source);
   o.tryPasswords =

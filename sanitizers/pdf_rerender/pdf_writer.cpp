@@ -44,8 +44,8 @@ std::string writePdf(const std::vector<PageImage>& pages) {
     object("<< /Length " + std::to_string(draw.size()) + " >>\nstream\n" + draw + "\nendstream");
     object("<< /Type /XObject /Subtype /Image /Width " + std::to_string(p.width) + " /Height " +
            std::to_string(p.height) + " /ColorSpace " + (p.components == 1 ? "/DeviceGray" : "/DeviceRGB") +
-           " /BitsPerComponent 8 /Filter /FlateDecode /Length " + std::to_string(p.flate.size()) + " >>\nstream\n" +
-           p.flate + "\nendstream");
+           " /BitsPerComponent 8 /Filter " + (p.jpeg ? "/DCTDecode" : "/FlateDecode") + " /Length " +
+           std::to_string(p.data.size()) + " >>\nstream\n" + p.data + "\nendstream");
   }
   const std::size_t xref = out.size();
   out += "xref\n0 " + std::to_string(offsets.size() + 1) + "\n0000000000 65535 f \n";

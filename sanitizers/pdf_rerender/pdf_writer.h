@@ -1,5 +1,5 @@
 // Writes the re-rendered PDF: one image XObject per page (8-bit DeviceGray
-// or DeviceRGB, Flate), drawn over the whole page, with the original
+// or DeviceRGB; Flate, or DCT for photographic pages), drawn over the whole page, with the original
 // page's size and /Rotate. Nothing else: no fonts, no annotations, no
 // actions, no metadata but a fixed producer string. The input is the
 // worker's page images, already checked by worker_client.
@@ -19,7 +19,8 @@ struct PageImage {
   std::uint32_t components = 3;         ///< 1 grey, 3 RGB
   std::uint32_t rotate = 0;             ///< 0, 90, 180, 270
   double widthPt = 0, heightPt = 0;     ///< page size (the original crop box)
-  std::string flate;                    ///< zlib-compressed rows
+  std::string data;                     ///< zlib-compressed rows, or a JPEG (`jpeg`)
+  bool jpeg = false;                    ///< DCTDecode (made by worker_client from raw pixels)
 };
 
 std::string writePdf(const std::vector<PageImage>& pages);

@@ -8,8 +8,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
+// libjpeg needs FILE and size_t declared first.
+#include <cstdio>
+#include <jpeglib.h>
 
 #include <algorithm>
+#include <atomic>
+#include <csetjmp>
+#include <cstdlib>
+#include <thread>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -78,6 +85,7 @@ std::vector<std::string> workerArgs(const RenderOptions& o, int stride, int offs
   return {"--dpi", std::to_string(o.dpi), "--max-pages", std::to_string(o.maxPages), "--max-page-pixels",
           std::to_string(o.maxPagePixels), "--max-total-pixels", std::to_string(o.maxTotalPixels), "--flate-level",
           std::to_string(o.flateLevel), "--stride", std::to_string(stride), "--offset", std::to_string(offset),
+          "--photo", o.jpegQuality > 0 ? "1" : "0",
           "--memory-mb", std::to_string(o.memoryBytes >> 20), "--cpu-seconds", std::to_string(o.timeoutSeconds + 1)};
 }
 
@@ -165,7 +173,7 @@ RenderResult fromExit(const Worker& w) {
 
 /// Parses one worker's stdout into `pages` (by index). "" or the problem.
 std::string parseFrames(const std::string& s, const RenderOptions& o, std::uint32_t& docPages,
-                        std::vector<PageImage>& pages, std::vector<bool>& seen) {
+                        std::vector<PageImage>& pages, std::vector<bool>& seen, std::vector<bool>& raw) {
   std::size_t at = 0;
   auto take = [&](void* dst, std::size_t n) {
     if (s.size() - at < n) return false;
@@ -181,6 +189,7 @@ std::string parseFrames(const std::string& s, const RenderOptions& o, std::uint3
   docPages = dh.pages;
   pages.resize(docPages);
   seen.resize(docPages, false);
+  raw.resize(docPages, false);
   const double expectW = 40000;
   while (true) {
     PageHeader ph{};
@@ -190,23 +199,86 @@ std::string parseFrames(const std::string& s, const RenderOptions& o, std::uint3
     if (ph.width == 0 || ph.height == 0 || ph.width > expectW || ph.height > expectW ||
         std::uint64_t{ph.width} * ph.height > o.maxPagePixels || (ph.components != 1 && ph.components != 3) ||
         (ph.rotate != 0 && ph.rotate != 90 && ph.rotate != 180 && ph.rotate != 270) || !(ph.widthPt > 0) ||
-        !(ph.heightPt > 0) || ph.widthPt > 14400 * 200 || ph.heightPt > 14400 * 200 || ph.dataBytes > s.size() - at)
+        !(ph.heightPt > 0) || ph.widthPt > 14400 * 200 || ph.heightPt > 14400 * 200 || ph.dataBytes > s.size() - at ||
+        (ph.encoding != kFlate && ph.encoding != kRaw) || (ph.encoding == kRaw && (o.jpegQuality <= 0 || ph.components != 3)))
       return "bad page header";
     PageImage& p = pages[ph.index];
     p.width = ph.width, p.height = ph.height, p.components = ph.components, p.rotate = ph.rotate;
     p.widthPt = ph.widthPt, p.heightPt = ph.heightPt;
-    p.flate.assign(s.data() + at, ph.dataBytes);
+    p.data.assign(s.data() + at, ph.dataBytes);
     at += ph.dataBytes;
-    // Inflate once: the stream must hold exactly the declared pixels.
     const std::uint64_t expect = std::uint64_t{p.width} * p.height * p.components;
-    std::string raw(expect + 1, '\0');
-    uLongf got = static_cast<uLongf>(raw.size());
-    if (uncompress(reinterpret_cast<Bytef*>(raw.data()), &got, reinterpret_cast<const Bytef*>(p.flate.data()),
-                   static_cast<uLong>(p.flate.size())) != Z_OK ||
-        got != expect)
-      return "page image does not match its header";
+    if (ph.encoding == kRaw) {
+      if (p.data.size() != expect) return "page image does not match its header";
+      raw[ph.index] = true;
+    } else {
+      // Inflate once: the stream must hold exactly the declared pixels.
+      std::string pixels(expect + 1, '\0');
+      uLongf got = static_cast<uLongf>(pixels.size());
+      if (uncompress(reinterpret_cast<Bytef*>(pixels.data()), &got, reinterpret_cast<const Bytef*>(p.data.data()),
+                     static_cast<uLong>(p.data.size())) != Z_OK ||
+          got != expect)
+        return "page image does not match its header";
+    }
     seen[ph.index] = true;
   }
+}
+
+// One JPEG from tightly packed RGB rows (ours: checked to be exactly
+// width x height x 3 bytes). libjpeg reports errors by longjmp.
+struct JpegError {
+  jpeg_error_mgr mgr;
+  std::jmp_buf jump;
+};
+
+bool encodeJpeg(PageImage& page, int quality) {
+  jpeg_compress_struct c{};
+  JpegError err{};
+  c.err = jpeg_std_error(&err.mgr);
+  err.mgr.error_exit = [](j_common_ptr cinfo) { std::longjmp(reinterpret_cast<JpegError*>(cinfo->err)->jump, 1); };
+  unsigned char* buffer = nullptr;
+  unsigned long size = 0;
+  if (setjmp(err.jump)) {
+    jpeg_destroy_compress(&c);
+    std::free(buffer);
+    return false;
+  }
+  jpeg_create_compress(&c);
+  jpeg_mem_dest(&c, &buffer, &size);
+  c.image_width = page.width;
+  c.image_height = page.height;
+  c.input_components = 3;
+  c.in_color_space = JCS_RGB;
+  jpeg_set_defaults(&c);
+  jpeg_set_quality(&c, quality, TRUE);
+  jpeg_start_compress(&c, TRUE);
+  const std::size_t row = std::size_t{page.width} * 3;
+  while (c.next_scanline < c.image_height) {
+    JSAMPROW line = reinterpret_cast<JSAMPROW>(page.data.data() + c.next_scanline * row);
+    jpeg_write_scanlines(&c, &line, 1);
+  }
+  jpeg_finish_compress(&c);
+  jpeg_destroy_compress(&c);
+  page.data.assign(reinterpret_cast<const char*>(buffer), size);
+  page.jpeg = true;
+  std::free(buffer);
+  return true;
+}
+
+// Encodes `pages` (raw RGB) as JPEG, on every core.
+bool encodeJpegs(const std::vector<PageImage*>& pages, int quality) {
+  std::atomic<std::size_t> next = 0;
+  std::atomic<bool> ok = true;
+  auto work = [&] {
+    for (std::size_t i; (i = next++) < pages.size();)
+      if (!encodeJpeg(*pages[i], quality)) ok = false;
+  };
+  std::vector<std::thread> helpers;
+  const std::size_t threads = std::min<std::size_t>(pages.size(), std::max(1u, std::thread::hardware_concurrency()));
+  for (std::size_t t = 1; t < threads; ++t) helpers.emplace_back(work);
+  work();
+  for (auto& t : helpers) t.join();
+  return ok;
 }
 
 }  // namespace
@@ -254,9 +326,9 @@ RenderResult renderPdf(const RenderOptions& o, std::string_view pdf, const std::
     if (!WIFEXITED(w.status) || WEXITSTATUS(w.status) != kOk) return fromExit(w);
   RenderResult r;
   std::uint32_t docPages = 0;
-  std::vector<bool> seen;
+  std::vector<bool> seen, raw;
   for (const auto& w : ws)
-    if (std::string e = parseFrames(w.stdoutBytes, o, docPages, r.pages, seen); !e.empty())
+    if (std::string e = parseFrames(w.stdoutBytes, o, docPages, r.pages, seen, raw); !e.empty())
       return failure("pdf.bad_worker_output", "the renderer's output was refused: " + e);
   if (std::find(seen.begin(), seen.end(), false) != seen.end())
     return failure("pdf.bad_worker_output", "the renderer's output was refused: a page is missing");
@@ -264,6 +336,10 @@ RenderResult renderPdf(const RenderOptions& o, std::string_view pdf, const std::
   for (const auto& p : r.pages) pixels += std::uint64_t{p.width} * p.height;
   if (pixels > o.maxTotalPixels)
     return failure("pdf.bad_worker_output", "the renderer's output was refused: more pixels than max_total_pixels");
+  std::vector<PageImage*> photos;
+  for (std::size_t i = 0; i < r.pages.size(); ++i)
+    if (raw[i]) photos.push_back(&r.pages[i]);
+  if (!encodeJpegs(photos, o.jpegQuality)) return failure("pdf.render_failed", "a page could not be encoded as JPEG");
   r.ok = true;
   return r;
 }

@@ -7,6 +7,7 @@
 //         the PDF until end of file. Passwords never appear in argv.
 // args:   --dpi N --max-pages N --max-page-pixels N --max-total-pixels N
 //         --flate-level N --stride K --offset J --memory-mb N --cpu-seconds N
+//         --photo 0|1 (1: send photographic colour pages raw, for JPEG)
 //         [--selftest execve|fork|socket|open-write|fds|none] (tests prove the
 //         filter, and that nothing but the three pipes is inherited)
 #include <poppler/cpp/poppler-document.h>
@@ -20,6 +21,7 @@
 #include <zlib.h>
 #include <fcntl.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -59,6 +61,22 @@ std::string readAll() {
   return in;
 }
 
+// A page is photographic when Flate at level 1 keeps more than half of a
+// sample of its rows (four bands of 16 rows): scans, photos and dense
+// graphics. Text and line art compress to a few per cent.
+bool photographic(const unsigned char* rgb, std::size_t w, std::size_t h) {
+  const std::size_t band = std::min<std::size_t>(16, h), row = w * 3;
+  std::vector<unsigned char> sample;
+  for (int k = 0; k < 4; ++k) {
+    const std::size_t y = (h - band) * static_cast<std::size_t>(k) / 3;
+    sample.insert(sample.end(), rgb + y * row, rgb + (y + band) * row);
+  }
+  uLongf zlen = compressBound(static_cast<uLong>(sample.size()));
+  std::vector<unsigned char> out(zlen);
+  if (compress2(out.data(), &zlen, sample.data(), static_cast<uLong>(sample.size()), 1) != Z_OK) return false;
+  return zlen * 2 > sample.size();
+}
+
 int selftest(const std::string& what) {
   if (what == "execve") {
     char* const argv[] = {const_cast<char*>("/bin/true"), nullptr};
@@ -96,6 +114,7 @@ int main(int argc, char** argv) {
   const int level = static_cast<int>(num("--flate-level", 1));
   const auto stride = static_cast<int>(num("--stride", 1));
   const auto offset = static_cast<int>(num("--offset", 0));
+  const bool photo = num("--photo", 0) != 0;
   if (dpi < 10 || dpi > 1200 || stride < 1 || offset < 0 || offset >= stride) fail(kUsage, "bad arguments");
 
   SandboxLimits limits;
@@ -212,12 +231,21 @@ int main(int argc, char** argv) {
       for (std::size_t k = 0; k < w * h; ++k) raw[k] = raw[3 * k];
       components = 1;
     }
-    uLongf zlen = compressBound(static_cast<uLong>(w * h * components));
+    const std::size_t rawBytes = w * h * components;
+    if (photo && components == 3 && photographic(raw.data(), w, h)) {
+      // Flate cannot shrink it much and costs more than the drawing: the
+      // parent makes it a JPEG.
+      const PageHeader ph{static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(w), static_cast<std::uint32_t>(h),
+                          3, rotate, kRaw, wPt, hPt, rawBytes};
+      if (!writeAll(&ph, sizeof ph) || !writeAll(raw.data(), rawBytes)) fail(kOutputFailed, "write failed");
+      continue;
+    }
+    uLongf zlen = compressBound(static_cast<uLong>(rawBytes));
     packed.resize(zlen);
-    if (compress2(packed.data(), &zlen, raw.data(), static_cast<uLong>(w * h * components), level) != Z_OK)
+    if (compress2(packed.data(), &zlen, raw.data(), static_cast<uLong>(rawBytes), level) != Z_OK)
       fail(kOutputFailed, "compression failed");
     const PageHeader ph{static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(w), static_cast<std::uint32_t>(h),
-                        static_cast<std::uint32_t>(components), rotate, 0, wPt, hPt, zlen};
+                        static_cast<std::uint32_t>(components), rotate, kFlate, wPt, hPt, zlen};
     if (!writeAll(&ph, sizeof ph) || !writeAll(packed.data(), zlen)) fail(kOutputFailed, "write failed");
   }
   PageHeader end{};

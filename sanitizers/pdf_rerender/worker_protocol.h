@@ -8,8 +8,10 @@
 // active PDF content.
 //
 // stdout of the worker: kMagic, then a DocHeader, then for each page it
-// renders a PageHeader followed by `dataBytes` of zlib (Flate) data, then
-// a PageHeader with index == kEndOfPages. Little-endian, packed as below.
+// renders a PageHeader followed by `dataBytes` of zlib (Flate) data, or of
+// raw pixels for a photographic page (the parent encodes those as JPEG
+// from the pixels: still only pictures), then a PageHeader with index ==
+// kEndOfPages. Little-endian, packed as below.
 // stderr: one line of English detail when the exit code is not kOk.
 #pragma once
 
@@ -31,10 +33,15 @@ struct PageHeader {
   std::uint32_t height;      ///< pixels
   std::uint32_t components;  ///< 1 (DeviceGray) or 3 (DeviceRGB), 8 bits each
   std::uint32_t rotate;      ///< the page's /Rotate: 0, 90, 180, 270
-  std::uint32_t reserved;
+  std::uint32_t encoding;    ///< kFlate, or kRaw (photographic: the parent encodes it as JPEG)
   double widthPt;            ///< the page's crop box, unrotated, in points
   double heightPt;
-  std::uint64_t dataBytes;   ///< Flate-compressed rows that follow
+  std::uint64_t dataBytes;   ///< the rows that follow: Flate-compressed, or raw (exactly width x height x components)
+};
+
+enum PageEncoding : std::uint32_t {
+  kFlate = 0,
+  kRaw = 1,
 };
 
 /// Worker exit codes (anything else, or a signal, is a crash).

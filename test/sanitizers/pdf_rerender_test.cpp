@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <chrono>
 #include <cmath>
@@ -23,6 +24,7 @@
 #include "core/file_job.h"
 #include "sanitizers/builtin.h"
 #include "sanitizers/pdf_rerender/pdf_rerender.h"
+#include "sanitizers/pdf_rerender/pdf_writer.h"
 #include "sanitizers/pdf_rerender/worker_client.h"
 #include "test/common/cli_run.h"
 #include "test/common/corpus.h"
@@ -202,6 +204,30 @@ void sweep(const std::string& dir) {
   fs::remove_all(tmp);
 }
 
+/// A one-page PDF that is a photograph as far as compression goes: a colour
+/// checkerboard of 48-pixel squares under strong deterministic noise, as an
+/// 8.5 x 11 in page image at 100 dpi.
+std::string photoPdf() {
+  sanitizers::pdf_rerender::PageImage p;
+  p.width = 850, p.height = 1100, p.components = 3, p.widthPt = 612, p.heightPt = 792;
+  std::string rgb(std::size_t{p.width} * p.height * 3, '\0');
+  std::uint32_t seed = 12345;
+  for (std::uint32_t y = 0; y < p.height; ++y)
+    for (std::uint32_t x = 0; x < p.width; ++x)
+      for (int c = 0; c < 3; ++c) {
+        seed = seed * 1664525u + 1013904223u;
+        const int base = ((x / 48 + y / 48) % 2) ? 200 - 60 * c : 40 + 50 * c;
+        const int v = base + static_cast<int>(seed >> 26) - 32;  // +-32 of noise
+        rgb[(std::size_t{y} * p.width + x) * 3 + c] = static_cast<char>(std::clamp(v, 0, 255));
+      }
+  uLongf len = compressBound(static_cast<uLong>(rgb.size()));
+  p.data.resize(len);
+  REQUIRE(compress2(reinterpret_cast<Bytef*>(p.data.data()), &len, reinterpret_cast<const Bytef*>(rgb.data()),
+                    static_cast<uLong>(rgb.size()), 6) == Z_OK);
+  p.data.resize(len);
+  return sanitizers::pdf_rerender::writePdf({p});
+}
+
 /// Grey pixels of page 1 drawn by pdftoppm at `dpi`.
 std::vector<unsigned char> grey(const fs::path& pdf, int dpi, int& w, int& h) {
   const std::string stem = pdf.string() + ".pgm";
@@ -283,11 +309,18 @@ TEST_CASE("pdf_rerender: active content is gone, pages stay as they were", "[pdf
 TEST_CASE("pdf_rerender: a drawn page matches pdftoppm's drawing of the original", "[pdf][fidelity]") {
   const fs::path d = test::freshTempDir("pdf-fidelity");
   test::writeFile(d / "shapes.pdf", activePdf(1, 612, 792, 90));
-  for (const fs::path& src : {test::corpora() / "pdfjs/test/pdfs/tracemonkey.pdf", d / "shapes.pdf"}) {
+  test::writeFile(d / "photo.pdf", photoPdf());
+  for (const fs::path& src : {test::corpora() / "pdfjs/test/pdfs/tracemonkey.pdf", d / "shapes.pdf", d / "photo.pdf"}) {
     INFO(src);
     const FileOutcome o = clean(test::readFile(src), src.filename().string(), pdfConfig());
     REQUIRE(reasonCode(o) == "pdf.rerendered");
     test::writeFile(d / "ours.pdf", o.output);
+    // Photographic pages become JPEG (from our own pixels); text and line
+    // art stay lossless.
+    const bool photo = src.filename() == "photo.pdf";
+    const std::string images = tool("pdfimages -list " + (d / "ours.pdf").string());  // columns: ... bpc enc ...
+    CHECK(has(images, photo ? " 8 +jpeg " : " 8 +image "));
+    CHECK_FALSE(has(images, photo ? " 8 +image " : " 8 +jpeg "));
     fs::copy_file(src, d / "orig.pdf", fs::copy_options::overwrite_existing);
     // Both drawn by pdftoppm at the same resolution and compared as means
     // of 8 x 8 blocks (1.4 mm), so that the viewer's resampling of our page
@@ -384,6 +417,26 @@ TEST_CASE("pdf_rerender: the parent trusts nothing a renderer sends", "[pdf][lim
     CHECK(reasonCode(clean(pdf, "a.pdf", fake(good0 + page(1, 50000, 10, "zlib.compress(bytes(500000))")))) ==
           "pdf.bad_worker_output");
   }
+  // rawPage(index, w, h, components, bytes): a "photographic" frame, raw
+  // pixels for the parent to make a JPEG of.
+  auto rawPage = [](int index, int w, int h, int components, int bytes) {
+    return "d = bytes(" + std::to_string(bytes) + ")\nout.write(struct.pack('<6I2dQ', " + std::to_string(index) + ", " +
+           std::to_string(w) + ", " + std::to_string(h) + ", " + std::to_string(components) +
+           ", 0, 1, 100.0, 100.0, len(d)) + d)\n";
+  };
+  SECTION("raw pixels of the exact size become a JPEG; any other raw frame is refused") {
+    const FileOutcome ok = clean(pdf, "a.pdf", fake(good0 + rawPage(1, 10, 10, 3, 300)));
+    REQUIRE(reasonCode(ok) == "pdf.rerendered");
+    CHECK(ok.output.find("/DCTDecode") != std::string::npos);
+    CHECK(reasonCode(clean(pdf, "a.pdf", fake(good0 + rawPage(1, 10, 10, 3, 299)))) == "pdf.bad_worker_output");
+    CHECK(reasonCode(clean(pdf, "a.pdf", fake(good0 + rawPage(1, 10, 10, 1, 100)))) == "pdf.bad_worker_output");
+    // With JPEG off, even a well-formed raw frame is refused.
+    fake(good0 + rawPage(1, 10, 10, 3, 300));  // (re)writes the stand-in
+    const fs::path script = d / "fake-worker.py";
+    CHECK(reasonCode(clean(pdf, "a.pdf",
+                           pdfConfig("page_workers = 1\njpeg_quality = 0\nworker = \"" + script.string() + "\"\n"))) ==
+          "pdf.bad_worker_output");
+  }
   SECTION("a page missing, or sent twice") {
     CHECK(reasonCode(clean(pdf, "a.pdf", fake(good0))) == "pdf.bad_worker_output");
     CHECK(reasonCode(clean(pdf, "a.pdf", fake(good0 + good0))) == "pdf.bad_worker_output");
@@ -438,6 +491,7 @@ TEST_CASE("[stage.pdf_rerender] config: the sample spells out the defaults; mist
   CHECK(o.render.timeoutSeconds == d.render.timeoutSeconds);
   CHECK(o.render.memoryBytes == d.render.memoryBytes);
   CHECK(o.render.flateLevel == d.render.flateLevel);
+  CHECK(o.render.jpegQuality == d.render.jpegQuality);
   CHECK(o.render.pageWorkers == d.render.pageWorkers);
   CHECK(o.render.workerPath == d.render.workerPath);
   CHECK(o.tryPasswords == d.tryPasswords);
@@ -448,4 +502,5 @@ TEST_CASE("[stage.pdf_rerender] config: the sample spells out the defaults; mist
   CHECK_THROWS_WITH(bad("dpi = 5000\n"), ContainsSubstring("p.toml:4") && ContainsSubstring("dpi"));
   CHECK_THROWS_WITH(bad("encrypted = \"ask\"\n"), ContainsSubstring("encrypted"));
   CHECK_THROWS_WITH(bad("dpy = 100\n"), ContainsSubstring("dpy"));
+  CHECK_THROWS_WITH(bad("jpeg_quality = 20\n"), ContainsSubstring("p.toml:4") && ContainsSubstring("jpeg_quality"));
 }
