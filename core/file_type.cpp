@@ -38,6 +38,27 @@ constexpr std::size_t kWindow = 1 << 20;  // what libmagic looks at
 // Bytes prose does not need and markup, scripts and code do.
 constexpr std::string_view kNotProse("<>{}[]()\\#%$@;=|^~`");
 
+// First words of a line that libmagic's text rules key on (scripts,
+// source code, diff, mbox/news/mail-forward files, archives in text form).
+// Compared without case.
+constexpr std::string_view kLineKeywords[] = {
+    "from", "import", "def", "class", "module", "require", "end", "package", "use", "sub", "function", "var", "let",
+    "const", "echo", "set", "dim", "private", "public", "static", "program", "procedure", "begin", "unit", "library",
+    "diff", "only", "common", "article", "forward", "pipe", "relay", "path", "newsgroups", "bzh", "rem", "goto",
+    "include", "define", "pragma", "extern", "struct", "typedef", "namespace", "using", "alias", "exec", "eval",
+    "cd", "rm", "cat", "mkdir", "cmd", "powershell", "invoke", "param", "script", "xml", "html", "svg", "doctype",
+};
+
+bool keywordLine(std::string_view line) {
+  std::size_t n = 0;
+  while (n < line.size() && n < 32 && std::isalpha(static_cast<unsigned char>(line[n]))) ++n;
+  if (n == 0 || n == 32) return false;
+  const std::string word = toLower(line.substr(0, n));
+  for (std::string_view k : kLineKeywords)
+    if (word == k) return true;
+  return false;
+}
+
 bool headerLike(std::string_view line) {
   std::size_t i = 0;
   while (i < line.size() && (std::isalnum(static_cast<unsigned char>(line[i])) || line[i] == '-' || line[i] == '_' ||
@@ -89,7 +110,8 @@ bool looksLikeProse(std::string_view bytes) {
       if (c == '\r') continue;  // an empty CRLF line
       if (c < 0x80 && !std::isalnum(c)) return false;
       std::size_t end = bytes.find('\n', i);
-      if (headerLike(bytes.substr(i, end == std::string_view::npos ? std::string_view::npos : end - i))) return false;
+      const std::string_view line = bytes.substr(i, end == std::string_view::npos ? std::string_view::npos : end - i);
+      if (headerLike(line) || keywordLine(line)) return false;
       lineStart = false;
     }
   }

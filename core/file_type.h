@@ -27,7 +27,11 @@ std::string trueType(std::string_view bytes);
 /// no NUL or control byte but CR, LF and TAB, none of < > { } [ ] ( ) \ # % $
 /// @ ; = | ^ ~ ` anywhere, every line starting with a letter, a digit or a
 /// byte >= 0x80 (no indentation, no "-", "+" or "." lines), no line starting
-/// with a header-like "Token:", and not an mbox "From " line first. Bytes
+/// with a header-like "Token:" or with a word libmagic's text rules key on
+/// (import, from, class, def, diff, Article, Forward, Pipe, ... in
+/// file_type.cpp), and not an mbox "From " line first. libmagic's database
+/// has more text rules than can be listed here: the check is held equal to
+/// full libmagic over the corpora and the constructs of file_type_test. Bytes
 /// >= 0x80 (UTF-8, Shift_JIS, EUC-JP) pass; ISO-2022-JP does not (its
 /// escapes hold "$" and "(") and takes the full path.
 bool looksLikeProse(std::string_view bytes);

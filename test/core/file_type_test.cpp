@@ -61,7 +61,12 @@ TEST_CASE("file type: scripts, markup and structured text never take the prose f
       "all:\n\tcc -o x x.c\n", "BEGIN:VCARD\nVERSION:3.0\nEND:VCARD\n", "BEGIN:VCALENDAR\nEND:VCALENDAR\n",
       "diff --git a b\n--- a\n+++ b\n", "[boot]\nx=1\n", "(defun f (x) x)\n", "\\documentclass{article}\n",
       "%!PS-Adobe-3.0\n", "{\\rtf1 hello}\n", "-----BEGIN PGP SIGNATURE-----\nabc\n", "{\"a\": 1}\n",
-      "\x1b$B$3$s$K$A$O\x1b(B\n", std::string("a\0b", 3), "line\n  indented\n", "\tTabbed\n"};
+      "\x1b$B$3$s$K$A$O\x1b(B\n", std::string("a\0b", 3), "line\n  indented\n", "\tTabbed\n",
+      // Found by review: prose-looking lines libmagic reads as Python,
+      // Ruby, a forward file, news, or a diff.
+      "Dear all\nfrom Japan import cars\n", "class Foo\nmodule Bar\ndef x\nend\n", "Forward to all staff\n",
+      "Pipe to office\n", "Article 5 of the contract is void\n", "diff a b\n", "Only in here and there\n",
+      "Common subdirectories and more\n", "import sys\n", "Echo hello\n"};
   for (const auto& text : notProse) {
     INFO(text);
     CHECK_FALSE(mugai::looksLikeProse(text));
