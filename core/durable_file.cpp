@@ -87,8 +87,16 @@ std::optional<std::string> writeUnnamed(const std::string& path, std::string_vie
     if (errno == ENOENT && ::access("/proc/self/fd", F_OK) != 0) return std::nullopt;  // no /proc
     return failure("cannot link into place", path);
   }
-  if (::close(fd.release()) != 0) return failure("cannot close", path);
-  return options.sync && options.syncDirectory ? syncDirectory(dir) : "";
+  // From here the file is in place: a failure takes it away again, so that
+  // nobody acts on a file whose writer reported an error.
+  if (::close(fd.release()) != 0) {
+    std::string e = failure("cannot close", path);
+    ::unlink(path.c_str());
+    return e;
+  }
+  std::string e = options.sync && options.syncDirectory ? syncDirectory(dir) : "";
+  if (!e.empty()) ::unlink(path.c_str());
+  return e;
 }
 
 }  // namespace
@@ -109,25 +117,39 @@ std::string writeFileDurably(const std::string& path, std::string_view bytes, co
     return e;
   }
   if (::close(fd.release()) != 0) return fail("cannot close");  // NFS reports write errors here
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return fail("cannot rename into place");
-  return options.sync && options.syncDirectory ? syncDirectory(parentOf(path)) : "";
+  if (options.createNew) {
+    // Never over an existing file: link (fails if the name exists), then drop the temporary name.
+    if (::link(tmp.c_str(), path.c_str()) != 0) return fail("cannot link into place");
+    ::unlink(tmp.c_str());
+  } else if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    return fail("cannot rename into place");
+  }
+  std::string e = options.sync && options.syncDirectory ? syncDirectory(parentOf(path)) : "";
+  if (!e.empty() && options.createNew) ::unlink(path.c_str());
+  return e;
 }
 
 std::string DirectorySync::sync() {
   std::unique_lock lock(mutex_);
   const std::uint64_t mine = ++requested_;  // our rename happened before this ticket
   for (;;) {
-    // An fsync that started after our ticket covers our rename.
-    if (finished_ >= mine) return lastError_;
+    // An fsync that started after our ticket covers our rename; a failed
+    // one covers nothing, and the callers it would have covered hear why.
+    if (finished_ >= mine) return failedAt_ >= mine ? lastError_ : std::string();
     if (!running_) {
       running_ = true;
       const std::uint64_t covers = requested_;
       lock.unlock();
-      std::string e = syncDirectory(dir_);
+      std::string e;
+      try {
+        e = syncDirectory(dir_);
+      } catch (const std::exception& x) {
+        e = x.what();
+      }
       lock.lock();
       running_ = false;
       finished_ = covers;
-      lastError_ = e;
+      if (!e.empty()) failedAt_ = covers, lastError_ = e;
       done_.notify_all();
       if (covers >= mine) return e;
     } else {

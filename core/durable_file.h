@@ -51,8 +51,9 @@ class DirectorySync {
   std::mutex mutex_;
   std::condition_variable done_;
   std::uint64_t requested_ = 0, finished_ = 0;  // tickets: renames asked for, covered by a finished fsync
-  bool running_ = false;
+  std::uint64_t failedAt_ = 0;                   // the tickets up to here were covered by a failed fsync
   std::string lastError_;
+  bool running_ = false;
 };
 
 /// Writes `bytes` to `path` atomically (temporary file, rename): readers and

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <exception>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <cctype>
 
@@ -58,7 +59,13 @@ void computeTrueTypes(const std::vector<Node*>& nodes) {
     }
   };
   std::vector<std::thread> helpers;
-  for (std::size_t t = 1; t < threads; ++t) helpers.emplace_back(work);
+  for (std::size_t t = 1; t < threads; ++t) {
+    try {
+      helpers.emplace_back(work);
+    } catch (const std::system_error&) {
+      break;  // no more threads to be had (RLIMIT_NPROC, TasksMax): fewer helpers, same result
+    }
+  }
   work();
   for (auto& t : helpers) t.join();
   if (error) std::rethrow_exception(error);

@@ -279,7 +279,7 @@ SubmitResult SmtpClient::transaction(const std::string& sender, const std::vecto
     return code / 100 == expectClass;
   };
   if (!state_->clean && !step("RSET", 2)) {
-    connectionLost = true;
+    connectionLost = r.code == 0 || r.code == 421;
     return r;
   }
   state_->clean = false;
@@ -292,7 +292,11 @@ SubmitResult SmtpClient::transaction(const std::string& sender, const std::vecto
     if (!step(group.substr(0, group.size() - 2), 2)) {  // step() adds the last CR LF; the reply read is MAIL's
       connectionLost = r.code == 0 || r.code == 421;
       if (connectionLost) return r;
+      const SubmitResult refusal = r;  // MAIL's reply decides; the rest follow from it
       for (std::size_t i = 0; i <= recipients.size(); ++i) step("", 0);  // the RCPT and DATA replies (errors)
+      const bool gone = r.code == 0;
+      r = refusal;
+      if (gone) close();  // the connection did not survive: not for the next message
       return r;
     }
     for (const auto& rcpt : recipients) {

@@ -53,7 +53,13 @@ void Queue::writeDurably(const std::string& finalPath, std::string_view bytes, D
   o.syncDirectory = false;  // shared below
   o.createNew = createNew;
   if (std::string e = writeFileDurably(finalPath, bytes, o); !e.empty()) throw QueueError(e);
-  if (std::string e = dir.sync(); !e.empty()) throw QueueError(e);
+  if (std::string e = dir.sync(); !e.empty()) {
+    // Not durable, and the caller reports a failure: the file must not
+    // live on to be acted on (a client told 452 sends it again).
+    std::error_code ec;
+    fs::remove(finalPath, ec);
+    throw QueueError(e);
+  }
 }
 
 std::string Queue::receive(const Envelope& envelope, std::string_view data) {

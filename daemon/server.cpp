@@ -59,7 +59,8 @@ struct Server::Impl {
   // handled on the message threads while the session waits.
   template <class Stream>
   asio::awaitable<void> converse(Stream& stream, SmtpSession& smtp, Message& message, const DaemonConfig& config,
-                                 const std::function<void()>& arm, asio::error_code& ec, std::string_view first = {}) {
+                                 asio::steady_timer& idle, const std::function<void()>& arm, asio::error_code& ec,
+                                 std::string_view first = {}) {
     char buf[64 * 1024];
     while (!ec) {
       std::string_view in = first;
@@ -75,6 +76,9 @@ struct Server::Impl {
         Envelope envelope = std::move(message->first);
         std::string data = std::move(message->second);
         message.reset();
+        // The idle limit is for the client; while we work on its message
+        // (a before-queue verdict can take minutes) the clock stops.
+        idle.cancel();
         std::string reply = co_await asio::co_spawn(
             messageThreads, handle(config.beforeQueue(), std::move(envelope), std::move(data)), asio::use_awaitable);
         out += smtp.complete(reply);
@@ -103,7 +107,12 @@ struct Server::Impl {
 
   // On a message thread: the reply to one complete message.
   asio::awaitable<std::string> handle(bool beforeQueue, Envelope envelope, std::string data) {
-    co_return beforeQueue ? inspect(std::move(envelope), std::move(data)) : spool(std::move(envelope), std::move(data));
+    try {
+      co_return beforeQueue ? inspect(std::move(envelope), std::move(data)) : spool(std::move(envelope), std::move(data));
+    } catch (const std::exception& e) {
+      logEvent(std::string("message handling failed: ") + e.what() + " (the client was told to retry)");
+      co_return "451 4.3.0 Error: local error in processing, try again later";
+    }
   }
 
   void logReceived(const std::string& id, const Envelope& envelope, std::size_t size) {
@@ -203,6 +212,18 @@ struct Server::Impl {
       co_await asio::async_write(socket, asio::buffer(busy), asio::redirect_error(asio::use_awaitable, ec));
       co_return;
     }
+    // The session's place is given back however the coroutine ends (an
+    // exception included): a leak would end in 421 for every client.
+    struct Release {
+      Impl& impl;
+      std::string peer;
+      ~Release() {
+        impl.metrics.sessionsActive--;
+        std::lock_guard lock(impl.mutex);
+        --impl.connections;
+        if (--impl.perClient[peer] == 0) impl.perClient.erase(peer);
+      }
+    } release{*this, peer};
     Message message;  // the session's complete message, until converse() hands it on
     SmtpSession smtp(
         config.hostname, config.session, peer, [now, peer](const std::string& r) { return checkRecipient(now->daemon, peer, r); },
@@ -225,7 +246,7 @@ struct Server::Impl {
     std::string greeting = smtp.greeting();
     co_await asio::async_write(socket, asio::buffer(greeting), asio::redirect_error(asio::use_awaitable, ec));
     std::function<void()> armer = arm;
-    if (!ec) co_await converse(socket, smtp, message, config, armer, ec, early);  // bytes after a PROXY header first
+    if (!ec) co_await converse(socket, smtp, message, config, idle, armer, ec, early);  // bytes after a PROXY header first
     if (!ec && smtp.wantsTls()) {
       asio::ssl::stream<tcp::socket&> secure(socket, *tls);
       arm();
@@ -236,17 +257,13 @@ struct Server::Impl {
         smtp.tlsStarted();
         logEvent(std::string("tls started client=") + peer + " protocol=" + SSL_get_version(secure.native_handle()) +
                  " cipher=" + SSL_get_cipher_name(secure.native_handle()));
-        co_await converse(secure, smtp, message, config, armer, ec);
+        co_await converse(secure, smtp, message, config, idle, armer, ec);
         asio::error_code ignored;
         co_await secure.async_shutdown(asio::redirect_error(asio::use_awaitable, ignored));
       }
     }
     idle.cancel();
     socket.close(ec);
-    metrics.sessionsActive--;
-    std::lock_guard lock(mutex);
-    --connections;
-    if (--perClient[peer] == 0) perClient.erase(peer);
   }
 
   // One request per connection: "GET /metrics" gets the exposition text.

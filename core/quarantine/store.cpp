@@ -235,6 +235,7 @@ std::string Store::put(Item item, std::string_view original) {
       commitBatch(batch);
     }
     wait.lock();
+    for (PendingRow* r : batch) r->done = true;  // under pendingMutex_: the waiters read it (and id, error) there
     committing_ = false;
     committed_.notify_all();
   }
@@ -271,7 +272,6 @@ void Store::commitBatch(const std::vector<PendingRow*>& batch) {
       }
     }
   }
-  for (PendingRow* r : batch) r->done = true;
 }
 
 std::string Store::insertRows(const Item& item) {

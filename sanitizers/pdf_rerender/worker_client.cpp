@@ -16,6 +16,7 @@
 #include <atomic>
 #include <csetjmp>
 #include <cstdlib>
+#include <system_error>
 #include <thread>
 #include <chrono>
 #include <cstring>
@@ -275,7 +276,13 @@ bool encodeJpegs(const std::vector<PageImage*>& pages, int quality) {
   };
   std::vector<std::thread> helpers;
   const std::size_t threads = std::min<std::size_t>(pages.size(), std::max(1u, std::thread::hardware_concurrency()));
-  for (std::size_t t = 1; t < threads; ++t) helpers.emplace_back(work);
+  for (std::size_t t = 1; t < threads; ++t) {
+    try {
+      helpers.emplace_back(work);
+    } catch (const std::system_error&) {
+      break;  // no more threads to be had (RLIMIT_NPROC, TasksMax): fewer helpers, same result
+    }
+  }
   work();
   for (auto& t : helpers) t.join();
   return ok;
