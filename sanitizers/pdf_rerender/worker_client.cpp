@@ -7,6 +7,7 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <libdeflate.h>
 #include <zlib.h>
 // libjpeg needs FILE and size_t declared first.
 #include <cstdio>
@@ -21,6 +22,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 
 #include "core/c_handles.h"
 #include "sanitizers/pdf_rerender/worker_protocol.h"
@@ -213,11 +215,17 @@ std::string parseFrames(const std::string& s, const RenderOptions& o, std::uint3
       if (p.data.size() != expect) return "page image does not match its header";
       raw[ph.index] = true;
     } else {
-      // Inflate once: the stream must hold exactly the declared pixels.
-      std::string pixels(expect + 1, '\0');
-      uLongf got = static_cast<uLongf>(pixels.size());
-      if (uncompress(reinterpret_cast<Bytef*>(pixels.data()), &got, reinterpret_cast<const Bytef*>(p.data.data()),
-                     static_cast<uLong>(p.data.size())) != Z_OK ||
+      // Inflate once (libdeflate: zlib format, checksum checked): the
+      // stream must hold exactly the declared pixels, no more, no less.
+      static thread_local std::string pixels;
+      pixels.resize(expect);
+      struct Free {
+        void operator()(libdeflate_decompressor* d) const { libdeflate_free_decompressor(d); }
+      };
+      static thread_local std::unique_ptr<libdeflate_decompressor, Free> inflater(libdeflate_alloc_decompressor());
+      std::size_t got = 0;
+      if (!inflater || libdeflate_zlib_decompress(inflater.get(), p.data.data(), p.data.size(), pixels.data(), expect,
+                                                  &got) != LIBDEFLATE_SUCCESS ||
           got != expect)
         return "page image does not match its header";
     }

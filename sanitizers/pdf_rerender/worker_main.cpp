@@ -18,6 +18,7 @@
 #include <dirent.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <libdeflate.h>
 #include <zlib.h>
 #include <fcntl.h>
 
@@ -194,6 +195,8 @@ int main(int argc, char** argv) {
   }
 
   std::vector<unsigned char> raw, packed;
+  libdeflate_compressor* compressor = libdeflate_alloc_compressor(level);
+  if (!compressor) fail(kOutputFailed, "no compressor");
   for (int i = offset; i < pages; i += stride) {
     std::unique_ptr<poppler::page> page(doc->create_page(i));
     if (!page) fail(kRenderFailed, "page " + std::to_string(i + 1) + " cannot be read");
@@ -240,10 +243,10 @@ int main(int argc, char** argv) {
       if (!writeAll(&ph, sizeof ph) || !writeAll(raw.data(), rawBytes)) fail(kOutputFailed, "write failed");
       continue;
     }
-    uLongf zlen = compressBound(static_cast<uLong>(rawBytes));
-    packed.resize(zlen);
-    if (compress2(packed.data(), &zlen, raw.data(), static_cast<uLong>(rawBytes), level) != Z_OK)
-      fail(kOutputFailed, "compression failed");
+    // libdeflate: the same zlib format as zlib's compress2, 2-3x faster.
+    packed.resize(libdeflate_zlib_compress_bound(compressor, rawBytes));
+    const std::size_t zlen = libdeflate_zlib_compress(compressor, raw.data(), rawBytes, packed.data(), packed.size());
+    if (zlen == 0) fail(kOutputFailed, "compression failed");
     const PageHeader ph{static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(w), static_cast<std::uint32_t>(h),
                         static_cast<std::uint32_t>(components), rotate, kFlate, wPt, hPt, zlen};
     if (!writeAll(&ph, sizeof ph) || !writeAll(packed.data(), zlen)) fail(kOutputFailed, "write failed");
