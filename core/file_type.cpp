@@ -53,9 +53,8 @@ bool keywordLine(std::string_view line) {
   std::size_t n = 0;
   while (n < line.size() && n < 32 && std::isalpha(static_cast<unsigned char>(line[n]))) ++n;
   if (n == 0 || n == 32) return false;
-  const std::string word = toLower(line.substr(0, n));
   for (std::string_view k : kLineKeywords)
-    if (word == k) return true;
+    if (equalsIgnoreCase(line.substr(0, n), k)) return true;
   return false;
 }
 

@@ -3,13 +3,9 @@
 
 #include "core/file_type.h"
 #include "core/hash.h"
+#include "core/parallel.h"
 
 #include <algorithm>
-#include <atomic>
-#include <exception>
-#include <mutex>
-#include <system_error>
-#include <thread>
 #include <cctype>
 
 namespace mugai {
@@ -41,34 +37,7 @@ const std::string& Node::trueType() const {
 }
 
 void computeTrueTypes(const std::vector<Node*>& nodes) {
-  const std::size_t threads = std::min<std::size_t>(nodes.size(), std::max(1u, std::thread::hardware_concurrency()));
-  if (threads <= 1) {
-    for (Node* n : nodes) n->trueType();
-    return;
-  }
-  std::atomic<std::size_t> next = 0;
-  std::mutex failed;
-  std::exception_ptr error;
-  auto work = [&] {
-    try {
-      for (std::size_t i; (i = next++) < nodes.size();) nodes[i]->trueType();  // libmagic: a cookie per thread
-    } catch (...) {
-      std::lock_guard lock(failed);
-      error = std::current_exception();
-      next = nodes.size();
-    }
-  };
-  std::vector<std::thread> helpers;
-  for (std::size_t t = 1; t < threads; ++t) {
-    try {
-      helpers.emplace_back(work);
-    } catch (const std::system_error&) {
-      break;  // no more threads to be had (RLIMIT_NPROC, TasksMax): fewer helpers, same result
-    }
-  }
-  work();
-  for (auto& t : helpers) t.join();
-  if (error) std::rethrow_exception(error);
+  parallelFor(nodes.size(), [&](std::size_t i) { nodes[i]->trueType(); });  // libmagic: a cookie per thread
 }
 
 const std::string& Node::sha256() const {

@@ -170,6 +170,22 @@ std::string dataBlock(const std::string& m) {
   return out + ".\r\n";
 }
 
+// One command (none: just read a reply) and its reply into `r`; true when
+// the reply is of `expectClass` (2 = 2xx). A failed send or read leaves
+// code 0 and the connection's error.
+bool exchange(Connection& c, SubmitResult& r, const std::string& cmd, int expectClass) {
+  if (!cmd.empty() && !c.send(cmd + "\r\n")) {
+    r.code = 0;
+    r.detail = c.error();
+    return false;
+  }
+  std::string text;
+  const int code = c.reply(text);
+  r.detail = code ? text : c.error();
+  r.code = code;
+  return code / 100 == expectClass;
+}
+
 }  // namespace
 
 std::string addressOf(const std::string& field) {
@@ -207,8 +223,7 @@ void SmtpClient::close() {
   if (!state_) return;
   std::string text;
   if (state_->connection.send("QUIT\r\n")) state_->connection.reply(text);
-  delete state_;
-  state_ = nullptr;
+  state_.reset();
   sent_ = 0;
 }
 
@@ -219,14 +234,7 @@ bool SmtpClient::connect(SubmitResult& r) {
     r.detail = c.error();
     return false;
   }
-  std::string text;
-  auto step = [&](const std::string& cmd, int expectClass) {
-    if (!cmd.empty() && !c.send(cmd + "\r\n")) return false;
-    int code = c.reply(text);
-    r.detail = code ? text : c.error();
-    r.code = code;
-    return code / 100 == expectClass;
-  };
+  auto step = [&](const std::string& cmd, int expectClass) { return exchange(c, r, cmd, expectClass); };
   char host[256] = "localhost";
   ::gethostname(host, sizeof host - 1);
   const std::string helo = options_.heloName.empty() ? std::string(host) : options_.heloName;
@@ -256,7 +264,7 @@ bool SmtpClient::connect(SubmitResult& r) {
   }
   state->pipelining = ehlo && (r.detail.find("250-PIPELINING") != std::string::npos ||
                                r.detail.find("250 PIPELINING") != std::string::npos);
-  state_ = state.release();
+  state_ = std::move(state);
   sent_ = 0;
   return true;
 }
@@ -266,18 +274,7 @@ SubmitResult SmtpClient::transaction(const std::string& sender, const std::vecto
   SubmitResult r;
   r.tls = state_->tls;
   Connection& c = state_->connection;
-  std::string text;
-  auto step = [&](const std::string& cmd, int expectClass) {
-    if (!cmd.empty() && !c.send(cmd + "\r\n")) {
-      r.code = 0;
-      r.detail = c.error();
-      return false;
-    }
-    int code = c.reply(text);
-    r.detail = code ? text : c.error();
-    r.code = code;
-    return code / 100 == expectClass;
-  };
+  auto step = [&](const std::string& cmd, int expectClass) { return exchange(c, r, cmd, expectClass); };
   if (!state_->clean && !step("RSET", 2)) {
     connectionLost = r.code == 0 || r.code == 421;
     return r;

@@ -5,6 +5,7 @@
 // the server's reply per recipient. STARTTLS by policy (OpenSSL).
 #pragma once
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -70,7 +71,7 @@ class SmtpClient {
 
   std::string hostPort_;
   SubmitOptions options_;
-  State* state_ = nullptr;
+  std::unique_ptr<State> state_;
   int sent_ = 0;
 };
 

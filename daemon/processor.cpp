@@ -22,6 +22,10 @@ std::string joined(const std::vector<std::string>& v) {
   return s;
 }
 
+// The reply to a before-queue client when we stop before its verdict: it
+// retries later, the message was never acknowledged.
+constexpr const char* kShuttingDown = "421 4.3.2 Service shutting down, try again later";
+
 }  // namespace
 
 struct Processor::Inline {
@@ -67,15 +71,17 @@ void Processor::stop() {
   // message was never acknowledged.
   std::lock_guard lock(mutex_);
   for (auto& job : jobs_)
-    if (job.message) job.message->reply.set_value("421 4.3.2 Service shutting down, try again later");
+    if (job.message) job.message->reply.set_value(kShuttingDown);
   jobs_.clear();
 }
 
+void Processor::accepted(const std::string& id) {
+  std::lock_guard lock(acceptedMutex_);
+  acceptedAt_[id] = std::chrono::steady_clock::now();
+}
+
 void Processor::received(const std::string& id) {
-  {
-    std::lock_guard lock(acceptedMutex_);
-    acceptedAt_[id] = std::chrono::steady_clock::now();
-  }
+  accepted(id);
   push({Kind::Sanitize, id, nullptr});
 }
 
@@ -86,7 +92,7 @@ std::string Processor::sanitizeBeforeQueue(const std::string& id, Envelope envel
   std::future<std::string> reply = in->reply.get_future();
   {
     std::lock_guard lock(mutex_);
-    if (stopping_) return "421 4.3.2 Service shutting down, try again later";
+    if (stopping_) return kShuttingDown;
     // A client is waiting with its connection open: ahead of queued work.
     jobs_.push_front({Kind::BeforeQueue, id, std::move(in)});
   }
@@ -237,10 +243,7 @@ std::string Processor::runBeforeQueue(const std::string& id, Inline& in, const P
     return "550 5.7.1 Message refused by the mugai gateway's policy (original kept, quarantine id " + id + ")";
   }
   queue_.submitOutgoing(m.envelope, o.output, id);  // durable before the 250
-  {
-    std::lock_guard lock(acceptedMutex_);
-    acceptedAt_[id] = std::chrono::steady_clock::now();
-  }
+  accepted(id);
   push({Kind::Deliver, id, nullptr});
   return "250 2.0.0 Ok: sanitized and queued as " + id;
 }

@@ -64,6 +64,8 @@ class Processor {
   std::string sanitizeBeforeQueue(const std::string& id, Envelope envelope, std::string data);
 
  private:
+  /// The client heard 250 for `id` now (the start of its relay latency).
+  void accepted(const std::string& id);
   /// A message left the queue: observe its relay latency (if delivered)
   /// and forget its accept time.
   void relayDone(const std::string& id, bool delivered = true);

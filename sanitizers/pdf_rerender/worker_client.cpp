@@ -8,7 +8,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <libdeflate.h>
-#include <zlib.h>
 // libjpeg needs FILE and size_t declared first.
 #include <cstdio>
 #include <jpeglib.h>
@@ -17,14 +16,13 @@
 #include <atomic>
 #include <csetjmp>
 #include <cstdlib>
-#include <system_error>
-#include <thread>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <memory>
 
 #include "core/c_handles.h"
+#include "core/parallel.h"
 #include "sanitizers/pdf_rerender/worker_protocol.h"
 
 namespace mugai::sanitizers::pdf_rerender {
@@ -276,23 +274,10 @@ bool encodeJpeg(PageImage& page, int quality) {
 
 // Encodes `pages` (raw RGB) as JPEG, on every core.
 bool encodeJpegs(const std::vector<PageImage*>& pages, int quality) {
-  std::atomic<std::size_t> next = 0;
   std::atomic<bool> ok = true;
-  auto work = [&] {
-    for (std::size_t i; (i = next++) < pages.size();)
-      if (!encodeJpeg(*pages[i], quality)) ok = false;
-  };
-  std::vector<std::thread> helpers;
-  const std::size_t threads = std::min<std::size_t>(pages.size(), std::max(1u, std::thread::hardware_concurrency()));
-  for (std::size_t t = 1; t < threads; ++t) {
-    try {
-      helpers.emplace_back(work);
-    } catch (const std::system_error&) {
-      break;  // no more threads to be had (RLIMIT_NPROC, TasksMax): fewer helpers, same result
-    }
-  }
-  work();
-  for (auto& t : helpers) t.join();
+  parallelFor(pages.size(), [&](std::size_t i) {
+    if (!encodeJpeg(*pages[i], quality)) ok = false;
+  });
   return ok;
 }
 

@@ -234,10 +234,9 @@ Decision ZipScan::run(const Node& node, ScanContext& ctx) {
   // true types are computed on every core (libmagic is most of the cost),
   // then each entry runs through the pipeline in order.
   struct Read {
-    NodePtr node;
+    NodePtr node;  // decided here already (a symbolic link) unless its action is Keep
     std::int64_t time = 0;
     std::int64_t source = -1;
-    bool scan = true;  // false: decided here (a symbolic link)
   };
   std::vector<Read> batch;
   std::size_t batchBytes = 0;
@@ -245,10 +244,10 @@ Decision ZipScan::run(const Node& node, ScanContext& ctx) {
   auto flush = [&]() -> std::optional<Decision> {
     std::vector<Node*> typed;
     for (auto& r : batch)
-      if (r.scan) typed.push_back(r.node.get());
+      if (r.node->action == Action::Keep) typed.push_back(r.node.get());
     computeTrueTypes(typed);
     for (auto& r : batch) {
-      if (r.scan) {
+      if (r.node->action == Action::Keep) {
         Node& child = *r.node;
         ctx.scanNested(child);
         // A bomb or a limit anywhere inside refuses the whole archive: what
@@ -284,7 +283,7 @@ Decision ZipScan::run(const Node& node, ScanContext& ctx) {
       n->reasonCode = "zip.symlink";
       n->reason = "symbolic link entries are not kept";
       n->decidedBy = "zip_scan";
-      batch.push_back({std::move(n), 0, -1, false});
+      batch.push_back({std::move(n), 0, -1});
       continue;
     }
     Refusal why;
@@ -321,7 +320,7 @@ Decision ZipScan::run(const Node& node, ScanContext& ctx) {
     // a non-ASCII name only keeps its UTF-8 flag if the original had it.
     const bool copyable = !e.encrypted() && (e.utf8Flag() || charset::isAscii(e.rawName));
     batch.push_back({entryNode(node, i, std::move(name), std::move(*data)), zip::modifiedTime(e),
-                     copyable ? static_cast<std::int64_t>(i) : -1, true});
+                     copyable ? static_cast<std::int64_t>(i) : -1});
     if (batch.size() >= kBatchEntries || batchBytes >= kBatchBytes)
       if (auto d = flush()) return std::move(*d);
   }
