@@ -1,4 +1,4 @@
-// [stage.pdf_rerender]: dpi, max_pages, max_page_pixels, max_total_pixels,
+// [stage.pdf_rerender]: mode, dpi, max_pages, max_page_pixels, max_total_pixels,
 // timeout_seconds, memory_mb, flate_level, jpeg_quality, page_workers, encrypted, worker
 // (README "pdf_rerender").
 #include "core/config.h"
@@ -8,11 +8,12 @@ namespace mugai::sanitizers::pdf_rerender {
 
 Options parseOptions(const toml::table& t, const std::string& source) {
   checkKeys(t,
-            {"dpi", "max_pages", "max_page_pixels", "max_total_pixels", "timeout_seconds", "memory_mb", "flate_level",
+            {"mode", "dpi", "max_pages", "max_page_pixels", "max_total_pixels", "timeout_seconds", "memory_mb", "flate_level",
              "jpeg_quality", "page_workers", "encrypted", "worker"},
             source, "stage.pdf_rerender");
   Options o;
   RenderOptions& r = o.render;
+  r.vector = readChoice(t, "mode", r.vector ? "vector" : "raster", {"raster", "vector"}, source) == "vector";
   r.dpi = readInt(t, "dpi", static_cast<int>(r.dpi), 36, 600, source);
   r.maxPages = readInt(t, "max_pages", r.maxPages, 1, 100'000, source);
   r.maxPagePixels = readInt(t, "max_page_pixels", r.maxPagePixels, 10'000, 1'000'000'000, source);

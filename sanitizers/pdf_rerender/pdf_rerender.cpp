@@ -17,6 +17,7 @@ std::string japanese(const std::string& code) {
       {"pdf.page_too_large", "ページの大きさが上限を超えるため削除しました"},
       {"pdf.timeout", "PDF の変換が制限時間内に終わらなかったため削除しました"},
       {"pdf.render_failed", "PDF のページを描画できなかったため削除しました"},
+      {"pdf.vector_refused", "ベクター変換の結果に許可されない要素が含まれていたため削除しました"},
   };
   const auto it = ja.find(code);
   return it != ja.end() ? it->second : "PDF の無害化処理に失敗したため、安全のため削除しました";
@@ -37,9 +38,18 @@ Decision PdfRerender::run(const Node& node, ScanContext& ctx) {
   const RenderResult r = renderPdf(o, node.content(), options_.tryPasswords ? ctx.passwords() : none);
   if (!r.ok) return Decision::remove(r.code, r.detail, japanese(r.code));
   Replacement rep;
-  rep.bytes = writePdf(r.pages);
   rep.mimeType = "application/pdf";
   rep.filename = node.filename;
+  if (options_.render.vector) {
+    rep.bytes = r.pdf;
+    const std::string pages = std::to_string(r.pageCount);
+    return Decision::replace(std::move(rep), "pdf.rerendered",
+                             "re-drawn as vector pages (" + pages + (r.pageCount == 1 ? " page" : " pages") +
+                                 ", text stays selectable): no scripts, links, forms or attachments",
+                             "PDF をベクター形式で再構成しました（" + pages +
+                                 " ページ、文字は選択可能）。スクリプト・リンク・フォーム・添付ファイルは含まれません");
+  }
+  rep.bytes = writePdf(r.pages);
   const std::string pages = std::to_string(r.pages.size());
   return Decision::replace(std::move(rep), "pdf.rerendered",
                            "re-drawn as page images (" + pages + (r.pages.size() == 1 ? " page, " : " pages, ") +

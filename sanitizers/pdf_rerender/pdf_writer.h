@@ -13,6 +13,8 @@ namespace mugai::sanitizers::pdf_rerender {
 
 /// The Info /Producer of every output (documented in the README).
 inline constexpr const char* kProducer = "mugai pdf_rerender (page images)";
+/// The same for vector mode (worker_rebuild.cpp).
+inline constexpr const char* kProducerVector = "mugai pdf_rerender (vector pages)";
 
 struct PageImage {
   std::uint32_t width = 0, height = 0;  ///< pixels

@@ -9,6 +9,11 @@
 //
 // With `pageWorkers` = 2, two workers parse the same PDF and draw the even
 // and the odd pages, so one document uses both cores.
+//
+// Vector mode (`vector`): the workers send cairo PDFs instead of page
+// images. Those are never parsed here: a further sandboxed worker
+// (--rebuild) rebuilds them into one PDF from an allow-list with qpdf, and
+// only that PDF comes back (vector_client.cpp).
 #pragma once
 
 #include <cstdint>
@@ -30,6 +35,7 @@ struct RenderOptions {
   int flateLevel = 6;            ///< libdeflate level; measured: 6 is as fast as 1 and 3-15 % smaller
   int jpegQuality = 85;          ///< photographic colour pages become JPEG at this quality; 0 = always Flate
   int pageWorkers = 2;
+  bool vector = false;           ///< mode = "vector": cairo draws text and paths, qpdf rebuilds (README)
   std::string workerPath;                      ///< "" = next to this program, then the build tree
 };
 
@@ -37,7 +43,9 @@ struct RenderResult {
   bool ok = false;
   std::string code;    ///< finding code when !ok: "pdf.encrypted", "pdf.timeout", ...
   std::string detail;  ///< English
-  std::vector<PageImage> pages;
+  std::vector<PageImage> pages;  ///< raster mode: the checked page images
+  std::string pdf;               ///< vector mode: the rebuilt PDF
+  std::uint32_t pageCount = 0;
 };
 
 RenderResult renderPdf(const RenderOptions& options, std::string_view pdf, const std::vector<std::string>& passwords);

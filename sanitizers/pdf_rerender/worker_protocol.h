@@ -13,6 +13,16 @@
 // from the pixels: still only pictures), then a PageHeader with index ==
 // kEndOfPages. Little-endian, packed as below.
 // stderr: one line of English detail when the exit code is not kOk.
+//
+// Vector mode (--vector 1) is the exception to "never writes a PDF": the
+// worker sends kVectorMagic, a DocHeader, one u32 /Rotate per page of the
+// document, a u64 byte count and that many bytes of a PDF drawn by cairo
+// holding this worker's pages in order. The parent never parses it: a
+// second worker started with --rebuild (worker_rebuild.cpp) reads the
+// drawings with qpdf and builds a new PDF from an allow-list of objects.
+// Its stdin: u32 pages, u32 documents n, pages x u32 /Rotate, then per
+// document a u64 byte count and the bytes (document k holds pages k,
+// k + n, ...); its stdout: the PDF.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +30,7 @@
 namespace mugai::sanitizers::pdf_rerender {
 
 inline constexpr char kMagic[8] = {'M', 'U', 'G', 'A', 'I', 'P', 'D', 'F'};
+inline constexpr char kVectorMagic[8] = {'M', 'U', 'G', 'A', 'I', 'V', 'E', 'C'};
 inline constexpr std::uint32_t kEndOfPages = 0xFFFFFFFFu;
 
 struct DocHeader {
@@ -54,6 +65,7 @@ enum WorkerExit : int {
   kPageTooLarge = 68,
   kRenderFailed = 69,
   kOutputFailed = 70,
+  kRebuildRefused = 71,  ///< --rebuild: a drawing holds what a drawing must not
 };
 
 }  // namespace mugai::sanitizers::pdf_rerender

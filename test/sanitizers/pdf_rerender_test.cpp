@@ -37,6 +37,27 @@ using mugai::test::runCommand;
 
 namespace {
 
+/// A PDF of the given objects (numbered from 1; the first is the catalog),
+/// with a correct cross-reference table.
+std::string pdfFromObjects(const std::vector<std::string>& objs) {
+  std::string out = "%PDF-1.7\n";
+  std::vector<std::size_t> offsets;
+  for (std::size_t i = 0; i < objs.size(); ++i) {
+    offsets.push_back(out.size());
+    out += std::to_string(i + 1) + " 0 obj\n" + objs[i] + "\nendobj\n";
+  }
+  const std::size_t xref = out.size();
+  out += "xref\n0 " + std::to_string(objs.size() + 1) + "\n0000000000 65535 f \n";
+  for (auto o : offsets) {
+    char line[32];
+    std::snprintf(line, sizeof line, "%010zu 00000 n \n", o);
+    out += line;
+  }
+  out += "trailer\n<< /Size " + std::to_string(objs.size() + 1) + " /Root 1 0 R >>\nstartxref\n" + std::to_string(xref) +
+         "\n%%EOF\n";
+  return out;
+}
+
 /// A PDF of `pages` pages (size w x h pt, /Rotate rotate) with filled
 /// rectangles at page-dependent places, plus the active parts an attacker
 /// uses: an OpenAction JavaScript, a link annotation with a URI, and an
@@ -58,22 +79,7 @@ std::string activePdf(int pages, double w, double h, int rotate) {
                    std::to_string(6 + 2 * i) + " 0 R >>");
     objs.push_back("<< /Length " + std::to_string(draw.str().size()) + " >>\nstream\n" + draw.str() + "\nendstream");
   }
-  std::string out = "%PDF-1.7\n";
-  std::vector<std::size_t> offsets;
-  for (std::size_t i = 0; i < objs.size(); ++i) {
-    offsets.push_back(out.size());
-    out += std::to_string(i + 1) + " 0 obj\n" + objs[i] + "\nendobj\n";
-  }
-  const std::size_t xref = out.size();
-  out += "xref\n0 " + std::to_string(objs.size() + 1) + "\n0000000000 65535 f \n";
-  for (auto o : offsets) {
-    char line[32];
-    std::snprintf(line, sizeof line, "%010zu 00000 n \n", o);
-    out += line;
-  }
-  out += "trailer\n<< /Size " + std::to_string(objs.size() + 1) + " /Root 1 0 R >>\nstartxref\n" + std::to_string(xref) +
-         "\n%%EOF\n";
-  return out;
+  return pdfFromObjects(objs);
 }
 
 const Config& pdfConfig(const std::string& extra = "") {
@@ -154,11 +160,11 @@ void checkNoActiveContent(const fs::path& out) {
 
 std::string reasonCode(const FileOutcome& o) { return o.input.root->reasonCode; }
 
-void sweep(const std::string& dir) {
-  const fs::path tmp = test::freshTempDir("pdf-sweep-" + fs::path(dir).filename().string());
+void sweep(const std::string& dir, const std::string& mode = "raster") {
+  const fs::path tmp = test::freshTempDir("pdf-sweep-" + mode + "-" + fs::path(dir).filename().string());
   // Low resolution and a short deadline: this is about what survives and
   // what is refused, not about drawing quality (tested below).
-  const Config& config = pdfConfig("dpi = 36\ntimeout_seconds = 15\n");
+  const Config& config = pdfConfig("mode = \"" + mode + "\"\ndpi = 36\ntimeout_seconds = 15\n");
   std::size_t rendered = 0, removed = 0, notPdf = 0, compared = 0;
   for (const auto& e : fs::recursive_directory_iterator(test::corpora() / dir)) {
     if (!e.is_regular_file() || e.path().extension() != ".pdf") continue;
@@ -198,7 +204,7 @@ void sweep(const std::string& dir) {
       CHECK(mine[i].rot == theirs[i].rot);
     }
   }
-  INFO(dir << ": rendered " << rendered << ", removed " << removed << ", not PDF " << notPdf);
+  INFO(dir << " (" << mode << "): rendered " << rendered << ", removed " << removed << ", not PDF " << notPdf);
   CHECK(rendered > removed);
   CHECK(compared * 10 >= rendered * 9);
   fs::remove_all(tmp);
@@ -261,6 +267,33 @@ double meanDiff(const std::vector<double>& a, const std::vector<double>& b) {
   return s / static_cast<double>(a.size());
 }
 
+/// Page 1 of `ours` and of `orig`, both drawn by pdftoppm at 150 dpi, are
+/// compared as means of 8 x 8 blocks (1.4 mm), so that a viewer's
+/// resampling of a page image does not count but anything misplaced or
+/// missing does.
+void checkDrawnLike(const fs::path& ours, const fs::path& orig, const fs::path& scratch) {
+  fs::copy_file(ours, scratch / "a.pdf", fs::copy_options::overwrite_existing);
+  fs::copy_file(orig, scratch / "b.pdf", fs::copy_options::overwrite_existing);
+  int w1, h1, w2, h2;
+  const auto oursPixels = grey(scratch / "a.pdf", 150, w1, h1);
+  const auto origPixels = grey(scratch / "b.pdf", 150, w2, h2);
+  REQUIRE((w1 == w2 && h1 == h2));
+  const auto mineBlocks = blockMeans(oursPixels, w1, h1);
+  const auto origBlocks = blockMeans(origPixels, w2, h2);
+  // What a wrong drawing would score: a blank page, and the original
+  // shifted by 16 pixels (2.7 mm).
+  std::vector<unsigned char> shifted(origPixels.size(), 255);
+  for (int y = 0; y < h2; ++y)
+    for (int x = 16; x < w2; ++x) shifted[y * w2 + x] = origPixels[y * w2 + x - 16];
+  const double mine = meanDiff(mineBlocks, origBlocks);
+  const double wrong =
+      std::min(meanDiff(blockMeans(std::vector<unsigned char>(origPixels.size(), 255), w2, h2), origBlocks),
+               meanDiff(blockMeans(shifted, w2, h2), origBlocks));
+  INFO("mean block difference " << mine << ", a wrong page " << wrong);
+  CHECK(wrong > 1);  // the page has enough ink for the comparison to mean something
+  CHECK(mine < wrong / 3);
+}
+
 }  // namespace
 
 TEST_CASE("pdf_rerender: the worker's seccomp filter stops forbidden calls", "[pdf][sandbox]") {
@@ -321,27 +354,7 @@ TEST_CASE("pdf_rerender: a drawn page matches pdftoppm's drawing of the original
     const std::string images = tool("pdfimages -list " + (d / "ours.pdf").string());  // columns: ... bpc enc ...
     CHECK(has(images, photo ? " 8 +jpeg " : " 8 +image "));
     CHECK_FALSE(has(images, photo ? " 8 +image " : " 8 +jpeg "));
-    fs::copy_file(src, d / "orig.pdf", fs::copy_options::overwrite_existing);
-    // Both drawn by pdftoppm at the same resolution and compared as means
-    // of 8 x 8 blocks (1.4 mm), so that the viewer's resampling of our page
-    // image does not count but anything misplaced or missing does.
-    int w1, h1, w2, h2;
-    const auto oursPixels = grey(d / "ours.pdf", 150, w1, h1);
-    const auto origPixels = grey(d / "orig.pdf", 150, w2, h2);
-    REQUIRE((w1 == w2 && h1 == h2));
-    const auto ours = blockMeans(oursPixels, w1, h1);
-    const auto orig = blockMeans(origPixels, w2, h2);
-    // What a wrong drawing would score: a blank page, and the original
-    // shifted by 16 pixels (2.7 mm).
-    std::vector<unsigned char> shifted(origPixels.size(), 255);
-    for (int y = 0; y < h2; ++y)
-      for (int x = 16; x < w2; ++x) shifted[y * w2 + x] = origPixels[y * w2 + x - 16];
-    const double mine = meanDiff(ours, orig);
-    const double wrong = std::min(meanDiff(blockMeans(std::vector<unsigned char>(origPixels.size(), 255), w2, h2), orig),
-                                  meanDiff(blockMeans(shifted, w2, h2), orig));
-    INFO("mean block difference " << mine << ", a wrong page " << wrong);
-    CHECK(wrong > 2);
-    CHECK(mine < wrong / 3);
+    checkDrawnLike(d / "ours.pdf", src, d);
   }
   fs::remove_all(d);
 }
@@ -475,10 +488,129 @@ TEST_CASE("pdf_rerender: a PDF in a mail is replaced under its own name, and the
   CHECK_THAT(o.notice, ContainsSubstring("re-drawn as page images"));
 }
 
+// Vector mode: cairo redraws text and paths, a separate sandboxed worker
+// rebuilds the drawing with qpdf. The same outside judges apply.
+TEST_CASE("pdf_rerender vector mode: active content is gone, pages, rotation and drawing stay", "[pdf][vector]") {
+  const fs::path d = test::freshTempDir("pdf-vector");
+  const Config& vector = pdfConfig("mode = \"vector\"\n");
+  for (int rotate : {0, 90, 180, 270}) {
+    INFO("rotate " << rotate);
+    const std::string in = activePdf(3, 612, 792, rotate);
+    const FileOutcome o = clean(in, "in.pdf", vector);
+    REQUIRE(reasonCode(o) == "pdf.rerendered");
+    CHECK_THAT(o.input.root->reason, ContainsSubstring("vector pages"));
+    test::writeFile(d / "in.pdf", in);
+    test::writeFile(d / "out.pdf", o.output);
+    checkNoActiveContent(d / "out.pdf");
+    const auto pages = pagesOf(d / "out.pdf", 3);
+    REQUIRE(pages.size() == 3);
+    for (const auto& p : pages) CHECK((p.w == 612 && p.h == 792 && p.rot == rotate));
+    CHECK(has(tool("pdfinfo " + (d / "out.pdf").string()), "Producer: +mugai pdf_rerender \\(vector pages\\)"));
+    // No page images: the rectangles are paths again.
+    CHECK_THAT(tool("pdfimages -list " + (d / "out.pdf").string()), !ContainsSubstring(" image "));
+    checkDrawnLike(d / "out.pdf", d / "in.pdf", d);
+  }
+  fs::remove_all(d);
+}
+
+TEST_CASE("pdf_rerender vector mode: text stays text", "[pdf][vector]") {
+  const fs::path d = test::freshTempDir("pdf-vector-text");
+  const fs::path src = test::corpora() / "pdfjs/test/pdfs/tracemonkey.pdf";
+  const FileOutcome o = clean(test::readFile(src), "tracemonkey.pdf", pdfConfig("mode = \"vector\"\n"));
+  REQUIRE(reasonCode(o) == "pdf.rerendered");
+  test::writeFile(d / "out.pdf", o.output);
+  checkNoActiveContent(d / "out.pdf");
+  CHECK(pageCount(d / "out.pdf") == pageCount(src));
+  const std::string text = tool("pdftotext -f 1 -l 1 " + (d / "out.pdf").string() + " -");
+  CHECK_THAT(text, ContainsSubstring("Trace-based Just-in-Time Type Specialization"));
+  CHECK_THAT(text, ContainsSubstring("Andreas Gal"));
+  checkDrawnLike(d / "out.pdf", src, d);
+  fs::remove_all(d);
+}
+
+TEST_CASE("pdf_rerender vector mode: the rebuild trusts nothing a renderer drew", "[pdf][vector][limits]") {
+  // A stand-in for a subverted vector renderer: whatever PDF it is given
+  // (in.pdf beside it) is sent as its drawing of every page.
+  const fs::path d = test::freshTempDir("pdf-fake-vector");
+  auto fake = [&](const std::string& drawing, int pages) {
+    test::writeFile(d / "drawing.pdf", drawing);
+    const fs::path script = d / "fake-vector.py";
+    test::writeFile(script, "#!/usr/bin/python3\nimport struct, sys\nsys.stdin.buffer.read()\n"
+                            "if '--rebuild' in sys.argv: sys.exit(1)\n"
+                            "d = open('" + (d / "drawing.pdf").string() + "', 'rb').read()\n"
+                            "out = sys.stdout.buffer\nout.write(b'MUGAIVEC' + struct.pack('<II', " +
+                                std::to_string(pages) + ", 0) + struct.pack('<I', 0) * " + std::to_string(pages) +
+                                " + struct.pack('<Q', len(d)) + d)\n");
+    fs::permissions(script, fs::perms::owner_all);
+    return script;
+  };
+  // The stand-in draws; the real worker rebuilds. Only the renderer can be
+  // replaced by config, so the test starts the rebuild the way
+  // vector_client does, through a wrapper that passes --rebuild on.
+  const std::string worker = sanitizers::pdf_rerender::workerPath({});
+  auto config = [&](const fs::path& script) {
+    const fs::path wrapper = d / "wrapper.sh";
+    test::writeFile(wrapper, "#!/bin/sh\ncase \"$*\" in *--rebuild*) exec " + worker + " \"$@\";; esac\nexec " +
+                                 script.string() + " \"$@\"\n");
+    fs::permissions(wrapper, fs::perms::owner_all);
+    return pdfConfig("mode = \"vector\"\npage_workers = 1\nworker = \"" + wrapper.string() + "\"\n");
+  };
+  const std::string input = activePdf(2, 200, 200, 0);
+  SECTION("what is outside the allow-list is left behind: the catalog's OpenAction, the pages' annotations and actions") {
+    const FileOutcome o = clean(input, "a.pdf", config(fake(activePdf(2, 200, 200, 0), 2)));
+    REQUIRE(reasonCode(o) == "pdf.rerendered");
+    test::writeFile(d / "out.pdf", o.output);
+    checkNoActiveContent(d / "out.pdf");
+    CHECK(pageCount(d / "out.pdf") == 2);
+  }
+  // A drawing whose page draws a form XObject; `hidden` goes into that
+  // form's own resources, where the allow-list of page keys cannot see it.
+  auto withHidden = [](const std::string& hidden, const std::string& formDict = "") {
+    const std::string draw = "/X1 Do";
+    const std::string form = "q 0 0 1 rg 0 0 50 50 re f Q";
+    return pdfFromObjects({"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                           "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Resources << /XObject << /X1 5 0 R >> >> "
+                           "/Contents 4 0 R >>",
+                           "<< /Length " + std::to_string(draw.size()) + " >>\nstream\n" + draw + "\nendstream",
+                           "<< /Type /XObject /Subtype /Form /BBox [0 0 200 200] /Resources << /ExtGState << /G1 << " +
+                               hidden + " >> >> >> " + formDict + " /Length " + std::to_string(form.size()) +
+                               " >>\nstream\n" + form + "\nendstream"});
+  };
+  const std::string one = activePdf(1, 200, 200, 0);
+  SECTION("the stand-in's well-formed drawing is accepted") {
+    CHECK(reasonCode(clean(one, "a.pdf", config(fake(withHidden("/CA 0.5"), 1)))) == "pdf.rerendered");
+  }
+  SECTION("JavaScript hidden in a form's resources") {
+    CHECK(reasonCode(clean(one, "a.pdf", config(fake(withHidden("/AA << /O << /S /JavaScript /JS (x) >> >>"), 1)))) ==
+          "pdf.vector_refused");
+  }
+  SECTION("a link hidden in a form's resources, its name spelt with #xx escapes") {
+    CHECK(reasonCode(clean(one, "a.pdf", config(fake(withHidden("/#55#52#49 (http://evil.example/)"), 1)))) ==
+          "pdf.vector_refused");
+  }
+  SECTION("a stream whose data is an external file") {
+    CHECK(reasonCode(clean(one, "a.pdf", config(fake(withHidden("/CA 0.5", "/F (http://evil.example/x)"), 1)))) ==
+          "pdf.vector_refused");
+  }
+  SECTION("a stream with a filter cairo never writes") {
+    CHECK(reasonCode(clean(one, "a.pdf", config(fake(withHidden("/CA 0.5", "/Filter /LZWDecode"), 1)))) ==
+          "pdf.vector_refused");
+  }
+  SECTION("a drawing with another number of pages, or not a PDF") {
+    CHECK(reasonCode(clean(one, "a.pdf", config(fake(activePdf(2, 200, 200, 0), 1)))) == "pdf.vector_refused");
+    CHECK(reasonCode(clean(one, "a.pdf", config(fake("%PDF-1.4\n1 0 obj << >> endobj\n", 1)))) == "pdf.vector_refused");
+  }
+  fs::remove_all(d);
+}
+
 TEST_CASE("pdf_rerender over pdfjs", "[pdf][corpus]") { sweep("pdfjs"); }
 TEST_CASE("pdf_rerender over qpdf", "[pdf][corpus]") { sweep("qpdf"); }
 TEST_CASE("pdf_rerender over pdf-association", "[pdf][corpus]") { sweep("pdf-association"); }
 TEST_CASE("pdf_rerender over corkami-pocs", "[pdf][corpus]") { sweep("corkami-pocs"); }
+TEST_CASE("pdf_rerender vector mode over pdfjs", "[pdf][corpus][vector]") { sweep("pdfjs", "vector"); }
+TEST_CASE("pdf_rerender vector mode over qpdf", "[pdf][corpus][vector]") { sweep("qpdf", "vector"); }
+TEST_CASE("pdf_rerender vector mode over pdf-association", "[pdf][corpus][vector]") { sweep("pdf-association", "vector"); }
+TEST_CASE("pdf_rerender vector mode over corkami-pocs", "[pdf][corpus][vector]") { sweep("corkami-pocs", "vector"); }
 
 TEST_CASE("[stage.pdf_rerender] config: the sample spells out the defaults; mistakes name the line", "[pdf][config]") {
   Config sample = loadConfigFile(std::string(MUGAI_SOURCE_DIR) + "/samples/mugai.toml");
@@ -493,6 +625,7 @@ TEST_CASE("[stage.pdf_rerender] config: the sample spells out the defaults; mist
   CHECK(o.render.flateLevel == d.render.flateLevel);
   CHECK(o.render.jpegQuality == d.render.jpegQuality);
   CHECK(o.render.pageWorkers == d.render.pageWorkers);
+  CHECK(o.render.vector == d.render.vector);
   CHECK(o.render.workerPath == d.render.workerPath);
   CHECK(o.tryPasswords == d.tryPasswords);
   auto bad = [](const std::string& body) {
@@ -501,6 +634,7 @@ TEST_CASE("[stage.pdf_rerender] config: the sample spells out the defaults; mist
   };
   CHECK_THROWS_WITH(bad("dpi = 5000\n"), ContainsSubstring("p.toml:4") && ContainsSubstring("dpi"));
   CHECK_THROWS_WITH(bad("encrypted = \"ask\"\n"), ContainsSubstring("encrypted"));
+  CHECK_THROWS_WITH(bad("mode = \"vectr\"\n"), ContainsSubstring("p.toml:4") && ContainsSubstring("mode"));
   CHECK_THROWS_WITH(bad("dpy = 100\n"), ContainsSubstring("dpy"));
   CHECK_THROWS_WITH(bad("jpeg_quality = 20\n"), ContainsSubstring("p.toml:4") && ContainsSubstring("jpeg_quality"));
 }

@@ -1,0 +1,146 @@
+// See worker_process.h.
+#include "sanitizers/pdf_rerender/worker_process.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "sanitizers/pdf_rerender/worker_protocol.h"
+
+namespace mugai::sanitizers::pdf_rerender {
+namespace {
+
+bool makePipe(UniqueFd& readEnd, UniqueFd& writeEnd) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return false;
+  readEnd = UniqueFd(fds[0]);
+  writeEnd = UniqueFd(fds[1]);
+  return true;
+}
+
+std::string firstLine(const std::string& s) { return s.substr(0, s.find('\n')); }
+
+}  // namespace
+
+bool spawn(Worker& w, const std::string& path, const std::vector<std::string>& args) {
+  UniqueFd inR, inW, outR, outW, errR, errW;
+  if (!makePipe(inR, inW) || !makePipe(outR, outW) || !makePipe(errR, errW)) return false;
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(path.c_str()));
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  char* envp[] = {const_cast<char*>("PATH=/usr/bin:/bin"), nullptr};
+  const pid_t pid = ::fork();
+  if (pid < 0) return false;
+  if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // a killed mugai leaves no renderer behind
+    if (::dup2(inR.get(), 0) < 0 || ::dup2(outW.get(), 1) < 0 || ::dup2(errW.get(), 2) < 0) ::_exit(127);
+    // Nothing else of ours reaches the renderer: not a client's socket, not
+    // a spool file, whatever flags they were opened with.
+    ::close_range(3, ~0U, 0);
+    ::execve(path.c_str(), argv.data(), envp);
+    ::_exit(127);
+  }
+  w.pid = pid;
+  w.in = std::move(inW);
+  w.out = std::move(outR);
+  w.err = std::move(errR);
+  ::fcntl(w.in.get(), F_SETFL, O_NONBLOCK);
+  return true;
+}
+
+std::vector<std::string> workerArgs(const RenderOptions& o, int stride, int offset) {
+  return {"--dpi", std::to_string(o.dpi), "--max-pages", std::to_string(o.maxPages), "--max-page-pixels",
+          std::to_string(o.maxPagePixels), "--max-total-pixels", std::to_string(o.maxTotalPixels), "--flate-level",
+          std::to_string(o.flateLevel), "--stride", std::to_string(stride), "--offset", std::to_string(offset),
+          "--photo", o.jpegQuality > 0 ? "1" : "0", "--vector", o.vector ? "1" : "0",
+          "--memory-mb", std::to_string(o.memoryBytes >> 20), "--cpu-seconds", std::to_string(o.timeoutSeconds + 1)};
+}
+
+bool pump(std::vector<Worker>& ws, std::chrono::steady_clock::time_point deadline, std::uint64_t outputCap) {
+  char buf[1 << 16];
+  while (true) {
+    std::vector<pollfd> fds;
+    std::vector<std::pair<Worker*, int>> who;  // 0 stdin, 1 stdout, 2 stderr
+    for (auto& w : ws) {
+      if (w.in) fds.push_back({w.in.get(), POLLOUT, 0}), who.push_back({&w, 0});
+      if (w.out) fds.push_back({w.out.get(), POLLIN, 0}), who.push_back({&w, 1});
+      if (w.err) fds.push_back({w.err.get(), POLLIN, 0}), who.push_back({&w, 2});
+    }
+    if (fds.empty()) break;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    const int n = ::poll(fds.data(), fds.size(), static_cast<int>(std::min<long long>(left.count(), 1000)));
+    if (n < 0 && errno != EINTR) return false;
+    for (std::size_t i = 0; i < fds.size(); ++i) {
+      if (!fds[i].revents) continue;
+      auto& [w, which] = who[i];
+      if (which == 0) {
+        const ssize_t k = ::write(w->in.get(), w->input.data() + w->written, w->input.size() - w->written);
+        if (k > 0) w->written += static_cast<std::size_t>(k);
+        if (k < 0 && errno != EAGAIN) w->in.reset();  // the worker stopped reading (it failed; we learn why below)
+        if (w->written == w->input.size()) w->in.reset();
+        continue;
+      }
+      UniqueFd& fd = which == 1 ? w->out : w->err;
+      std::string& sink = which == 1 ? w->stdoutBytes : w->stderrBytes;
+      const ssize_t k = ::read(fd.get(), buf, sizeof buf);
+      if (k <= 0) {
+        fd.reset();
+      } else if (sink.size() + static_cast<std::size_t>(k) > (which == 1 ? outputCap : 4096)) {
+        if (which == 1) return false;  // more output than any allowed document: treat as runaway
+      } else {
+        sink.append(buf, static_cast<std::size_t>(k));
+      }
+    }
+  }
+  return true;
+}
+
+void reap(std::vector<Worker>& ws, bool kill) {
+  for (auto& w : ws) {
+    if (w.pid <= 0 || w.exited) continue;
+    if (kill) ::kill(w.pid, SIGKILL);
+    while (::waitpid(w.pid, &w.status, 0) < 0 && errno == EINTR) {
+    }
+    w.exited = true;
+  }
+}
+
+RenderResult failure(std::string code, std::string detail) {
+  RenderResult r;
+  r.code = std::move(code);
+  r.detail = std::move(detail);
+  return r;
+}
+
+
+/// The worker's exit into a result code.
+RenderResult fromExit(const Worker& w) {
+  if (WIFSIGNALED(w.status)) {
+    const int sig = WTERMSIG(w.status);
+    return failure(sig == SIGSYS ? "pdf.worker_forbidden_call" : "pdf.worker_crashed",
+                   std::string("the renderer died with signal ") + std::to_string(sig) +
+                       (sig == SIGSYS ? " (a forbidden system call)" : sig == SIGXCPU ? " (CPU limit)" : ""));
+  }
+  const int code = WEXITSTATUS(w.status);
+  const std::string detail = firstLine(w.stderrBytes);
+  switch (code) {
+    case kUnreadable: return failure("pdf.unreadable", "not a readable PDF: " + detail);
+    case kEncrypted: return failure("pdf.encrypted", "the PDF is protected by a password that was not given");
+    case kTooManyPages: return failure("pdf.too_many_pages", detail);
+    case kPageTooLarge: return failure("pdf.page_too_large", detail);
+    case kRenderFailed: return failure("pdf.render_failed", detail);
+    case kRebuildRefused: return failure("pdf.vector_refused", detail);
+    case 127: return failure("pdf.worker_missing", "the PDF renderer could not be started");
+    default: return failure("pdf.worker_crashed", "the renderer failed (exit " + std::to_string(code) + "): " + detail);
+  }
+}
+
+}  // namespace mugai::sanitizers::pdf_rerender
