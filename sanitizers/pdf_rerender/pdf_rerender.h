@@ -2,6 +2,9 @@
 // that holds only the drawings (raster mode: one image per page), so no
 // JavaScript, action, form, annotation, link or embedded file survives.
 // Page count, page sizes and rotation stay as they were; the file name too.
+// Vector mode (an option) redraws text and paths with cairo instead and has
+// the drawing rebuilt from an allow-list by qpdf in a further sandboxed
+// worker; font programs and JPEG/JPX/JBIG2 data pass through (README).
 //
 // The PDF is parsed by poppler in mugai-pdf-worker processes confined by
 // resource limits and a seccomp filter (sandbox.h), under a wall-clock

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # PDF re-render throughput: pages/s of `mugai file x.pdf` with pdf_rerender
 # alone at 150 dpi (parse, draw, compress, rebuild: end to end), with one
-# and two renderer processes and Flate levels 1 and 6, beside
-# `pdftoppm -r 150` writing raw PPM to tmpfs (drawing only), on the three
+# and two renderer processes and Flate levels 1 and 6, and in vector mode
+# (cairo + the qpdf rebuild), beside `pdftoppm -r 150` writing raw PPM to
+# tmpfs (drawing only), on the three
 # PDFs of ../shared/anchors/bench_pdf.sh (built here the same way: groff,
 # enscript + ps2pdf, ps2pdf of pdf_graphics.ps). Also the peak RSS of one
 # renderer process. Installs groff, enscript and ghostscript if missing.
@@ -41,6 +42,16 @@ for f in bash_man enscript_src graphics; do
       line="$line mugai_w${workers}_z${level}=$(awk -v p="$pages" -v t="$t" 'BEGIN{printf "%.1f", p/t}')p/s($(( $(stat -c %s "$work/out.pdf") / 1024 ))KB)"
     done
   done
+  # Vector mode: cairo draws, a --rebuild worker rebuilds with qpdf.
+  for workers in 1 2; do
+    printf '[pipeline]\nstages = ["pdf_rerender"]\n[stage.pdf_rerender]\nmode = "vector"\npage_workers = %s\n' \
+      "$workers" > "$work/c.toml"
+    ts=""; for _ in $(seq "$rounds"); do ts="$ts $(secs ./build/cli/mugai file -c "$work/c.toml" --no-quarantine "$pdf" -o "$work/out.pdf")"; done
+    t=$(echo $ts | tr ' ' '\n' | median)
+    line="$line vector_w${workers}=$(awk -v p="$pages" -v t="$t" 'BEGIN{printf "%.1f", p/t}')p/s($(( $(stat -c %s "$work/out.pdf") / 1024 ))KB)"
+  done
+  vrss=$( { (printf '\0\0\0\0'; cat "$pdf") | /usr/bin/time -f '%M' build/sanitizers/mugai-pdf-worker --vector 1 | cat >/dev/null; } 2>&1 | tail -1)
+  line="$line vector_worker_peak_rss=${vrss}KB"
   # Peak RSS of one renderer drawing the whole document.
   rss=$( { (printf '\0\0\0\0'; cat "$pdf") | /usr/bin/time -f '%M' build/sanitizers/mugai-pdf-worker --dpi 150 | cat >/dev/null; } 2>&1 | tail -1)
   echo "$line worker_peak_rss=${rss}KB"
