@@ -8,6 +8,7 @@
 #include "core/file_job.h"
 #include "core/file_type.h"
 #include "core/notice.h"
+#include "core/parallel.h"
 #include "core/zip/layout.h"
 
 namespace mugai::sanitizers::zip_scan {
@@ -63,6 +64,9 @@ std::optional<std::string> readEntry(zip_t* za, zip_uint64_t i, const zip::Entry
   }
   std::string out;
   const std::uint64_t cap = std::min<std::uint64_t>(o.maxEntryBytes, e.uncompressedSize) + 1;
+  // One allocation for an honest entry instead of a copy per doubling; the
+  // declared size is the sender's word, so at most 64 MiB on it.
+  out.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(cap, 64u << 20)));
   char buf[1 << 16];
   for (;;) {
     zip_int64_t n = zip_fread(f.get(), buf, sizeof buf);
@@ -230,23 +234,21 @@ Decision ZipScan::run(const Node& node, ScanContext& ctx) {
   std::vector<std::int64_t> sourceIdx;  // per child: its entry, when it may be copied compressed
   std::vector<std::pair<std::string, std::string>> notices;  // name.removed.txt for each removed entry
 
-  // Entries are read (inflated) in order, a batch at a time; the batch's
-  // true types are computed on every core (libmagic is most of the cost),
-  // then each entry runs through the pipeline in order.
+  // Entries are read (inflated) in order, a batch at a time. A batch's
+  // true types are computed by the other cores (libmagic is most of the
+  // cost) while this thread reads the next batch and runs the one before
+  // through the pipeline, in order.
   struct Read {
     NodePtr node;  // decided here already (a symbolic link) unless its action is Keep
     std::int64_t time = 0;
     std::int64_t source = -1;
   };
-  std::vector<Read> batch;
+  std::vector<Read> batch, typing;  // being read; read and being typed
+  std::optional<BackgroundFor> typer;  // types `typing` (declared after it: see BackgroundFor)
   std::size_t batchBytes = 0;
   constexpr std::size_t kBatchEntries = 256, kBatchBytes = 32u << 20;
-  auto flush = [&]() -> std::optional<Decision> {
-    std::vector<Node*> typed;
-    for (auto& r : batch)
-      if (r.node->action == Action::Keep) typed.push_back(r.node.get());
-    computeTrueTypes(typed);
-    for (auto& r : batch) {
+  auto process = [&](std::vector<Read>& reads) -> std::optional<Decision> {
+    for (auto& r : reads) {
       if (r.node->action == Action::Keep) {
         Node& child = *r.node;
         ctx.scanNested(child);
@@ -264,9 +266,26 @@ Decision ZipScan::run(const Node& node, ScanContext& ctx) {
       times.push_back(r.time);
       sourceIdx.push_back(r.source);
     }
+    reads.clear();
+    return std::nullopt;
+  };
+  // The batch just read starts typing; the one typed before goes through
+  // the pipeline meanwhile. `last`: then the new batch too.
+  auto flush = [&](bool last) -> std::optional<Decision> {
+    if (typer) typer->wait();
+    std::vector<Read> ready = std::move(typing);
+    typing = std::move(batch);
     batch.clear();
     batchBytes = 0;
-    return std::nullopt;
+    std::vector<Node*> nodes;
+    for (auto& r : typing)
+      if (r.node->action == Action::Keep) nodes.push_back(r.node.get());
+    typer.reset();
+    typer.emplace(nodes.size(), [nodes](std::size_t i) { nodes[i]->trueType(); });
+    if (auto d = process(ready)) return d;
+    if (!last) return std::nullopt;
+    typer->wait();
+    return process(typing);
   };
   for (std::size_t i = 0; i < layout.entries.size(); ++i) {
     const zip::Entry& e = layout.entries[i];
@@ -322,9 +341,9 @@ Decision ZipScan::run(const Node& node, ScanContext& ctx) {
     batch.push_back({entryNode(node, i, std::move(name), std::move(*data)), zip::modifiedTime(e),
                      copyable ? static_cast<std::int64_t>(i) : -1});
     if (batch.size() >= kBatchEntries || batchBytes >= kBatchBytes)
-      if (auto d = flush()) return std::move(*d);
+      if (auto d = flush(false)) return std::move(*d);
   }
-  if (auto d = flush()) return std::move(*d);
+  if (auto d = flush(true)) return std::move(*d);
 
   bool changed = false, anyKept = false;
   std::vector<PackedFile> files;
