@@ -218,6 +218,7 @@ void rebuildVector(std::string_view input) {
       if (pagesOf.back().size() != expect) refuse("a drawing has the wrong number of pages");
     }
     QPDF out;
+    out.setSuppressWarnings(true);
     out.emptyPDF();
     QPDFPageDocumentHelper outPages(out);
     for (std::uint32_t i = 0; i < in.pages; ++i) {
@@ -226,8 +227,6 @@ void rebuildVector(std::string_view input) {
           rebuildPage(out, *docs[k], pagesOf[k][i / n].getObjectHandle(), in.rotate[i]);
       outPages.addPage(QPDFPageObjectHelper(page), false);
     }
-    for (const auto& q : docs)
-      if (q->anyWarnings()) refuse(std::string("qpdf: ") + q->getWarnings().front().what());
     QPDFObjectHandle info = QPDFObjectHandle::newDictionary();
     info.replaceKey("/Producer", QPDFObjectHandle::newUnicodeString(kProducerVector));
     out.getTrailer().replaceKey("/Info", out.makeIndirectObject(info));
@@ -238,6 +237,10 @@ void rebuildVector(std::string_view input) {
     w.setDeterministicID(true);
     w.setDecodeLevel(qpdf_dl_none);  // stream data goes as cairo compressed it
     w.write();
+    // Stream data is read while writing: a repair then counts as well.
+    for (const auto& q : docs)
+      if (q->anyWarnings()) refuse(std::string("qpdf: ") + q->getWarnings().front().what());
+    if (out.anyWarnings()) refuse(std::string("qpdf: ") + out.getWarnings().front().what());
     const auto buffer = w.getBufferSharedPointer();
     if (!writeAll(buffer->getBuffer(), buffer->getSize())) fail(kOutputFailed, "write failed");
   } catch (const std::exception& e) {
