@@ -2,6 +2,7 @@
 // Every handle gets a unique_ptr with the library's own release function.
 #pragma once
 
+#include <libdeflate.h>
 #include <magic.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -47,6 +48,12 @@ struct ZipSourceFreer {
 };
 /// A libzip source we still own (zip_open_from_source takes it over on success).
 using ZipSourcePtr = std::unique_ptr<zip_source_t, ZipSourceFreer>;
+
+struct DeflateDecompressorFreer {
+  void operator()(libdeflate_decompressor* d) const { libdeflate_free_decompressor(d); }
+};
+/// A libdeflate decompressor: one per thread (it holds its tables).
+using DeflateDecompressorPtr = std::unique_ptr<libdeflate_decompressor, DeflateDecompressorFreer>;
 
 /// A file descriptor closed on scope exit.
 class UniqueFd {

@@ -291,6 +291,7 @@ Layout readLayout(std::string_view bytes, std::size_t maxEntries) {
         (lcomp != e.compressedSize || lsize != e.uncompressedSize || lcrc != e.crc32))
       out.findings.push_back({"zip.local_size_mismatch",
                               "local header and directory disagree on sizes or CRC for \"" + shown + "\"", true});
+    e.dataOffset = data;
     e.dataEnd = data + e.compressedSize;
     if (descriptor) e.dataEnd += 16;  // signature + CRC + sizes (the larger form, for the overlap check)
     if (r.bad || data + e.compressedSize > cdStart) {

@@ -34,6 +34,7 @@ struct Entry {
   std::uint64_t compressedSize = 0, uncompressedSize = 0;
   std::uint64_t localOffset = 0;     ///< where the local header is in the buffer (after any shift)
   std::uint16_t dosTime = 0, dosDate = 0;  ///< last modification, MS-DOS format (local time)
+  std::uint64_t dataOffset = 0;      ///< where the compressed data starts in the buffer (after the local header)
   std::uint64_t dataEnd = 0;         ///< end of the compressed data in the buffer
   bool utf8Flag() const { return flags & 0x0800; }
   bool encrypted() const { return flags & 0x0001; }

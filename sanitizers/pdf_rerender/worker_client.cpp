@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "core/c_handles.h"
 #include "core/parallel.h"
 #include "sanitizers/pdf_rerender/worker_process.h"
 #include "sanitizers/pdf_rerender/worker_protocol.h"
@@ -76,10 +77,7 @@ std::string parseFrames(const std::string& s, const RenderOptions& o, std::uint3
       // stream must hold exactly the declared pixels, no more, no less.
       static thread_local std::string pixels;
       pixels.resize(expect);
-      struct Free {
-        void operator()(libdeflate_decompressor* d) const { libdeflate_free_decompressor(d); }
-      };
-      static thread_local std::unique_ptr<libdeflate_decompressor, Free> inflater(libdeflate_alloc_decompressor());
+      static thread_local DeflateDecompressorPtr inflater(libdeflate_alloc_decompressor());
       std::size_t got = 0;
       if (!inflater || libdeflate_zlib_decompress(inflater.get(), p.data.data(), p.data.size(), pixels.data(), expect,
                                                   &got) != LIBDEFLATE_SUCCESS ||

@@ -10,11 +10,10 @@
 #include "core/notice.h"
 #include "core/parallel.h"
 #include "core/zip/layout.h"
+#include "sanitizers/zip_scan/entry_reader.h"
 
 namespace mugai::sanitizers::zip_scan {
 namespace {
-
-constexpr std::uint64_t kRatioFloor = 1 << 20;  // small entries may compress well: check the ratio past 1 MiB
 
 bool contains(const std::string& s, std::string_view part) { return s.find(part) != std::string::npos; }
 
@@ -43,65 +42,6 @@ std::string cleanName(std::string name) {
     std::string_view seg(name.data() + i, slash - i);
     if (!seg.empty() && seg != ".") out += (out.empty() ? "" : "/") + std::string(seg);
     i = slash + 1;
-  }
-  return out;
-}
-
-struct Refusal {
-  std::string code, detail, ja;
-};
-
-// Reads entry `i` (with `password` when it is protected), enforcing the
-// caps; returns the bytes or a refusal. `aesUnverified` is set when libzip
-// 1.7.3 reported its spurious CRC error after AES-2 decryption and exactly
-// the declared bytes came out.
-std::optional<std::string> readEntry(zip_t* za, zip_uint64_t i, const zip::Entry& e, const Options& o, ScanContext& ctx,
-                                     Refusal& why, const char* password = nullptr, bool* aesUnverified = nullptr) {
-  ZipFilePtr f(password ? zip_fopen_index_encrypted(za, i, 0, password) : zip_fopen_index(za, i, 0));
-  if (!f) {
-    why = {"zip.unreadable_entry", std::string("libzip cannot open an entry: ") + zip_strerror(za), "書庫の中身を読めません"};
-    return std::nullopt;
-  }
-  std::string out;
-  const std::uint64_t cap = std::min<std::uint64_t>(o.maxEntryBytes, e.uncompressedSize) + 1;
-  // One allocation for an honest entry instead of a copy per doubling; the
-  // declared size is the sender's word, so at most 64 MiB on it.
-  out.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(cap, 64u << 20)));
-  char buf[1 << 16];
-  for (;;) {
-    zip_int64_t n = zip_fread(f.get(), buf, sizeof buf);
-    if (n < 0 && e.aes && aesUnverified && out.size() == e.uncompressedSize &&
-        zip_error_code_zip(zip_file_get_error(f.get())) == ZIP_ER_CRC) {
-      *aesUnverified = true;  // AE-2 stores no CRC; libzip 1.7.3 checks one anyway
-      break;
-    }
-    if (n < 0) {
-      why = {"zip.corrupt_entry", std::string("entry data is corrupt: ") + zip_file_strerror(f.get()), "書庫の中身が壊れています"};
-      return std::nullopt;
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<std::size_t>(n));
-    if (!ctx.chargeDecoded(static_cast<std::uint64_t>(n))) {
-      why = {"limit.decoded_bytes", "archive contents exceed max_decoded_bytes", "展開後のサイズが上限を超えています"};
-      return std::nullopt;
-    }
-    if (out.size() > kRatioFloor && out.size() / std::max<std::uint64_t>(e.compressedSize, 1) > o.maxRatio) {
-      why = {"limit.compression_ratio",
-             "an entry inflates more than " + std::to_string(o.maxRatio) + " times (a zip bomb)",
-             "圧縮率が異常です（ZIP 爆弾）"};
-      return std::nullopt;
-    }
-    if (out.size() >= cap) break;
-  }
-  if (out.size() > e.uncompressedSize) {
-    why = {"zip.size_mismatch",
-           "an entry holds more than its declared " + std::to_string(e.uncompressedSize) + " bytes",
-           "書庫の申告サイズと中身が一致しません"};
-    return std::nullopt;
-  }
-  if (out.size() > o.maxEntryBytes) {
-    why = {"limit.archive_entry_bytes", "an entry is larger than max_entry_bytes", "書庫内のファイルが大きすぎます"};
-    return std::nullopt;
   }
   return out;
 }
@@ -307,7 +247,9 @@ Decision ZipScan::run(const Node& node, ScanContext& ctx) {
     }
     Refusal why;
     std::optional<std::string> data;
-    if (!e.encrypted()) {
+    if (inflatesDirectly(e)) {
+      data = inflateEntry(bytes, e, options_, ctx, why);
+    } else if (!e.encrypted()) {
       data = readEntry(za.get(), i, e, options_, ctx, why);
     } else {
       // Each candidate in turn: a wrong one fails the check bytes, or (1 in

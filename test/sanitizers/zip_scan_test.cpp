@@ -289,3 +289,37 @@ TEST_CASE("zip_scan: each limit refuses the archive when it is passed", "[zip][l
     fs::remove_all(d);
   }
 }
+
+TEST_CASE("zip_scan: an entry's stream must hold exactly its declared bytes, in valid Deflate", "[zip][limits]") {
+  // One Deflate entry written by Python's zipfile, then patched the way a
+  // crafted archive would be: local and central headers agree, the data
+  // does not.
+  fs::path d = test::freshTempDir("zip-stream");
+  const std::string make =
+      "import struct, sys, zipfile\n"
+      "p = sys.argv[1]\n"
+      "z = zipfile.ZipFile(p + '/ok.zip', 'w', zipfile.ZIP_DEFLATED); z.writestr('a.txt', 'z' * 5000); z.close()\n"
+      "b = bytearray(open(p + '/ok.zip', 'rb').read())\n"
+      "c = b.index(b'PK\\x01\\x02')\n"
+      "big = bytearray(b); struct.pack_into('<I', big, 22, 6000); struct.pack_into('<I', big, c + 24, 6000)\n"
+      "open(p + '/fewer.zip', 'wb').write(big)\n"
+      "bad = bytearray(b); data = 30 + struct.unpack_from('<H', b, 26)[0] + struct.unpack_from('<H', b, 28)[0]\n"
+      "bad[data] = 0xFF\n"  // BFINAL=1, BTYPE=11: a reserved block type
+      "open(p + '/bad-deflate.zip', 'wb').write(bad)\n";
+  {
+    std::ofstream(d / "make.py") << make;
+  }
+  REQUIRE(test::runCommand("python3 " + (d / "make.py").string() + " " + d.string()).code == 0);
+  SECTION("the intact archive is kept") { CHECK(statusOf(cleanBytes(test::readFile(d / "ok.zip"), "ok.zip")) == "kept"); }
+  SECTION("a stream shorter than the declared size") {
+    FileOutcome o = cleanBytes(test::readFile(d / "fewer.zip"), "fewer.zip");
+    CHECK(statusOf(o) == "removed");
+    CHECK(codesOf(o).count("zip.size_mismatch") == 1);
+  }
+  SECTION("data that is not Deflate") {
+    FileOutcome o = cleanBytes(test::readFile(d / "bad-deflate.zip"), "bad-deflate.zip");
+    CHECK(statusOf(o) == "removed");
+    CHECK(codesOf(o).count("zip.corrupt_entry") == 1);
+  }
+  fs::remove_all(d);
+}
