@@ -55,6 +55,12 @@ struct DeflateDecompressorFreer {
 /// A libdeflate decompressor: one per thread (it holds its tables).
 using DeflateDecompressorPtr = std::unique_ptr<libdeflate_decompressor, DeflateDecompressorFreer>;
 
+struct DeflateCompressorFreer {
+  void operator()(libdeflate_compressor* c) const { libdeflate_free_compressor(c); }
+};
+/// A libdeflate compressor at one level: one per thread.
+using DeflateCompressorPtr = std::unique_ptr<libdeflate_compressor, DeflateCompressorFreer>;
+
 /// A file descriptor closed on scope exit.
 class UniqueFd {
  public:

@@ -47,6 +47,13 @@ const std::string& Node::sha256() const {
   return *sha256Cache;
 }
 
+void Node::releaseDecoded() {
+  trueType();
+  sha256();
+  releasedSize = decoded.size();
+  std::string().swap(decoded);
+}
+
 bool Node::changedBelow() const {
   bool changed = false;
   forEach([&](const Node& n) { changed = changed || n.action != Action::Keep; });

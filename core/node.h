@@ -130,6 +130,15 @@ struct Node {
   const std::string& sha256() const;
   mutable std::optional<std::string> sha256Cache;
 
+  /// Size of the decoded body, also after releaseDecoded().
+  std::uint64_t decodedSize() const { return releasedSize ? *releasedSize : decoded.size(); }
+  /// Frees `decoded` of a leaf nothing will read again (an archive entry
+  /// kept as it is, whose compressed form is copied), so an archive's scan
+  /// holds a batch of entries at a time, not all of them. Its true type,
+  /// digest and size are computed first and stay for the report and notice.
+  void releaseDecoded();
+  std::optional<std::uint64_t> releasedSize;
+
   /// Bytes a sanitizer should look at: the replacement if there is one.
   std::string_view content() const { return replacement ? std::string_view(replacement->bytes) : std::string_view(decoded); }
   /// True when this node or any descendant is not Keep.
@@ -181,6 +190,8 @@ struct ParsedInput {
   std::vector<Finding> findings;
   bool wellFormed = true;      ///< parser raised no warning at all
   std::string subject, from, to;  ///< decoded top-level headers for reports
+  /// A file job: the root leaf's decoded bytes are `bytes` (so their digest is the input's).
+  bool rootIsInput = false;
 };
 
 bool equalsIgnoreCase(std::string_view a, std::string_view b);

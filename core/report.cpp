@@ -17,7 +17,7 @@ nlohmann::json nodeJson(const Node& n) {
   if (!n.charset.empty()) j["charset"] = n.charset;
   if (!n.transferEncoding.empty()) j["transfer_encoding"] = n.transferEncoding;
   if (n.kind == NodeKind::Leaf) {
-    j["size"] = n.decoded.size();
+    j["size"] = n.decodedSize();
     if (!n.sha256().empty()) j["sha256"] = n.sha256();
   }
   if (n.action != Action::Keep) {
@@ -37,7 +37,7 @@ nlohmann::json buildReport(const ParsedInput& input, const std::string& id, Verd
   r["id"] = id;
   r["verdict"] = verdictName(verdict);
   r["input"] = {{"size", input.bytes.size()},
-                {"sha256", sha256Hex(input.bytes)},
+                {"sha256", input.rootIsInput ? input.root->sha256() : sha256Hex(input.bytes)},
                 {"subject", input.subject},
                 {"from", input.from},
                 {"to", input.to},

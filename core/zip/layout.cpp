@@ -7,6 +7,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cstring>
 #include <ctime>
 #include <map>
 
@@ -51,8 +52,16 @@ std::vector<std::uint64_t> endRecords(Reader& r) {
   if (r.b.size() < kEndSize) return found;
   std::uint64_t last = r.b.size() - kEndSize;
   std::uint64_t first = last > 65535 ? last - 65535 : 0;
-  for (std::uint64_t at = last + 1; at-- > first;)
+  // Every leaf of every mail is asked this (an archive appended to another
+  // file): look for the 'P' of "PK\5\6" with memrchr before reading more.
+  std::uint64_t end = last + 1;
+  while (end > first) {
+    const void* p = memrchr(r.b.data() + first, 'P', static_cast<std::size_t>(end - first));
+    if (!p) break;
+    const std::uint64_t at = static_cast<std::uint64_t>(static_cast<const char*>(p) - r.b.data());
     if (r.u32(at) == kEndSig && at + kEndSize + r.u16(at + 20) == r.b.size()) found.push_back(at);
+    end = at;
+  }
   return found;
 }
 

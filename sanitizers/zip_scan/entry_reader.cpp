@@ -40,24 +40,28 @@ bool inflatesDirectly(const zip::Entry& e) {
   return !e.encrypted() && (e.method == kStored || e.method == kDeflate);
 }
 
-std::optional<std::string> inflateEntry(std::string_view archive, const zip::Entry& e, const Options& o,
-                                        ScanContext& ctx, Refusal& why) {
+bool admitEntry(const zip::Entry& e, const Options& o, ScanContext& ctx, Refusal& why) {
   const std::uint64_t declared = e.uncompressedSize;
   // The same order as the bytes would meet the caps while reading: the
   // ratio passes 1 MiB first, then the entry cap, with the budget charged
   // all the way.
   if (declared > kRatioFloor && declared / std::max<std::uint64_t>(e.compressedSize, 1) > o.maxRatio) {
     why = bomb(o);
-    return std::nullopt;
+    return false;
   }
   if (declared > o.maxEntryBytes) {
     why = entryTooLarge();
-    return std::nullopt;
+    return false;
   }
   if (!ctx.chargeDecoded(declared)) {
     why = budgetSpent();
-    return std::nullopt;
+    return false;
   }
+  return true;
+}
+
+std::optional<std::string> inflateAdmitted(std::string_view archive, const zip::Entry& e, Refusal& why) {
+  const std::uint64_t declared = e.uncompressedSize;
   if (e.dataOffset > archive.size() || archive.size() - e.dataOffset < e.compressedSize) {
     why = corrupt("compressed data runs past the end of the archive");
     return std::nullopt;

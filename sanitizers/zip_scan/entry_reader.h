@@ -34,13 +34,18 @@ struct Refusal {
 /// Whether inflateEntry reads `e` (stored or Deflate, not encrypted).
 bool inflatesDirectly(const zip::Entry& e);
 
-/// The bytes of entry `e` of `archive`, or nullopt with `why` set:
-/// limit.archive_entry_bytes, limit.compression_ratio (declared size over
-/// compressed size, past 1 MiB), limit.decoded_bytes (the declared size is
-/// charged to `ctx`), zip.size_mismatch, zip.corrupt_entry.
-/// Precondition: inflatesDirectly(e).
-std::optional<std::string> inflateEntry(std::string_view archive, const zip::Entry& e, const Options& o,
-                                        ScanContext& ctx, Refusal& why);
+/// Checks entry `e` on its declared size before anything is inflated:
+/// limit.compression_ratio (declared over compressed size, past 1 MiB),
+/// limit.archive_entry_bytes, limit.decoded_bytes (the declared size is
+/// charged to `ctx`). Precondition: inflatesDirectly(e).
+/// @return false with `why` set when the entry must not be inflated.
+[[nodiscard]] bool admitEntry(const zip::Entry& e, const Options& o, ScanContext& ctx, Refusal& why);
+
+/// The bytes of entry `e` of `archive`, admitted by admitEntry, or nullopt
+/// with `why` set: zip.size_mismatch (the stream holds more or fewer bytes
+/// than declared), zip.corrupt_entry (not Deflate, CRC error, data past the
+/// end). Touches no shared state: runs on any thread.
+std::optional<std::string> inflateAdmitted(std::string_view archive, const zip::Entry& e, Refusal& why);
 
 /// Entry `i` read through libzip (with `password` when it is protected),
 /// counting the bytes actually read against the same caps. `aesUnverified`

@@ -11,6 +11,7 @@
 #include "core/parallel.h"
 #include "core/zip/layout.h"
 #include "sanitizers/zip_scan/entry_reader.h"
+#include "sanitizers/zip_scan/repack.h"
 
 namespace mugai::sanitizers::zip_scan {
 namespace {
@@ -59,64 +60,6 @@ std::unique_ptr<Node> entryNode(const Node& parent, std::size_t index, std::stri
   n->decoded = std::move(bytes);
   n->bodyDecoded = true;
   return n;
-}
-
-struct PackedFile {
-  std::string name;
-  const std::string* bytes;
-  std::int64_t mtime;        ///< 0 = now
-  std::int64_t sourceIndex;  ///< entry of the original to copy compressed as it is, or -1
-};
-
-// Writes a new archive holding `files` with UTF-8 names and their times.
-// An entry kept unchanged (and not encrypted) is copied from `original` in
-// its compressed form: the same bytes we inflated and checked (CRC
-// included), without deflating them again.
-std::optional<std::string> repack(const std::vector<PackedFile>& files, zip_t* original, std::string& error) {
-  zip_error_t err;
-  zip_error_init(&err);
-  ZipSourcePtr src(zip_source_buffer_create(nullptr, 0, 0, &err));
-  if (!src) {
-    error = zip_error_strerror(&err);
-    return std::nullopt;
-  }
-  zip_source_keep(src.get());  // we read the result back after zip_close
-  zip_t* za = zip_open_from_source(src.get(), ZIP_TRUNCATE, &err);
-  if (!za) {
-    error = zip_error_strerror(&err);
-    return std::nullopt;
-  }
-  for (const auto& [name, bytes, mtime, sourceIndex] : files) {
-    zip_source_t* s = sourceIndex >= 0 ? zip_source_zip(za, original, static_cast<zip_uint64_t>(sourceIndex), 0, 0, -1)
-                                       : zip_source_buffer(za, bytes->data(), bytes->size(), 0);
-    zip_int64_t idx = s ? zip_file_add(za, name.c_str(), s, ZIP_FL_ENC_UTF_8) : -1;
-    if (idx < 0) {
-      if (s) zip_source_free(s);
-      error = zip_strerror(za);
-      zip_discard(za);
-      return std::nullopt;
-    }
-    if (sourceIndex < 0) zip_set_file_compression(za, static_cast<zip_uint64_t>(idx), ZIP_CM_DEFLATE, 6);
-    if (mtime > 0) zip_file_set_mtime(za, static_cast<zip_uint64_t>(idx), static_cast<time_t>(mtime), 0);
-  }
-  if (zip_close(za) != 0) {
-    error = zip_strerror(za);
-    zip_discard(za);
-    return std::nullopt;
-  }
-  zip_stat_t st;
-  if (zip_source_stat(src.get(), &st) != 0 || zip_source_open(src.get()) != 0) {
-    error = "cannot read back the new archive";
-    return std::nullopt;
-  }
-  std::string out(static_cast<std::size_t>(st.size), '\0');
-  zip_int64_t n = zip_source_read(src.get(), out.data(), st.size);
-  zip_source_close(src.get());
-  if (n < 0 || static_cast<zip_uint64_t>(n) != st.size) {
-    error = "short read of the new archive";
-    return std::nullopt;
-  }
-  return out;
 }
 
 Decision refuse(const std::string& code, const std::string& detail, const std::string& ja) {
@@ -170,25 +113,28 @@ Decision ZipScan::run(const Node& node, ScanContext& ctx) {
     return refuse("zip.reader_disagrees", "libzip sees another number of entries than the central directory", "");
 
   std::vector<NodePtr> children;
-  std::vector<std::int64_t> times;      // per child, from its entry
-  std::vector<std::int64_t> sourceIdx;  // per child: its entry, when it may be copied compressed
+  std::vector<const zip::Entry*> entryOf;  // per child: the entry it came from (time; its data when copied)
   std::vector<std::pair<std::string, std::string>> notices;  // name.removed.txt for each removed entry
 
-  // Entries are read (inflated) in order, a batch at a time. A batch's
-  // true types are computed by the other cores (libmagic is most of the
-  // cost) while this thread reads the next batch and runs the one before
-  // through the pipeline, in order.
+  // Entries are taken in order, a batch at a time. This thread checks each
+  // against the caps on its declared size (or reads it through libzip when
+  // libdeflate cannot); the other cores then inflate the batch, compute
+  // true types (libmagic) and digests, while this thread takes the next
+  // batch and runs the one before through the pipeline, in order.
   struct Read {
     NodePtr node;  // decided here already (a symbolic link) unless its action is Keep
-    std::int64_t time = 0;
-    std::int64_t source = -1;
+    const zip::Entry* entry = nullptr;    // where it came from
+    bool copyable = false;                // its compressed data may be copied as it is (not encrypted)
+    const zip::Entry* pending = nullptr;  // admitted, to be inflated in the background
+    std::optional<Refusal> failed;        // what the background inflation refused
   };
-  std::vector<Read> batch, typing;  // being read; read and being typed
-  std::optional<BackgroundFor> typer;  // types `typing` (declared after it: see BackgroundFor)
+  std::vector<Read> batch, typing;  // being taken; taken and being inflated and typed
+  std::optional<BackgroundFor> typer;  // works on `typing` (declared after it: see BackgroundFor)
   std::size_t batchBytes = 0;
   constexpr std::size_t kBatchEntries = 256, kBatchBytes = 32u << 20;
   auto process = [&](std::vector<Read>& reads) -> std::optional<Decision> {
     for (auto& r : reads) {
+      if (r.failed) return refuse(r.failed->code, r.failed->detail, r.failed->ja);
       if (r.node->action == Action::Keep) {
         Node& child = *r.node;
         ctx.scanNested(child);
@@ -201,27 +147,42 @@ Decision ZipScan::run(const Node& node, ScanContext& ctx) {
         if (limited)
           return refuse(limited->reasonCode, "inside \"" + child.filename + "\": " + limited->reason, reasonJa(*limited));
         if (child.action == Action::Reject) return Decision::reject(child.reasonCode, child.reason, child.reasonJa);
+        // Kept as it is: the re-pack copies its compressed form, so its
+        // bytes can go now (memory for a batch, not the whole archive).
+        if (r.copyable && child.action == Action::Keep && !child.changedBelow()) child.releaseDecoded();
       }
       children.push_back(std::move(r.node));
-      times.push_back(r.time);
-      sourceIdx.push_back(r.source);
+      entryOf.push_back(r.entry);
     }
     reads.clear();
     return std::nullopt;
   };
-  // The batch just read starts typing; the one typed before goes through
-  // the pipeline meanwhile. `last`: then the new batch too.
+  // The batch just taken starts in the background; the one before goes
+  // through the pipeline meanwhile. `last`: then the new batch too.
   auto flush = [&](bool last) -> std::optional<Decision> {
     if (typer) typer->wait();
     std::vector<Read> ready = std::move(typing);
     typing = std::move(batch);
     batch.clear();
     batchBytes = 0;
-    std::vector<Node*> nodes;
+    std::vector<Read*> work;
     for (auto& r : typing)
-      if (r.node->action == Action::Keep) nodes.push_back(r.node.get());
+      if (r.node->action == Action::Keep) work.push_back(&r);
     typer.reset();
-    typer.emplace(nodes.size(), [nodes](std::size_t i) { nodes[i]->trueType(); });
+    typer.emplace(work.size(), [work, archive = bytes](std::size_t i) {
+      Read& r = *work[i];
+      if (r.pending) {
+        Refusal why;
+        std::optional<std::string> data = inflateAdmitted(archive, *r.pending, why);
+        if (!data) {
+          r.failed = std::move(why);
+          return;
+        }
+        r.node->decoded = std::move(*data);
+      }
+      r.node->trueType();
+      r.node->sha256();  // the report's; computed here, off the pipeline's thread
+    });
     if (auto d = process(ready)) return d;
     if (!last) return std::nullopt;
     typer->wait();
@@ -242,13 +203,15 @@ Decision ZipScan::run(const Node& node, ScanContext& ctx) {
       n->reasonCode = "zip.symlink";
       n->reason = "symbolic link entries are not kept";
       n->decidedBy = "zip_scan";
-      batch.push_back({std::move(n), 0, -1});
+      batch.push_back({std::move(n), &e, false, nullptr, std::nullopt});
       continue;
     }
     Refusal why;
     std::optional<std::string> data;
-    if (inflatesDirectly(e)) {
-      data = inflateEntry(bytes, e, options_, ctx, why);
+    const bool direct = inflatesDirectly(e);
+    if (direct) {
+      if (!admitEntry(e, options_, ctx, why)) return refuse(why.code, why.detail, why.ja);
+      data.emplace();  // filled in the background
     } else if (!e.encrypted()) {
       data = readEntry(za.get(), i, e, options_, ctx, why);
     } else {
@@ -276,12 +239,9 @@ Decision ZipScan::run(const Node& node, ScanContext& ctx) {
                       "パスワード付きの書庫を開けるパスワードが見つかりません");
     }
     if (!data) return refuse(why.code, why.detail, why.ja);
-    batchBytes += data->size();
-    // libzip 1.7.3 keeps the source entry's flags on a compressed copy, so
-    // a non-ASCII name only keeps its UTF-8 flag if the original had it.
-    const bool copyable = !e.encrypted() && (e.utf8Flag() || charset::isAscii(e.rawName));
-    batch.push_back({entryNode(node, i, std::move(name), std::move(*data)), zip::modifiedTime(e),
-                     copyable ? static_cast<std::int64_t>(i) : -1});
+    batchBytes += direct ? static_cast<std::size_t>(e.uncompressedSize) : data->size();
+    batch.push_back({entryNode(node, i, std::move(name), std::move(*data)), &e, !e.encrypted(), direct ? &e : nullptr,
+                     std::nullopt});
     if (batch.size() >= kBatchEntries || batchBytes >= kBatchBytes)
       if (auto d = flush(false)) return std::move(*d);
   }
@@ -299,10 +259,12 @@ Decision ZipScan::run(const Node& node, ScanContext& ctx) {
     }
     anyKept = true;
     changed = changed || c.action == Action::Replace || c.changedBelow();
-    const bool asIs = c.action == Action::Keep && !c.changedBelow();
-    files.push_back({c.filename, c.replacement ? &c.replacement->bytes : &c.decoded, times[i], asIs ? sourceIdx[i] : -1});
+    const zip::Entry& e = *entryOf[i];
+    const bool asIs = c.action == Action::Keep && !c.changedBelow() && !e.encrypted();
+    files.push_back({c.filename, c.replacement ? &c.replacement->bytes : &c.decoded, asIs ? &e : nullptr, e.dosTime,
+                     e.dosDate, false});
   }
-  for (const auto& n : notices) files.push_back({n.first, &n.second, 0, -1});
+  for (const auto& n : notices) files.push_back({n.first, &n.second, nullptr, 0, 0, true});
   bool anyEncrypted = false;  // decrypted entries go out unprotected: always a new archive
   for (const auto& e : layout.entries) anyEncrypted = anyEncrypted || e.encrypted();
   bool namesRewritten = false;
@@ -312,7 +274,7 @@ Decision ZipScan::run(const Node& node, ScanContext& ctx) {
     d = Decision::remove("zip.nothing_safe", "nothing in the archive could be kept", "書庫の中に残せるファイルがありません");
   } else if (changed || namesRewritten || !layout.findings.empty() || anyEncrypted) {
     std::string error;
-    auto packed = repack(files, za.get(), error);
+    auto packed = repack(files, bytes, error);
     if (!packed) return refuse("zip.repack_failed", "cannot write the cleaned archive: " + error, "");
     Replacement r{std::move(*packed), "application/zip", "", node.filename};
     std::string why = changed        ? "archive re-packed without the removed entries"

@@ -18,6 +18,7 @@
 #include "core/charset/charset.h"
 #include "core/file_type.h"
 #include "core/zip/layout.h"
+#include "sanitizers/zip_scan/repack.h"
 #include "sanitizers/zip_scan/zip_scan.h"
 #include "sanitizers/builtin.h"
 #include "test/common/cli_run.h"
@@ -124,8 +125,11 @@ TEST_CASE("zip_scan: an .exe and a PDF in one ZIP come back as the PDF and a not
   CHECK(std::system(("unzip -tq " + (d / "clean.zip").string() + " >/dev/null").c_str()) == 0);
   auto names = zipEntryNames(o.output);
   CHECK(names == std::vector<std::string>{"見積書.pdf", "run.exe.removed.txt"});
-  for (const auto& e : zip::readLayout(o.output, 10).entries)  // libzip sets bit 11 for non-ASCII names
-    CHECK(e.utf8Flag() == !charset::isAscii(e.rawName));
+  for (const auto& e : zip::readLayout(o.output, 10).entries) {  // every name UTF-8, flagged; a plain file's mode
+    CHECK(e.utf8Flag());
+    CHECK(charset::isValidUtf8(e.rawName));
+    CHECK((e.externalAttributes >> 16) == 0100644);
+  }
   REQUIRE(std::system(("cd " + d.string() + " && unzip -q clean.zip").c_str()) == 0);
   CHECK(test::readFile(d / "見積書.pdf") == pdf);
   CHECK(test::readFile(d / "run.exe.removed.txt").find("run.exe") != std::string::npos);
@@ -321,5 +325,26 @@ TEST_CASE("zip_scan: an entry's stream must hold exactly its declared bytes, in 
     CHECK(statusOf(o) == "removed");
     CHECK(codesOf(o).count("zip.corrupt_entry") == 1);
   }
+  fs::remove_all(d);
+}
+
+TEST_CASE("zip_scan: a re-pack past 65535 entries is written with ZIP64 records that unzip reads", "[zip]") {
+  // What max_entries may allow: the end record's 16-bit count overflows.
+  const std::string text = "kept\n";
+  std::vector<sanitizers::zip_scan::PackedFile> files;
+  for (int i = 0; i < 70000; ++i) files.push_back({"d/" + std::to_string(i) + ".txt", &text, nullptr, 0, 0, i % 2 == 0});
+  std::string error;
+  auto packed = sanitizers::zip_scan::repack(files, "", error);
+  REQUIRE(packed);
+  zip::Layout layout = zip::readLayout(*packed, 100000);
+  CHECK(layout.zip64);
+  CHECK(layout.entries.size() == 70000);
+  for (const auto& f : layout.findings) CHECK(f.code == "zip.zip64");  // named, and nothing else
+  fs::path d = test::freshTempDir("zip64-repack");
+  test::writeFile(d / "many.zip", *packed);
+  CHECK(std::system(("unzip -tq " + (d / "many.zip").string() + " >/dev/null").c_str()) == 0);
+  auto py = test::runCommand("python3 -c \"import zipfile, sys; z = zipfile.ZipFile(sys.argv[1]); "
+                             "print(len(z.infolist()), z.read('d/69999.txt').decode())\" " + (d / "many.zip").string());
+  CHECK(py.out == "70000 kept\n\n");
   fs::remove_all(d);
 }
