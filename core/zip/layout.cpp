@@ -303,7 +303,7 @@ Layout readLayout(std::string_view bytes, std::size_t maxEntries) {
     e.dataOffset = data;
     e.dataEnd = data + e.compressedSize;
     if (descriptor) e.dataEnd += 16;  // signature + CRC + sizes (the larger form, for the overlap check)
-    if (r.bad || data + e.compressedSize > cdStart) {
+    if (r.bad || data > cdStart || e.compressedSize > cdStart - data) {
       out.findings.push_back({"zip.truncated_entry", "compressed data of \"" + shown + "\" runs past the directory", true});
       r.bad = false;
     }

@@ -67,12 +67,12 @@ std::optional<std::string> inflateAdmitted(std::string_view archive, const zip::
     return std::nullopt;
   }
   const std::string_view in = archive.substr(e.dataOffset, e.compressedSize);
+  if (e.method == kStored && in.size() != declared) {
+    why = sizeMismatch(e, in.size() > declared ? "more" : "fewer");
+    return std::nullopt;
+  }
   std::string out(static_cast<std::size_t>(declared), '\0');
   if (e.method == kStored) {
-    if (in.size() != declared) {
-      why = sizeMismatch(e, in.size() > declared ? "more" : "fewer");
-      return std::nullopt;
-    }
     std::memcpy(out.data(), in.data(), in.size());
   } else {
     static thread_local DeflateDecompressorPtr inflater(libdeflate_alloc_decompressor());
@@ -82,8 +82,8 @@ std::optional<std::string> inflateAdmitted(std::string_view archive, const zip::
     }
     // Whole-stream decompression into exactly `declared` bytes: a stream
     // that would write one byte more stops with INSUFFICIENT_SPACE.
-    std::size_t got = 0;
-    switch (libdeflate_deflate_decompress_ex(inflater.get(), in.data(), in.size(), out.data(), out.size(), nullptr,
+    std::size_t got = 0, used = 0;
+    switch (libdeflate_deflate_decompress_ex(inflater.get(), in.data(), in.size(), out.data(), out.size(), &used,
                                              &got)) {
       case LIBDEFLATE_SUCCESS: break;
       case LIBDEFLATE_INSUFFICIENT_SPACE: why = sizeMismatch(e, "more"); return std::nullopt;
@@ -91,6 +91,12 @@ std::optional<std::string> inflateAdmitted(std::string_view archive, const zip::
     }
     if (got != declared) {
       why = sizeMismatch(e, "fewer");
+      return std::nullopt;
+    }
+    // Bytes after the end of the stream are read by no client, and would be
+    // copied into the cleaned archive unscanned.
+    if (used != in.size()) {
+      why = corrupt("bytes after the end of the Deflate stream");
       return std::nullopt;
     }
   }
@@ -139,6 +145,12 @@ std::optional<std::string> readEntry(zip_t* za, zip_uint64_t i, const zip::Entry
   }
   if (out.size() > e.uncompressedSize) {
     why = sizeMismatch(e, "more");
+    return std::nullopt;
+  }
+  // As on the libdeflate path: what is kept is copied with the declared
+  // size and CRC, so the two must describe the bytes we scanned.
+  if (out.size() < e.uncompressedSize && out.size() <= o.maxEntryBytes) {
+    why = sizeMismatch(e, "fewer");
     return std::nullopt;
   }
   if (out.size() > o.maxEntryBytes) {

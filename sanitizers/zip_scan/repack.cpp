@@ -5,7 +5,10 @@
 
 #include <libdeflate.h>
 
+#include <algorithm>
+#include <cctype>
 #include <ctime>
+#include <set>
 
 #include "core/c_handles.h"
 
@@ -35,7 +38,7 @@ void put64(std::string& out, std::uint64_t v) {
 
 // What the central directory needs to know of an entry once it is written.
 struct Written {
-  std::uint16_t method, dosTime, dosDate;
+  std::uint16_t flags, method, dosTime, dosDate;
   std::uint32_t crc;
   std::uint64_t compressed, size, offset;
   const std::string* name;
@@ -49,10 +52,10 @@ void dosNow(std::uint16_t& time, std::uint16_t& date) {
   date = static_cast<std::uint16_t>(((tm.tm_year - 80) << 9) | ((tm.tm_mon + 1) << 5) | tm.tm_mday);
 }
 
-// APPNOTE 4.4.3.2: 2.0 for Deflate, 4.5 for ZIP64, 4.6 for BZIP2, 6.3 for
-// LZMA (a kept entry keeps its method).
+// APPNOTE 4.4.3.2: 1.0 stored, 2.0 Deflate, 2.1 Deflate64, 4.5 ZIP64, 4.6
+// BZIP2, 6.3 LZMA and later methods (a kept entry keeps its method).
 std::uint16_t versionNeeded(std::uint16_t method, bool zip64) {
-  std::uint16_t v = method == 12 ? 46 : method == 14 ? 63 : 20;
+  std::uint16_t v = method == kStored ? 10 : method == kDeflate ? 20 : method == 9 ? 21 : method == 12 ? 46 : 63;
   return zip64 && v < 45 ? 45 : v;
 }
 
@@ -61,7 +64,7 @@ void localHeader(std::string& out, const Written& w) {
   const bool zip64 = w.size >= kMax32 || w.compressed >= kMax32;
   put32(out, kLocalSig);
   put16(out, versionNeeded(w.method, zip64));
-  put16(out, kUtf8Flag);
+  put16(out, w.flags);
   put16(out, w.method);
   put16(out, w.dosTime);
   put16(out, w.dosDate);
@@ -87,7 +90,7 @@ void centralHeader(std::string& out, const Written& w) {
   put32(out, kCentralSig);
   put16(out, kMadeByUnix | 63);
   put16(out, versionNeeded(w.method, extra != 0));
-  put16(out, kUtf8Flag);
+  put16(out, w.flags);
   put16(out, w.method);
   put16(out, w.dosTime);
   put16(out, w.dosDate);
@@ -142,17 +145,31 @@ void endRecords(std::string& out, std::uint64_t count, std::uint64_t cdOffset, s
 }  // namespace
 
 std::optional<std::string> repack(const std::vector<PackedFile>& files, std::string_view original, std::string& error) {
+  // Names: what a client writes to disk must be one file each. zip_scan
+  // has cleaned and de-duplicated them; this is the writer's own guard.
+  std::set<std::string> seen;
+  for (const auto& f : files) {
+    std::string key = f.name;
+    std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (f.name.empty() || f.name.size() > kMax16 || !seen.insert(std::move(key)).second) {
+      error = f.name.empty() ? "an entry name is empty"
+              : f.name.size() > kMax16 ? "an entry name is longer than 65535 bytes"
+                                       : "two entries have the same name";
+      return std::nullopt;
+    }
+  }
   std::uint64_t expect = 22 + 56 + 20;
   for (const auto& f : files)
     expect += 30 + 46 + 2 * (f.name.size() + 20 + 24) +
-              (f.copyFrom ? f.copyFrom->compressedSize : f.bytes->size() + f.bytes->size() / 1000 + 64);
+              (f.copyFrom ? std::min<std::uint64_t>(f.copyFrom->compressedSize, original.size())
+                          : f.bytes->size() + f.bytes->size() / 1000 + 64);
   std::string out;
   out.reserve(static_cast<std::size_t>(expect));
   std::vector<Written> written;
   written.reserve(files.size());
   std::string packed;  // new content, deflated
   for (const auto& f : files) {
-    Written w{kStored, f.dosTime, f.dosDate, 0, 0, 0, out.size(), &f.name};
+    Written w{kUtf8Flag, kStored, f.dosTime, f.dosDate, 0, 0, 0, out.size(), &f.name};
     if (!f.dosTime && !f.dosDate) dosNow(w.dosTime, w.dosDate);
     std::string_view data;
     if (const zip::Entry* e = f.copyFrom) {
@@ -162,6 +179,7 @@ std::optional<std::string> repack(const std::vector<PackedFile>& files, std::str
       }
       data = original.substr(e->dataOffset, e->compressedSize);
       w.method = e->method;
+      w.flags |= e->flags & 0x0006;  // the method's own bits (Deflate level, LZMA end marker), APPNOTE 4.4.4
       w.crc = e->crc32;
       w.size = e->uncompressedSize;
     } else {

@@ -309,7 +309,15 @@ TEST_CASE("zip_scan: an entry's stream must hold exactly its declared bytes, in 
       "open(p + '/fewer.zip', 'wb').write(big)\n"
       "bad = bytearray(b); data = 30 + struct.unpack_from('<H', b, 26)[0] + struct.unpack_from('<H', b, 28)[0]\n"
       "bad[data] = 0xFF\n"  // BFINAL=1, BTYPE=11: a reserved block type
-      "open(p + '/bad-deflate.zip', 'wb').write(bad)\n";
+      "open(p + '/bad-deflate.zip', 'wb').write(bad)\n"
+      // Four bytes after the end of the Deflate stream, inside the entry's
+      // compressed size: no client reads them, a raw copy would keep them.
+      "c0 = b.index(b'PK\\x01\\x02'); e0 = b.index(b'PK\\x05\\x06')\n"
+      "comp = struct.unpack_from('<I', b, 18)[0]\n"
+      "t = bytearray(b[:data + comp] + b'junk' + b[data + comp:])\n"
+      "struct.pack_into('<I', t, 18, comp + 4); struct.pack_into('<I', t, c0 + 4 + 20, comp + 4)\n"
+      "struct.pack_into('<I', t, e0 + 4 + 16, c0 + 4)\n"
+      "open(p + '/trailing.zip', 'wb').write(t)\n";
   {
     std::ofstream(d / "make.py") << make;
   }
@@ -319,6 +327,11 @@ TEST_CASE("zip_scan: an entry's stream must hold exactly its declared bytes, in 
     FileOutcome o = cleanBytes(test::readFile(d / "fewer.zip"), "fewer.zip");
     CHECK(statusOf(o) == "removed");
     CHECK(codesOf(o).count("zip.size_mismatch") == 1);
+  }
+  SECTION("bytes hidden after the end of the Deflate stream") {
+    FileOutcome o = cleanBytes(test::readFile(d / "trailing.zip"), "trailing.zip");
+    CHECK(statusOf(o) == "removed");
+    CHECK(codesOf(o).count("zip.corrupt_entry") == 1);
   }
   SECTION("data that is not Deflate") {
     FileOutcome o = cleanBytes(test::readFile(d / "bad-deflate.zip"), "bad-deflate.zip");
@@ -347,4 +360,24 @@ TEST_CASE("zip_scan: a re-pack past 65535 entries is written with ZIP64 records 
                              "print(len(z.infolist()), z.read('d/69999.txt').decode())\" " + (d / "many.zip").string());
   CHECK(py.out == "70000 kept\n\n");
   fs::remove_all(d);
+}
+
+TEST_CASE("zip_scan: names that land on one file once cleaned refuse the archive; notices never overwrite", "[zip]") {
+  SECTION("\"a/./b.txt\" and \"a//B.txt\" are one file") {
+    FileOutcome o = cleanBytes(test::storedZip({{"a/./b.txt", "one\n"}, {"a//B.txt", "two\n"}}), "dup.zip");
+    CHECK(statusOf(o) == "removed");
+    CHECK(codesOf(o).count("zip.duplicate_names") == 1);
+  }
+  SECTION("an entry named \".\"") {
+    FileOutcome o = cleanBytes(test::storedZip({{".", "x\n"}, {"memo.txt", "hello\n"}}), "dot.zip");
+    CHECK(statusOf(o) == "removed");
+    CHECK(codesOf(o).count("zip.empty_name") == 1);
+  }
+  SECTION("a kept file already named like the notice of a removed one") {
+    FileOutcome o = cleanBytes(
+        test::storedZip({{"run.exe", test::peImage()}, {"run.exe.removed.txt", "the sender's own text\n"}}), "n.zip");
+    REQUIRE(statusOf(o) == "changed");
+    CHECK(zipEntryNames(o.output) == std::vector<std::string>{"run.exe.removed.txt", "run.exe.removed-2.txt"});
+    CHECK(unzipped(o.output, "run.exe.removed.txt") == "the sender's own text\n");
+  }
 }
