@@ -51,14 +51,15 @@ int runFile(const FileOptions& opt) {
   FileOutcome o = processFile(std::move(bytes), name, config, pipeline, newId(), opt.common.passwords);
   if (o.verdict != Verdict::Unchanged &&
       !keepOriginal(config, quarantine::itemFor({o.id, "file", &o.input, o.verdict, &o.findings, &o.report, name, "", {}}),
-                    o.input.bytes))
+                    o.input.original()))
     return kOutputError;
   std::ostream& summary = opt.output == "-" || opt.report == "-" ? std::cerr : std::cout;
   if (!opt.output.empty()) {
     const bool toStdout = opt.output == "-";
     std::string target = o.removed && !toStdout ? opt.output + ".removed.txt" : opt.output;
-    std::string bytesOut = o.removed ? noticeFileText(o.notice) : o.output;
-    if (o.removed && toStdout) bytesOut.clear();  // nothing safe to put on stdout; the summary says why
+    // Nothing safe to put on stdout for a removed file; the summary says why.
+    const std::string notice = o.removed && !toStdout ? noticeFileText(o.notice) : std::string();
+    const std::string& bytesOut = o.removed ? notice : o.output;  // the output is not copied
     if (std::string error = writeOutput(target, bytesOut); !error.empty()) {
       std::cerr << "mugai: cannot write " << target << ": " << error << " (出力を書けません)\n";
       return kOutputError;

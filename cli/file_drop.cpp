@@ -56,7 +56,7 @@ DropResult cleanBytes(const DropJob& job, std::string bytes, std::optional<std::
           {o.id, "file", &o.input, o.verdict, &o.findings, &r.report, job.name, "", {}});
       if (!o.asMail) item.subject.clear();
       item.origin = job.origin;
-      r.id = store->put(std::move(item), o.input.bytes);
+      r.id = store->put(std::move(item), o.input.original());
       r.quarantined = true;
     } catch (const std::exception& e) {
       return failed(std::move(r), std::string("cannot keep the original in quarantine: ") + e.what());

@@ -72,7 +72,7 @@ int runMail(const MailOptions& opt) {
   // quarantine id; if it cannot be kept, nothing is written (fail closed).
   if (o.verdict != Verdict::Unchanged &&
       !keepOriginal(config, quarantine::itemFor({o.id, "mail", &o.input, o.verdict, &o.findings, &o.report, "", "", {}}),
-                    o.input.bytes))
+                    o.input.original()))
     return kOutputError;
 
   // The summary never mixes with a message or report written to stdout.

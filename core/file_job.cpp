@@ -22,7 +22,6 @@ std::string baseName(const std::string& path) {
 
 ParsedInput fileTree(std::string bytes, const std::string& name) {
   ParsedInput in;
-  in.bytes = std::move(bytes);
   auto root = std::make_unique<Node>();
   root->kind = NodeKind::Leaf;
   root->filename = baseName(name);
@@ -31,9 +30,8 @@ ParsedInput fileTree(std::string bytes, const std::string& name) {
   // desktop would believe, so the extension is the declared type.
   root->declaredType = root->extensionType.empty() ? "application/octet-stream" : root->extensionType;
   root->disposition = "attachment";
-  root->decoded = in.bytes;
+  root->decoded = std::move(bytes);
   root->bodyDecoded = true;
-  root->rawBody = ByteRange{0, in.bytes.size()};
   in.root = std::move(root);
   in.rootIsInput = true;
   return in;
@@ -103,7 +101,7 @@ FileOutcome processFile(std::string bytes, const std::string& name, const Config
   o.input = fileTree(std::move(bytes), name);
   ScanContext ctx(config.limits, start + config.limits.maxTime);
   ctx.addPasswords(passwords);
-  if (o.input.bytes.size() > config.limits.maxDecodedBytes) {
+  if (o.input.original().size() > config.limits.maxDecodedBytes) {
     Node& root = *o.input.root;
     root.action = Action::Remove;
     root.reasonCode = "limit.decoded_bytes";
@@ -114,7 +112,7 @@ FileOutcome processFile(std::string bytes, const std::string& name, const Config
     // runs (a large archive is tens of milliseconds of SHA-256).
     std::string digest;
     {
-      BackgroundFor hash(1, [&](std::size_t) { digest = sha256Hex(o.input.bytes); });
+      BackgroundFor hash(1, [&](std::size_t) { digest = sha256Hex(o.input.original()); });
       pipeline.run(o.input, ctx);
       hash.wait();
     }
@@ -128,7 +126,7 @@ FileOutcome processFile(std::string bytes, const std::string& name, const Config
   o.removed = root.action == Action::Remove || root.action == Action::Reject;
   // The replacement's bytes are not read again: moved, not copied.
   if (root.action == Action::Replace) o.output = std::move(o.input.root->replacement->bytes);
-  else if (!o.removed) o.output = o.input.bytes;
+  else if (!o.removed) o.output = o.input.original();
   if (o.verdict != Verdict::Unchanged)
     o.notice = noticeText(root, config.notice, o.id, config.quarantine.enabled, NoticeSubject::File);
   o.report = buildReport(o.input, o.id, o.verdict, o.findings, timings, o.removed ? std::string() : o.output);

@@ -190,8 +190,11 @@ struct ParsedInput {
   std::vector<Finding> findings;
   bool wellFormed = true;      ///< parser raised no warning at all
   std::string subject, from, to;  ///< decoded top-level headers for reports
-  /// A file job: the root leaf's decoded bytes are `bytes` (so their digest is the input's).
+  /// A file job: the input was moved into the root leaf's decoded bytes
+  /// (held once, not twice); `bytes` is empty then.
   bool rootIsInput = false;
+  /// The original input, whichever of the two holds it.
+  std::string_view original() const { return rootIsInput ? std::string_view(root->decoded) : std::string_view(bytes); }
 };
 
 bool equalsIgnoreCase(std::string_view a, std::string_view b);

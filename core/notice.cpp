@@ -58,7 +58,7 @@ std::string printable(std::string_view s) {
 
 std::size_t contentSize(const Node& n) {
   // Decoded size where the body was decoded, else the raw bytes removed.
-  if (!n.decoded.empty() || !n.rawBody) return n.decoded.size();
+  if (!n.decoded.empty() || !n.rawBody) return n.decodedSize();
   return n.rawBody->size();
 }
 

@@ -36,7 +36,7 @@ nlohmann::json buildReport(const ParsedInput& input, const std::string& id, Verd
   nlohmann::json r;
   r["id"] = id;
   r["verdict"] = verdictName(verdict);
-  r["input"] = {{"size", input.bytes.size()},
+  r["input"] = {{"size", input.original().size()},
                 {"sha256", input.rootIsInput ? input.root->sha256() : sha256Hex(input.bytes)},
                 {"subject", input.subject},
                 {"from", input.from},
