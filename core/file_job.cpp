@@ -84,6 +84,10 @@ FileOutcome fromMail(MailOutcome&& m) {
 
 }  // namespace
 
+// Inputs from this size on have their digest computed beside the pipeline;
+// below it, handing the work over costs about what it saves.
+constexpr std::size_t kBackgroundDigestBytes = 1 << 20;
+
 FileOutcome processFile(std::string bytes, const std::string& name, const Config& config, const Pipeline& pipeline,
                         std::string id, const std::vector<std::string>& passwords) {
   if (looksLikeMail(bytes)) {
@@ -107,6 +111,8 @@ FileOutcome processFile(std::string bytes, const std::string& name, const Config
     root.reasonCode = "limit.decoded_bytes";
     root.reason = "file larger than max_decoded_bytes (" + std::to_string(config.limits.maxDecodedBytes) + ")";
     root.decidedBy = "limits";
+  } else if (o.input.original().size() < kBackgroundDigestBytes) {
+    pipeline.run(o.input, ctx);
   } else {
     // The report's digest of the input, on a free core while the pipeline
     // runs (a large archive is tens of milliseconds of SHA-256).
