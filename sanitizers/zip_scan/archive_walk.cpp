@@ -2,7 +2,6 @@
 #include "sanitizers/zip_scan/archive_walk.h"
 
 #include <algorithm>
-#include <cctype>
 
 #include "core/file_type.h"
 #include "core/notice.h"
@@ -50,10 +49,8 @@ Decision refuseArchive(const std::string& code, const std::string& detail, const
   return Decision::remove(code, "archive removed: " + detail, ja.empty() ? "書庫を安全に検査できないため削除しました" : ja + "（書庫ごと削除）");
 }
 
-std::string nameKey(std::string_view name) {
-  std::string key(name);
-  std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
-  return key;
+bool keptAsIs(const Node& child, const zip::Entry& entry) {
+  return child.action == Action::Keep && !child.changedBelow() && !entry.encrypted();
 }
 
 std::optional<Decision> ArchiveWalk::run() {
@@ -78,7 +75,7 @@ std::optional<Decision> ArchiveWalk::take(std::size_t i) {
   if (name.empty())
     return refuseArchive("zip.empty_name", "an entry's name is empty once cleaned (\".\", \"/\")",
                          "書庫内に名前のないファイルがあります");
-  if (!usedNames.insert(nameKey(name)).second)
+  if (!usedNames.insert(toLower(name)).second)
     return refuseArchive("zip.duplicate_names", "two entries would be written to \"" + name + "\"",
                          "書庫内に同じ名前で展開されるファイルがあります");
   if (e.isSymlink()) {
@@ -87,7 +84,7 @@ std::optional<Decision> ArchiveWalk::take(std::size_t i) {
     n->reasonCode = "zip.symlink";
     n->reason = "symbolic link entries are not kept";
     n->decidedBy = "zip_scan";
-    batch_.push_back({std::move(n), &e, false, nullptr, std::nullopt});
+    batch_.push_back({std::move(n), &e, std::nullopt});
     return std::nullopt;
   }
   Refusal why;
@@ -105,8 +102,7 @@ std::optional<Decision> ArchiveWalk::take(std::size_t i) {
   }
   if (!data) return refuse(why);
   batchBytes_ += direct ? static_cast<std::size_t>(e.uncompressedSize) : data->size();
-  batch_.push_back({entryNode(archive_, i, std::move(name), std::move(*data)), &e, !e.encrypted(),
-                    direct ? &e : nullptr, std::nullopt});
+  batch_.push_back({entryNode(archive_, i, std::move(name), std::move(*data)), &e, std::nullopt});
   if (batch_.size() >= kBatchEntries || batchBytes_ >= kBatchBytes) return flush(false);
   return std::nullopt;
 }
@@ -155,9 +151,9 @@ std::optional<Decision> ArchiveWalk::flush(bool last) {
   typer_.reset();
   typer_.emplace(work.size(), [work, archive = bytes_](std::size_t i) {
     Read& r = *work[i];
-    if (r.pending) {
+    if (inflatesDirectly(*r.entry)) {
       Refusal why;
-      std::optional<std::string> data = inflateAdmitted(archive, *r.pending, why);
+      std::optional<std::string> data = inflateAdmitted(archive, *r.entry, why);
       if (!data) {
         r.failed = std::move(why);
         return;
@@ -191,7 +187,7 @@ std::optional<Decision> ArchiveWalk::process(std::vector<Read>& reads) {
       if (child.action == Action::Reject) return Decision::reject(child.reasonCode, child.reason, child.reasonJa);
       // Kept as it is: the re-pack copies its compressed form, so its
       // bytes can go now (memory for a batch, not the whole archive).
-      if (r.copyable && child.action == Action::Keep && !child.changedBelow()) child.releaseDecoded();
+      if (keptAsIs(child, *r.entry)) child.releaseDecoded();
     }
     children.push_back(std::move(r.node));
     entryOf.push_back(r.entry);

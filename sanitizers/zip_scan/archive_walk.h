@@ -29,9 +29,11 @@ namespace mugai::sanitizers::zip_scan {
 /// and Japanese when given).
 Decision refuseArchive(const std::string& code, const std::string& detail, const std::string& ja);
 
-/// The key under which two names land on the same file of a
-/// case-insensitive disk.
-std::string nameKey(std::string_view name);
+/// Whether `child`, read from `entry`, goes into the re-packed archive as
+/// the original's compressed bytes: kept as it is, nothing changed inside,
+/// not encrypted (a decrypted entry goes out unprotected). Its bytes are not
+/// needed after its scan then.
+bool keptAsIs(const Node& child, const zip::Entry& entry);
 
 class ArchiveWalk {
  public:
@@ -48,15 +50,13 @@ class ArchiveWalk {
 
   std::vector<NodePtr> children;           ///< one per file entry, in order
   std::vector<const zip::Entry*> entryOf;  ///< per child: the entry it came from
-  std::set<std::string> usedNames;         ///< nameKey of every child
+  std::set<std::string> usedNames;         ///< lower-cased name of every child (one file on a case-insensitive disk)
 
  private:
   struct Read {
-    NodePtr node;                         // decided here already (a symbolic link) unless its action is Keep
-    const zip::Entry* entry = nullptr;    // where it came from
-    bool copyable = false;                // its compressed data may be copied as it is (not encrypted)
-    const zip::Entry* pending = nullptr;  // admitted, to be inflated in the background
-    std::optional<Refusal> failed;        // what the background inflation refused
+    NodePtr node;                       // decided here already (a symbolic link) unless its action is Keep
+    const zip::Entry* entry = nullptr;  // where it came from; inflatesDirectly(*entry): inflated in the background
+    std::optional<Refusal> failed;      // what the background inflation refused
   };
 
   std::optional<Decision> take(std::size_t i);

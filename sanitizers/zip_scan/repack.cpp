@@ -6,11 +6,11 @@
 #include <libdeflate.h>
 
 #include <algorithm>
-#include <cctype>
 #include <ctime>
 #include <set>
 
 #include "core/c_handles.h"
+#include "core/node.h"
 
 namespace mugai::sanitizers::zip_scan {
 namespace {
@@ -149,9 +149,7 @@ std::optional<std::string> repack(const std::vector<PackedFile>& files, std::str
   // has cleaned and de-duplicated them; this is the writer's own guard.
   std::set<std::string> seen;
   for (const auto& f : files) {
-    std::string key = f.name;
-    std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
-    if (f.name.empty() || f.name.size() > kMax16 || !seen.insert(std::move(key)).second) {
+    if (f.name.empty() || f.name.size() > kMax16 || !seen.insert(toLower(f.name)).second) {
       error = f.name.empty() ? "an entry name is empty"
               : f.name.size() > kMax16 ? "an entry name is longer than 65535 bytes"
                                        : "two entries have the same name";

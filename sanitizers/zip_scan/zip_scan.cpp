@@ -47,7 +47,7 @@ Decision verdict(const Node& node, std::string_view bytes, const zip::Layout& la
       changed = true;
       // Never over a kept entry of the same name ("x.exe.removed.txt" beside "x.exe").
       std::string notice = c.filename + ".removed.txt";
-      for (int n = 2; !walk.usedNames.insert(nameKey(notice)).second; ++n)
+      for (int n = 2; !walk.usedNames.insert(toLower(notice)).second; ++n)
         notice = c.filename + ".removed-" + std::to_string(n) + ".txt";
       notices.push_back({notice, noticeFileText(noticeText(c, NoticeConfig{}, "", false, NoticeSubject::File))});
       continue;
@@ -55,9 +55,8 @@ Decision verdict(const Node& node, std::string_view bytes, const zip::Layout& la
     anyKept = true;
     changed = changed || c.action == Action::Replace || c.changedBelow();
     const zip::Entry& e = *walk.entryOf[i];
-    const bool asIs = c.action == Action::Keep && !c.changedBelow() && !e.encrypted();
-    files.push_back({c.filename, c.replacement ? &c.replacement->bytes : &c.decoded, asIs ? &e : nullptr, e.dosTime,
-                     e.dosDate, false});
+    files.push_back({c.filename, c.replacement ? &c.replacement->bytes : &c.decoded, keptAsIs(c, e) ? &e : nullptr,
+                     e.dosTime, e.dosDate, false});
   }
   for (const auto& n : notices) files.push_back({n.first, &n.second, nullptr, 0, 0, true});
   bool anyEncrypted = false;  // decrypted entries go out unprotected: always a new archive
