@@ -381,3 +381,29 @@ TEST_CASE("zip_scan: names that land on one file once cleaned refuse the archive
     CHECK(unzipped(o.output, "run.exe.removed.txt") == "the sender's own text\n");
   }
 }
+
+TEST_CASE("zip_scan: the writer refuses names a client cannot write as one file, and keeps a copied entry's method bits", "[zip]") {
+  using sanitizers::zip_scan::PackedFile;
+  using sanitizers::zip_scan::repack;
+  const std::string text = "x\n";
+  std::string error;
+  SECTION("a name longer than the 16-bit length field") {
+    CHECK_FALSE(repack({PackedFile{std::string(70000, 'a'), &text}}, "", error));
+    CHECK(error.find("65535") != std::string::npos);
+  }
+  SECTION("two names equal up to case") {
+    CHECK_FALSE(repack({PackedFile{"Memo.txt", &text}, PackedFile{"memo.TXT", &text}}, "", error));
+  }
+  SECTION("an empty name") { CHECK_FALSE(repack({PackedFile{"", &text}}, "", error)); }
+  SECTION("a kept entry copied from the original keeps its Deflate option bits (APPNOTE 4.4.4)") {
+    const std::string original = test::storedZip({{"a.txt", "kept\n"}});
+    zip::Entry e = zip::readLayout(original, 10).entries.at(0);
+    e.flags |= 0x0002;  // "maximum compression" option, as the sender wrote it
+    auto packed = repack({PackedFile{"a.txt", nullptr, &e}}, original, error);
+    REQUIRE(packed);
+    const auto entries = zip::readLayout(*packed, 10).entries;
+    REQUIRE(entries.size() == 1);
+    CHECK((entries[0].flags & 0x0006) == 0x0002);
+    CHECK(entries[0].utf8Flag());
+  }
+}
