@@ -16,6 +16,8 @@
 #include "cli/common.h"
 #include "cli/exit_codes.h"
 #include "cli/progress.h"
+#include "core/log_escape.h"
+#include "core/smtp_address.h"
 #include "core/smtp_client.h"
 #include "cli/time_text.h"
 #include "core/clock.h"
@@ -63,7 +65,8 @@ nlohmann::json itemJson(const quarantine::Item& it) {
   return {{"id", it.id},           {"time", formatTime(it.time)}, {"source", it.source},
           {"sender", it.sender},   {"recipients", it.recipients}, {"subject", it.subject},
           {"filename", it.filename}, {"sha256", it.sha256},       {"size", it.size},
-          {"verdict", it.verdict}, {"reasons", it.reasons}};
+          {"verdict", it.verdict}, {"reasons", it.reasons},
+          {"envelope", it.envelope ? nlohmann::json{{"from", it.envelope->from}, {"to", it.envelope->to}} : nlohmann::json()}};
 }
 
 int runList(const QuarantineOptions& o) {
@@ -102,6 +105,9 @@ int runList(const QuarantineOptions& o) {
             << "\n";
   return kUnchanged;
 }
+
+// An address for a message: escaped, so a hostile one cannot end the line.
+std::string shownAddress(const std::string& a) { return "<" + logValue(a) + ">"; }
 
 quarantine::Item findItem(quarantine::Store& store, const std::string& id) {
   if (!quarantine::validId(id)) throw quarantine::StoreError("\"" + id + "\" is not a quarantine id (32 hex digits)");
@@ -203,11 +209,31 @@ int runRelease(const QuarantineOptions& o) {
     std::cerr << "released " << it.id << " (" << mode << ") to " << o.output << "\n";
     return kUnchanged;
   }
+  // The envelope: never from header text (a From field can hold a whole
+  // SMTP dialogue in an encoded word). Recipients are --to, else those
+  // recorded at receipt by mugaid; the sender is release_from, else the
+  // recorded one, else the null sender.
   std::vector<std::string> rcpts = o.to;
+  if (rcpts.empty() && it.envelope) rcpts = it.envelope->to;
   if (rcpts.empty())
-    for (const auto& r : it.recipients) rcpts.push_back(addressOf(r));
-  if (rcpts.empty()) throw CLI::ValidationError("--to", "the item has no recipients on record: give --to ADDR");
-  std::string from = config.quarantine.releaseFrom.empty() ? addressOf(it.sender) : config.quarantine.releaseFrom;
+    throw CLI::ValidationError("--to", "item " + it.id + " has no SMTP envelope on record (it was not received by mugaid): "
+                                       "give --to ADDR (宛先を --to で指定してください)");
+  std::string from = config.quarantine.releaseFrom;
+  if (from.empty() && it.envelope) from = it.envelope->from;
+  for (const auto& a : rcpts)
+    if (!validMailbox(a)) {
+      const std::string why = "invalid recipient address " + shownAddress(a) + " (RFC 5321 syntax, no control characters)";
+      if (!o.to.empty()) throw CLI::ValidationError("--to", why);
+      audit(store, it, mode, "(mail)", "refused: " + why);
+      std::cerr << "mugai: not released: " << why << " (宛先アドレスが不正です)\n";
+      return kOutputError;
+    }
+  if (!from.empty() && !validMailbox(from)) {
+    const std::string why = "invalid sender address " + shownAddress(from) + " (release_from or the recorded envelope)";
+    audit(store, it, mode, "(mail)", "refused: " + why);
+    std::cerr << "mugai: not released: " << why << " (送信者アドレスが不正です)\n";
+    return kOutputError;
+  }
   SubmitOptions options;
   options.timeoutSeconds = 60;
   SubmitResult r = submitMail(config.quarantine.releaseRelay, from, rcpts, bytes, options);

@@ -17,6 +17,7 @@
 #include <openssl/x509v3.h>
 
 #include "core/c_handles.h"
+#include "core/smtp_address.h"
 
 namespace mugai {
 namespace {
@@ -188,13 +189,6 @@ bool exchange(Connection& c, SubmitResult& r, const std::string& cmd, int expect
 
 }  // namespace
 
-std::string addressOf(const std::string& field) {
-  std::size_t lt = field.rfind('<'), gt = field.rfind('>');
-  if (lt != std::string::npos && gt != std::string::npos && gt > lt) return field.substr(lt + 1, gt - lt - 1);
-  std::size_t b = field.find_first_not_of(" \t"), e = field.find_last_not_of(" \t");
-  return b == std::string::npos ? "" : field.substr(b, e - b + 1);
-}
-
 bool parseTlsPolicy(const std::string& t, TlsPolicy& out) {
   if (t == "none") out = TlsPolicy::None;
   else if (t == "may") out = TlsPolicy::May;
@@ -334,9 +328,64 @@ SubmitResult SmtpClient::transaction(const std::string& sender, const std::vecto
   return r;
 }
 
+namespace {
+
+// Every address goes on a command line: one that is not an RFC 5321
+// mailbox (a control byte, '<' or '>', a second command hidden in it) is
+// never sent. 553 (mailbox name not allowed): the message fails for good.
+bool refuseInvalid(const std::string& sender, const std::vector<std::string>& recipients, SubmitResult& r) {
+  auto bad = [&](const char* role) {
+    r.code = 553;
+    r.detail = std::string("553 5.1.") + (role[0] == 's' ? "7" : "3") + " mugai: invalid " + role +
+               " address, not sent (RFC 5321 syntax, no control characters)";
+    return true;
+  };
+  if (!sender.empty() && !validMailbox(sender)) return bad("sender");
+  if (recipients.empty()) {
+    r.code = 553;
+    r.detail = "553 5.1.3 mugai: no recipient";
+    return true;
+  }
+  for (const auto& rcpt : recipients)
+    if (!validMailbox(rcpt)) return bad("recipient");
+  return false;
+}
+
+}  // namespace
+
+SubmitResult SmtpClient::verify(const std::string& recipient) {
+  SubmitResult r;
+  if (refuseInvalid("", {recipient}, r)) return r;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const bool reused = state_ != nullptr;
+    if (!state_ && !connect(r)) {
+      close();
+      return r;
+    }
+    Connection& c = state_->connection;
+    auto step = [&](const std::string& cmd, int expectClass) { return exchange(c, r, cmd, expectClass); };
+    if ((!state_->clean && !step("RSET", 2)) || !step("MAIL FROM:<>", 2)) {
+      const bool lost = r.code == 0 || r.code == 421;
+      if (lost) close();
+      if (lost && reused) continue;  // a cached connection closed meanwhile
+      return r;
+    }
+    state_->clean = false;
+    r.ok = step("RCPT TO:<" + recipient + ">", 2);
+    if (r.ok) r.accepted.push_back(recipient);
+    else if (r.code != 0) r.refused.push_back({recipient, r.detail});
+    SubmitResult reset;
+    if (r.code == 0 || r.code == 421 || !exchange(c, reset, "RSET", 2)) close();
+    else state_->clean = true;
+    return r;
+  }
+  return r;
+}
+
 SubmitResult SmtpClient::submit(const std::string& sender, const std::vector<std::string>& recipients,
                                 const std::string& message) {
   SubmitResult r;
+  if (refuseInvalid(sender, recipients, r)) return r;
   for (int attempt = 0; attempt < 2; ++attempt) {
     const bool reused = state_ != nullptr;
     if (!state_ && !connect(r)) {

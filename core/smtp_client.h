@@ -55,7 +55,14 @@ class SmtpClient {
   SmtpClient(const SmtpClient&) = delete;
   SmtpClient& operator=(const SmtpClient&) = delete;
 
+  /// Sends `message`. An address that is not an RFC 5321 mailbox
+  /// (core/smtp_address.h) is never sent: the result is then code 553 and
+  /// nothing was transmitted.
   SubmitResult submit(const std::string& sender, const std::vector<std::string>& recipients, const std::string& message);
+  /// Recipient verification (Postfix's address probe): MAIL FROM:<>,
+  /// RCPT TO:<recipient>, RSET; nothing is delivered. `ok` when the server
+  /// said 2xx to RCPT; `code` is its reply code (0: no connection).
+  SubmitResult verify(const std::string& recipient);
   /// A connection is open and may carry the next message.
   bool open() const;
   /// Messages sent on the current connection.
@@ -78,7 +85,5 @@ class SmtpClient {
 /// Parses "none" / "may" / "encrypt" / "verify".
 bool parseTlsPolicy(const std::string& text, TlsPolicy& out);
 
-/// The addr-spec of a From/To field value: the part in <...>, else the trimmed text.
-std::string addressOf(const std::string& field);
 
 }  // namespace mugai

@@ -67,7 +67,10 @@ DaemonConfig readDaemonConfig(const Config& config) {
     checkKeys(*t,
               {"listen", "mode", "hostname", "spool_dir", "relay_domains", "trusted_networks", "delivery", "workers",
                "max_connections", "max_connections_per_client", "max_recipients", "command_timeout_seconds",
-               "retry_seconds", "max_queue_days", "tls_cert", "tls_key", "metrics_listen", "next_hop_tls", "next_hop_ca_file", "next_hop_reuse_seconds", "proxy_protocol", "proxy_networks", "transport", "dsn_delivery"},
+               "retry_seconds", "max_queue_days", "tls_cert", "tls_key", "metrics_listen", "next_hop_tls", "next_hop_ca_file", "next_hop_reuse_seconds", "proxy_protocol", "proxy_networks", "transport", "dsn_delivery",
+               "allow_untrusted_routing", "recipient_verification", "verify_positive_seconds", "verify_negative_seconds",
+               "verify_timeout_seconds", "memory_budget_bytes", "message_memory_bytes", "max_line_bytes", "max_hops",
+               "metrics_max_connections"},
               src, "daemon");
     d.listen = readString(*t, "listen", d.listen, src);
     if (d.listen.rfind(':') == std::string::npos) configFail(src, t->get("listen"), "listen must be host:port");
@@ -113,6 +116,19 @@ DaemonConfig readDaemonConfig(const Config& config) {
     d.nextHopCaFile = readString(*t, "next_hop_ca_file", d.nextHopCaFile, src);
     d.nextHopReuseSeconds = readInt(*t, "next_hop_reuse_seconds", d.nextHopReuseSeconds, 0, 300, src);
     d.proxyProtocol = readBool(*t, "proxy_protocol", d.proxyProtocol, src);
+    d.allowUntrustedRouting = readBool(*t, "allow_untrusted_routing", d.allowUntrustedRouting, src);
+    d.recipientVerification = readChoice(*t, "recipient_verification", d.recipientVerification, {"off", "probe"}, src);
+    d.verifyPositiveSeconds = readInt(*t, "verify_positive_seconds", d.verifyPositiveSeconds, 0, 30 * 86400, src);
+    d.verifyNegativeSeconds = readInt(*t, "verify_negative_seconds", d.verifyNegativeSeconds, 0, 30 * 86400, src);
+    d.verifyTimeoutSeconds = readInt(*t, "verify_timeout_seconds", d.verifyTimeoutSeconds, 1, 300, src);
+    d.memoryBudgetBytes = static_cast<std::uint64_t>(
+        readInt(*t, "memory_budget_bytes", static_cast<std::int64_t>(d.memoryBudgetBytes), 0, std::int64_t{1} << 40, src));
+    d.messageMemoryBytes = static_cast<std::uint64_t>(
+        readInt(*t, "message_memory_bytes", static_cast<std::int64_t>(d.messageMemoryBytes), 0, std::int64_t{1} << 36, src));
+    d.session.maxLineBytes = static_cast<std::size_t>(
+        readInt(*t, "max_line_bytes", static_cast<std::int64_t>(d.session.maxLineBytes), 1000, std::int64_t{1} << 30, src));
+    d.session.maxHops = readInt(*t, "max_hops", d.session.maxHops, 1, 1000, src);
+    d.metricsMaxConnections = readInt(*t, "metrics_max_connections", d.metricsMaxConnections, 1, 10000, src);
     d.proxyNetworkText = readStrings(*t, "proxy_networks", d.proxyNetworkText, src);
     for (const auto& text : d.proxyNetworkText) {
       Network n;

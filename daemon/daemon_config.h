@@ -58,6 +58,22 @@ struct DaemonConfig {
   bool proxyProtocol = false;                ///< expect a PROXY v1/v2 header on every connection
   std::vector<std::string> proxyNetworkText{"127.0.0.0/8", "::1/128"};
   std::vector<Network> proxyNetworks;        ///< the balancers allowed to send it
+  /// Untrusted clients may use sender-specified routing (user%host@relay,
+  /// host!user@relay, "user@host"@relay, @route:user@relay). Off as in
+  /// Postfix (allow_untrusted_routing = no): such recipients get 550.
+  bool allowUntrustedRouting = false;
+  /// "off" or "probe": ask the next hop for each recipient before the 250 (recipient_probe.h).
+  std::string recipientVerification = "off";
+  bool probeRecipients() const { return recipientVerification == "probe"; }
+  int verifyPositiveSeconds = 86400;         ///< an accepted recipient is not asked again for this long
+  int verifyNegativeSeconds = 3600;          ///< nor a refused one
+  int verifyTimeoutSeconds = 30;             ///< per exchange of a probe
+  /// Message bytes all sessions together hold in memory while they
+  /// arrive; past it (or past message_memory_bytes for one message) DATA
+  /// goes to a file in the spool as it arrives (message_body.h).
+  std::uint64_t memoryBudgetBytes = 256ull << 20;
+  std::uint64_t messageMemoryBytes = 1ull << 20;
+  int metricsMaxConnections = 16;            ///< /metrics clients at once (more are closed at once)
   SessionLimits session;
   TlsPolicy nextHopTlsPolicy = TlsPolicy::May;
 };

@@ -4,17 +4,10 @@
 #include <ctime>
 #include <regex>
 
+#include "daemon/trace.h"
+
 namespace mugai::daemon {
 namespace {
-
-std::string rfc5322Date(std::int64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  localtime_r(&tt, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S %z", &tm);
-  return buf;
-}
 
 // A header value from the wire, safe to repeat: no CR/LF, no NUL.
 std::string oneLine(std::string s) {
@@ -25,6 +18,20 @@ std::string oneLine(std::string s) {
 
 }  // namespace
 
+std::string headersForDsn(const std::string& message) {
+  std::string block = message.substr(0, message.find("\r\n\r\n"));
+  if (block.size() <= kDsnHeaderBytes) return block;
+  // Cut at the end of a whole field (a line break not followed by a
+  // continuation), so the part holds complete fields only.
+  std::size_t cut = kDsnHeaderBytes;
+  for (;;) {
+    std::size_t crlf = block.rfind("\r\n", cut);
+    if (crlf == std::string::npos || crlf == 0) return "";
+    if (crlf + 2 < block.size() && block[crlf + 2] != ' ' && block[crlf + 2] != '\t') return block.substr(0, crlf);
+    cut = crlf - 1;
+  }
+}
+
 std::string statusOfReply(const std::string& reply, const std::string& fallback) {
   std::smatch m;
   if (std::regex_search(reply, m, std::regex("^[245][0-9][0-9][ -]([245]\\.[0-9]{1,3}\\.[0-9]{1,3})"))) return m[1];
@@ -34,7 +41,7 @@ std::string statusOfReply(const std::string& reply, const std::string& fallback)
 std::string buildDsn(const QueuedMessage& original, const std::vector<FailedRecipient>& failed,
                      const std::string& reportingHost, const std::string& dsnId, std::int64_t now) {
   const std::string boundary = "mugai-dsn-" + dsnId;
-  std::string headerBlock = original.data.substr(0, original.data.find("\r\n\r\n"));
+  std::string headerBlock = headersForDsn(original.data);
   std::string m;
   m += "From: Mail Delivery System <MAILER-DAEMON@" + reportingHost + ">\r\n";
   m += "To: <" + oneLine(original.envelope.mailFrom) + ">\r\n";

@@ -64,8 +64,8 @@ int main(int argc, char** argv) {
                         [](const Config& c) { return sanitizers::builtinRegistry().build(c); });
     Server server(settings, queue, metrics,
                   {[&](const std::string& id) { processor.received(id); },
-                   [&](const std::string& id, Envelope e, std::string d) {
-                     return processor.sanitizeBeforeQueue(id, std::move(e), std::move(d));
+                   [&](const std::string& id, Envelope e, MessageBody b) {
+                     return processor.sanitizeBeforeQueue(id, std::move(e), std::move(b));
                    }});
     std::string bound = server.bind();
     if (std::string m = server.bindMetrics(); !m.empty()) logEvent("metrics on http://" + m + "/metrics");

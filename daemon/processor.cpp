@@ -6,6 +6,7 @@
 #include <map>
 
 #include "core/clock.h"
+#include "core/log_escape.h"
 #include "core/mail_job.h"
 #include "core/pipeline.h"
 #include "core/quarantine/item.h"
@@ -16,10 +17,18 @@
 namespace mugai::daemon {
 namespace {
 
+// Addresses for a log line, each escaped.
 std::string joined(const std::vector<std::string>& v) {
   std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : ",") + x;
+  for (const auto& x : v) s += (s.empty() ? "" : ",") + logValue(x);
   return s;
+}
+
+std::string domainOf(const std::string& address) {
+  std::size_t at = address.rfind('@');
+  std::string d = at == std::string::npos ? "" : address.substr(at + 1);
+  for (auto& c : d) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return d;
 }
 
 // The reply to a before-queue client when we stop before its verdict: it
@@ -30,7 +39,7 @@ constexpr const char* kShuttingDown = "421 4.3.2 Service shutting down, try agai
 
 struct Processor::Inline {
   Envelope envelope;
-  std::string data;
+  MessageBody body;  // read into memory by the worker (at most one message per worker)
   std::promise<std::string> reply;
 };
 
@@ -85,10 +94,10 @@ void Processor::received(const std::string& id) {
   push({Kind::Sanitize, id, nullptr});
 }
 
-std::string Processor::sanitizeBeforeQueue(const std::string& id, Envelope envelope, std::string data) {
+std::string Processor::sanitizeBeforeQueue(const std::string& id, Envelope envelope, MessageBody body) {
   auto in = std::make_shared<Inline>();
   in->envelope = std::move(envelope);
-  in->data = std::move(data);
+  in->body = std::move(body);
   std::future<std::string> reply = in->reply.get_future();
   {
     std::lock_guard lock(mutex_);
@@ -205,7 +214,7 @@ MailOutcome Processor::inspect(const QueuedMessage& m, const Pipeline& pipeline,
   metrics_.sanitizeSeconds.observe((o.timings.parseMs + o.timings.sanitizeMs + o.timings.rebuildMs) / 1000.0);
   if (o.verdict != Verdict::Unchanged && store_) {
     quarantine::Item item = quarantine::itemFor(
-        {id, "mail", &o.input, o.verdict, &o.findings, &o.report, "", m.envelope.mailFrom, m.envelope.recipients});
+        {id, "mail", &o.input, o.verdict, &o.findings, &o.report, "", m.envelope.mailFrom, m.envelope.recipients, true});
     // A restart sanitizing the same message again (killed before it was
     // delivered) finds its item already stored: the origin makes it a no-op.
     item.origin = "mugaid:" + id;
@@ -220,7 +229,7 @@ void Processor::sanitize(const std::string& id, const Pipeline& pipeline, const 
   QueuedMessage m = queue_.load(id, Stage::Incoming);
   MailOutcome o = inspect(m, pipeline, s);
   if (o.verdict == Verdict::Rejected) {
-    logEvent(id + " rejected from=<" + m.envelope.mailFrom + "> to=" + joined(m.envelope.recipients) +
+    logEvent(id + " rejected from=<" + logValue(m.envelope.mailFrom) + "> to=" + joined(m.envelope.recipients) +
              " (original in quarantine)");
     std::vector<FailedRecipient> failed;
     for (const auto& r : m.envelope.recipients)
@@ -235,10 +244,11 @@ void Processor::sanitize(const std::string& id, const Pipeline& pipeline, const 
 }
 
 std::string Processor::runBeforeQueue(const std::string& id, Inline& in, const Pipeline& pipeline, const Settings& s) {
-  QueuedMessage m{id, std::move(in.envelope), std::move(in.data), epochSeconds()};
+  QueuedMessage m{id, std::move(in.envelope), in.body.readAll(), epochSeconds()};
+  in.body.clear();
   MailOutcome o = inspect(m, pipeline, s);
   if (o.verdict == Verdict::Rejected) {
-    logEvent(id + " rejected in DATA from=<" + m.envelope.mailFrom + "> to=" + joined(m.envelope.recipients) +
+    logEvent(id + " rejected in DATA from=<" + logValue(m.envelope.mailFrom) + "> to=" + joined(m.envelope.recipients) +
              " (original in quarantine)");
     return "550 5.7.1 Message refused by the mugai gateway's policy (original kept, quarantine id " + id + ")";
   }
@@ -282,11 +292,11 @@ void Processor::attempt(const QueuedMessage& m, Stage stage, const Settings& s) 
   for (const auto& [rcpt, outcome, reply] : result.recipients) {
     if (outcome == RecipientOutcome::Delivered) {
       st.delivered.push_back(rcpt);
-      logEvent(id + " delivered to=<" + rcpt + "> via " + hopOf[rcpt] + " reply=\"" + reply + "\"");
+      logEvent(id + " delivered to=<" + logValue(rcpt) + "> via " + hopOf[rcpt] + " reply=" + logValue(reply));
     } else if (outcome == RecipientOutcome::Failed) {
       st.delivered.push_back(rcpt);  // never retried: the sender gets a DSN
       failed.push_back({rcpt, statusOfReply(reply, "5.0.0"), reply});
-      logEvent(id + " bounced to=<" + rcpt + "> reply=\"" + reply + "\"");
+      logEvent(id + " bounced to=<" + logValue(rcpt) + "> reply=" + logValue(reply));
     } else {
       deferred.push_back(rcpt);
     }
@@ -300,7 +310,7 @@ void Processor::attempt(const QueuedMessage& m, Stage stage, const Settings& s) 
   }
   if (epochSeconds() - m.receivedAt > static_cast<std::int64_t>(daemon.maxQueueDays) * 86400) {
     logEvent(id + " expired to=" + joined(deferred) + " after " + std::to_string(daemon.maxQueueDays) +
-             " days reply=\"" + result.detail + "\"");
+             " days reply=" + logValue(result.detail));
     std::vector<FailedRecipient> expired;
     for (const auto& r : deferred) expired.push_back({r, "4.4.7", "delivery time expired; last reply: " + result.detail});
     bounce(m, expired, s);
@@ -316,7 +326,7 @@ void Processor::attempt(const QueuedMessage& m, Stage stage, const Settings& s) 
   // even if we crash before the sanitized copy is in outgoing/.
   queue_.saveState(id, st);
   if (stage == Stage::Incoming) queue_.promote(m);
-  logEvent(id + " deferred to=" + joined(deferred) + " retry_in=" + std::to_string(wait) + "s reply=\"" + result.detail + "\"");
+  logEvent(id + " deferred to=" + joined(deferred) + " retry_in=" + std::to_string(wait) + "s reply=" + logValue(result.detail));
 }
 
 void Processor::bounce(const QueuedMessage& m, const std::vector<FailedRecipient>& failed, const Settings& s) {
@@ -324,16 +334,39 @@ void Processor::bounce(const QueuedMessage& m, const std::vector<FailedRecipient
     logEvent(m.id + " no DSN: the sender is null (RFC 5321 4.5.5)");
     return;
   }
+  // With recipient verification on, unknown users were refused in the
+  // dialogue; a failure after it is rare, and a DSN for an untrusted
+  // client's mail would go to a sender nobody checked (backscatter).
+  if (s.daemon.probeRecipients() && !m.envelope.trustedClient && !m.envelope.dsn) {
+    logEvent(m.id + " no DSN: untrusted client and recipient_verification = probe (no backscatter); sender=<" +
+             logValue(m.envelope.mailFrom) + ">");
+    return;
+  }
   std::string dsnId = newId();
   Envelope e;
+  e.id = dsnId;
   e.helo = s.daemon.hostname;
   e.mailFrom = "";  // DSNs go out from the null sender
   e.recipients = {m.envelope.mailFrom};
   e.peer = "mugaid";
-  e.dsn = true;
-  std::string id = queue_.submitOutgoing(e, buildDsn(m, failed, s.daemon.hostname, dsnId, epochSeconds()));
+  e.trustedClient = true;  // our own message
+  std::string dsn = buildDsn(m, failed, s.daemon.hostname, dsnId, epochSeconds());
+  // A DSN into a relay domain crosses into LGWAN: it goes through the
+  // pipeline like any mail (it quotes header text a sender wrote), and is
+  // routed like any mail to that domain (dsn_delivery is the way out).
+  const std::string domain = domainOf(m.envelope.mailFrom);
+  const bool inward = std::find(s.daemon.relayDomains.begin(), s.daemon.relayDomains.end(), domain) != s.daemon.relayDomains.end();
+  e.dsn = !inward;
+  if (inward) {
+    std::string id = queue_.receive(e, dsn);
+    metrics_.dsnSent++;
+    logEvent(id + " dsn for=" + m.id + " to=<" + logValue(m.envelope.mailFrom) + "> (into a relay domain: sanitized first)");
+    push({Kind::Sanitize, id, nullptr});
+    return;
+  }
+  std::string id = queue_.submitOutgoing(e, dsn, dsnId);
   metrics_.dsnSent++;
-  logEvent(id + " dsn for=" + m.id + " to=<" + m.envelope.mailFrom + ">");
+  logEvent(id + " dsn for=" + m.id + " to=<" + logValue(m.envelope.mailFrom) + ">");
   push({Kind::Deliver, id, nullptr});
 }
 

@@ -33,6 +33,7 @@
 #include "core/quarantine/store.h"
 #include "daemon/daemon_config.h"
 #include "daemon/dsn.h"
+#include "daemon/message_body.h"
 #include "daemon/metrics.h"
 #include "daemon/settings.h"
 #include "daemon/queue.h"
@@ -61,7 +62,7 @@ class Processor {
   /// the reply: 250 once the sanitized form is in outgoing/, 550 when the
   /// policy rejects it (the original is in quarantine), 451 when our side
   /// failed (the client retries).
-  std::string sanitizeBeforeQueue(const std::string& id, Envelope envelope, std::string data);
+  std::string sanitizeBeforeQueue(const std::string& id, Envelope envelope, MessageBody body);
 
  private:
   /// The client heard 250 for `id` now (the start of its relay latency).

@@ -5,7 +5,15 @@
 #include <chrono>
 #include <filesystem>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include <nlohmann/json.hpp>
+
+#include "core/c_handles.h"
 
 #include "core/clock.h"
 #include "core/durable_file.h"
@@ -20,7 +28,7 @@ constexpr std::uint64_t kMaxQueueFile = 1ull << 34;  // 16 GiB: far above any me
 std::string envelopeLine(const Envelope& e, std::int64_t receivedAt) {
   nlohmann::json j{{"helo", e.helo}, {"from", e.mailFrom}, {"to", e.recipients}, {"8bit", e.eightBit},
                    {"smtputf8", e.smtpUtf8}, {"peer", e.peer}, {"received", receivedAt}, {"tls", e.tls},
-                   {"dsn", e.dsn}};
+                   {"dsn", e.dsn}, {"trusted", e.trustedClient}, {"tlsinfo", e.tlsInfo}};
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
@@ -63,10 +71,45 @@ void Queue::writeDurably(const std::string& finalPath, std::string_view bytes, D
 }
 
 std::string Queue::receive(const Envelope& envelope, std::string_view data) {
-  std::string id = newId();
+  std::string id = validQueueId(envelope.id) ? envelope.id : newId();
   std::string bytes = envelopeLine(envelope, epochSeconds());
   bytes.append(data);
   writeDurably(path(Stage::Incoming, id), bytes, incomingSync_, true);
+  return id;
+}
+
+// A body that went to disk while it arrived: the incoming file is built
+// from the envelope line and a kernel-side copy of the spill file, never
+// read into memory. Unnamed (O_TMPFILE), fsync'ed, then linked into place.
+std::string Queue::receive(const Envelope& envelope, const MessageBody& body) {
+  if (body.inMemory()) return receive(envelope, body.memory());
+  const std::string id = validQueueId(envelope.id) ? envelope.id : newId();
+  const std::string target = path(Stage::Incoming, id);
+  const std::string dir = (fs::path(dir_) / "incoming").string();
+  UniqueFd fd(::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0640));
+  if (!fd) throw QueueError("cannot create a file in " + dir + ": " + std::strerror(errno));
+  const std::string head = envelopeLine(envelope, epochSeconds());
+  for (std::size_t done = 0; done < head.size();) {
+    ssize_t n = ::write(fd.get(), head.data() + done, head.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw QueueError("cannot write " + target + ": " + std::strerror(errno));
+    done += static_cast<std::size_t>(n);
+  }
+  loff_t from = 0;
+  while (static_cast<std::uint64_t>(from) < body.size()) {
+    ssize_t n = ::copy_file_range(body.fd(), &from, fd.get(), nullptr, body.size() - static_cast<std::uint64_t>(from), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw QueueError("cannot copy the message into " + target + ": " + (n == 0 ? "short file" : std::strerror(errno)));
+  }
+  if (::fsync(fd.get()) != 0) throw QueueError("cannot fsync " + target + ": " + std::strerror(errno));
+  const std::string self = "/proc/self/fd/" + std::to_string(fd.get());
+  if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, target.c_str(), AT_SYMLINK_FOLLOW) != 0)
+    throw QueueError("cannot link " + target + ": " + std::strerror(errno));
+  if (std::string e = incomingSync_.sync(); !e.empty()) {
+    std::error_code ec;
+    fs::remove(target, ec);
+    throw QueueError(e);
+  }
   return id;
 }
 
@@ -108,6 +151,9 @@ QueuedMessage Queue::load(const std::string& id, Stage stage) const {
   m.envelope.peer = j.value("peer", "");
   m.envelope.tls = j.value("tls", false);
   m.envelope.dsn = j.value("dsn", false);
+  m.envelope.trustedClient = j.value("trusted", false);
+  m.envelope.tlsInfo = j.value("tlsinfo", "");
+  m.envelope.id = id;
   m.receivedAt = j.value("received", std::int64_t{0});
   m.data = bytes.substr(nl + 1);
   return m;

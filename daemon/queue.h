@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "core/durable_file.h"
+#include "daemon/message_body.h"
 #include "daemon/smtp_session.h"
 
 namespace mugai::daemon {
@@ -55,8 +56,11 @@ class Queue {
   /// Opens (creating) the spool at `dir`. Throws QueueError.
   explicit Queue(std::string dir);
 
-  /// Writes a received message durably into incoming/; returns its new id.
+  /// Writes a received message durably into incoming/; returns its id
+  /// (envelope.id when it is a valid fresh id, else a new one).
   std::string receive(const Envelope& envelope, std::string_view data);
+  /// The same for a body that may have gone to disk while it arrived.
+  std::string receive(const Envelope& envelope, const MessageBody& body);
   /// Writes a message straight into outgoing/ (a DSN of our own, or a
   /// message sanitized before-queue); returns its id (`id`, or a new one).
   std::string submitOutgoing(const Envelope& envelope, std::string_view data, std::string id = {});

@@ -1,18 +1,27 @@
 // See server.h.
 #include "daemon/server.h"
 
+#include <arpa/inet.h>
+
 #include <asio.hpp>
 #include <asio/ssl.hpp>
 
+#include <atomic>
 #include <map>
 #include <optional>
 #include <mutex>
 #include <thread>
 
+#include "core/clock.h"
+#include "core/log_escape.h"
 #include "core/mail_job.h"
+#include "core/smtp_address.h"
 #include "daemon/log.h"
+#include "daemon/message_body.h"
 #include "daemon/proxy_protocol.h"
+#include "daemon/recipient_probe.h"
 #include "daemon/smtp_session.h"
+#include "daemon/trace.h"
 
 namespace mugai::daemon {
 
@@ -31,7 +40,10 @@ struct Server::Impl {
   std::unique_ptr<asio::ssl::context> tls;  // null: no STARTTLS
   std::mutex mutex;
   int connections = 0;
-  std::map<std::string, int> perClient;
+  std::map<std::string, int> perClient;  // by clientKey()
+  std::atomic<int> metricsConnections{0};
+  MemoryBudget budget;                   // message bytes held in memory by all sessions
+  RecipientProbe probe;
 
   // Spooling (an fsync) and before-queue sanitizing block: they run here.
   // Several at once, so that one session's fsync does not hold up the rest
@@ -40,7 +52,8 @@ struct Server::Impl {
   asio::thread_pool messageThreads{8};
 
   Impl(SettingsHolder& s, Queue& q, Metrics& m, Handlers h)
-      : settings(s), boot(s.get()), config(boot->daemon), queue(q), metrics(m), handlers(std::move(h)) {
+      : settings(s), boot(s.get()), config(boot->daemon), queue(q), metrics(m), handlers(std::move(h)),
+        budget(boot->daemon.memoryBudgetBytes) {
     if (config.tlsCert.empty()) return;
     tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
     // TLS 1.2 and up only; the library's defaults for ciphers.
@@ -51,7 +64,7 @@ struct Server::Impl {
     tls->use_private_key_file(config.tlsKey, asio::ssl::context::pem);
   }
 
-  using Message = std::optional<std::pair<Envelope, std::string>>;
+  using Message = std::optional<std::pair<Envelope, MessageBody>>;
 
   // Reads, feeds the session, writes its replies, until the session ends,
   // asks for TLS, or the connection fails. Plain and TLS streams alike. A
@@ -72,15 +85,24 @@ struct Server::Impl {
         in = std::string_view(buf, n);
       }
       std::string out = smtp.feed(in);
-      while (smtp.waiting() && message) {
+      for (;;) {
+        // The idle limit is for the client; while we work for it (a probe
+        // of the next hop, a before-queue verdict that can take minutes)
+        // the clock stops.
+        if (smtp.waitingForRecipient()) {
+          idle.cancel();
+          std::string refusal = co_await asio::co_spawn(messageThreads, verify(smtp.pendingRecipient(), config),
+                                                        asio::use_awaitable);
+          out += smtp.completeRecipient(refusal);
+          continue;
+        }
+        if (!smtp.waiting() || !message) break;
         Envelope envelope = std::move(message->first);
-        std::string data = std::move(message->second);
+        MessageBody body = std::move(message->second);
         message.reset();
-        // The idle limit is for the client; while we work on its message
-        // (a before-queue verdict can take minutes) the clock stops.
         idle.cancel();
         std::string reply = co_await asio::co_spawn(
-            messageThreads, handle(config.beforeQueue(), std::move(envelope), std::move(data)), asio::use_awaitable);
+            messageThreads, handle(config.beforeQueue(), std::move(envelope), std::move(body)), asio::use_awaitable);
         out += smtp.complete(reply);
       }
       if (!out.empty())
@@ -89,26 +111,58 @@ struct Server::Impl {
     }
   }
 
+  // The key connections are counted under: the address, or for IPv6 its
+  // /64 (one host usually has a whole /64 to pick addresses from).
+  static std::string clientKey(const std::string& peer) {
+    unsigned char a[16];
+    if (inet_pton(AF_INET6, peer.c_str(), a) != 1 || peer.rfind("::ffff:", 0) == 0) return peer;
+    std::fill(a + 8, a + 16, 0);
+    char text[INET6_ADDRSTRLEN] = {};
+    inet_ntop(AF_INET6, a, text, sizeof text);
+    return std::string(text) + "/64";
+  }
+
   static bool relayAllowed(const DaemonConfig& d, const std::string& peer) {
     for (const auto& n : d.trustedNetworks)
       if (n.contains(peer)) return true;
     return false;
   }
 
-  static std::string checkRecipient(const DaemonConfig& d, const std::string& peer, const std::string& rcpt) {
-    if (relayAllowed(d, peer)) return "";
-    std::size_t at = rcpt.rfind('@');
-    std::string domain = at == std::string::npos ? "" : rcpt.substr(at + 1);
+  // Relay control for one RCPT path (its syntax already checked by the
+  // session): "" accepts, SmtpSession::kLater asks the next hop first.
+  std::string checkRecipient(const DaemonConfig& d, bool trusted, const std::string& path) {
+    if (trusted) return "";
+    const EnvelopePath p = parseEnvelopePath(path);
+    // Sender-specified routing (Postfix allow_untrusted_routing = no): the
+    // next hop might forward "user%evil@relay" to evil, making us an open
+    // relay one hop further on.
+    if ((p.sourceRoute || hasSenderRouting(p.mailbox)) && !d.allowUntrustedRouting)
+      return "550 5.7.1 <" + path + ">: sender-specified routing is not allowed (送信者指定の経路は使えません)";
+    std::size_t at = p.mailbox.rfind('@');
+    std::string domain = at == std::string::npos ? "" : p.mailbox.substr(at + 1);
     for (auto& c : domain) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    for (const auto& r : d.relayDomains)
-      if (domain == r) return "";
-    return "554 5.7.1 <" + rcpt + ">: Relay access denied";
+    bool ours = false;
+    for (const auto& r : d.relayDomains) ours = ours || domain == r;
+    if (!ours) return "554 5.7.1 <" + path + ">: Relay access denied";
+    if (!d.probeRecipients()) return "";
+    if (auto known = probe.cached(p.mailbox)) return *known;
+    return SmtpSession::kLater;
+  }
+
+  // On a message thread: asks the next hop about one recipient.
+  asio::awaitable<std::string> verify(std::string path, const DaemonConfig& d) {
+    try {
+      co_return probe.probe(parseEnvelopePath(path).mailbox, d);
+    } catch (const std::exception& e) {
+      logEvent(std::string("verify failed: ") + e.what());
+      co_return "450 4.1.1 <" + path + ">: Recipient address rejected: unverified address, try again later";
+    }
   }
 
   // On a message thread: the reply to one complete message.
-  asio::awaitable<std::string> handle(bool beforeQueue, Envelope envelope, std::string data) {
+  asio::awaitable<std::string> handle(bool beforeQueue, Envelope envelope, MessageBody body) {
     try {
-      co_return beforeQueue ? inspect(std::move(envelope), std::move(data)) : spool(std::move(envelope), std::move(data));
+      co_return beforeQueue ? inspect(std::move(envelope), std::move(body)) : spool(std::move(envelope), std::move(body));
     } catch (const std::exception& e) {
       logEvent(std::string("message handling failed: ") + e.what() + " (the client was told to retry)");
       co_return "451 4.3.0 Error: local error in processing, try again later";
@@ -119,18 +173,20 @@ struct Server::Impl {
     metrics.messagesReceived++;
     metrics.bytesReceived += size;
     std::string to;
-    for (const auto& r : envelope.recipients) to += (to.empty() ? "" : ",") + r;
-    logEvent(id + " received from=<" + envelope.mailFrom + "> to=" + to + " size=" + std::to_string(size) +
-             " client=" + envelope.peer + " helo=" + envelope.helo + " tls=" + (envelope.tls ? "yes" : "no"));
+    for (const auto& r : envelope.recipients) to += (to.empty() ? "" : ",") + logValue(r);
+    // Every field from the client is escaped: one event, one line, no forged fields.
+    logEvent(id + " received from=<" + logValue(envelope.mailFrom) + "> to=" + to + " size=" + std::to_string(size) +
+             " client=" + logValue(envelope.peer) + " helo=" + logValue(envelope.helo) +
+             " tls=" + (envelope.tls ? "yes" : "no") + " trusted=" + (envelope.trustedClient ? "yes" : "no"));
   }
 
   // After-queue: durably in incoming/, then 250.
-  std::string spool(Envelope envelope, std::string data) {
+  std::string spool(Envelope envelope, MessageBody body) {
     auto t0 = std::chrono::steady_clock::now();
     try {
-      std::string id = queue.receive(envelope, data);
+      std::string id = queue.receive(envelope, body);
       metrics.acceptSeconds.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-      logReceived(id, envelope, data.size());
+      logReceived(id, envelope, body.size());
       handlers.received(id);
       return "250 2.0.0 Ok: queued as " + id;
     } catch (const std::exception& e) {
@@ -143,13 +199,13 @@ struct Server::Impl {
 
   // Before-queue: the verdict is the reply (the Processor writes outgoing/
   // before it says 250, and answers 451/452 for failures of ours).
-  std::string inspect(Envelope envelope, std::string data) {
+  std::string inspect(Envelope envelope, MessageBody body) {
     auto t0 = std::chrono::steady_clock::now();
-    std::string id = newId();
-    logReceived(id, envelope, data.size());
-    std::string reply = handlers.beforeQueue(id, std::move(envelope), std::move(data));
+    std::string id = envelope.id.empty() ? newId() : envelope.id;
+    logReceived(id, envelope, body.size());
+    std::string reply = handlers.beforeQueue(id, std::move(envelope), std::move(body));
     metrics.acceptSeconds.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    logEvent(id + " replied \"" + reply + "\"");
+    logEvent(id + " replied " + logValue(reply));
     return reply;
   }
 
@@ -161,6 +217,7 @@ struct Server::Impl {
     auto ep = socket.remote_endpoint(ec);
     if (!ec) peer = ep.address().to_string();
     std::string early;  // bytes after a PROXY header, fed to the session after the banner
+    bool proxyUnknown = false;
     if (config.proxyProtocol) {
       bool fromProxy = false;
       for (const auto& n : config.proxyNetworks) fromProxy = fromProxy || n.contains(peer);
@@ -190,14 +247,24 @@ struct Server::Impl {
         co_return;
       }
       early.erase(0, header.length);
-      if (!header.source.empty()) peer = header.source;
+      // UNKNOWN, LOCAL and UNSPEC name no client: the connection keeps
+      // no address at all, never the balancer's own (which is trusted).
+      if (header.source.empty()) {
+        logEvent("proxy protocol: no client address from " + peer + " (UNKNOWN/LOCAL): served as an untrusted client");
+        peer = "unknown";
+        proxyUnknown = true;
+      } else {
+        peer = header.source;
+      }
     }
+    const bool trusted = !proxyUnknown && relayAllowed(config, peer);
+    const std::string key = clientKey(peer);
     bool admitted = false;
     {
       std::lock_guard lock(mutex);
-      if (connections < config.maxConnections && perClient[peer] < config.maxConnectionsPerClient) {
+      if (connections < config.maxConnections && perClient[key] < config.maxConnectionsPerClient) {
         ++connections;
-        ++perClient[peer];
+        ++perClient[key];
         admitted = true;
       }
     }
@@ -216,21 +283,30 @@ struct Server::Impl {
     // exception included): a leak would end in 421 for every client.
     struct Release {
       Impl& impl;
-      std::string peer;
+      std::string key;
       ~Release() {
         impl.metrics.sessionsActive--;
         std::lock_guard lock(impl.mutex);
         --impl.connections;
-        if (--impl.perClient[peer] == 0) impl.perClient.erase(peer);
+        if (--impl.perClient[key] == 0) impl.perClient.erase(key);
       }
-    } release{*this, peer};
+    } release{*this, key};
     Message message;  // the session's complete message, until converse() hands it on
     SmtpSession smtp(
-        config.hostname, config.session, peer, [now, peer](const std::string& r) { return checkRecipient(now->daemon, peer, r); },
-        [&message](Envelope e, std::string d) {
-          message.emplace(std::move(e), std::move(d));
+        config.hostname, config.session, peer,
+        [this, now, trusted](const std::string& r) { return checkRecipient(now->daemon, trusted, r); },
+        [&message](Envelope e, MessageBody b) {
+          message.emplace(std::move(e), std::move(b));
           return std::string();  // the reply comes from the message threads
         });
+    smtp.setTrustedClient(trusted);
+    // DATA goes to memory within the budget, else to the spool as it arrives.
+    smtp.setBodyFactory([this, now] { return MessageBody(&budget, now->daemon.messageMemoryBytes, boot->daemon.spoolDir + "/tmp"); });
+    // The id is chosen at DATA: it names the trace field, the spool file and the log lines.
+    smtp.setTrace([now](Envelope& e) {
+      e.id = newId();
+      return receivedField(e, now->daemon.hostname, epochSeconds());
+    });
     // Idle timeout: the timer closes the socket, which ends the pending read.
     asio::steady_timer idle(socket.get_executor());
     auto arm = [&] {
@@ -252,11 +328,12 @@ struct Server::Impl {
       arm();
       co_await secure.async_handshake(asio::ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
-        logEvent("tls handshake failed client=" + peer + ": " + ec.message());
+        logEvent("tls handshake failed client=" + logValue(peer) + ": " + ec.message());
       } else {
-        smtp.tlsStarted();
-        logEvent(std::string("tls started client=") + peer + " protocol=" + SSL_get_version(secure.native_handle()) +
-                 " cipher=" + SSL_get_cipher_name(secure.native_handle()));
+        const std::string protocol = SSL_get_version(secure.native_handle());
+        const std::string cipher = SSL_get_cipher_name(secure.native_handle());
+        smtp.tlsStarted(protocol + " " + cipher);
+        logEvent("tls started client=" + logValue(peer) + " protocol=" + protocol + " cipher=" + cipher);
         co_await converse(secure, smtp, message, config, idle, armer, ec);
         asio::error_code ignored;
         co_await secure.async_shutdown(asio::redirect_error(asio::use_awaitable, ignored));
@@ -267,8 +344,26 @@ struct Server::Impl {
   }
 
   // One request per connection: "GET /metrics" gets the exposition text.
+  // At most metrics_max_connections at once, each closed after 10 s: idle
+  // scrapers must not take the descriptors SMTP needs.
   asio::awaitable<void> serveMetrics(tcp::socket socket) {
     asio::error_code ec;
+    struct Count {
+      std::atomic<int>& n;
+      ~Count() { --n; }
+    } count{metricsConnections};
+    if (++metricsConnections > config.metricsMaxConnections) {
+      socket.close(ec);
+      co_return;
+    }
+    asio::steady_timer limit(socket.get_executor());
+    limit.expires_after(std::chrono::seconds(10));
+    limit.async_wait([&socket](const asio::error_code& e) {
+      if (!e) {
+        asio::error_code ignored;
+        socket.close(ignored);
+      }
+    });
     std::string request;
     char buf[1024];
     while (request.find("\r\n\r\n") == std::string::npos && request.size() < 8192) {
@@ -282,6 +377,7 @@ struct Server::Impl {
                            "\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\nContent-Length: " +
                            std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
     co_await asio::async_write(socket, asio::buffer(response), asio::redirect_error(asio::use_awaitable, ec));
+    limit.cancel();
     socket.close(ec);
   }
 

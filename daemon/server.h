@@ -15,6 +15,7 @@
 #include "daemon/daemon_config.h"
 #include "daemon/metrics.h"
 #include "daemon/settings.h"
+#include "daemon/message_body.h"
 #include "daemon/queue.h"
 
 namespace mugai::daemon {
@@ -27,7 +28,7 @@ class Server {
     std::function<void(const std::string& id)> received;
     /// Before-queue: sanitizes the message under the given id and returns
     /// the reply line (blocks; runs on the server's message threads).
-    std::function<std::string(const std::string& id, Envelope envelope, std::string data)> beforeQueue;
+    std::function<std::string(const std::string& id, Envelope envelope, MessageBody body)> beforeQueue;
   };
   /// Listen address, TLS files and the metrics address come from the
   /// settings at construction; the rest (mode included) is read anew for

@@ -13,6 +13,7 @@ Item itemFor(const RunFacts& f) {
   it.source = f.source;
   it.verdict = std::string(verdictName(f.verdict));
   it.filename = f.filename;
+  if (f.envelopeRecorded) it.envelope = Envelope{f.envelopeSender, f.envelopeRecipients};
   if (f.input) {
     it.subject = f.input->subject;
     it.sender = f.envelopeSender.empty() ? f.input->from : f.envelopeSender;

@@ -23,6 +23,9 @@ struct RunFacts {
   std::string filename;                 ///< file runs: the path as given
   std::string envelopeSender;           ///< mail from SMTP; "" = the From field
   std::vector<std::string> envelopeRecipients;  ///< empty = the To field
+  /// The run came with an SMTP envelope (mugaid): it is recorded as the
+  /// item's envelope, the only addresses a release may use by default.
+  bool envelopeRecorded = false;
 };
 
 /// The item for `facts`: reasons are the codes of decided nodes and

@@ -19,7 +19,7 @@ namespace mugai::quarantine {
 namespace fs = std::filesystem;
 namespace {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;  // 2: items.envelope
 constexpr std::uint64_t kMaxOriginal = 1ull << 40;  // decompression guard: 1 TiB
 
 constexpr const char* kSchema = R"sql(
@@ -36,7 +36,8 @@ CREATE TABLE IF NOT EXISTS items (
   verdict TEXT NOT NULL,
   actions TEXT NOT NULL DEFAULT '[]',
   report TEXT NOT NULL DEFAULT '{}',
-  origin TEXT UNIQUE
+  origin TEXT UNIQUE,
+  envelope TEXT
 );
 CREATE INDEX IF NOT EXISTS items_time ON items(time);
 CREATE INDEX IF NOT EXISTS items_sha256 ON items(sha256);
@@ -82,7 +83,7 @@ std::string jsonText(const std::vector<std::string>& v) {
 
 constexpr const char* kItemColumns =
     "id, time, source, sender, recipients, subject, filename, sha256, size, verdict, actions, report, "
-    "COALESCE(origin, ''), (SELECT group_concat(code, ' ') FROM item_reasons r WHERE r.item_id = items.id)";
+    "COALESCE(origin, ''), (SELECT group_concat(code, ' ') FROM item_reasons r WHERE r.item_id = items.id), envelope";
 
 Item readItem(sqlite3_stmt* s) {
   Item it;
@@ -99,6 +100,11 @@ Item readItem(sqlite3_stmt* s) {
   it.actionsJson = column(s, 10);
   it.reportJson = column(s, 11);
   it.origin = column(s, 12);
+  if (sqlite3_column_type(s, 14) != SQLITE_NULL) {
+    auto j = nlohmann::json::parse(column(s, 14), nullptr, false);
+    if (j.is_object() && j.value("from", nlohmann::json()).is_string() && j.value("to", nlohmann::json()).is_array())
+      it.envelope = Envelope{j["from"].get<std::string>(), jsonStrings(j["to"].dump())};
+  }
   std::string reasons = column(s, 13);
   for (std::size_t i = 0; i < reasons.size();) {
     std::size_t sp = reasons.find(' ', i);
@@ -150,6 +156,7 @@ Store::Store(std::string dir) : dir_(std::move(dir)) {
     throw StoreError(index + ": index schema version " + std::to_string(version) +
                      " is newer than this mugai understands (" + std::to_string(kSchemaVersion) + ")");
   }
+  if (version == 1) exec("ALTER TABLE items ADD COLUMN envelope TEXT");  // a store of mugai before schema 2
   exec(kSchema);
   exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
   exec("COMMIT");
@@ -277,7 +284,7 @@ void Store::commitBatch(const std::vector<PendingRow*>& batch) {
 std::string Store::insertRows(const Item& item) {
   auto s = prepare(
       "INSERT INTO items (id, time, source, sender, recipients, subject, filename, sha256, size, verdict, "
-      "actions, report, origin) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,NULLIF(?, '')) ON CONFLICT(origin) DO NOTHING");
+      "actions, report, origin, envelope) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,NULLIF(?, ''),?) ON CONFLICT(origin) DO NOTHING");
   bindValue(s.get(), 1, item.id);
   bindValue(s.get(), 2, item.time);
   bindValue(s.get(), 3, item.source);
@@ -291,6 +298,12 @@ std::string Store::insertRows(const Item& item) {
   bindValue(s.get(), 11, item.actionsJson.empty() ? "[]" : item.actionsJson);
   bindValue(s.get(), 12, item.reportJson.empty() ? "{}" : item.reportJson);
   bindValue(s.get(), 13, item.origin);
+  if (item.envelope)
+    bindValue(s.get(), 14,
+              nlohmann::json{{"from", item.envelope->from}, {"to", item.envelope->to}}.dump(
+                  -1, ' ', false, nlohmann::json::error_handler_t::replace));
+  else
+    sqlite3_bind_null(s.get(), 14);
   if (sqlite3_step(s.get()) != SQLITE_DONE) fail("cannot insert item " + item.id);
   if (sqlite3_changes(db_.get()) == 0) {
     // The origin was stored before (a restart redoing interrupted work):

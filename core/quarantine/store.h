@@ -36,13 +36,23 @@ class StoreError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// The SMTP envelope an original arrived with (mugaid records it).
+struct Envelope {
+  std::string from;               ///< "" = the null sender
+  std::vector<std::string> to;
+};
+
 /// One quarantined original and what was done to it.
 struct Item {
   std::string id;                       ///< the run's id (X-Mugai-Id, notice's quarantine number)
   std::int64_t time = 0;                ///< seconds since the epoch
   std::string source;                   ///< "mail" or "file"
-  std::string sender;                   ///< mail: envelope or From
-  std::vector<std::string> recipients;  ///< mail: envelope or To
+  std::string sender;                   ///< mail: envelope or From (for display and search only)
+  std::vector<std::string> recipients;  ///< mail: envelope or To (for display and search only)
+  /// The envelope as received (mugaid); absent for `mugai mail` and files.
+  /// Release takes its addresses from here or from the operator, never
+  /// from header text.
+  std::optional<Envelope> envelope;
   std::string subject;                  ///< mail: decoded Subject
   std::string filename;                 ///< file: path as given; mail: ""
   std::string sha256;                   ///< of the original

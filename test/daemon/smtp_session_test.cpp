@@ -24,8 +24,8 @@ struct Harness {
                              ? std::string()
                              : std::string("554 5.7.1 <" + rcpt + ">: Relay access denied");
                 },
-                [this](Envelope e, std::string data) {
-                  messages.push_back({std::move(e), std::move(data)});
+                [this](Envelope e, mugai::daemon::MessageBody body) {
+                  messages.push_back({std::move(e), body.readAll()});
                   return "250 2.0.0 Ok: queued as " + std::to_string(messages.size());
                 }) {}
 };
@@ -190,8 +190,8 @@ TEST_CASE("smtp: a reply that comes later holds what the client pipelined behind
   std::vector<std::string> bodies;
   SmtpSession session(
       "mx.example.lg.jp", {}, "192.0.2.1", [](const std::string&) { return std::string(); },
-      [&](Envelope, std::string data) {
-        bodies.push_back(std::move(data));
+      [&](Envelope, mugai::daemon::MessageBody body) {
+        bodies.push_back(body.readAll());
         return std::string();  // the verdict comes later (before-queue mode, or the spool thread)
       });
   // The client pipelines the next transaction right behind the final dot
@@ -218,11 +218,145 @@ TEST_CASE("smtp: a client flooding while its reply is pending is dropped", "[smt
   limits.maxRecipients = 100;
   SmtpSession session(
       "mx.example.lg.jp", limits, "192.0.2.1", [](const std::string&) { return std::string(); },
-      [&](Envelope, std::string) { return std::string(); });
+      [&](Envelope, mugai::daemon::MessageBody) { return std::string(); });
   session.feed(kStart + "x\r\n.\r\n");
   REQUIRE(session.waiting());
   std::string flood(limits.maxCommandLine * (limits.maxRecipients + 9), 'A');
   CHECK(session.feed(flood).empty());
   CHECK(session.wantsClose());
   CHECK(session.complete("250 2.0.0 Ok") == "250 2.0.0 Ok\r\n");  // the message's own reply still goes out
+}
+
+TEST_CASE("smtp: control bytes in HELO or an address get 501, never reach the envelope", "[smtp][side-doors]") {
+  Harness h;
+  CHECK(h.session.feed("EHLO evil\x1b[2K tls=yes client=10.9.9.9\r\n") == "501 5.5.2 Syntax: control characters in EHLO\r\n");
+  CHECK(h.session.feed("HELO a\x7f\r\n") == "501 5.5.2 Syntax: control characters in HELO\r\n");
+  h.session.feed("EHLO client.example\r\n");
+  const char nul[] = "MAIL FROM:<a\0b@x.example>\r\n";
+  CHECK(h.session.feed(std::string(nul, sizeof nul - 1)).rfind("501 ", 0) == 0);
+  CHECK(h.session.feed("MAIL FROM:<a\tb@x.example>\r\n").rfind("501 ", 0) == 0);
+  CHECK(h.session.feed("MAIL FROM:<a@x.example>\r\n") == "250 2.1.0 Ok\r\n");
+  CHECK(h.session.feed("RCPT TO:<b\x01@example.lg.jp>\r\n").rfind("501 ", 0) == 0);
+  CHECK(h.session.feed("RCPT TO:<b@example.lg.jp>\r\nDATA\r\nx\r\n.\r\n").find("250 2.0.0") != std::string::npos);
+  REQUIRE(h.messages.size() == 1);
+  CHECK(h.messages[0].first.helo == "client.example");
+  CHECK(h.messages[0].first.mailFrom == "a@x.example");
+}
+
+TEST_CASE("smtp: addresses must be RFC 5321 paths", "[smtp][side-doors]") {
+  Harness h;
+  h.session.feed("EHLO c\r\nMAIL FROM:<a@x.example>\r\n");
+  for (const char* bad : {"user@remote@example.lg.jp", "@example.lg.jp", "user@", "a..b@example.lg.jp", ".a@example.lg.jp",
+                          "\"unclosed@example.lg.jp", "user@-bad.example.lg.jp", "user@[300.1.1.1]", "@a:"})
+    CHECK(h.session.feed("RCPT TO:<" + std::string(bad) + ">\r\n") == "501 5.1.3 Bad recipient address syntax\r\n");
+  CHECK(h.session.feed("RCPT TO:<" + std::string(250, 'a') + "@example.lg.jp>\r\n") ==
+        "501 5.1.3 Bad recipient address syntax\r\n");  // past the 254-octet path
+  // Valid shapes reach relay control (the harness accepts example.lg.jp);
+  // a source route is dropped, the mailbox kept as sent.
+  CHECK(h.session.feed("RCPT TO:<\"quoted local\"@example.lg.jp>\r\n").rfind("501 5.5.4", 0) == 0);  // a space: not a path we take
+  CHECK(h.session.feed("RCPT TO:<\"q@x\"@example.lg.jp>\r\n") == "250 2.1.5 Ok\r\n");
+  CHECK(h.session.feed("RCPT TO:<@relay.example:user@example.lg.jp>\r\n") == "250 2.1.5 Ok\r\n");
+  CHECK(h.session.feed("RCPT TO:<user@[192.0.2.1]>\r\n").rfind("554 ", 0) == 0);  // syntax fine, not our domain
+  CHECK(h.session.feed("RCPT TO:<ユーザー@example.lg.jp>\r\n") == "250 2.1.5 Ok\r\n");  // SMTPUTF8 local part
+  h.session.feed("DATA\r\nx\r\n.\r\n");
+  REQUIRE(h.messages.size() == 1);
+  CHECK(h.messages[0].first.recipients ==
+        std::vector<std::string>{"\"q@x\"@example.lg.jp", "user@example.lg.jp", "ユーザー@example.lg.jp"});
+}
+
+TEST_CASE("smtp: an unterminated command is cut at 512 bytes, a text line at max_line_bytes", "[smtp][limits][side-doors]") {
+  SECTION("a command of 513 bytes with its CRLF") {
+    Harness h;
+    CHECK(h.session.feed("HELO " + std::string(506, 'a') + "\r\n") == "500 5.5.2 Error: line too long\r\n");
+    CHECK(h.session.feed("HELO " + std::string(505, 'a') + "\r\n").rfind("250 ", 0) == 0);
+  }
+  SECTION("a command that never ends: cut at 512 bytes, the connection closed") {
+    Harness h;
+    CHECK(h.session.feed(std::string(513, 'a')) == "500 5.5.2 Error: line too long\r\n");
+    CHECK(h.session.wantsClose());
+  }
+  SECTION("a text line that never ends holds at most max_line_bytes, and the message is refused") {
+    SessionLimits l;
+    l.maxLineBytes = 4096;
+    Harness h(l);
+    h.session.feed(kStart);
+    std::string replies;
+    for (int i = 0; i < 100; ++i) replies += h.session.feed(std::string(1000, 'x'));
+    // 100 kB of one line, ending in "." just before its CR LF: still that line, never the end of DATA.
+    replies += h.session.feed(".\r\n");
+    CHECK(replies.empty());
+    CHECK(h.session.inData());
+    replies += h.session.feed("next line\r\n.\r\n");
+    CHECK(replies == "552 5.3.4 Error: a line of the message is longer than 4096 bytes\r\n");
+    CHECK(h.messages.empty());
+  }
+  SECTION("a bare CR inside an over-long line still ends the session") {
+    SessionLimits l;
+    l.maxLineBytes = 4096;
+    Harness h(l);
+    h.session.feed(kStart);
+    CHECK(h.session.feed(std::string(3000, 'x') + "\r" + std::string(3000, 'y')).rfind("521 ", 0) == 0);
+    CHECK(h.session.wantsClose());
+  }
+}
+
+TEST_CASE("smtp: a message past max_hops Received fields is refused with 5.4.6", "[smtp][side-doors]") {
+  SessionLimits l;
+  l.maxHops = 50;
+  auto send = [&](int hops, const std::string& bodyLines) {
+    Harness h(l);
+    std::string m;
+    for (int i = 0; i < hops; ++i) m += (i % 2 ? "received: from a by b; x\r\n" : "Received: from a\r\n\tby b; x\r\n");
+    h.session.feed(kStart);
+    std::string r = h.session.feed(m + "Subject: loop\r\n\r\n" + bodyLines + ".\r\n");
+    return std::make_pair(r, h.messages.size());
+  };
+  CHECK(send(50, "").first == "250 2.0.0 Ok: queued as 1\r\n");
+  auto [reply, count] = send(51, "");
+  CHECK(reply == "554 5.4.6 Error: too many hops (51 Received fields): mail loop?\r\n");
+  CHECK(count == 0);
+  // Received lines in the body are not hops.
+  std::string body;
+  for (int i = 0; i < 60; ++i) body += "Received: quoted in the body\r\n";
+  CHECK(send(1, body).first == "250 2.0.0 Ok: queued as 1\r\n");
+}
+
+TEST_CASE("smtp: the trace field starts the message, with the id chosen at DATA", "[smtp][side-doors]") {
+  Harness h;
+  h.session.setTrace([](Envelope& e) {
+    e.id = "0123456789abcdef0123456789abcdef";
+    return "Received: from " + e.helo + " ([" + e.peer + "]) id " + e.id + "\r\n";
+  });
+  h.session.feed(kStart + "Subject: hi\r\n\r\nbody\r\n.\r\n");
+  REQUIRE(h.messages.size() == 1);
+  CHECK(h.messages[0].second ==
+        "Received: from client.example ([192.0.2.1]) id 0123456789abcdef0123456789abcdef\r\nSubject: hi\r\n\r\nbody\r\n");
+  CHECK(h.messages[0].first.id == "0123456789abcdef0123456789abcdef");
+}
+
+TEST_CASE("smtp: a recipient check may answer later; pipelined commands wait for it", "[smtp]") {
+  std::vector<std::string> asked;
+  std::vector<std::string> bodies;
+  SmtpSession session(
+      "mx.example.lg.jp", {}, "192.0.2.1",
+      [&](const std::string& r) {
+        asked.push_back(r);
+        return SmtpSession::kLater;
+      },
+      [&](Envelope e, mugai::daemon::MessageBody b) {
+        bodies.push_back(std::to_string(e.recipients.size()) + ":" + b.readAll());
+        return std::string("250 2.0.0 Ok");
+      });
+  std::string r = session.feed("EHLO c\r\nMAIL FROM:<a@x.example>\r\nRCPT TO:<u1@example.lg.jp>\r\nRCPT TO:<u2@example.lg.jp>\r\nDATA\r\n");
+  CHECK(r.find("250 2.1.0 Ok") != std::string::npos);
+  CHECK(session.waitingForRecipient());
+  CHECK(session.pendingRecipient() == "u1@example.lg.jp");
+  CHECK(asked.size() == 1);  // the second RCPT waits behind the first
+  r = session.completeRecipient("550 5.1.1 <u1@example.lg.jp>: unknown");
+  CHECK(r == "550 5.1.1 <u1@example.lg.jp>: unknown\r\n");
+  CHECK(session.pendingRecipient() == "u2@example.lg.jp");
+  r = session.completeRecipient("");
+  CHECK(r == "250 2.1.5 Ok\r\n354 End data with <CR><LF>.<CR><LF>\r\n");
+  CHECK(session.feed("x\r\n.\r\n") == "250 2.0.0 Ok\r\n");
+  CHECK(bodies == std::vector<std::string>{"1:x\r\n"});
 }
