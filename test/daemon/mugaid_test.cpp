@@ -127,7 +127,8 @@ TEST_CASE("mugaid: mail in over SMTP, sanitized mail out into the maildir, origi
   REQUIRE(item);
   CHECK(item->sender == "sender@example.net");
   CHECK(item->recipients == std::vector<std::string>{"soumu@example.lg.jp"});
-  CHECK(daemon.log().find(std::string(m[1]) + " delivered to=<soumu@example.lg.jp>") != std::string::npos);
+  // The log line follows the maildir write.
+  CHECK(waitFor([&] { return daemon.log().find(std::string(m[1]) + " delivered to=<soumu@example.lg.jp>") != std::string::npos; }, 10));
   CHECK(WIFEXITED(daemon.stop(SIGTERM)));
   fs::remove_all(d);
 }
@@ -507,7 +508,7 @@ TEST_CASE("mugaid: a full spool disk answers 452 and loses nothing", "[mugaid][d
   // Fill the spool's file system to its last ~100 kB.
   mugai::test::runCommand("dd if=/dev/zero of=" + (d / "spool" / "filler").string() + " bs=1k count=1900 2>/dev/null");
   auto send = [&](int n) {
-    return python("import smtplib\ns = smtplib.SMTP('127.0.0.1', " + port + ")\nbody = b'x' * 300000\n"
+    return python("import smtplib\ns = smtplib.SMTP('127.0.0.1', " + port + ")\nbody = (b'x' * 998 + b'\\r\\n') * 300\n"
                   "for i in range(" + std::to_string(n) + "):\n"
                   "  try:\n    s.sendmail('a@example.net', ['u@example.lg.jp'], b'Subject: m%d\\r\\nMessage-ID: <m%d@t>\\r\\n\\r\\n' % (i, i) + body + b'\\r\\n')\n"
                   "    print('accepted', i)\n"
@@ -606,5 +607,274 @@ TEST_CASE("mugaid: one connection to the next hop carries message after message;
   for (std::size_t at = 0; (at = log.find("conn_use=1\"", at)) != std::string::npos; ++at) ++fresh;
   CHECK(fresh == 2);  // the first connection and its replacement
   daemon.stop(SIGTERM);
+  fs::remove_all(d);
+}
+
+// ---- Side doors (issue 15): what an internet client must not get through ----
+
+namespace {
+
+// The pid of the mugaid whose config lives in `dir` (read from /proc).
+int mugaidPid(const fs::path& dir) {
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    const std::string name = e.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream f(e.path() / "cmdline");
+    std::string cmd((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    if (cmd.find("mugaid") != std::string::npos && cmd.find((dir / "mugaid.toml").string()) != std::string::npos &&
+        cmd.find("sh\0-c", 0, 5) == std::string::npos && cmd.rfind("/bin/sh", 0) != 0)
+      return std::stoi(name);
+  }
+  return -1;
+}
+
+// VmRSS of `pid` in kB (from /proc/PID/status).
+long rssKb(int pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(f, line);)
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  return -1;
+}
+
+}  // namespace
+
+TEST_CASE("mugaid: sender-specified routing from an untrusted client gets 5xx", "[mugaid][side-doors]") {
+  fs::path d = mugai::test::freshTempDir("mugaid-routing");
+  Mugaid daemon(d, "trusted_networks = []\nrelay_domains = [\"example.lg.jp\"]\n");
+  auto rcpt = [&](const std::string& path) {
+    std::string r = rawSession(daemon.port(), "EHLO c.example\r\nMAIL FROM:<a@example.net>\r\nRCPT TO:<" + path + ">\r\nQUIT\r\n");
+    std::size_t at = r.find("250 2.1.0 Ok\r\n");
+    return at == std::string::npos ? r : r.substr(at + 14, 3);
+  };
+  CHECK(rcpt("user%remote.example@example.lg.jp") == "550");
+  CHECK(rcpt("remote.example!user@example.lg.jp") == "550");
+  CHECK(rcpt("\"user@remote.example\"@example.lg.jp") == "550");
+  CHECK(rcpt("@example.lg.jp:user@example.lg.jp") == "550");  // a source route
+  CHECK(rcpt("user@remote.example@example.lg.jp") == "501");   // not even a path
+  CHECK(rcpt("user@example.lg.jp") == "250");
+  CHECK(daemon.log().find("sender-specified") == std::string::npos);  // refusals are replies, the log stays quiet
+  // The switch, as Postfix's allow_untrusted_routing.
+  daemon.writeConfig("trusted_networks = []\nrelay_domains = [\"example.lg.jp\"]\nallow_untrusted_routing = true\n");
+  daemon.signal(SIGHUP);
+  REQUIRE(waitFor([&] { return daemon.log().find("generation=2") != std::string::npos; }, 10));
+  CHECK(rcpt("user%remote.example@example.lg.jp") == "250");
+  fs::remove_all(d);
+}
+
+TEST_CASE("mugaid: PROXY UNKNOWN or a v2 LOCAL header never makes the client trusted", "[mugaid][proxy][side-doors]") {
+  fs::path d = mugai::test::freshTempDir("mugaid-proxy-unknown");
+  // The balancer is on 127.0.0.1, which is in the default trusted_networks.
+  Mugaid daemon(d, "proxy_protocol = true\nrelay_domains = [\"example.lg.jp\"]\n");
+  const std::string smtp = "EHLO lb\r\nMAIL FROM:<a@example.net>\r\nRCPT TO:<x@anywhere.example>\r\nQUIT\r\n";
+  CHECK(rawSession(daemon.port(), "PROXY UNKNOWN\r\n" + smtp).find("554 5.7.1") != std::string::npos);
+  CHECK(rawSession(daemon.port(), "PROXY UNKNOWN ffff:f::1 ffff:f::2 1 2\r\n" + smtp).find("554 5.7.1") != std::string::npos);
+  const std::string v2Local = std::string("\r\n\r\n\0\r\nQUIT\n", 12) + std::string("\x20\x00\x00\x00", 4);
+  std::string local = rawSession(daemon.port(), v2Local + smtp);
+  CHECK(local.find("554 5.7.1") != std::string::npos);
+  CHECK(local.find("250 2.1.5") == std::string::npos);
+  // Its own domains are still served.
+  CHECK(rawSession(daemon.port(), "PROXY UNKNOWN\r\nEHLO lb\r\nMAIL FROM:<a@example.net>\r\nRCPT TO:<u@example.lg.jp>\r\nQUIT\r\n")
+            .find("250 2.1.5") != std::string::npos);
+  fs::remove_all(d);
+}
+
+TEST_CASE("mugaid: client text in the log is escaped: one event, one line, no forged fields", "[mugaid][side-doors]") {
+  fs::path d = mugai::test::freshTempDir("mugaid-logfields");
+  Mugaid daemon(d);
+  std::string r = rawSession(daemon.port(), "EHLO evil\x1b[2K tls=yes client=10.9.9.9\r\nQUIT\r\n");
+  CHECK(r.find("501 5.5.2") != std::string::npos);
+  r = rawSession(daemon.port(),
+                 "EHLO evil tls=yes client=10.9.9.9\r\nMAIL FROM:<\"x y=z\"@example.net>\r\nRCPT TO:<u@example.lg.jp>\r\n"
+                 "DATA\r\nSubject: x\r\n\r\nx\r\n.\r\nQUIT\r\n");
+  CHECK(r.find("250 2.0.0 Ok: queued") == std::string::npos);  // the quoted sender has a space: 501 at MAIL
+  r = rawSession(daemon.port(),
+                 "EHLO evil tls=yes client=10.9.9.9\r\nMAIL FROM:<\"x=y\"@example.net>\r\nRCPT TO:<u@example.lg.jp>\r\n"
+                 "DATA\r\nSubject: x\r\n\r\nx\r\n.\r\nQUIT\r\n");
+  REQUIRE(r.find("250 2.0.0 Ok: queued") != std::string::npos);
+  REQUIRE(waitFor([&] { return daemon.log().find(" received ") != std::string::npos; }, 10));
+  const std::string log = daemon.log();
+  INFO(log);
+  CHECK(log.find('\x1b') == std::string::npos);
+  std::smatch m;
+  REQUIRE(std::regex_search(log, m, std::regex(" received from=<([^>]*)> .* helo=(\"[^\"]*\"|\\S+) tls=(\\S+) ")));
+  CHECK(m[1] == "\"\\\"x=y\\\"@example.net\"");
+  CHECK(m[2] == "\"evil tls=yes client=10.9.9.9\"");
+  CHECK(m[3] == "no");
+  daemon.stop(SIGTERM);
+  fs::remove_all(d);
+}
+
+TEST_CASE("mugaid: a Received trace field on every message; a loop is stopped at max_hops", "[mugaid][side-doors]") {
+  fs::path d = mugai::test::freshTempDir("mugaid-trace");
+  Mugaid daemon(d);
+  sendOne(daemon.port(), "sender@example.net", {"u@example.lg.jp"}, "traced");
+  REQUIRE(waitFor([&] { return daemon.delivered("u@example.lg.jp").size() == 1; }, 20));
+  const std::string out = daemon.delivered("u@example.lg.jp")[0];
+  INFO(out);
+  std::smatch m;
+  REQUIRE(std::regex_search(out, m, std::regex("\r\nReceived: from [^ ]+ \\(\\[127\\.0\\.0\\.1\\]\\)\r\n\tby [^ ]+ \\(mugaid\\) with ESMTP id ([0-9a-f]{32})\r\n\tfor <u@example.lg.jp>\r\n\t; [A-Z][a-z]{2}, ")));
+  CHECK(out.find("X-Mugai-Id: " + std::string(m[1])) != std::string::npos);  // the trace's id is the run's id
+  // Python's email reads the field's date (RFC 5322 date-time after the ';').
+  mugai::test::writeFile(d / "out.eml", out);
+  auto py = python("import email, email.policy, email.utils\nm = email.message_from_binary_file(open('" + (d / "out.eml").string() +
+                   "', 'rb'), policy=email.policy.default)\nr = m.get_all('Received')\n"
+                   "print(len(r), email.utils.parsedate_to_datetime(str(r[0]).rsplit(';', 1)[1].strip()).year)\n");
+  CHECK(py.out.find("1 20") == 0);
+  // 60 Received fields: a loop. Refused in DATA with 5.4.6, nothing delivered.
+  std::string hops;
+  for (int i = 0; i < 60; ++i) hops += "Received: from hop" + std::to_string(i) + ".example by x; Sun, 6 Dec 2026 10:00:00 +0900\r\n";
+  std::string r = rawSession(daemon.port(), "EHLO c\r\nMAIL FROM:<a@example.net>\r\nRCPT TO:<loop@example.lg.jp>\r\nDATA\r\n" +
+                                                hops + "Subject: loop\r\n\r\nx\r\n.\r\nQUIT\r\n");
+  CHECK(r.find("554 5.4.6") != std::string::npos);
+  CHECK(daemon.delivered("loop@example.lg.jp").empty());
+  fs::remove_all(d);
+}
+
+TEST_CASE("mugaid: idle /metrics clients are capped and timed out; SMTP still answers", "[mugaid][metrics][side-doors]") {
+  fs::path d = mugai::test::freshTempDir("mugaid-metrics-cap");
+  const int mport = freePort();
+  Mugaid daemon(d, "metrics_listen = \"127.0.0.1:" + std::to_string(mport) + "\"\nmetrics_max_connections = 4\n");
+  REQUIRE(waitFor([&] { return listening(mport); }, 10));
+  auto connectTo = [](int port) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    return fd;
+  };
+  // Closed by the server: a read returns 0 (EOF) rather than timing out.
+  auto closedByServer = [](int fd, int seconds) {
+    timeval tv{seconds, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char c;
+    return ::recv(fd, &c, 1, 0) == 0;
+  };
+  std::vector<int> idle;
+  for (int i = 0; i < 4; ++i) idle.push_back(connectTo(mport));
+  REQUIRE(waitFor([&] { return true; }, 0.5));  // let the server accept all four
+  int extra = connectTo(mport);
+  CHECK(closedByServer(extra, 5));  // over the cap: closed at once
+  ::close(extra);
+  CHECK(rawSession(daemon.port(), "QUIT\r\n").rfind("220 ", 0) == 0);
+  // The idle ones are closed by the server within its read timeout.
+  for (int fd : idle) {
+    CHECK(closedByServer(fd, 15));
+    ::close(fd);
+  }
+  fs::remove_all(d);
+}
+
+TEST_CASE("mugaid: a DSN carries at most 16 KiB of headers; a DSN into a relay domain is sanitized first",
+          "[mugaid][dsn][side-doors]") {
+  fs::path d = mugai::test::freshTempDir("mugaid-dsn-cap");
+  mugai::test::SmtpSink sink(d / "sink", {"nobody@example.lg.jp"});
+  Mugaid daemon(d, "delivery = \"smtp:" + sink.hostPort() + "\"\nrelay_domains = [\"example.lg.jp\"]\n");
+  std::string headers;
+  for (int i = 0; headers.size() < 2'000'000; ++i) headers += "X-Filler-" + std::to_string(i) + ": " + std::string(200, 'f') + "\r\n";
+  mugai::test::writeFile(d / "big.eml", headers + "Subject: big\r\n\r\nbody\r\n");
+  // The victim is a third party on the internet; the forged sender is in a relay domain for the second.
+  for (const char* from : {"victim@third-party.example", "kikaku@example.lg.jp"}) {
+    auto r = python("import smtplib\ns = smtplib.SMTP('127.0.0.1', " + std::to_string(daemon.port()) +
+                    ")\ns.sendmail('" + from + "', ['nobody@example.lg.jp'], open('" + (d / "big.eml").string() +
+                    "', 'rb').read())\ns.quit()\n");
+    REQUIRE(r.code == 0);
+  }
+  REQUIRE(waitFor([&] { return sink.messages().size() == 2; }, 60));
+  INFO(daemon.log());
+  for (int i = 1; i <= 2; ++i) {
+    const std::string dsn = sink.messages()[static_cast<std::size_t>(i - 1)];
+    CHECK(dsn.find("multipart/report") != std::string::npos);
+    CHECK(dsn.size() < 24 * 1024);
+    CHECK(dsn.find("X-Filler-0: ") != std::string::npos);
+    const bool inward = nlohmann::json::parse(sink.envelope(i))["to"][0] == "kikaku@example.lg.jp";
+    // Only the one into LGWAN went through the pipeline (it carries our result header).
+    CHECK((dsn.find("X-Mugai-Result: ") != std::string::npos) == inward);
+  }
+  fs::remove_all(d);
+}
+
+TEST_CASE("mugaid: recipient verification by probe refuses unknown users in the dialogue; no backscatter",
+          "[mugaid][dsn][side-doors]") {
+  fs::path d = mugai::test::freshTempDir("mugaid-probe");
+  mugai::test::SmtpSink sink(d / "sink", {"nobody@example.lg.jp"});
+  Mugaid daemon(d, "delivery = \"smtp:" + sink.hostPort() + "\"\nrelay_domains = [\"example.lg.jp\"]\ntrusted_networks = []\n"
+                   "recipient_verification = \"probe\"\n");
+  auto r = python("import smtplib\ns = smtplib.SMTP('127.0.0.1', " + std::to_string(daemon.port()) +
+                  ")\ntry:\n  s.sendmail('victim@third-party.example', ['nobody@example.lg.jp', 'ok@example.lg.jp'], "
+                  "b'Subject: probe\\r\\n\\r\\nhello\\r\\n')\nexcept smtplib.SMTPRecipientsRefused as e:\n  print('all refused')\n"
+                  "s.quit()\nprint('done')\n");
+  INFO(r.out << daemon.log());
+  REQUIRE(r.out.find("done") != std::string::npos);
+  REQUIRE(waitFor([&] { return sink.messages().size() == 1; }, 20));
+  CHECK(nlohmann::json::parse(sink.envelope(1))["to"] == nlohmann::json::array({"ok@example.lg.jp"}));
+  CHECK(daemon.log().find("verify to=nobody@example.lg.jp") != std::string::npos);
+  CHECK(daemon.log().find("result=refused") != std::string::npos);
+  // Asked again: the cached answer, no second probe.
+  std::string again = rawSession(daemon.port(), "EHLO c\r\nMAIL FROM:<a@example.net>\r\nRCPT TO:<nobody@example.lg.jp>\r\nQUIT\r\n");
+  CHECK(again.find("550 5.1.1 <nobody@example.lg.jp>") != std::string::npos);
+  std::size_t probes = 0;
+  for (std::size_t at = 0; (at = daemon.log().find("verify to=nobody@", at)) != std::string::npos; ++at) ++probes;
+  CHECK(probes == 1);
+  // The next hop down: 450, the client tries later (and nothing is cached).
+  daemon.writeConfig("delivery = \"smtp:127.0.0.1:" + std::to_string(freePort()) +
+                     "\"\nrelay_domains = [\"example.lg.jp\"]\ntrusted_networks = []\nrecipient_verification = \"probe\"\n");
+  daemon.signal(SIGHUP);
+  REQUIRE(waitFor([&] { return daemon.log().find("generation=2") != std::string::npos; }, 10));
+  std::string down = rawSession(daemon.port(), "EHLO c\r\nMAIL FROM:<a@example.net>\r\nRCPT TO:<new@example.lg.jp>\r\nQUIT\r\n");
+  CHECK(down.find("450 4.1.1 <new@example.lg.jp>") != std::string::npos);
+  fs::remove_all(d);
+}
+
+TEST_CASE("mugaid: 20 clients streaming 20 MB each stay within the memory bound", "[mugaid][memory][side-doors]") {
+  fs::path d = mugai::test::freshTempDir("mugaid-memory");
+  Mugaid daemon(d);
+  const int pid = mugaidPid(d);
+  REQUIRE(pid > 0);
+  const long before = rssKb(pid);
+  std::vector<int> fds;
+  const std::string line = std::string(998, 'x') + "\r\n";
+  std::string chunk;
+  for (int i = 0; i < 1000; ++i) chunk += line;  // 1 MB
+  for (int c = 0; c < 20; ++c) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(daemon.port()));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    std::string start = "EHLO c\r\nMAIL FROM:<a@example.net>\r\nRCPT TO:<m" + std::to_string(c) +
+                        "@example.lg.jp>\r\nDATA\r\nSubject: big\r\n\r\n";
+    REQUIRE(::send(fd, start.data(), start.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(start.size()));
+    fds.push_back(fd);
+  }
+  long peak = 0;
+  for (int mb = 0; mb < 20; ++mb)
+    for (int fd : fds) {
+      for (std::size_t done = 0; done < chunk.size();) {
+        ssize_t n = ::send(fd, chunk.data() + done, chunk.size() - done, MSG_NOSIGNAL);
+        REQUIRE(n > 0);
+        done += static_cast<std::size_t>(n);
+      }
+      peak = std::max(peak, rssKb(pid));
+    }
+  // All 400 MB are in flight (none has ended): mugaid holds at most
+  // message_memory_bytes (1 MiB) of each in memory, the rest is on disk.
+  INFO("rss before " << before << " kB, peak in flight " << peak << " kB");
+  std::printf("mugaid RSS: %ld kB idle, %ld kB with 20 x 20 MB in flight\n", before, peak);
+  CHECK(peak < before + 96 * 1024);
+  for (int fd : fds) {
+    (void)::send(fd, ".\r\nQUIT\r\n", 9, MSG_NOSIGNAL);
+  }
+  for (int fd : fds) {
+    char buf[512];
+    timeval tv{60, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    std::string got;
+    for (ssize_t n; got.find("221 ") == std::string::npos && (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) got.append(buf, static_cast<std::size_t>(n));
+    CHECK(got.find("250 2.0.0 Ok: queued") != std::string::npos);
+    ::close(fd);
+  }
   fs::remove_all(d);
 }
