@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/quarantine/store.h"
 #include "test/common/cli_run.h"
 #include "test/common/corpus.h"
 #include "test/common/smtp_sink.h"
@@ -92,15 +93,20 @@ TEST_CASE("mugai quarantine: list, show, export, release and purge with an audit
     auto j = nlohmann::json::parse(runCli(q + "show " + exeId).out);
     CHECK(j["releases"][0]["mode"] == "export");
   }
-  SECTION("release re-sanitizes under the release policy and delivers to the original recipients") {
-    auto r = runCli(q + "release " + docId);
+  SECTION("release re-sanitizes under the release policy and delivers to --to (no envelope was recorded)") {
+    // mugai mail records no SMTP envelope: the header's To is never taken as one.
+    auto none = runCli(q + "release " + docId);
+    CHECK(none.code == 3);
+    CHECK(none.out.find("no SMTP envelope on record") != std::string::npos);
+    CHECK(sink.messages().empty());
+    auto r = runCli(q + "release " + docId + " --to kikaku@example.lg.jp");
     INFO(r.out);
     REQUIRE(r.code == 0);
     auto msgs = sink.messages();
     REQUIRE(msgs.size() == 1);
     auto env = nlohmann::json::parse(sink.envelope(1));
     CHECK(env["to"][0] == "kikaku@example.lg.jp");
-    CHECK(env["from"] == "partner@example.co.jp");
+    CHECK(env["from"] == "");  // no release_from and no recorded sender: the null sender
     CHECK(msgs[0].find("name=data.bin") != std::string::npos);  // the release policy keeps unknown types
     CHECK(msgs[0].find("X-Mugai-Id: " + docId) != std::string::npos);
     auto j = nlohmann::json::parse(runCli(q + "show " + docId).out);
@@ -118,7 +124,7 @@ TEST_CASE("mugai quarantine: list, show, export, release and purge with an audit
     CHECK(msgs[0].find("X-Mugai-Result: changed") != std::string::npos);
   }
   SECTION("--raw delivers the original itself, loudly") {
-    auto r = runCli(q + "release " + exeId + " --raw");
+    auto r = runCli(q + "release " + exeId + " --raw --to soumu@example.lg.jp");
     REQUIRE(r.code == 0);
     CHECK(r.out.find("WARNING") != std::string::npos);
     auto msgs = sink.messages();
@@ -136,7 +142,7 @@ TEST_CASE("mugai quarantine: list, show, export, release and purge with an audit
     CHECK(picky.messages().empty());
     mugai::test::writeFile(d / "dead.toml", "[quarantine]\ndir = \"" + (d / "q").string() +
                                                 "\"\nrelease_relay = \"127.0.0.1:1\"\n");
-    CHECK(runCli("quarantine -c " + (d / "dead.toml").string() + " release " + docId).code == 5);
+    CHECK(runCli("quarantine -c " + (d / "dead.toml").string() + " release " + docId + " --to kikaku@example.lg.jp").code == 5);
     auto j = nlohmann::json::parse(runCli(q + "show " + docId).out);
     REQUIRE(j["releases"].size() == 2);
     CHECK(j["releases"][0]["result"].get<std::string>().rfind("failed", 0) == 0);
@@ -147,6 +153,81 @@ TEST_CASE("mugai quarantine: list, show, export, release and purge with an audit
     CHECK(r.out.find("purged 0 item(s)") != std::string::npos);
     CHECK(runCli(q + "list").out.find(exeId) != std::string::npos);
     CHECK(runCli(q + "purge --older-than soon").code == 3);
+  }
+  fs::remove_all(d);
+}
+
+TEST_CASE("mugai quarantine release: the envelope never comes from header text", "[cli][quarantine][side-doors]") {
+  fs::path d = mugai::test::freshTempDir("qcli-envelope");
+  // The From field's encoded word decodes to a whole SMTP dialogue: were it
+  // taken as the sender, "MAIL FROM:<...>" would carry a second
+  // transaction to attacker@evil.example.
+  const std::string dialogue = "a@b>\r\nRCPT TO:<attacker@evil.example>\r\nDATA\r\nSubject: raw\r\n\r\nraw\r\n.\r\nRSET\r\nMAIL FROM:<a@b";
+  std::string word;
+  {
+    static const char* b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string in = dialogue;
+    for (std::size_t i = 0; i < in.size(); i += 3) {
+      unsigned v = static_cast<unsigned char>(in[i]) << 16;
+      if (i + 1 < in.size()) v |= static_cast<unsigned char>(in[i + 1]) << 8;
+      if (i + 2 < in.size()) v |= static_cast<unsigned char>(in[i + 2]);
+      word += b64[(v >> 18) & 63];
+      word += b64[(v >> 12) & 63];
+      word += i + 1 < in.size() ? b64[(v >> 6) & 63] : '=';
+      word += i + 2 < in.size() ? b64[v & 63] : '=';
+    }
+  }
+  std::string attack = kExeMail;
+  attack.replace(0, attack.find("\r\n"), "From: =?UTF-8?B?" + word + "?=");
+  attack.replace(attack.find("To: soumu@example.lg.jp"), 23, "To: =?UTF-8?B?" + word + "?=");
+  const std::string id = keep(d, "attack.eml", attack);
+  mugai::test::SmtpSink sink(d / "sink");
+  mugai::test::writeFile(d / "c.toml", "[quarantine]\ndir = \"" + (d / "q").string() + "\"\nrelease_relay = \"" +
+                                           sink.hostPort() + "\"\n");
+  const std::string q = "quarantine -c " + (d / "c.toml").string() + " ";
+  SECTION("no envelope on record: refused, nothing sent") {
+    CHECK(runCli(q + "release " + id).code == 3);
+    CHECK(sink.messages().empty());
+  }
+  SECTION("--to: exactly that recipient, one message, sanitized") {
+    auto r = runCli(q + "release " + id + " --to soumu@example.lg.jp");
+    INFO(r.out);
+    REQUIRE(r.code == 0);
+    REQUIRE(sink.messages().size() == 1);
+    auto env = nlohmann::json::parse(sink.envelope(1));
+    CHECK(env["to"] == nlohmann::json::array({"soumu@example.lg.jp"}));
+    CHECK(env["from"] == "");
+    CHECK(sink.messages()[0].find("TVqQ") == std::string::npos);  // the program stays out
+  }
+  SECTION("an invalid --to is refused before anything is sent") {
+    auto r = runCli(q + "release " + id + " --to 'x@y>'");
+    CHECK(r.code == 3);
+    CHECK(runCli(q + "release " + id + " --to 'a@b.example\r\nRCPT TO:<c@d.example>'").code == 3);
+    CHECK(sink.messages().empty());
+  }
+  SECTION("an envelope recorded at receipt (as mugaid does) is used; a hostile one fails the release") {
+    mugai::quarantine::Store store((d / "q").string());
+    mugai::quarantine::Item ok;
+    ok.id = "0123456789abcdef0123456789abcdef";
+    ok.source = "mail";
+    ok.verdict = "changed";
+    ok.envelope = mugai::quarantine::Envelope{"", {"soumu@example.lg.jp"}};
+    store.put(ok, attack);
+    mugai::quarantine::Item bad = ok;
+    bad.id = "fedcba9876543210fedcba9876543210";
+    bad.envelope = mugai::quarantine::Envelope{dialogue, {"soumu@example.lg.jp"}};
+    store.put(bad, attack);
+    auto r = runCli(q + "release " + ok.id);
+    INFO(r.out);
+    REQUIRE(r.code == 0);
+    REQUIRE(sink.messages().size() == 1);
+    CHECK(nlohmann::json::parse(sink.envelope(1))["to"] == nlohmann::json::array({"soumu@example.lg.jp"}));
+    auto b = runCli(q + "release " + bad.id);
+    CHECK(b.code == 5);
+    CHECK(b.out.find("invalid sender address") != std::string::npos);
+    CHECK(sink.messages().size() == 1);
+    auto j = nlohmann::json::parse(runCli(q + "show " + bad.id).out);
+    CHECK(j["releases"][0]["result"].get<std::string>().rfind("refused: invalid sender", 0) == 0);
   }
   fs::remove_all(d);
 }

@@ -127,6 +127,9 @@ TEST_CASE("mugaid: mail in over SMTP, sanitized mail out into the maildir, origi
   REQUIRE(item);
   CHECK(item->sender == "sender@example.net");
   CHECK(item->recipients == std::vector<std::string>{"soumu@example.lg.jp"});
+  REQUIRE(item->envelope);  // recorded: the addresses a release may use
+  CHECK(item->envelope->from == "sender@example.net");
+  CHECK(item->envelope->to == std::vector<std::string>{"soumu@example.lg.jp"});
   // The log line follows the maildir write.
   CHECK(waitFor([&] { return daemon.log().find(std::string(m[1]) + " delivered to=<soumu@example.lg.jp>") != std::string::npos; }, 10));
   CHECK(WIFEXITED(daemon.stop(SIGTERM)));
