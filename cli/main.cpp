@@ -1,6 +1,8 @@
 // mugai: the command-line driver. A thin shell over core/: each
 // subcommand parses its options and calls the pipeline. Config and
 // start-up errors are exceptions caught here once, with an exit code.
+#include <sys/prctl.h>
+
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -17,6 +19,9 @@
 #include "core/quarantine/store.h"
 
 int main(int argc, char** argv) {
+  // Not dumpable: another process of the same user cannot read our memory
+  // (/proc/PID/mem), descriptors or environment while we hold an original.
+  ::prctl(PR_SET_DUMPABLE, 0);
   using namespace mugai::cli;
   CLI::App app{"mugai — mail and file detoxification (メール・ファイル無害化)"};
   app.require_subcommand(1);

@@ -6,6 +6,7 @@
 // reloads the config (policy, relay rules, delivery) without dropping
 // sessions; a config that does not load is logged and ignored.
 #include <signal.h>
+#include <sys/prctl.h>
 
 #include <iostream>
 #include <thread>
@@ -23,6 +24,9 @@
 #include "sanitizers/builtin.h"
 
 int main(int argc, char** argv) {
+  // Not dumpable: no other process of our user (a subverted worker among
+  // them) reads our memory, descriptors, TLS key or spool through /proc.
+  ::prctl(PR_SET_DUMPABLE, 0);
   using namespace mugai;
   using namespace mugai::daemon;
   CLI::App app{"mugaid — the mugai SMTP relay (無害化メールゲートウェイ)"};

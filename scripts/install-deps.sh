@@ -43,10 +43,11 @@ apt-get install -y -qq --no-install-recommends -t bookworm-backports libcatch2-d
 # give clamscan their own signatures), so its service is stopped if it started.
 # qpdf and poppler-utils (pdfinfo, pdfdetach, pdftoppm) are the independent
 # checks of pdf_rerender's output. swaks (with its TLS modules) is one of the
-# SMTP clients the mugaid tests use. Command 1 needs none of these.
+# SMTP clients the mugaid tests use. clang (with libFuzzer) builds the fuzz
+# targets the test command runs for a short smoke. Command 1 needs none of these.
 if [ "${1:-}" = "--test" ]; then
   echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
-  apt-get install -y -qq --no-install-recommends postfix clamav qpdf poppler-utils \
+  apt-get install -y -qq --no-install-recommends postfix clamav qpdf poppler-utils clang libclang-rt-14-dev \
     swaks libnet-ssleay-perl libio-socket-ssl-perl >/dev/null
   if command -v systemctl >/dev/null && systemctl is-system-running >/dev/null 2>&1; then
     systemctl disable --now clamav-freshclam >/dev/null 2>&1 || true

@@ -1,10 +1,44 @@
 #!/usr/bin/env bash
 # README command 2: install dependencies, build with tests, run every test
 # through CTest. .ci/run calls exactly this.
+#
+# Three passes, sharing ccache:
+#   1. the Release build (-Werror) and every test, the slow corpus sweeps included;
+#   2. the same suite built with AddressSanitizer + UndefinedBehaviorSanitizer
+#      (build-asan/), without the corpus sweeps (run once, in pass 1) and the
+#      RSS bound (ASan's shadow memory is not mugaid's);
+#   3. every fuzz target for a short smoke (test/fuzz/run_fuzz.sh all,
+#      MUGAI_FUZZ_SECONDS each, default 60).
+# MUGAI_TEST_PASSES="release asan fuzz" chooses passes (all three by default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+passes=${MUGAI_TEST_PASSES:-release asan fuzz}
 
 bash scripts/install-deps.sh --test
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DMUGAI_BUILD_TESTS=ON -DMUGAI_WERROR=ON >/dev/null
-cmake --build build
-ctest --test-dir build --output-on-failure -j "$(nproc)"
+jobs=$(nproc)
+
+if [[ " $passes " == *" release "* ]]; then
+  echo "== pass 1: Release build, every test"
+  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DMUGAI_BUILD_TESTS=ON -DMUGAI_WERROR=ON >/dev/null
+  cmake --build build
+  ctest --test-dir build --output-on-failure -j "$jobs"
+fi
+
+if [[ " $passes " == *" asan "* ]]; then
+  echo "== pass 2: AddressSanitizer + UndefinedBehaviorSanitizer build, the suite without the corpus sweeps"
+  san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" \
+    -DCMAKE_CXX_FLAGS="$san" -DCMAKE_EXE_LINKER_FLAGS="$san" -DMUGAI_BUILD_TESTS=ON -DMUGAI_WERROR=ON \
+    -DMUGAI_TEST_SPEC="~[corpus]~[memory]" >/dev/null
+  cmake --build build-asan
+  # Leak checking stays off: LeakSanitizer traces the process at exit
+  # (ptrace), which the PDF worker's seccomp filter forbids by design.
+  ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir build-asan --output-on-failure -j "$jobs"
+fi
+
+if [[ " $passes " == *" fuzz "* ]]; then
+  echo "== pass 3: fuzz smoke, ${MUGAI_FUZZ_SECONDS:-60} s per target"
+  bash test/fuzz/run_fuzz.sh "${MUGAI_FUZZ_SECONDS:-60}" all
+fi
+echo "test.sh: all passes done ($passes)"
