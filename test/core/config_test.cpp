@@ -121,6 +121,20 @@ TEST_CASE("samples/mugai.toml documents exactly mugaid's defaults", "[config][da
   CHECK(a.proxyNetworkText == b.proxyNetworkText);
   CHECK(a.dsnDelivery == b.dsnDelivery);
   CHECK(a.transport == b.transport);
+  CHECK(a.allowUntrustedRouting == b.allowUntrustedRouting);
+  CHECK(a.recipientVerification == b.recipientVerification);
+  CHECK(a.verifyPositiveSeconds == b.verifyPositiveSeconds);
+  CHECK(a.verifyNegativeSeconds == b.verifyNegativeSeconds);
+  CHECK(a.verifyTimeoutSeconds == b.verifyTimeoutSeconds);
+  CHECK(a.memoryBudgetBytes == b.memoryBudgetBytes);
+  CHECK(a.messageMemoryBytes == b.messageMemoryBytes);
+  CHECK(a.session.maxLineBytes == b.session.maxLineBytes);
+  CHECK(a.session.maxHops == b.session.maxHops);
+  CHECK(a.metricsMaxConnections == b.metricsMaxConnections);
+  // Every key of the sample's [daemon] is one the reader knows (no stale key).
+  CHECK_NOTHROW(daemon::readDaemonConfig(sample));
+  CHECK_THROWS_WITH(daemon::readDaemonConfig(parseConfig("[daemon]\nrecipient_verification = \"maybe\"\n", "v.toml")),
+                    ContainsSubstring("v.toml:2"));
   CHECK_THROWS_WITH(daemon::readDaemonConfig(parseConfig("[daemon]\nlisten = \"nowhere\"\n", "d.toml")),
                     ContainsSubstring("d.toml:2"));
   CHECK_THROWS_WITH(daemon::readDaemonConfig(parseConfig("[daemon]\ntrusted_networks = [\"10.0.0.0/33\"]\n", "n.toml")),
