@@ -8,6 +8,36 @@
 namespace mugai {
 namespace {
 
+// Length of the valid UTF-8 sequence at s[i] (RFC 3629: no overlong form,
+// no surrogate, nothing past U+10FFFF), 0 when the bytes there are not
+// one. An overlong '%' (C0 A5) must not pass for a letter the next hop
+// might decode to '%'.
+std::size_t utf8Length(std::string_view s, std::size_t i, char32_t& cp) {
+  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
+  const unsigned char c = b(0);
+  std::size_t n;
+  char32_t min;
+  if (c < 0x80) {
+    cp = c;
+    return 1;
+  } else if ((c & 0xE0) == 0xC0) {
+    n = 2, min = 0x80, cp = c & 0x1F;
+  } else if ((c & 0xF0) == 0xE0) {
+    n = 3, min = 0x800, cp = c & 0x0F;
+  } else if ((c & 0xF8) == 0xF0) {
+    n = 4, min = 0x10000, cp = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (s.size() - i < n) return 0;
+  for (std::size_t k = 1; k < n; ++k) {
+    if ((b(k) & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (b(k) & 0x3F);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return n;
+}
+
 bool isAlnum(unsigned char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
 
 // atext of RFC 5322 3.2.3, plus UTF-8 (RFC 6531 3.3).
@@ -46,8 +76,8 @@ bool validQuotedString(std::string_view s) {
       if (i + 2 >= s.size()) return false;  // a backslash cannot quote the closing DQUOTE
       const auto n = static_cast<unsigned char>(s[++i]);
       if (n < 0x20 || n > 0x7E) return false;
-    } else if (c == '"' || c < 0x20 || c == 0x7F) {
-      return false;
+    } else if (c == '"' || c < 0x20 || c == 0x7F || c == ' ' || c == '<' || c == '>') {
+      return false;  // no space or angle bracket even quoted: a path must survive naive parsers
     }
   }
   return true;
@@ -104,8 +134,24 @@ bool hasControlBytes(std::string_view text) {
   return false;
 }
 
+bool validUtf8(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    char32_t cp;
+    const std::size_t n = utf8Length(text, i, cp);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+bool isAscii(std::string_view text) {
+  for (unsigned char c : text)
+    if (c >= 0x80) return false;
+  return true;
+}
+
 bool validMailbox(std::string_view m) {
-  if (m.empty() || m.size() > kMaxPathOctets) return false;
+  if (m.empty() || m.size() > kMaxPathOctets || !validUtf8(m)) return false;
   const std::size_t at = splitAt(m);
   if (at == std::string_view::npos || at == 0 || at + 1 >= m.size()) return false;
   const std::string_view local = m.substr(0, at), domain = m.substr(at + 1);
@@ -139,7 +185,12 @@ EnvelopePath parseEnvelopePath(std::string_view path) {
 bool hasSenderRouting(std::string_view mailbox) {
   const std::size_t at = splitAt(mailbox);
   const std::string_view local = mailbox.substr(0, at == std::string_view::npos ? mailbox.size() : at);
-  return local.find_first_of("%!@") != std::string_view::npos;
+  if (local.find_first_of("%!@") != std::string_view::npos) return true;
+  // Their fullwidth forms (U+FF05, U+FF01, U+FF20) too: a next hop that
+  // normalises (NFKC) would read them as the ASCII ones.
+  for (std::string_view wide : {"\xEF\xBC\x85", "\xEF\xBC\x81", "\xEF\xBC\xA0", "\xEF\xB9\xAA", "\xEF\xB9\xAB"})
+    if (local.find(wide) != std::string_view::npos) return true;
+  return false;
 }
 
 }  // namespace mugai

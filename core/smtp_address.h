@@ -25,8 +25,9 @@ namespace mugai {
 inline constexpr std::size_t kMaxPathOctets = 254;
 
 /// True when `mailbox` is a Mailbox of RFC 5321 (Local-part "@" Domain or
-/// address-literal; UTF-8 allowed in both halves as RFC 6531 does), at most
-/// kMaxPathOctets long. "" (the null path) is not a mailbox.
+/// address-literal; strictly valid UTF-8 allowed in both halves as RFC 6531
+/// does), at most kMaxPathOctets long; a quoted local part holds no space,
+/// '<' or '>'. "" (the null path) is not a mailbox.
 [[nodiscard]] bool validMailbox(std::string_view mailbox);
 
 /// A path as a client sent it inside <...>: an optional source route
@@ -40,9 +41,15 @@ struct EnvelopePath {
 [[nodiscard]] EnvelopePath parseEnvelopePath(std::string_view path);
 
 /// True when a valid mailbox's local part routes on to another host: it
-/// holds '%', '!' or '@' (quoted or not). A source route is checked by
-/// the caller (EnvelopePath::sourceRoute).
+/// holds '%', '!' or '@' (quoted or not), or their fullwidth or small
+/// forms (U+FF05, U+FF01, U+FF20, U+FE6A, U+FE6B). A source route is
+/// checked by the caller (EnvelopePath::sourceRoute).
 [[nodiscard]] bool hasSenderRouting(std::string_view mailbox);
+
+/// True when `text` is valid UTF-8 (RFC 3629: no overlong form, no surrogate).
+[[nodiscard]] bool validUtf8(std::string_view text);
+/// True when every byte of `text` is below 0x80.
+[[nodiscard]] bool isAscii(std::string_view text);
 
 /// True when `text` holds a byte below 0x20 or 0x7F (DEL).
 [[nodiscard]] bool hasControlBytes(std::string_view text);

@@ -198,6 +198,41 @@ bool parseTlsPolicy(const std::string& t, TlsPolicy& out) {
   return true;
 }
 
+namespace {
+
+// Every address goes on a command line: one that is not an RFC 5321
+// mailbox (a control byte, '<' or '>', a second command hidden in it) is
+// never sent. An invalid sender fails the whole message (553); an invalid
+// recipient is refused alone (553 5.1.3) and the others go on. Returns
+// the recipients to send to.
+std::vector<std::string> checkAddresses(const std::string& sender, const std::vector<std::string>& recipients, SubmitResult& r) {
+  if (!sender.empty() && !validMailbox(sender)) {
+    r.code = 553;
+    r.detail = "553 5.1.7 mugai: invalid sender address, not sent (RFC 5321 syntax, no control characters)";
+    for (const auto& rcpt : recipients) r.refused.push_back({rcpt, r.detail});
+    return {};
+  }
+  std::vector<std::string> ok;
+  for (const auto& rcpt : recipients) {
+    if (validMailbox(rcpt)) ok.push_back(rcpt);
+    else r.refused.push_back({rcpt, "553 5.1.3 mugai: invalid recipient address, not sent (RFC 5321 syntax, no control characters)"});
+  }
+  if (ok.empty()) {
+    r.code = 553;
+    r.detail = r.refused.empty() ? "553 5.1.3 mugai: no recipient" : r.refused.back().second;
+  }
+  return ok;
+}
+
+// MAIL's parameters: SMTPUTF8 when an address is not ASCII (RFC 6531).
+std::string mailParams(const std::string& sender, const std::vector<std::string>& recipients) {
+  bool utf8 = !isAscii(sender);
+  for (const auto& r : recipients) utf8 = utf8 || !isAscii(r);
+  return utf8 ? " SMTPUTF8" : "";
+}
+
+}  // namespace
+
 struct SmtpClient::State {
   Connection connection;
   std::string tls;
@@ -277,7 +312,7 @@ SubmitResult SmtpClient::transaction(const std::string& sender, const std::vecto
   if (state_->pipelining) {
     // RFC 2920: MAIL, every RCPT and DATA in one write, then the replies in
     // order. One round trip instead of 2 + recipients.
-    std::string group = "MAIL FROM:<" + sender + ">\r\n";
+    std::string group = "MAIL FROM:<" + sender + ">" + mailParams(sender, recipients) + "\r\n";
     for (const auto& rcpt : recipients) group += "RCPT TO:<" + rcpt + ">\r\n";
     group += "DATA\r\n";
     if (!step(group.substr(0, group.size() - 2), 2)) {  // step() adds the last CR LF; the reply read is MAIL's
@@ -306,7 +341,7 @@ SubmitResult SmtpClient::transaction(const std::string& sender, const std::vecto
       return r;
     }
   } else {
-    if (!step("MAIL FROM:<" + sender + ">", 2)) {
+    if (!step("MAIL FROM:<" + sender + ">" + mailParams(sender, recipients), 2)) {
       connectionLost = r.code == 0 || r.code == 421;
       return r;
     }
@@ -328,34 +363,10 @@ SubmitResult SmtpClient::transaction(const std::string& sender, const std::vecto
   return r;
 }
 
-namespace {
-
-// Every address goes on a command line: one that is not an RFC 5321
-// mailbox (a control byte, '<' or '>', a second command hidden in it) is
-// never sent. 553 (mailbox name not allowed): the message fails for good.
-bool refuseInvalid(const std::string& sender, const std::vector<std::string>& recipients, SubmitResult& r) {
-  auto bad = [&](const char* role) {
-    r.code = 553;
-    r.detail = std::string("553 5.1.") + (role[0] == 's' ? "7" : "3") + " mugai: invalid " + role +
-               " address, not sent (RFC 5321 syntax, no control characters)";
-    return true;
-  };
-  if (!sender.empty() && !validMailbox(sender)) return bad("sender");
-  if (recipients.empty()) {
-    r.code = 553;
-    r.detail = "553 5.1.3 mugai: no recipient";
-    return true;
-  }
-  for (const auto& rcpt : recipients)
-    if (!validMailbox(rcpt)) return bad("recipient");
-  return false;
-}
-
-}  // namespace
 
 SubmitResult SmtpClient::verify(const std::string& recipient) {
   SubmitResult r;
-  if (refuseInvalid("", {recipient}, r)) return r;
+  if (checkAddresses("", {recipient}, r).empty()) return r;
   for (int attempt = 0; attempt < 2; ++attempt) {
     const bool reused = state_ != nullptr;
     if (!state_ && !connect(r)) {
@@ -371,6 +382,13 @@ SubmitResult SmtpClient::verify(const std::string& recipient) {
       return r;
     }
     state_->clean = false;
+    if (!isAscii(recipient)) {  // MAIL was sent without SMTPUTF8: start again with it
+      SubmitResult reset;
+      if (!exchange(c, reset, "RSET", 2) || !step("MAIL FROM:<> SMTPUTF8", 2)) {
+        close();
+        return r;
+      }
+    }
     r.ok = step("RCPT TO:<" + recipient + ">", 2);
     if (r.ok) r.accepted.push_back(recipient);
     else if (r.code != 0) r.refused.push_back({recipient, r.detail});
@@ -382,23 +400,26 @@ SubmitResult SmtpClient::verify(const std::string& recipient) {
   return r;
 }
 
-SubmitResult SmtpClient::submit(const std::string& sender, const std::vector<std::string>& recipients,
+SubmitResult SmtpClient::submit(const std::string& sender, const std::vector<std::string>& allRecipients,
                                 const std::string& message) {
+  SubmitResult invalid;
+  const std::vector<std::string> recipients = checkAddresses(sender, allRecipients, invalid);
+  if (recipients.empty()) return invalid;
   SubmitResult r;
-  if (refuseInvalid(sender, recipients, r)) return r;
   for (int attempt = 0; attempt < 2; ++attempt) {
     const bool reused = state_ != nullptr;
     if (!state_ && !connect(r)) {
       close();
-      return r;
+      break;
     }
     bool lost = false;
     r = transaction(sender, recipients, message, lost);
     if (r.code == 0 || r.code == 421) close();  // unusable from here on
     else ++sent_;
     // A cached connection the server closed while idle: once more on a new one.
-    if (!(lost && reused)) return r;
+    if (!(lost && reused)) break;
   }
+  r.refused.insert(r.refused.end(), invalid.refused.begin(), invalid.refused.end());
   return r;
 }
 

@@ -78,6 +78,8 @@ DaemonConfig readDaemonConfig(const Config& config) {
     d.hostname = readString(*t, "hostname", d.hostname, src);
     d.spoolDir = readString(*t, "spool_dir", d.spoolDir, src);
     d.relayDomains = readStrings(*t, "relay_domains", d.relayDomains, src);
+    for (auto& r : d.relayDomains)  // compared with lower-cased recipient domains
+      for (auto& c : r) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     d.trustedNetworkText = readStrings(*t, "trusted_networks", d.trustedNetworkText, src);
     auto checkHop = [&](const std::string& hop, const toml::node* at, const std::string& what) {
       bool ok = hop.rfind("maildir:", 0) == 0 ? hop.size() > 8

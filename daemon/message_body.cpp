@@ -2,6 +2,7 @@
 #include "daemon/message_body.h"
 
 #include <fcntl.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -18,8 +19,8 @@ bool MemoryBudget::take(std::uint64_t n) {
   return true;
 }
 
-MessageBody::MessageBody(MemoryBudget* budget, std::uint64_t memoryCap, std::string spillDir)
-    : budget_(budget), memoryCap_(memoryCap), spillDir_(std::move(spillDir)) {}
+MessageBody::MessageBody(MemoryBudget* budget, std::uint64_t memoryCap, std::string spillDir, std::uint64_t minFreeBytes)
+    : budget_(budget), memoryCap_(memoryCap), spillDir_(std::move(spillDir)), minFreeBytes_(minFreeBytes) {}
 
 MessageBody::MessageBody(std::string bytes) : memory_(std::move(bytes)), size_(memory_.size()) {}
 
@@ -29,6 +30,8 @@ MessageBody::MessageBody(MessageBody&& o) noexcept
     : budget_(o.budget_),
       memoryCap_(o.memoryCap_),
       spillDir_(std::move(o.spillDir_)),
+      minFreeBytes_(o.minFreeBytes_),
+      checkedAt_(o.checkedAt_),
       memory_(std::move(o.memory_)),
       charged_(std::exchange(o.charged_, 0)),
       file_(std::move(o.file_)),
@@ -41,6 +44,8 @@ MessageBody& MessageBody::operator=(MessageBody&& o) noexcept {
     budget_ = o.budget_;
     memoryCap_ = o.memoryCap_;
     spillDir_ = std::move(o.spillDir_);
+    minFreeBytes_ = o.minFreeBytes_;
+    checkedAt_ = o.checkedAt_;
     memory_ = std::move(o.memory_);
     charged_ = std::exchange(o.charged_, 0);
     file_ = std::move(o.file_);
@@ -76,8 +81,17 @@ bool writeAll(int fd, std::string_view bytes) {
 
 }  // namespace
 
+bool MessageBody::diskHasRoom() const {
+  if (minFreeBytes_ == 0) return true;
+  struct statvfs v {};
+  if (::statvfs(spillDir_.c_str(), &v) != 0) return false;
+  return static_cast<std::uint64_t>(v.f_bavail) * v.f_frsize >= minFreeBytes_;
+}
+
 // Moves what is in memory to an unnamed file and gives the memory back.
 bool MessageBody::spill() {
+  if (!diskHasRoom()) return false;
+  checkedAt_ = size_;
   UniqueFd fd(::open(spillDir_.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
   if (!fd) {
     // No O_TMPFILE on this file system: a named file, unlinked at once.
@@ -109,6 +123,14 @@ bool MessageBody::append(std::string_view bytes) {
       return true;
     }
     if (!spill()) {
+      failed_ = true;
+      release();
+      return false;
+    }
+  }
+  if (size_ - checkedAt_ >= (4u << 20)) {
+    checkedAt_ = size_;
+    if (!diskHasRoom()) {
       failed_ = true;
       release();
       return false;

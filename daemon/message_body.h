@@ -11,7 +11,8 @@
 // file as it arrives, for the same reason).
 //
 // Errors: append() returns false when the spill file cannot be written
-// (disk full): the session then answers 452 and holds nothing.
+// (disk full, or the spool's free space below its floor): the session then
+// answers 452 and holds nothing.
 #pragma once
 
 #include <atomic>
@@ -44,7 +45,11 @@ class MessageBody {
   /// A body without a budget or spill directory: everything in memory (tests).
   MessageBody() = default;
   /// `budget` may be null (no global cap); `spillDir` "" = never spill.
-  MessageBody(MemoryBudget* budget, std::uint64_t memoryCap, std::string spillDir);
+  /// A spill also fails (452 for the client) while the spool's file system
+  /// has less than `minFreeBytes` free (checked at the spill and every
+  /// 4 MiB after), so that spilled bodies cannot fill the disk the
+  /// accepted mail needs (as Postfix's queue_minfree).
+  MessageBody(MemoryBudget* budget, std::uint64_t memoryCap, std::string spillDir, std::uint64_t minFreeBytes = 0);
   explicit MessageBody(std::string bytes);  ///< in memory, outside any budget
   ~MessageBody();
   MessageBody(MessageBody&& other) noexcept;
@@ -68,11 +73,14 @@ class MessageBody {
 
  private:
   bool spill();
+  bool diskHasRoom() const;
   void release();
 
   MemoryBudget* budget_ = nullptr;
   std::uint64_t memoryCap_ = ~0ull;
   std::string spillDir_;
+  std::uint64_t minFreeBytes_ = 0;
+  std::uint64_t checkedAt_ = 0;  // size_ when the free space was last checked
   std::string memory_;
   std::uint64_t charged_ = 0;  // bytes of the budget this body holds
   UniqueFd file_;

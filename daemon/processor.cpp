@@ -24,12 +24,6 @@ std::string joined(const std::vector<std::string>& v) {
   return s;
 }
 
-std::string domainOf(const std::string& address) {
-  std::size_t at = address.rfind('@');
-  std::string d = at == std::string::npos ? "" : address.substr(at + 1);
-  for (auto& c : d) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return d;
-}
 
 // The reply to a before-queue client when we stop before its verdict: it
 // retries later, the message was never acknowledged.
@@ -166,11 +160,11 @@ void Processor::work() {
       }
     } catch (const std::exception& e) {
       if (job.kind == Kind::BeforeQueue) {
-        logEvent(job.id + " error " + e.what() + " (before-queue: the client was told to retry)");
+        logEvent(job.id + " error " + logValue(e.what()) + " (before-queue: the client was told to retry)");
         job.message->reply.set_value("451 4.3.0 Error: local error in processing, try again later");
         continue;
       }
-      logEvent(job.id + " error " + e.what() + " (kept in the spool, retried later)");
+      logEvent(job.id + " error " + logValue(e.what()) + " (kept in the spool, retried later)");
     }
     if (job.kind == Kind::BeforeQueue) continue;  // never in inFlight_
     std::lock_guard lock(mutex_);
@@ -329,19 +323,27 @@ void Processor::attempt(const QueuedMessage& m, Stage stage, const Settings& s) 
   logEvent(id + " deferred to=" + joined(deferred) + " retry_in=" + std::to_string(wait) + "s reply=" + logValue(result.detail));
 }
 
-void Processor::bounce(const QueuedMessage& m, const std::vector<FailedRecipient>& failed, const Settings& s) {
+void Processor::bounce(const QueuedMessage& m, const std::vector<FailedRecipient>& failedIn, const Settings& s) {
   if (m.envelope.mailFrom.empty()) {
     logEvent(m.id + " no DSN: the sender is null (RFC 5321 4.5.5)");
     return;
   }
   // With recipient verification on, unknown users were refused in the
-  // dialogue; a failure after it is rare, and a DSN for an untrusted
-  // client's mail would go to a sender nobody checked (backscatter).
-  if (s.daemon.probeRecipients() && !m.envelope.trustedClient && !m.envelope.dsn) {
-    logEvent(m.id + " no DSN: untrusted client and recipient_verification = probe (no backscatter); sender=<" +
-             logValue(m.envelope.mailFrom) + ">");
-    return;
+  // dialogue; a bad-mailbox failure (5.1.x) after it would only go to a
+  // sender nobody checked (backscatter). Expiry (4.4.7), policy (5.7.1)
+  // and every other failure still get the sender a DSN: the message was
+  // acknowledged and must be answered for.
+  std::vector<FailedRecipient> failed;
+  for (const auto& f : failedIn) {
+    if (s.daemon.probeRecipients() && !m.envelope.trustedClient && f.status.rfind("5.1.", 0) == 0) {
+      logEvent(m.id + " no DSN for to=<" + logValue(f.address) + "> status=" + f.status +
+               ": untrusted client and recipient_verification = probe (no backscatter); sender=<" +
+               logValue(m.envelope.mailFrom) + ">");
+      continue;
+    }
+    failed.push_back(f);
   }
+  if (failed.empty()) return;
   std::string dsnId = newId();
   Envelope e;
   e.id = dsnId;
@@ -349,25 +351,16 @@ void Processor::bounce(const QueuedMessage& m, const std::vector<FailedRecipient
   e.mailFrom = "";  // DSNs go out from the null sender
   e.recipients = {m.envelope.mailFrom};
   e.peer = "mugaid";
+  e.dsn = true;            // routed through dsn_delivery when set
   e.trustedClient = true;  // our own message
-  std::string dsn = buildDsn(m, failed, s.daemon.hostname, dsnId, epochSeconds());
-  // A DSN into a relay domain crosses into LGWAN: it goes through the
-  // pipeline like any mail (it quotes header text a sender wrote), and is
-  // routed like any mail to that domain (dsn_delivery is the way out).
-  const std::string domain = domainOf(m.envelope.mailFrom);
-  const bool inward = std::find(s.daemon.relayDomains.begin(), s.daemon.relayDomains.end(), domain) != s.daemon.relayDomains.end();
-  e.dsn = !inward;
-  if (inward) {
-    std::string id = queue_.receive(e, dsn);
-    metrics_.dsnSent++;
-    logEvent(id + " dsn for=" + m.id + " to=<" + logValue(m.envelope.mailFrom) + "> (into a relay domain: sanitized first)");
-    push({Kind::Sanitize, id, nullptr});
-    return;
-  }
-  std::string id = queue_.submitOutgoing(e, dsn, dsnId);
+  // Every DSN goes through the pipeline like any mail before it leaves: it
+  // quotes header text a sender wrote, and where it goes (a relay domain,
+  // a sub-domain, another LGWAN organisation behind the same next hop) is
+  // the sender's choice, not ours.
+  std::string id = queue_.receive(e, buildDsn(m, failed, s.daemon.hostname, dsnId, epochSeconds()));
   metrics_.dsnSent++;
   logEvent(id + " dsn for=" + m.id + " to=<" + logValue(m.envelope.mailFrom) + ">");
-  push({Kind::Deliver, id, nullptr});
+  push({Kind::Sanitize, id, nullptr});
 }
 
 }  // namespace mugai::daemon

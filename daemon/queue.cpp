@@ -87,7 +87,18 @@ std::string Queue::receive(const Envelope& envelope, const MessageBody& body) {
   const std::string target = path(Stage::Incoming, id);
   const std::string dir = (fs::path(dir_) / "incoming").string();
   UniqueFd fd(::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0640));
+  std::string named;  // without O_TMPFILE: a temporary name beside the target (recover() removes it after a crash)
+  if (!fd && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+    named = target + ".tmp-" + std::to_string(::getpid()) + "-XXXXXX";
+    fd.reset(::mkostemp(named.data(), O_CLOEXEC));
+  }
   if (!fd) throw QueueError("cannot create a file in " + dir + ": " + std::strerror(errno));
+  struct Unlink {
+    std::string& path;
+    ~Unlink() {
+      if (!path.empty()) ::unlink(path.c_str());
+    }
+  } unlinkTemporary{named};
   const std::string head = envelopeLine(envelope, epochSeconds());
   for (std::size_t done = 0; done < head.size();) {
     ssize_t n = ::write(fd.get(), head.data() + done, head.size() - done);
@@ -103,7 +114,8 @@ std::string Queue::receive(const Envelope& envelope, const MessageBody& body) {
   }
   if (::fsync(fd.get()) != 0) throw QueueError("cannot fsync " + target + ": " + std::strerror(errno));
   const std::string self = "/proc/self/fd/" + std::to_string(fd.get());
-  if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, target.c_str(), AT_SYMLINK_FOLLOW) != 0)
+  if (named.empty() ? ::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, target.c_str(), AT_SYMLINK_FOLLOW) != 0
+                    : ::link(named.c_str(), target.c_str()) != 0)
     throw QueueError("cannot link " + target + ": " + std::strerror(errno));
   if (std::string e = incomingSync_.sync(); !e.empty()) {
     std::error_code ec;

@@ -39,6 +39,12 @@ std::size_t RecipientProbe::size() {
 std::string RecipientProbe::probe(const std::string& recipient, const DaemonConfig& config) {
   const std::string hop = config.routeFor(recipient, false);
   if (hop.rfind("smtp:", 0) != 0) return "";  // a local maildir: nothing to ask
+  const std::string later = "450 4.1.1 <" + recipient + ">: Recipient address rejected: unverified address, try again later";
+  {
+    std::lock_guard lock(mutex_);
+    auto down = hopDownUntil_.find(hop);
+    if (down != hopDownUntil_.end() && down->second > std::chrono::steady_clock::now()) return later;
+  }
   SubmitOptions o;
   o.timeoutSeconds = config.verifyTimeoutSeconds;
   o.tls = config.nextHopTlsPolicy;
@@ -54,14 +60,20 @@ std::string RecipientProbe::probe(const std::string& recipient, const DaemonConf
     reply = "550 5.1.1 <" + recipient + ">: Recipient address rejected: undeliverable address (宛先が存在しません)";
     ttl = std::chrono::seconds(config.verifyNegativeSeconds);
   } else {
-    reply = "450 4.1.1 <" + recipient + ">: Recipient address rejected: unverified address, try again later";
+    reply = later;
+    std::lock_guard lock(mutex_);
+    hopDownUntil_[hop] = std::chrono::steady_clock::now() + kHopBackoff;
   }
   logEvent("verify to=" + logValue(recipient) + " via " + hop + " result=" + (r.ok ? "ok" : r.code / 100 == 5 ? "refused" : "deferred") +
            " reply=" + logValue(r.detail));
   if (ttl.count() > 0) {
     std::lock_guard lock(mutex_);
-    if (cache_.size() >= kMaxEntries) cache_.clear();
-    cache_[key(recipient)] = {reply, std::chrono::steady_clock::now() + ttl};
+    const auto now = std::chrono::steady_clock::now();
+    if (cache_.size() >= kMaxEntries)  // expired entries go first
+      std::erase_if(cache_, [&](const auto& e) { return e.second.expires <= now; });
+    if (cache_.size() >= kMaxEntries)  // then refused ones (a flood of random names), never the known good
+      std::erase_if(cache_, [](const auto& e) { return !e.second.reply.empty(); });
+    if (cache_.size() < kMaxEntries) cache_[key(recipient)] = {reply, now + ttl};
   }
   return reply;
 }

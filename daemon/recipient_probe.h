@@ -8,7 +8,10 @@
 // Results are cached per address (lower-cased): an accepted address for
 // verify_positive_seconds, a refused one (5xx) for verify_negative_seconds.
 // A temporary failure (4xx, no connection, timeout) is not cached and
-// becomes 450 4.1.1 for the client, who tries again later. Recipients
+// becomes 450 4.1.1 for the client, who tries again later; after one,
+// that next hop is not asked again for kHopBackoff (every recipient routed
+// there gets 450 at once), so a hop that does not answer cannot tie up the
+// probe threads or be hammered by a flood of random names. Recipients
 // routed to a maildir hop are local and are not probed. The remote reply
 // text goes to our log, never to the client (it describes the LGWAN side).
 // Thread-safe; probes block and run on the server's message threads.
@@ -24,6 +27,8 @@
 #include "daemon/daemon_config.h"
 
 namespace mugai::daemon {
+
+inline constexpr std::chrono::seconds kHopBackoff{30};
 
 class RecipientProbe {
  public:
@@ -42,6 +47,7 @@ class RecipientProbe {
   };
   std::mutex mutex_;
   std::map<std::string, Entry> cache_;
+  std::map<std::string, std::chrono::steady_clock::time_point> hopDownUntil_;
 };
 
 }  // namespace mugai::daemon

@@ -50,6 +50,11 @@ struct Server::Impl {
   // (concurrent fsyncs share the device's flushes). Declared last: it is
   // joined first when the server goes away.
   asio::thread_pool messageThreads{8};
+  // Recipient probes wait on the next hop: a pool of their own, so that a
+  // flood of probes (or a next hop that does not answer) never holds up
+  // the spooling of messages already sent. Its size caps the probes in
+  // flight to the next hop.
+  asio::thread_pool probeThreads{4};
 
   Impl(SettingsHolder& s, Queue& q, Metrics& m, Handlers h)
       : settings(s), boot(s.get()), config(boot->daemon), queue(q), metrics(m), handlers(std::move(h)),
@@ -91,7 +96,7 @@ struct Server::Impl {
         // the clock stops.
         if (smtp.waitingForRecipient()) {
           idle.cancel();
-          std::string refusal = co_await asio::co_spawn(messageThreads, verify(smtp.pendingRecipient(), config),
+          std::string refusal = co_await asio::co_spawn(probeThreads, verify(smtp.pendingRecipient(), config),
                                                         asio::use_awaitable);
           out += smtp.completeRecipient(refusal);
           continue;
@@ -115,9 +120,14 @@ struct Server::Impl {
   // /64 (one host usually has a whole /64 to pick addresses from).
   static std::string clientKey(const std::string& peer) {
     unsigned char a[16];
-    if (inet_pton(AF_INET6, peer.c_str(), a) != 1 || peer.rfind("::ffff:", 0) == 0) return peer;
-    std::fill(a + 8, a + 16, 0);
     char text[INET6_ADDRSTRLEN] = {};
+    if (inet_pton(AF_INET6, peer.c_str(), a) != 1) return peer;  // IPv4 (or "unknown")
+    static constexpr unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (std::equal(a, a + 12, kMapped)) {  // an IPv4 client in any IPv6 spelling: its IPv4 address
+      inet_ntop(AF_INET, a + 12, text, sizeof text);
+      return text;
+    }
+    std::fill(a + 8, a + 16, 0);
     inet_ntop(AF_INET6, a, text, sizeof text);
     return std::string(text) + "/64";
   }
@@ -154,7 +164,7 @@ struct Server::Impl {
     try {
       co_return probe.probe(parseEnvelopePath(path).mailbox, d);
     } catch (const std::exception& e) {
-      logEvent(std::string("verify failed: ") + e.what());
+      logEvent("verify failed: " + logValue(e.what()));
       co_return "450 4.1.1 <" + path + ">: Recipient address rejected: unverified address, try again later";
     }
   }
@@ -164,7 +174,7 @@ struct Server::Impl {
     try {
       co_return beforeQueue ? inspect(std::move(envelope), std::move(body)) : spool(std::move(envelope), std::move(body));
     } catch (const std::exception& e) {
-      logEvent(std::string("message handling failed: ") + e.what() + " (the client was told to retry)");
+      logEvent("message handling failed: " + logValue(e.what()) + " (the client was told to retry)");
       co_return "451 4.3.0 Error: local error in processing, try again later";
     }
   }
@@ -191,7 +201,7 @@ struct Server::Impl {
       return "250 2.0.0 Ok: queued as " + id;
     } catch (const std::exception& e) {
       metrics.spoolErrors++;
-      logEvent(std::string("spool error: ") + e.what());
+      logEvent("spool error: " + logValue(e.what()));
       // No space is the usual cause: RFC 3463 4.3.1, the client retries.
       return "452 4.3.1 Insufficient system storage";
     }
@@ -301,7 +311,12 @@ struct Server::Impl {
         });
     smtp.setTrustedClient(trusted);
     // DATA goes to memory within the budget, else to the spool as it arrives.
-    smtp.setBodyFactory([this, now] { return MessageBody(&budget, now->daemon.messageMemoryBytes, boot->daemon.spoolDir + "/tmp"); });
+    // Spilled bodies may not take the spool's last 2 x max_message_bytes:
+    // that room is for the mail already acknowledged.
+    smtp.setBodyFactory([this, now] {
+      return MessageBody(&budget, now->daemon.messageMemoryBytes, boot->daemon.spoolDir + "/tmp",
+                         2 * now->daemon.session.maxMessageBytes);
+    });
     // The id is chosen at DATA: it names the trace field, the spool file and the log lines.
     smtp.setTrace([now](Envelope& e) {
       e.id = newId();

@@ -275,7 +275,8 @@ void SmtpSession::mail(std::string_view arg, std::string& out) {
   if (!haveHelo_) return error(out, "503 5.5.1 Error: send HELO/EHLO first");
   if (haveMail_) return error(out, "503 5.5.1 Error: nested MAIL command");
   std::string address, params;
-  if (!parsePath(arg, "FROM:", address, params)) return error(out, "501 5.5.4 Syntax: MAIL FROM:<address>");
+  if (!parsePath(arg, "FROM:", address, params) || hasControlBytes(params))
+    return error(out, "501 5.5.4 Syntax: MAIL FROM:<address>");
   std::string mailbox;
   if (!address.empty()) {
     EnvelopePath p = parseEnvelopePath(address);
@@ -303,6 +304,8 @@ void SmtpSession::mail(std::string_view arg, std::string& out) {
       return error(out, "555 5.5.4 Unsupported option: " + p);
     }
   }
+  // RFC 6531 3.4: a UTF-8 address only in a transaction that said SMTPUTF8.
+  if (!utf8 && !isAscii(mailbox)) return error(out, "553 5.6.7 Error: non-ASCII sender address without SMTPUTF8");
   haveMail_ = true;
   envelope_.mailFrom = mailbox;
   envelope_.eightBit = eightBit;
@@ -317,6 +320,8 @@ void SmtpSession::rcpt(std::string_view arg, std::string& out) {
     return error(out, "501 5.5.4 Syntax: RCPT TO:<address>");
   EnvelopePath p = parseEnvelopePath(address);
   if (!p.valid) return error(out, "501 5.1.3 Bad recipient address syntax");
+  if (!envelope_.smtpUtf8 && !isAscii(address))
+    return error(out, "553 5.6.7 Error: non-ASCII recipient address without SMTPUTF8");
   if (envelope_.recipients.size() >= limits_.maxRecipients) return error(out, "452 4.5.3 Error: too many recipients");
   std::string verdict = check_(address);
   if (verdict == kLater) {

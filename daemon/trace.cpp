@@ -32,7 +32,7 @@ std::string receivedField(const Envelope& e, const std::string& hostname, std::i
   if (e.tls && !e.tlsInfo.empty()) f += "\t(using " + tame(e.tlsInfo.substr(0, e.tlsInfo.find(' '))) + " with cipher " +
                                         tame(e.tlsInfo.substr(e.tlsInfo.find(' ') + 1)) + ")\r\n";
   // One recipient is named (as Postfix does); more would tell each of them the others.
-  if (e.recipients.size() == 1) f += "\tfor <" + e.recipients[0] + ">\r\n";
+  if (e.recipients.size() == 1) f += "\tfor <" + tame(e.recipients[0]) + ">\r\n";
   f += "\t; " + rfc5322Date(now) + "\r\n";
   return f;
 }

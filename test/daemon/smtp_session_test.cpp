@@ -246,6 +246,13 @@ TEST_CASE("smtp: control bytes in HELO or an address get 501, never reach the en
 TEST_CASE("smtp: addresses must be RFC 5321 paths", "[smtp][side-doors]") {
   Harness h;
   h.session.feed("EHLO c\r\nMAIL FROM:<a@x.example>\r\n");
+  // UTF-8 only in a transaction that said SMTPUTF8 (RFC 6531 3.4).
+  CHECK(h.session.feed("RCPT TO:<ユーザー@example.lg.jp>\r\n") == "553 5.6.7 Error: non-ASCII recipient address without SMTPUTF8\r\n");
+  h.session.feed("RSET\r\nMAIL FROM:<a@x.example> SMTPUTF8\r\n");
+  // Not UTF-8 at all: an overlong '%' (C0 A5), a lone continuation byte.
+  CHECK(h.session.feed("RCPT TO:<a\xC0\xA5" "b@example.lg.jp>\r\n") == "501 5.1.3 Bad recipient address syntax\r\n");
+  CHECK(h.session.feed("RCPT TO:<a\x80@example.lg.jp>\r\n") == "501 5.1.3 Bad recipient address syntax\r\n");
+  CHECK(h.session.feed("RCPT TO:<\"a>b\"@example.lg.jp>\r\n").rfind("501 ", 0) == 0);
   for (const char* bad : {"user@remote@example.lg.jp", "@example.lg.jp", "user@", "a..b@example.lg.jp", ".a@example.lg.jp",
                           "\"unclosed@example.lg.jp", "user@-bad.example.lg.jp", "user@[300.1.1.1]", "@a:"})
     CHECK(h.session.feed("RCPT TO:<" + std::string(bad) + ">\r\n") == "501 5.1.3 Bad recipient address syntax\r\n");
