@@ -4,12 +4,15 @@
 // left, or removed with a named finding; bombs are refused within budget;
 // a drawn page matches pdftoppm's drawing of the original; the worker's
 // seccomp filter really stops forbidden calls.
+//
+// No assertion here is a wall-clock time: a bound is a budget hit (the
+// finding's code), a limit the worker is given, or an outcome. CTest's
+// per-test TIMEOUT catches a hang; timings belong in test/bench.
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
-#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <regex>
@@ -169,9 +172,9 @@ void sweep(const std::string& dir, const std::string& mode = "raster") {
   for (const auto& e : fs::recursive_directory_iterator(test::corpora() / dir)) {
     if (!e.is_regular_file() || e.path().extension() != ".pdf") continue;
     INFO(e.path());
-    const auto t0 = std::chrono::steady_clock::now();
+    // timeout_seconds bounds each file; running out of it is an outcome
+    // (pdf.timeout, removed), checked like any other below.
     const FileOutcome o = clean(test::readFile(e.path()), e.path().filename().string(), config);
-    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(20));
     const std::string code = reasonCode(o);
     if (code.empty()) {
       ++notPdf;  // libmagic does not call it a PDF: not this stage's business
@@ -361,18 +364,15 @@ TEST_CASE("pdf_rerender: a drawn page matches pdftoppm's drawing of the original
 
 TEST_CASE("pdf_rerender: bombs are refused within budget", "[pdf][limits]") {
   SECTION("the /Count 9999999999 page bomb") {
-    const auto t0 = std::chrono::steady_clock::now();
     const FileOutcome o =
         clean(test::readFile(test::corpora() / "pdfjs/test/pdfs/poppler-67295-0.pdf"), "bomb.pdf", pdfConfig());
     CHECK(o.removed);
-    CHECK(reasonCode(o).starts_with("pdf."));
-    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));
+    // poppler finds no page behind the count: refused before anything is drawn.
+    CHECK(reasonCode(o) == "pdf.unreadable");
   }
-  SECTION("a page of 200000 x 200000 pt") {
-    const auto t0 = std::chrono::steady_clock::now();
+  SECTION("a page of 200000 x 200000 pt is refused by its size, before anything is drawn") {
     const FileOutcome o = clean(activePdf(1, 200000, 200000, 0), "huge.pdf", pdfConfig());
     CHECK(reasonCode(o) == "pdf.page_too_large");
-    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));
   }
   SECTION("max_total_pixels counts the whole document, whichever renderer draws which page") {
     // 3 pages of 2.1 M pixels: each of the two renderers draws at most 4.2 M.
@@ -393,11 +393,13 @@ TEST_CASE("pdf_rerender: bombs are refused within budget", "[pdf][limits]") {
     CHECK(reasonCode(clean(activePdf(5, 100, 100, 0), "many.pdf", pdfConfig("max_pages = 4\n"))) == "pdf.too_many_pages");
   }
   SECTION("a renderer that hangs is killed at the deadline") {
-    const auto t0 = std::chrono::steady_clock::now();
     const FileOutcome o = clean(test::readFile(test::corpora() / "qpdf/qpdf/qtest/qpdf/shared-unnamed-field.pdf"),
                                 "hang.pdf", pdfConfig("timeout_seconds = 3\n"));
     CHECK(reasonCode(o) == "pdf.timeout");
-    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(6));
+    // Killed and reaped, not left running: this process has no child left.
+    errno = 0;
+    CHECK(::waitpid(-1, nullptr, WNOHANG) == -1);
+    CHECK(errno == ECHILD);
   }
 }
 
