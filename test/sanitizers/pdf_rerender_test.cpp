@@ -3,7 +3,8 @@
 // with the original's page count, sizes and rotation and no active content
 // left, or removed with a named finding; bombs are refused within budget;
 // a drawn page matches pdftoppm's drawing of the original; the worker's
-// seccomp filter really stops forbidden calls.
+// seccomp filter really stops forbidden calls, and its Landlock ruleset
+// lets it read fonts and nothing else.
 //
 // No assertion here is a wall-clock time: a bound is a budget hit (the
 // finding's code), a limit the worker is given, or an outcome. CTest's
@@ -29,6 +30,7 @@
 #include "sanitizers/pdf_rerender/pdf_rerender.h"
 #include "sanitizers/pdf_rerender/pdf_writer.h"
 #include "sanitizers/pdf_rerender/worker_client.h"
+#include "sanitizers/pdf_rerender/worker_protocol.h"
 #include "test/common/cli_run.h"
 #include "test/common/corpus.h"
 #include "test/common/samples.h"
@@ -321,6 +323,86 @@ TEST_CASE("pdf_rerender: the worker's seccomp filter stops forbidden calls", "[p
   status = sanitizers::pdf_rerender::runWorkerSelftest(o, "fds");
   ::close(leaked);
   CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+}
+
+namespace {
+
+/// A page of text in Helvetica, which the PDF does not embed: poppler has to
+/// find a font through fontconfig and read it from the system.
+std::string systemFontPdf() {
+  const std::string draw = "BT /F1 36 Tf 40 700 Td (Landlock lets fonts through) Tj 0 -60 Td (ABCDEFGHIJKLM) Tj ET";
+  return pdfFromObjects({"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                         "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+                         "/Resources << /Font << /F1 5 0 R >> >> >>",
+                         "<< /Length " + std::to_string(draw.size()) + " >>\nstream\n" + draw + "\nendstream",
+                         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"});
+}
+
+}  // namespace
+
+TEST_CASE("pdf_rerender: a renderer reads fonts and nothing else: not the spool, the config or mugaid's /proc",
+          "[pdf][sandbox]") {
+  namespace pr = sanitizers::pdf_rerender;
+  const pr::RenderOptions o;
+  // What the confined worker makes of open(path, O_RDONLY) and one read:
+  // 0 it got the bytes, 2 it was refused.
+  auto opens = [&](const std::string& path) {
+    const int status = pr::runWorkerSelftest(o, "open:" + path);
+    REQUIRE(WIFEXITED(status));
+    return WEXITSTATUS(status);
+  };
+  const int plain = pr::runWorkerSelftest(o, "none");
+  REQUIRE(WIFEXITED(plain));
+  if (WEXITSTATUS(plain) == pr::kSandboxUnavailable) {
+    // A kernel without Landlock: nothing is rendered at all (fail closed).
+    CHECK(reasonCode(clean(activePdf(1, 200, 200, 0), "a.pdf", pdfConfig())) == "pdf.sandbox_unavailable");
+    SKIP("no Landlock on this kernel: the worker refuses to render, as it should");
+  }
+  REQUIRE(WEXITSTATUS(plain) == 0);
+
+  // Stand-ins for /var/spool/mugai and /etc/mugai/mugai.toml, readable by
+  // this process: a refusal below is the sandbox's doing.
+  const fs::path d = test::freshTempDir("pdf-sandbox-files");
+  const fs::path spool = d / "spool/incoming", message = spool / "0123456789abcdef.eml", conf = d / "etc/mugai/mugai.toml";
+  test::writeFile(message, "From: kacho@example.lg.jp\r\nSubject: confidential\r\n\r\nsecret\r\n");
+  test::writeFile(conf, "[quarantine]\ndir = \"/var/lib/mugai/quarantine\"\n");
+  REQUIRE(test::readFile(message).size() > 0);
+  REQUIRE(test::readFile(conf).size() > 0);
+  // The worker's parent is this process, as mugaid is in service.
+  const std::string parent = "/proc/" + std::to_string(::getpid());
+  for (const std::string& path : {message.string(), spool.string(), conf.string(), parent + "/environ",
+                                  "/proc/self/../" + std::to_string(::getpid()) + "/environ", parent + "/fd/0",
+                                  parent + "/cmdline", std::string("/proc/self/environ"), std::string("/etc/passwd")}) {
+    INFO(path);
+    CHECK(opens(path) == 2);
+  }
+  // Not dumpable: a sibling taken over cannot read its /proc/PID/mem or fd.
+  const int dumpable = pr::runWorkerSelftest(o, "dumpable");
+  CHECK((WIFEXITED(dumpable) && WEXITSTATUS(dumpable) == 0));
+
+  // What poppler needs stays readable: a font file and fontconfig's configuration.
+  std::string font;
+  for (const auto& e : fs::recursive_directory_iterator("/usr/share/fonts"))
+    if (e.is_regular_file() && (e.path().extension() == ".ttf" || e.path().extension() == ".otf")) {
+      font = e.path().string();
+      break;
+    }
+  REQUIRE_FALSE(font.empty());
+  CHECK(opens(font) == 0);
+  CHECK(opens("/etc/fonts/fonts.conf") == 0);
+  // And a page whose font is not embedded is drawn with the system's font,
+  // in both modes, like pdftoppm (unconfined) draws the original.
+  test::writeFile(d / "in.pdf", systemFontPdf());
+  for (const char* mode : {"raster", "vector"}) {
+    INFO(mode);
+    const FileOutcome out = clean(systemFontPdf(), "in.pdf", pdfConfig("mode = \"" + std::string(mode) + "\"\n"));
+    REQUIRE(reasonCode(out) == "pdf.rerendered");
+    test::writeFile(d / "out.pdf", out.output);
+    if (std::string(mode) == "vector")
+      CHECK_THAT(tool("pdftotext " + (d / "out.pdf").string() + " -"), ContainsSubstring("Landlock lets fonts through"));
+    checkDrawnLike(d / "out.pdf", d / "in.pdf", d);
+  }
+  fs::remove_all(d);
 }
 
 TEST_CASE("pdf_rerender: active content is gone, pages stay as they were", "[pdf]") {
