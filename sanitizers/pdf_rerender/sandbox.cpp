@@ -100,8 +100,12 @@ std::string allowRead(int ruleset, const std::string& dir) {
   return "";
 }
 
-SandboxStatus landlock(bool readFonts) {
-  const long abi = ::syscall(SYS_landlock_create_ruleset, nullptr, 0, LANDLOCK_CREATE_RULESET_VERSION);
+SandboxStatus landlock(const SandboxLimits& limits) {
+  long abi = ::syscall(SYS_landlock_create_ruleset, nullptr, 0, LANDLOCK_CREATE_RULESET_VERSION);
+  if (limits.assumeNoLandlock) {
+    abi = -1;
+    errno = EOPNOTSUPP;  // what a kernel with Landlock built in but not active says
+  }
   if (abi < 1)
     return {SandboxStatus::Code::NoLandlock,
             std::string("Landlock is not available on this kernel (") + std::strerror(errno) +
@@ -119,7 +123,7 @@ SandboxStatus landlock(bool readFonts) {
   }
   const UniqueFd ruleset(static_cast<int>(::syscall(SYS_landlock_create_ruleset, &attr, size, 0)));
   if (!ruleset) return {SandboxStatus::Code::Failed, sysError("landlock_create_ruleset")};
-  if (readFonts)
+  if (limits.readFonts)
     for (const std::string& dir : fontDirs())
       if (std::string e = allowRead(ruleset.get(), dir); !e.empty()) return {SandboxStatus::Code::Failed, e};
   if (::syscall(SYS_landlock_restrict_self, ruleset.get(), 0) != 0)
@@ -138,7 +142,7 @@ SandboxStatus enterSandbox(const SandboxLimits& limits) {
     return {SandboxStatus::Code::Failed, sysError("setrlimit")};
   // landlock_restrict_self requires it (seccomp_load would set it too).
   if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return {SandboxStatus::Code::Failed, sysError("PR_SET_NO_NEW_PRIVS")};
-  if (SandboxStatus s = landlock(limits.readFonts); s.code != SandboxStatus::Code::Ok) return s;
+  if (SandboxStatus s = landlock(limits); s.code != SandboxStatus::Code::Ok) return s;
 
   FilterCloser f{seccomp_init(SCMP_ACT_ERRNO(EPERM))};
   if (!f.ctx) return {SandboxStatus::Code::Failed, "seccomp_init failed"};

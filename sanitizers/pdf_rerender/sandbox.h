@@ -55,6 +55,7 @@ struct SandboxLimits {
   std::uint64_t memoryBytes = 1ull << 30;  ///< RLIMIT_AS
   std::uint32_t cpuSeconds = 120;          ///< RLIMIT_CPU
   bool readFonts = true;                   ///< false: no file may be opened (the --rebuild worker)
+  bool assumeNoLandlock = false;           ///< tests: act as on a kernel without Landlock (it can only refuse)
 };
 
 struct SandboxStatus {

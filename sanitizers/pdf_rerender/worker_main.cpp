@@ -13,6 +13,7 @@
 //         --flate-level N --stride K --offset J --memory-mb N --cpu-seconds N
 //         --photo 0|1 (1: send photographic colour pages raw, for JPEG)
 //         --vector 0|1 --rebuild 0|1
+//         [--assume-no-landlock 1] (tests: refuse as on a kernel without Landlock)
 //         [--selftest execve|fork|socket|open-write|fds|dumpable|none|open:PATH]
 //         (tests prove the filter, that nothing but the three pipes is
 //         inherited, and which files the confined worker can open)
@@ -168,6 +169,7 @@ int main(int argc, char** argv) {
   sandbox.memoryBytes = static_cast<std::uint64_t>(num("--memory-mb", 1024)) << 20;
   sandbox.cpuSeconds = static_cast<std::uint32_t>(num("--cpu-seconds", 120));
   sandbox.readFonts = num("--rebuild", 0) == 0;  // qpdf reads its stdin only
+  sandbox.assumeNoLandlock = num("--assume-no-landlock", 0) != 0;
   if (const SandboxStatus s = enterSandbox(sandbox); s.code != SandboxStatus::Code::Ok)
     fail(s.code == SandboxStatus::Code::NoLandlock ? kSandboxUnavailable : kUsage, "sandbox: " + s.detail);
   if (opt.count("--selftest")) return selftest(opt["--selftest"]);

@@ -405,6 +405,25 @@ TEST_CASE("pdf_rerender: a renderer reads fonts and nothing else: not the spool,
   fs::remove_all(d);
 }
 
+TEST_CASE("pdf_rerender: without Landlock nothing is rendered; the PDF is removed and says why", "[pdf][sandbox]") {
+  // The real worker, told to act as on a kernel without Landlock (a
+  // wrapper adds the flag, as pdf_rerender would start it otherwise).
+  const fs::path d = test::freshTempDir("pdf-no-landlock");
+  const fs::path wrapper = d / "wrapper.sh";
+  test::writeFile(wrapper, "#!/bin/sh\nexec " + sanitizers::pdf_rerender::workerPath({}) +
+                               " \"$@\" --assume-no-landlock 1\n");
+  fs::permissions(wrapper, fs::perms::owner_all);
+  for (const char* mode : {"raster", "vector"}) {
+    INFO(mode);
+    const FileOutcome o = clean(activePdf(1, 200, 200, 0), "a.pdf",
+                                pdfConfig("mode = \"" + std::string(mode) + "\"\nworker = \"" + wrapper.string() + "\"\n"));
+    CHECK(o.removed);
+    CHECK(reasonCode(o) == "pdf.sandbox_unavailable");
+    CHECK_THAT(o.input.root->reason, ContainsSubstring("Landlock is not available"));
+  }
+  fs::remove_all(d);
+}
+
 TEST_CASE("pdf_rerender: active content is gone, pages stay as they were", "[pdf]") {
   const fs::path d = test::freshTempDir("pdf-active");
   for (int rotate : {0, 90, 270}) {
