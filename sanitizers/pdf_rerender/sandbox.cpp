@@ -83,10 +83,11 @@ std::vector<std::string> fontDirs() {
   return dirs;
 }
 
-/// Grants reading beneath `dir`. A missing path grants nothing.
+/// Grants reading beneath `dir`. A path that is missing, or that this user
+/// may not reach anyway (another user's home), grants nothing.
 std::string allowRead(int ruleset, const std::string& dir) {
   UniqueFd fd(::open(dir.c_str(), O_PATH | O_CLOEXEC));
-  if (!fd) return errno == ENOENT || errno == ENOTDIR ? "" : sysError(("open " + dir).c_str());
+  if (!fd) return errno == ENOENT || errno == ENOTDIR || errno == EACCES ? "" : sysError(("open " + dir).c_str());
   struct stat st{};
   if (::fstat(fd.get(), &st) != 0) return sysError(("stat " + dir).c_str());
   // A rule on a file may only name file rights.

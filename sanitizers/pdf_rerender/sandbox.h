@@ -22,7 +22,10 @@
 // running kernel knows is handled and never granted; from ABI 4 TCP bind
 // and connect, from ABI 6 signals and abstract UNIX sockets outside the
 // worker are denied too. A font reached through a symbolic link pointing
-// outside these directories cannot be read (poppler then substitutes).
+// outside these directories cannot be read (poppler then substitutes), nor
+// can the service user's own fonts and configuration (~/.fonts,
+// ~/.local/share/fonts, ~/.config/fontconfig, which fontconfig looks for):
+// install fonts system-wide.
 //
 // Without Landlock (a kernel before 5.13, or one where landlock is not in
 // the active LSM list: see /sys/kernel/security/lsm and the lsm= boot
