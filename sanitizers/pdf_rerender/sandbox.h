@@ -14,7 +14,8 @@
 // fonts a PDF names but does not embed), /var/cache/fontconfig and the
 // user's ~/.cache/fontconfig or ~/.fontconfig if they exist (fontconfig's
 // caches), /usr/share/poppler (poppler-data: CMaps for CJK text) and
-// glibc's gconv directory (iconv modules, loaded lazily in vector mode).
+// glibc's gconv directory (iconv modules, loaded lazily in vector mode;
+// no other library was loaded once the sandbox was up).
 // Nothing else: not the spool, the quarantine, /etc/mugai, /proc (so not
 // mugaid's nor a sibling's /proc/PID/...), not even /etc/localtime (glibc
 // then uses UTC, which no output shows). The --rebuild worker reads nothing
