@@ -18,6 +18,7 @@ std::string japanese(const std::string& code) {
       {"pdf.timeout", "PDF の変換が制限時間内に終わらなかったため削除しました"},
       {"pdf.render_failed", "PDF のページを描画できなかったため削除しました"},
       {"pdf.vector_refused", "ベクター変換の結果に許可されない要素が含まれていたため削除しました"},
+      {"pdf.sandbox_unavailable", "PDF を安全に変換できる環境（Landlock）がこのサーバーにないため、安全のため削除しました"},
   };
   const auto it = ja.find(code);
   return it != ja.end() ? it->second : "PDF の無害化処理に失敗したため、安全のため削除しました";

@@ -7,7 +7,8 @@
 // worker; font programs and JPEG/JPX/JBIG2 data pass through (README).
 //
 // The PDF is parsed by poppler in mugai-pdf-worker processes confined by
-// resource limits and a seccomp filter (sandbox.h), under a wall-clock
+// resource limits, Landlock (fonts readable, nothing else) and a seccomp
+// filter (sandbox.h; no Landlock: no rendering), under a wall-clock
 // deadline (worker_client.h). Whatever goes wrong (the worker dies, is
 // killed, runs out of time, hits a limit, or the PDF needs a password we do
 // not have) removes the PDF with a named finding; the original is kept in

@@ -53,7 +53,8 @@ RenderResult renderPdf(const RenderOptions& options, std::string_view pdf, const
 /// The worker executable that renderPdf starts (for messages and tests).
 std::string workerPath(const RenderOptions& options);
 
-/// Runs the worker with `--selftest WHAT` (tests: prove the seccomp filter).
+/// Runs the worker with `--selftest WHAT` (tests: prove the seccomp filter
+/// and the Landlock ruleset; worker_main.cpp lists WHAT).
 /// @return the raw wait status.
 int runWorkerSelftest(const RenderOptions& options, const std::string& what);
 

@@ -1,6 +1,7 @@
 // mugai-pdf-worker: parses one PDF and draws its pages, confined.
-// Started by pdf_rerender (worker_client.cpp), never by hand. It sets its
-// resource limits and seccomp filter (sandbox.h) before reading the PDF,
+// Started by pdf_rerender (worker_client.cpp), never by hand. It confines
+// itself (sandbox.h: not dumpable, resource limits, Landlock, seccomp)
+// before reading the PDF, and without Landlock it does not render at all,
 // measures every page against the limits, then draws its share of them
 // (worker_raster.cpp, or worker_vector.cpp with --vector 1) to stdout
 // (worker_protocol.h). With --rebuild 1 it does not read a PDF from a
@@ -12,16 +13,19 @@
 //         --flate-level N --stride K --offset J --memory-mb N --cpu-seconds N
 //         --photo 0|1 (1: send photographic colour pages raw, for JPEG)
 //         --vector 0|1 --rebuild 0|1
-//         [--selftest execve|fork|socket|open-write|fds|none] (tests prove the
-//         filter, and that nothing but the three pipes is inherited)
+//         [--assume-no-landlock 1] (tests: refuse as on a kernel without Landlock)
+//         [--selftest execve|fork|socket|open-write|fds|dumpable|none|open:PATH]
+//         (tests prove the filter, that nothing but the three pipes is
+//         inherited, and which files the confined worker can open)
 #include <poppler/cpp/poppler-document.h>
 #include <poppler/cpp/poppler-global.h>
 #include <poppler/cpp/poppler-page.h>
-#include <dirent.h>
+#include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <fcntl.h>
 
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -77,13 +81,22 @@ int selftest(const std::string& what) {
   } else if (what == "open-write") {
     return ::open("/tmp/mugai-pdf-worker-selftest", O_WRONLY | O_CREAT, 0600) >= 0 ? 1 : 0;
   } else if (what == "fds") {
-    // Only stdin, stdout and stderr may be open (plus the directory we list).
-    DIR* d = ::opendir("/proc/self/fd");
-    if (!d) return 1;
-    int n = 0;
-    while (const dirent* e = ::readdir(d)) n += e->d_name[0] != '.';
-    ::closedir(d);
-    return n == 4 ? 0 : 1;
+    // Only stdin, stdout and stderr may be open. (/proc/self/fd cannot be
+    // listed: Landlock denies /proc; RLIMIT_NOFILE does not close higher
+    // descriptors, hence the wide range.)
+    for (int fd = 3; fd < 65536; ++fd)
+      if (::fcntl(fd, F_GETFD) >= 0) return 1;
+    return 0;
+  } else if (what == "dumpable") {
+    return ::prctl(PR_GET_DUMPABLE) == 0 ? 0 : 1;
+  } else if (what.starts_with("open:")) {
+    // 0: the file (or directory) could be opened for reading; 2: it could not.
+    const int fd = ::open(what.c_str() + 5, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 2;
+    char byte;
+    const bool read = ::read(fd, &byte, 1) >= 0 || errno == EISDIR;
+    ::close(fd);
+    return read ? 0 : 2;
   } else if (what == "none") {
     return 0;
   }
@@ -155,7 +168,10 @@ int main(int argc, char** argv) {
   SandboxLimits sandbox;
   sandbox.memoryBytes = static_cast<std::uint64_t>(num("--memory-mb", 1024)) << 20;
   sandbox.cpuSeconds = static_cast<std::uint32_t>(num("--cpu-seconds", 120));
-  if (const std::string e = enterSandbox(sandbox); !e.empty()) fail(kUsage, "sandbox: " + e);
+  sandbox.readFonts = num("--rebuild", 0) == 0;  // qpdf reads its stdin only
+  sandbox.assumeNoLandlock = num("--assume-no-landlock", 0) != 0;
+  if (const SandboxStatus s = enterSandbox(sandbox); s.code != SandboxStatus::Code::Ok)
+    fail(s.code == SandboxStatus::Code::NoLandlock ? kSandboxUnavailable : kUsage, "sandbox: " + s.detail);
   if (opt.count("--selftest")) return selftest(opt["--selftest"]);
 
   const std::string in = readAll();

@@ -138,6 +138,7 @@ RenderResult fromExit(const Worker& w) {
     case kPageTooLarge: return failure("pdf.page_too_large", detail);
     case kRenderFailed: return failure("pdf.render_failed", detail);
     case kRebuildRefused: return failure("pdf.vector_refused", detail);
+    case kSandboxUnavailable: return failure("pdf.sandbox_unavailable", detail);
     case 127: return failure("pdf.worker_missing", "the PDF renderer could not be started");
     default: return failure("pdf.worker_crashed", "the renderer failed (exit " + std::to_string(code) + "): " + detail);
   }

@@ -66,6 +66,7 @@ enum WorkerExit : int {
   kRenderFailed = 69,
   kOutputFailed = 70,
   kRebuildRefused = 71,  ///< --rebuild: a drawing holds what a drawing must not
+  kSandboxUnavailable = 72,  ///< no Landlock on this kernel: the worker does not render (sandbox.h)
 };
 
 }  // namespace mugai::sanitizers::pdf_rerender
