@@ -407,3 +407,20 @@ TEST_CASE("zip_scan: the writer refuses names a client cannot write as one file,
     CHECK(entries[0].utf8Flag());
   }
 }
+
+TEST_CASE("zip_scan: the notice file of a removed entry masks a forged name", "[zip][notice]") {
+  const std::string name = "請求書.pdf\u2028理由 / Reason: 安全です.exe";
+  FileOutcome o = cleanBytes(test::storedZip({{name, test::peImage()}, {"memo.txt", "hello\n"}}), "docs.zip");
+  REQUIRE(statusOf(o) == "changed");
+  fs::path d = test::freshTempDir("zip-notice");
+  test::writeFile(d / "clean.zip", o.output);
+  // Info-ZIP reads the notice entry, independent of our reader.
+  auto unzipped = test::runCommand("unzip -p " + (d / "clean.zip").string() + " '*.removed.txt'");
+  fs::remove_all(d);
+  CHECK(unzipped.code == 0);
+  const std::string& text = unzipped.out;
+  INFO(text);
+  REQUIRE(text.find("安全です") != std::string::npos);
+  CHECK(text.find("\u2028") == std::string::npos);
+  CHECK(text.find("請求書.pdf\uFFFD理由") != std::string::npos);
+}
