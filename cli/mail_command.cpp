@@ -10,6 +10,7 @@
 
 #include "cli/common.h"
 #include "cli/exit_codes.h"
+#include "core/display_text.h"
 #include "core/mail_job.h"
 #include "core/notice.h"
 #include "core/quarantine/item.h"
@@ -44,12 +45,14 @@ void printSummary(std::ostream& os, const std::string& input, const MailOutcome&
   o.input.root->forEach([&](const Node& n) { parts += n.kind == NodeKind::Leaf; });
   os << input << ": " << verdictLabel(o.verdict) << " — " << parts << " part(s), " << removed << " removed, "
      << replaced << " converted, " << o.findings.size() << " finding(s), id " << o.id << "\n";
-  if (!o.input.subject.empty()) os << "  subject: " << o.input.subject << "\n";
+  // A terminal obeys escapes and line breaks in a sender's subject or name.
+  if (!o.input.subject.empty()) os << "  subject: " << maskedText(o.input.subject) << "\n";
   o.input.root->forEach([&](const Node& n) {
     if (n.action == Action::Keep) return;
     std::string ja = reasonJa(n);
     os << "  " << actionName(n.action) << " part " << (n.path.empty() ? "0" : n.path) << " "
-       << (n.filename.empty() ? n.declaredType : "\"" + n.filename + "\"") << ": " << n.reason
+       << (n.filename.empty() ? n.declaredType : "\"" + displayName(n.filename) + "\"") << ": "
+       << maskedText(n.reason)
        << (ja.empty() ? "" : " (" + ja + ")") << "\n";
   });
   for (const auto& f : o.findings)

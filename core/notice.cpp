@@ -1,7 +1,7 @@
 // See notice.h.
 #include "core/notice.h"
 
-#include "core/charset/charset.h"
+#include "core/display_text.h"
 
 #include <array>
 #include <utility>
@@ -40,22 +40,6 @@ std::string withCommas(std::size_t n) {
   return s;
 }
 
-// Shows bidi controls and invisible formatters (charset::isBidiOrFormat) as
-// U+FFFD and control bytes as "?", so a file name cannot reorder or hide the
-// text around it; the report keeps the exact name.
-std::string printable(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size();) {
-    std::uint32_t cp;
-    std::size_t n = charset::nextCodePoint(s, i, cp);
-    if (charset::isBidiOrFormat(cp)) out += "\uFFFD";
-    else if (cp < 0x20 || cp == 0x7F) out += '?';
-    else out.append(s, i, n);
-    i += n;
-  }
-  return out;
-}
-
 std::size_t contentSize(const Node& n) {
   // Decoded size where the body was decoded, else the raw bytes removed.
   if (!n.decoded.empty() || !n.rawBody) return n.decodedSize();
@@ -88,15 +72,19 @@ std::string noticeText(const Node& root, const NoticeConfig& config, const std::
     const char* verb = n.action == Action::Replace ? "変換 / Converted"
                        : n.action == Action::Reject ? "拒否 / Rejected"
                                                     : "削除 / Removed";
-    std::string name = n.filename.empty() ? "(名前なし / no name) " + n.declaredType : printable(n.filename);
+    // Every string from the input goes through display_text.h: a name with
+    // U+2028 or CR/LF would otherwise forge lines of this notice.
+    std::string name =
+        n.filename.empty() ? "(名前なし / no name) " + maskedText(n.declaredType) : displayName(n.filename);
     items += "[" + std::to_string(count) + "] " + verb + ": " + name + "\n";
     std::string type = n.trueType().empty() ? n.declaredType : n.trueType();
-    items += "    種類 / Type: " + type;
-    if (!n.declaredType.empty() && n.declaredType != type) items += " (宣言 / declared: " + n.declaredType + ")";
+    items += "    種類 / Type: " + maskedText(type);
+    if (!n.declaredType.empty() && n.declaredType != type)
+      items += " (宣言 / declared: " + maskedText(n.declaredType) + ")";
     items += "\n    サイズ / Size: " + withCommas(contentSize(n)) + " bytes\n";
     if (!n.sha256().empty()) items += "    SHA-256: " + n.sha256() + "\n";
     std::string ja = reasonJa(n);
-    items += "    理由 / Reason: " + (ja.empty() ? "" : ja + " / ") + printable(n.reason) + "\n";
+    items += "    理由 / Reason: " + (ja.empty() ? "" : ja + " / ") + maskedText(n.reason) + "\n";
   });
   if (count == 0) return "";
   std::string out = "【mugai 無害化のお知らせ / Detoxification notice】\n\n";

@@ -1,7 +1,9 @@
 // The notice a recipient reads when mugai changed a message: what was
 // removed or converted, with file name, true type, size, SHA-256 and
 // reason, in Japanese and English. Text only; rebuild.cpp chooses its
-// charset and places it.
+// charset and places it. Names, types and reasons from the input are shown
+// through display_text.h (masked, long names shortened), so a name cannot
+// break a line, reorder the text or hide part of itself.
 #pragma once
 
 #include <string>

@@ -1,6 +1,8 @@
 // See report.h.
 #include "core/report.h"
 
+#include "core/charset/charset.h"
+#include "core/display_text.h"
 #include "core/hash.h"
 
 namespace mugai {
@@ -13,7 +15,7 @@ nlohmann::json nodeJson(const Node& n) {
                    {"action", actionName(n.action)}};
   if (!n.extensionType.empty()) j["extension_type"] = n.extensionType;
   if (!n.trueType().empty()) j["true_type"] = n.trueType();
-  if (!n.filename.empty()) j["filename"] = n.filename;
+  if (!n.filename.empty()) putInputText(j, "filename", n.filename);
   if (!n.charset.empty()) j["charset"] = n.charset;
   if (!n.transferEncoding.empty()) j["transfer_encoding"] = n.transferEncoding;
   if (n.kind == NodeKind::Leaf) {
@@ -22,13 +24,27 @@ nlohmann::json nodeJson(const Node& n) {
   }
   if (n.action != Action::Keep) {
     j["reason_code"] = n.reasonCode;
-    j["reason"] = n.reason;
+    j["reason"] = maskedText(n.reason);
     j["decided_by"] = n.decidedBy;
   }
   return j;
 }
 
 }  // namespace
+
+void putInputText(nlohmann::json& object, const std::string& key, const std::string& text) {
+  std::string shown = maskedText(text);
+  if (shown != text) {
+    object[key + "_raw"] = text;
+    if (!charset::isValidUtf8(text)) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      std::string hex;
+      for (unsigned char c : text) hex += {kHex[c >> 4], kHex[c & 0xF]};
+      object[key + "_hex"] = hex;
+    }
+  }
+  object[key] = std::move(shown);
+}
 
 nlohmann::json buildReport(const ParsedInput& input, const std::string& id, Verdict verdict,
                            const std::vector<Finding>& findings, const Timings& timings,
@@ -38,10 +54,10 @@ nlohmann::json buildReport(const ParsedInput& input, const std::string& id, Verd
   r["verdict"] = verdictName(verdict);
   r["input"] = {{"size", input.original().size()},
                 {"sha256", input.rootIsInput ? input.root->sha256() : sha256Hex(input.bytes)},
-                {"subject", input.subject},
-                {"from", input.from},
-                {"to", input.to},
                 {"well_formed", input.wellFormed}};
+  putInputText(r["input"], "subject", input.subject);
+  putInputText(r["input"], "from", input.from);
+  putInputText(r["input"], "to", input.to);
   // Depth-first, like Node::forEach, but knowing whether an ancestor was
   // removed: such nodes are not in the output either ("inside_removed").
   auto& nodes = r["nodes"] = nlohmann::json::array();
@@ -57,7 +73,7 @@ nlohmann::json buildReport(const ParsedInput& input, const std::string& id, Verd
   }
   auto& f = r["findings"] = nlohmann::json::array();
   for (const auto& x : findings)
-    f.push_back({{"code", x.code}, {"detail", x.detail}, {"node", x.nodePath.empty() ? "0" : x.nodePath},
+    f.push_back({{"code", x.code}, {"detail", maskedText(x.detail)}, {"node", x.nodePath.empty() ? "0" : x.nodePath},
                  {"critical", x.critical}});
   r["timings_ms"] = {{"parse", timings.parseMs},
                      {"sanitize", timings.sanitizeMs},

@@ -99,12 +99,6 @@ std::size_t nextCodePoint(std::string_view s, std::size_t i, std::uint32_t& cp) 
   return n;
 }
 
-bool isBidiOrFormat(std::uint32_t cp) {
-  return (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200E || cp == 0x200F ||
-         cp == 0x061C || (cp >= 0x200B && cp <= 0x200D) || cp == 0x2060 || cp == 0xFEFF || cp == 0x00AD ||
-         (cp >= 0xFFF9 && cp <= 0xFFFB);
-}
-
 bool isAscii(std::string_view s) {
   for (unsigned char c : s)
     if (c >= 0x80) return false;

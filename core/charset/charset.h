@@ -65,11 +65,6 @@ int hexDigitValue(char c);
 /// a loop over hostile bytes always advances.
 std::size_t nextCodePoint(std::string_view s, std::size_t i, std::uint32_t& cp);
 
-/// Bidi embeddings, overrides, isolates and marks, zero-width characters,
-/// the Arabic letter mark, soft hyphen, BOM / word joiner and interlinear
-/// annotation marks: characters that reorder or hide the text around them
-/// (U+202E makes "invoicefdp.exe" show as "invoiceexe.pdf").
-bool isBidiOrFormat(std::uint32_t cp);
 bool isAscii(std::string_view s);
 
 // ISO-2022-JP (CP50220 superset), used by the functions above.

@@ -1,10 +1,17 @@
 // See attachment_strip.h.
 #include "sanitizers/attachment_strip/attachment_strip.h"
 
+#include "core/display_text.h"
 #include "sanitizers/attachment_strip/name_checks.h"
 
 namespace mugai::sanitizers::attachment_strip {
 namespace {
+
+constexpr const char* kBidiReason =
+    "file name hides its real extension or forges text with invisible, bidi or line-breaking characters "
+    "(e.g. U+202E, U+2028, U+200B)";
+constexpr const char* kBidiReasonJa =
+    "ファイル名に表示を偽装する制御文字・不可視文字（U+202E、U+2028、U+200B など）が含まれています";
 
 bool startsWith(const std::string& s, std::string_view p) { return s.compare(0, p.size(), p) == 0; }
 
@@ -13,7 +20,7 @@ bool isUnknownType(const std::string& t) {
 }
 
 std::string describe(const Node& n) {
-  return n.filename.empty() ? n.declaredType : "\"" + n.filename + "\"";
+  return n.filename.empty() ? n.declaredType : "\"" + displayName(n.filename) + "\"";
 }
 
 }  // namespace
@@ -54,9 +61,10 @@ Decision AttachmentStrip::run(const Node& node, ScanContext& ctx) {
   const bool attachment = isAttachment(node);
 
   for (const auto& f : checkName(node.filename)) ctx.addFinding({f.code, f.detail, node.path, false});
-  if (policy_.removeBidiNames && hasBidiOrFormat(node.filename))
-    return Decision::remove("name.bidi", "file name hides its real extension with invisible characters (e.g. U+202E)",
-                            "ファイル名に表示を偽装する制御文字（U+202E など）が含まれています");
+  // The same set the notice masks (display_text.h): a name the notice
+  // could only show garbled is not delivered either.
+  if (policy_.removeBidiNames && hasHiddenChars(node.filename))
+    return Decision::remove("name.bidi", kBidiReason, kBidiReasonJa);
 
   const std::string declaredFamily = typeFamily(node.declaredType), trueFamily = typeFamily(trueType);
   const bool mismatch = !declaredFamily.empty() && !trueFamily.empty() && declaredFamily != trueFamily;
@@ -72,9 +80,11 @@ Decision AttachmentStrip::run(const Node& node, ScanContext& ctx) {
   std::vector<std::string> exts{ext};
   for (const auto& other : node.otherNames) {
     exts.push_back(effectiveExtension(other));
-    if (policy_.removeBidiNames && hasBidiOrFormat(other))
-      return Decision::remove("name.bidi", "a file name hides its real extension with invisible characters",
-                              "ファイル名に表示を偽装する制御文字（U+202E など）が含まれています");
+    // Some other readings are the raw 8-bit header read as ISO-8859-1, where
+    // every Shift_JIS lead byte 0x80-0x9F is a "C1 control": those do not
+    // count there (the name itself is checked in full above).
+    if (policy_.removeBidiNames && hasHiddenChars(other, true))
+      return Decision::remove("name.bidi", kBidiReason, kBidiReasonJa);
   }
   for (const auto& e : exts) {
     if (const Category* c = deniedCategory(policy_, trueType, attachment ? e : std::string(), attachment)) {

@@ -3,7 +3,8 @@
 //   - a part whose true type or extension falls in a denied category goes,
 //     attachment or not (an executable sent as a "text/plain" body too);
 //   - attachments then follow the mode: deny (default), allow, strip_all;
-//   - file-name tricks (U+202E, double extensions, trailing dots, padding)
+//   - file-name tricks (U+202E, U+2028 and the other characters a name must
+//     not show, core/display_text.h; double extensions, trailing dots, padding)
 //     and declared-vs-true type mismatches are findings, and remove the part
 //     when the policy says so (bidi: yes by default).
 // message/rfc822 attachments are walked by the pipeline like the outer

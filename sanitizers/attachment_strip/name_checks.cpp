@@ -2,9 +2,8 @@
 #include "sanitizers/attachment_strip/name_checks.h"
 
 #include <array>
-#include <cstdint>
 
-#include "core/charset/charset.h"
+#include "core/display_text.h"
 #include "core/node.h"
 
 namespace mugai::sanitizers::attachment_strip {
@@ -23,15 +22,6 @@ constexpr std::array<std::string_view, 22> kLureExtensions{
 
 }  // namespace
 
-bool hasBidiOrFormat(const std::string& name) {
-  for (std::size_t i = 0; i < name.size();) {
-    std::uint32_t cp;
-    i += charset::nextCodePoint(name, i, cp);
-    if (charset::isBidiOrFormat(cp)) return true;
-  }
-  return false;
-}
-
 std::string effectiveExtension(const std::string& utf8Name) {
   std::string name = trimTrailingDotsSpaces(utf8Name);
   auto slash = name.find_last_of("/\\");
@@ -43,8 +33,9 @@ std::string effectiveExtension(const std::string& utf8Name) {
 
 std::vector<NameFinding> checkName(const std::string& name) {
   std::vector<NameFinding> out;
-  if (hasBidiOrFormat(name))
-    out.push_back({"name.bidi", "file name holds bidi control or invisible format characters (e.g. U+202E)"});
+  if (hasHiddenChars(name))
+    out.push_back({"name.bidi", "file name holds bidi controls, line breaks, controls or invisible characters "
+                                "(e.g. U+202E, U+2028, U+200B)"});
   if (!name.empty() && (name.back() == '.' || name.back() == ' '))
     out.push_back({"name.trailing_dot_space", "file name ends in a dot or space, which Windows drops"});
   if (name.size() > 200) out.push_back({"name.too_long", "file name is " + std::to_string(name.size()) + " bytes long"});

@@ -1,5 +1,7 @@
 // File-name tricks that make a client show one thing and run another:
-// right-to-left override and other invisible format characters, double
+// right-to-left override, line separators, controls and other invisible
+// characters (core/display_text.h's mustNotShow, the same set the notice
+// masks), double
 // extensions, trailing dots and spaces (Windows drops them), very long
 // names (the real extension scrolls out of view).
 #pragma once
@@ -20,8 +22,5 @@ std::string effectiveExtension(const std::string& utf8Name);
 
 /// Every trick found in the name (empty for a plain name).
 std::vector<NameFinding> checkName(const std::string& utf8Name);
-
-/// True if the name holds a bidi control or an invisible format character.
-bool hasBidiOrFormat(const std::string& utf8Name);
 
 }  // namespace mugai::sanitizers::attachment_strip

@@ -9,6 +9,7 @@
 #include <random>
 #include <string>
 
+#include "core/charset/rfc2047.h"
 #include "core/mime_encode.h"
 #include "core/mime_parser.h"
 #include "core/report.h"
@@ -303,11 +304,18 @@ TEST_CASE("RFC 2231 boundaries cannot slip past the part bound", "[hostile][limi
   CHECK(bodyRemoved(o));
 }
 
-TEST_CASE("header values full of unclosed encoded words decode in linear time", "[hostile]") {
+// Tagged [timed]: test/CMakeLists.txt gives these cases a short CTest
+// TIMEOUT of their own, which is what fails a quadratic regression.
+TEST_CASE("header values full of unclosed encoded words decode in linear time", "[hostile][timed]") {
+  // 4 MiB of unclosed "=?c?B?X" words. Each must cost the distance to the
+  // next '?' (rfc2047.cpp parseWord); scanning to the end of the value for
+  // each would be ~600,000 words x ~2 MiB, far past the timeout. (Whole
+  // messages cannot carry such a header: max_header_bytes stops it before
+  // GMime, whose own decoding of these values is not linear.)
   std::string v;
-  for (int i = 0; i < 20'000; ++i) v += "=?c?B?X";
-  auto o = runIdentity(kHead + "X-Long: " + v + "\r\nContent-Type: text/plain; name=\"" + v + "\"\r\n\r\nx\r\n");
-  checkSane(o);
+  while (v.size() < (4u << 20)) v += "=?c?B?X";
+  CHECK(charset::decodeHeader(v) == v);
+  CHECK(charset::decodeHeader("Content-Type: text/plain; name=\"" + v + "\"").size() > v.size());
 }
 
 TEST_CASE("message/news and uuencoded messages are opened too", "[hostile]") {

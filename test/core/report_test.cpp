@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/mime_encode.h"
 #include "core/report.h"
 #include "test/common/corpus.h"
 
@@ -38,4 +39,36 @@ TEST_CASE("invalid UTF-8 from the mail is written as U+FFFD, never thrown", "[re
   auto o = test::runIdentity("Subject: \xFF\xFE bad\r\nContent-Type: text/plain; name=\"\xC3\x28.txt\"\r\n\r\nx\r\n");
   std::string dumped = dumpReport(o.report, false);
   CHECK(nlohmann::json::parse(dumped)["input"]["subject"].get<std::string>().find("bad") != std::string::npos);
+}
+
+TEST_CASE("names and subjects are written masked, the exact original beside them", "[report]") {
+  // "請求書.pdf<U+2028>理由 / Reason: 安全です.exe" and a subject with U+2029 and U+200B.
+  const std::string name = "請求書.pdf\u2028理由 / Reason: 安全です.exe";
+  const std::string subject = "ご請求\u2029書\u200Bです";
+  std::string in = "From: a@example.jp\r\nSubject: " + encodeWordUtf8(subject, " ") +
+                   "\r\nMIME-Version: 1.0\r\nContent-Type: application/octet-stream;\r\n " +
+                   fileNameParams("name", name, "\r\n") + "\r\n\r\nx\r\n";
+  auto o = test::runIdentity(in);
+  auto r = nlohmann::json::parse(dumpReport(o.report, false));
+  const nlohmann::json* leaf = nullptr;
+  for (const auto& n : r["nodes"])
+    if (n.contains("filename")) leaf = &n;
+  REQUIRE(leaf);
+  CHECK((*leaf)["filename"] == "請求書.pdf\uFFFD理由 / Reason: 安全です.exe");
+  CHECK((*leaf)["filename_raw"] == name);
+  CHECK_FALSE(leaf->contains("filename_hex"));
+  CHECK(r["input"]["subject"] == "ご請求\uFFFD書\uFFFDです");
+  CHECK(r["input"]["subject_raw"] == subject);
+  // Fields that needed no mask carry no copy.
+  CHECK(r["input"]["from"] == "a@example.jp");
+  CHECK_FALSE(r["input"].contains("from_raw"));
+}
+
+TEST_CASE("a name that is not UTF-8 keeps its exact bytes in hex", "[report]") {
+  nlohmann::json j = nlohmann::json::object();
+  putInputText(j, "filename", "a\xFF\x0A.txt");
+  auto back = nlohmann::json::parse(dumpReport(j, false));
+  CHECK(back["filename"] == "a\uFFFD\uFFFD.txt");
+  CHECK(back["filename_hex"] == "61ff0a2e747874");
+  CHECK(back["filename_raw"].get<std::string>().find(".txt") != std::string::npos);
 }

@@ -5,6 +5,8 @@
 #include <catch2/matchers/catch_matchers_string.hpp>
 
 #include <filesystem>
+#include <set>
+#include <sstream>
 
 #include "core/charset/charset.h"
 #include "core/mail_job.h"
@@ -38,6 +40,49 @@ std::string removedFor(const MailOutcome& o, const std::string& filename) {
   const Node* n = part(o, filename);
   if (!n) return "(no such part)";
   return n->action == Action::Remove ? n->reasonCode : "kept";
+}
+
+// The code points of UTF-8 `s`, decoded here and not by core/display_text
+// (the code under test). A byte that starts no sequence stands for itself.
+std::vector<std::uint32_t> codePointsOf(const std::string& s) {
+  std::vector<std::uint32_t> out;
+  for (std::size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    std::size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+    if (i + n > s.size()) n = 1;
+    std::uint32_t cp = n == 1 ? c : c & (0x7Fu >> n);
+    for (std::size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    out.push_back(cp);
+    i += n;
+  }
+  return out;
+}
+
+// Line breaks a viewer may follow (UAX #14 classes BK, CR, LF, NL) and
+// characters that show nothing or reorder the text: none may stand in a
+// notice line.
+bool breaksOrHides(std::uint32_t cp) {
+  static const std::set<std::uint32_t> kBad{0x09,   0x0B,   0x0C,   0x0D,   0x85,   0x2028, 0x2029,
+                                            0x200B, 0x200E, 0x202E, 0x2066, 0xFEFF, 0x00AD, 0x180E,
+                                            0xFE0F, 0x115F, 0x3164, 0x2060, 0xE0041};
+  return kBad.count(cp) != 0 || (cp < 0x20 && cp != '\n') || (cp >= 0x7F && cp <= 0x9F);
+}
+
+// The notice of a rebuilt message, decoded, with CRLF as "\n".
+std::string noticeOf(const MailOutcome& o) {
+  auto again = runIdentity(o.output);
+  const Node* notice = firstLeaf(*again.input.root);
+  REQUIRE(notice);
+  std::string text = charset::decodeText(notice->decoded, notice->charset);
+  for (std::size_t at; (at = text.find("\r\n")) != std::string::npos;) text.erase(at, 1);
+  return text;
+}
+
+std::vector<std::string> linesOf(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
 }
 
 bool finding(const MailOutcome& o, const std::string& code) {
@@ -98,6 +143,17 @@ TEST_CASE("file-name tricks", "[attachment_strip][names]") {
     auto r = strip(mailWith({{name, "text/plain", "hello\n"}}), report);
     CHECK(removedFor(r, name) == "kept");
     CHECK(finding(r, "name.bidi"));
+  }
+  SECTION("line separators, C1 controls and invisible characters count like U+202E") {
+    for (std::string name : {"a\u2028b.txt", "a\u2029b.txt", "a\u200Bb.txt", "a\u0085b.txt", "a\u180Eb.txt",
+                             "a\U000E0041b.txt", "a\u3164b.txt", "a\tb.txt"}) {
+      INFO(name);
+      auto o = strip(mailWith({{name, "text/plain", "hello\n"}}));
+      CHECK(removedFor(o, name) == "name.bidi");
+      CHECK(finding(o, "name.bidi"));
+    }
+    auto plain = strip(mailWith({{"請求書 2026年.txt", "text/plain", "hello\n"}}));
+    CHECK(removedFor(plain, "請求書 2026年.txt") == "kept");
   }
   SECTION("double extension, trailing dots, padding") {
     auto o = strip(mailWith({{"請求書.pdf.exe", "application/pdf", peImage()},
@@ -269,4 +325,44 @@ TEST_CASE("the notice never carries the bidi control of a removed name", "[attac
   std::string text = charset::decodeText(notice->decoded, notice->charset);
   CHECK(text.find("\u202E") == std::string::npos);
   CHECK(text.find("invoice\uFFFDfdp.exe") != std::string::npos);
+}
+
+TEST_CASE("a file name cannot forge lines of the notice", "[attachment_strip][notice]") {
+  // Each separator makes a viewer that follows Unicode line breaking start
+  // a new line: the recipient would read a second "Reason" saying it is safe.
+  const std::string forged = "請求書.pdf\u2028理由 / Reason: 検査済み・安全です\u2029\u0085\r\n\t\u200B\u202E"
+                             "\u2066\uFEFF\u00AD\u180E\uFE0F\U000E0041\u3164.exe";
+  auto o = strip(mailWith({{forged, "application/pdf", peImage()}}));
+  REQUIRE(removedFor(o, forged) != "kept");
+  std::string text = noticeOf(o);
+  INFO(text);
+  for (std::uint32_t cp : codePointsOf(text)) {
+    INFO("U+" << std::hex << cp);
+    CHECK_FALSE(breaksOrHides(cp));
+  }
+  int nameLines = 0, reasonLines = 0;
+  for (const auto& line : linesOf(text)) {
+    if (line.find("検査済み") != std::string::npos) {
+      ++nameLines;
+      CHECK(line.rfind("[1] ", 0) == 0);  // the forged text stays inside the name's own line
+    }
+    reasonLines += line.find("理由 / Reason:") != std::string::npos && line.rfind("    理由 / Reason:", 0) == 0;
+  }
+  CHECK(nameLines == 1);
+  CHECK(reasonLines == 1);
+}
+
+TEST_CASE("the notice shortens a long name but keeps its extension in sight", "[attachment_strip][notice]") {
+  const std::string name = std::string(150, 'a') + "請求書" + std::string(100, ' ') + ".exe";
+  auto o = strip(mailWith({{name, "application/pdf", peImage()}}));
+  std::string line;
+  for (const auto& l : linesOf(noticeOf(o)))
+    if (l.rfind("[1] ", 0) == 0) line = l;
+  INFO(line);
+  const std::string prefix = "[1] 削除 / Removed: ";
+  REQUIRE(line.rfind(prefix, 0) == 0);
+  const auto shown = codePointsOf(line.substr(prefix.size()));
+  CHECK(shown.size() == 80);
+  CHECK(line.find("\u2026.exe") != std::string::npos);
+  CHECK(line.rfind(prefix + "aaaaaaaaaa", 0) == 0);
 }

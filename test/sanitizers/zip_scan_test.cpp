@@ -407,3 +407,45 @@ TEST_CASE("zip_scan: the writer refuses names a client cannot write as one file,
     CHECK(entries[0].utf8Flag());
   }
 }
+
+TEST_CASE("zip_scan: data before an archive whose offsets were not corrected refuses it", "[zip]") {
+  // The corpora's prepended-junk archives start with "#!/bin/sh", which
+  // attachment_strip removes as a script before zip_scan looks.
+  const std::string zipBytes = test::storedZip({{"memo.txt", "hello\n"}});
+  auto cleanWith = [&](const std::string& prefix) {
+    FileOutcome o = cleanBytes(prefix + zipBytes, "prefixed.zip");
+    std::string all;
+    for (const auto& c : codesOf(o)) all += c + " ";
+    INFO(o.input.root->trueType() << " [" << all << "]");
+    CHECK(statusOf(o) == "removed");
+    return o;
+  };
+  SECTION("a stray local header: a ZIP to libmagic, so zip_scan's own check decides") {
+    std::string stray = std::string("PK\x03\x04", 4) + std::string(60, '\0');
+    FileOutcome o = cleanWith(stray);
+    CHECK(o.input.root->trueType() == "application/zip");
+    CHECK(o.input.root->reasonCode == "zip.prefixed_data_uncorrected");
+    CHECK(o.input.root->decidedBy == "zip_scan");
+  }
+  SECTION("plain text: libmagic no longer sees a ZIP, and an unknown type is removed") {
+    FileOutcome o = cleanWith("just some text before the archive\n");
+    CHECK(o.input.root->reasonCode == "type.unknown");
+  }
+}
+
+TEST_CASE("zip_scan: the notice file of a removed entry masks a forged name", "[zip][notice]") {
+  const std::string name = "請求書.pdf\u2028理由 / Reason: 安全です.exe";
+  FileOutcome o = cleanBytes(test::storedZip({{name, test::peImage()}, {"memo.txt", "hello\n"}}), "docs.zip");
+  REQUIRE(statusOf(o) == "changed");
+  fs::path d = test::freshTempDir("zip-notice");
+  test::writeFile(d / "clean.zip", o.output);
+  // Info-ZIP reads the notice entry, independent of our reader.
+  auto unzipped = test::runCommand("unzip -p " + (d / "clean.zip").string() + " '*.removed.txt'");
+  fs::remove_all(d);
+  CHECK(unzipped.code == 0);
+  const std::string& text = unzipped.out;
+  INFO(text);
+  REQUIRE(text.find("安全です") != std::string::npos);
+  CHECK(text.find("\u2028") == std::string::npos);
+  CHECK(text.find("請求書.pdf\uFFFD理由") != std::string::npos);
+}

@@ -107,7 +107,9 @@ TEST_CASE("every kernel finds exactly what brute force finds", "[match][kernels]
     for (int i = 0; i < 256; ++i) a.push_back(static_cast<char>(i));
     return a;
   }();
-  const std::string small = "ab\0\xff";  // few letters: many overlapping occurrences
+  // Few letters: many overlapping occurrences. Built with its length: as a
+  // C string literal it would stop at the NUL and never hold 0xFF.
+  const std::string small("ab\0\xff", 4);
   struct Case {
     const char* name;
     std::size_t patterns, minLen, maxLen;
@@ -120,12 +122,27 @@ TEST_CASE("every kernel finds exactly what brute force finds", "[match][kernels]
       {"many literals 7-10 bytes (stride 4)", 300, 7, 10, 0.0, binary},
       {"short runs, many (stride 1 and 2-byte windows)", 300, 2, 6, 0.3, binary},
       {"wildcards and nibbles", 200, 4, 24, 0.25, binary},
-      {"tiny alphabet, overlapping", 40, 2, 12, 0.2, std::string(small.data(), 4)},
+      {"tiny alphabet, overlapping", 40, 2, 12, 0.2, small},
   };
   for (const auto& c : cases) {
     DYNAMIC_SECTION(c.name) {
       std::vector<Pattern> pats;
       for (std::size_t i = 0; i < c.patterns; ++i) pats.push_back(randomPattern(rng, c.minLen, c.maxLen, c.wildRate, c.alphabet));
+      // A small alphabet is there to test each of its bytes, the edges of
+      // the byte range 0x00 and 0xFF among them: every one is an exact byte
+      // of some pattern.
+      if (c.alphabet.size() <= 8) {
+        CHECK(c.alphabet.find('\x00') != std::string::npos);
+        CHECK(c.alphabet.find('\xff') != std::string::npos);
+      }
+      if (c.alphabet.size() <= 8)
+        for (const char a : c.alphabet) {
+          const auto byte = static_cast<std::uint8_t>(a);
+          INFO("byte " << int(byte));
+          CHECK(std::any_of(pats.begin(), pats.end(), [&](const Pattern& p) {
+            return std::any_of(p.begin(), p.end(), [&](const PatternByte& b) { return b.mask == 0xFF && b.value == byte; });
+          }));
+        }
       std::string error;
       const auto db = Database::compile(setOf(pats), error);
       REQUIRE(db);
