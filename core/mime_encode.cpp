@@ -2,6 +2,7 @@
 #include "core/mime_encode.h"
 
 #include <cstdint>
+#include <optional>
 
 #include "core/charset/charset.h"
 
@@ -90,6 +91,43 @@ std::string fileNameParams(std::string_view param, std::string_view utf8, std::s
   std::string p(param);
   if (safe) return p + "=\"" + std::string(utf8) + "\"";
   return p + "*=" + encodeRfc2231(utf8) + ";" + std::string(eol) + "\t" + p + "=\"" + encodeWordUtf8(utf8, " ") + "\"";
+}
+
+constexpr std::size_t kMaxLine = 998;  // RFC 5322 2.1.1, without the CRLF
+
+std::optional<std::string> foldLongLines(std::string_view field, std::string_view eol) {
+  std::string out;
+  out.reserve(field.size() + 16);
+  while (!field.empty()) {
+    std::size_t nl = field.find('\n');
+    std::string_view line = field.substr(0, nl == std::string_view::npos ? field.size() : nl + 1);
+    field.remove_prefix(line.size());
+    std::size_t ending = line.ends_with("\r\n") ? 2 : line.ends_with('\n') ? 1 : 0;
+    while (line.size() - ending > kMaxLine) {
+      // Fold before the last blank that leaves a first piece of at most 998
+      // octets; the piece must hold more than blanks (RFC 5322 3.2.2).
+      std::size_t at = line.substr(0, kMaxLine + 1).find_last_of(" \t");
+      if (at == std::string_view::npos || line.substr(0, at).find_first_not_of(" \t") == std::string_view::npos)
+        return std::nullopt;
+      out.append(line.substr(0, at));
+      out.append(eol);
+      line.remove_prefix(at);
+    }
+    out.append(line);
+  }
+  return out;
+}
+
+bool fitsMailLines(std::string_view body) {
+  if (body.find('\0') != std::string_view::npos) return false;
+  for (std::size_t start = 0; start < body.size();) {
+    std::size_t nl = body.find('\n', start);
+    std::size_t end = nl == std::string_view::npos ? body.size() : nl;
+    std::size_t len = end - start - (end > start && body[end - 1] == '\r' ? 1 : 0);
+    if (len > kMaxLine) return false;
+    start = end + 1;
+  }
+  return true;
 }
 
 std::string mimeCharsetLabel(std::string_view canonical) {

@@ -20,6 +20,7 @@
 #include "core/charset/rfc2047.h"
 #include "core/file_type.h"
 #include "core/hash.h"
+#include "core/mime_encode.h"
 #include "core/prescan.h"
 
 namespace mugai {
@@ -218,11 +219,30 @@ class TreeBuilder {
       node.kind = NodeKind::Leaf;
       decodeLeaf(GMIME_PART(obj), node, *buffer);
       addSpan(node, offs, node.rawBody && buffer == &in_.bytes ? static_cast<gint64>(node.rawBody->end) : -1);
+      if (node.action == Action::Keep) refuseUnscannable(node);
       if (node.action == Action::Keep && isEncodedMessage(node)) parseEmbedded(node);
     } else {
       node.kind = NodeKind::Leaf;
       addSpan(node, offs, -1);
     }
+  }
+
+  // Content we cannot scan as the client will see it (amavis bans both by
+  // default). A message/partial fragment is one piece of a message that a
+  // reassembling client puts together from several mails: nobody scans the
+  // whole. A message/external-body makes the client fetch the content from
+  // a URL, FTP site or mail server, past the gateway. At the top level the
+  // fragment is the whole body, so the whole body goes.
+  void refuseUnscannable(Node& node) {
+    const char* code = node.declaredType == "message/partial"         ? "mime.message_partial"
+                       : node.declaredType == "message/external-body" ? "mime.external_body"
+                                                                       : nullptr;
+    if (!code) return;
+    const char* detail = code == std::string_view("mime.message_partial")
+                             ? "message/partial fragment: the message it belongs to is never scanned whole"
+                             : "message/external-body: the client would fetch content from outside the gateway";
+    in_.findings.push_back({code, detail, node.path, true});
+    removeNode(node, "parser", code, detail);
   }
 
   void fail(Node& node, const std::string& code, const std::string& detail, const std::vector<gint64>& offs) {
@@ -246,6 +266,20 @@ class TreeBuilder {
                                 "header field " + h.name.substr(0, 64) + " holds a bare CR or a NUL", node.path, true});
         removeNode(node, "parser", "mime.bare_cr_in_header", "header field holds a bare CR or a NUL");
         break;
+      }
+      if (h.name.size() + h.rawValue.size() >= 998 && !foldLongLines(h.name + ":" + h.rawValue, "\r\n")) {
+        // The rebuild folds long lines at blanks (RFC 5322 2.1.1); a field
+        // with 998 octets and no blank cannot be written, so it is dropped.
+        // Without its Content-* field a part would be read as another type
+        // or name than the one we checked: the part goes instead.
+        const bool contentField = &headers == &node.headers && h.name.size() >= 8 &&
+                                  equalsIgnoreCase(std::string_view(h.name).substr(0, 8), "content-");
+        in_.findings.push_back({"mime.long_header_line",
+                                "header field " + h.name.substr(0, 64) +
+                                    " has a line over 998 octets without a blank to fold at: not written",
+                                node.path, contentField});
+        if (contentField) removeNode(node, "parser", "mime.long_header_line", "header line too long to write");
+        if (contentField) break;
       }
       if (h.name.size() + h.rawValue.size() > limits_.maxHeaderBytes) {
         in_.findings.push_back({"limit.header_size",
@@ -343,11 +377,15 @@ class TreeBuilder {
         node.otherNames.emplace_back(gname);
     std::string_view raw = node.rawBody ? std::string_view(buffer).substr(node.rawBody->begin, node.rawBody->size())
                                         : std::string_view();
-    node.rawReusable = node.rawBody && rawIsCanonical(enc, cteToken_, raw);
+    const bool canonical = rawIsCanonical(enc, cteToken_, raw);
+    // Lines over 998 octets or a NUL (RFC 5322 2.1.1, RFC 2045 2.8) break
+    // SMTP relays and the 7bit/8bit message/rfc822 that may carry this part.
+    node.rawReusable = node.rawBody && canonical && fitsMailLines(raw);
     if (!node.rawReusable && node.rawBody)
       in_.findings.push_back({"mime.reencoded",
-                              "transfer encoding \"" + cteToken_.substr(0, 40) +
-                                  "\" is not canonical or its body not strictly valid: the part is re-encoded",
+                              canonical ? "a body line is longer than 998 octets or holds a NUL: the part is re-encoded"
+                                        : "transfer encoding \"" + cteToken_.substr(0, 40) +
+                                              "\" is not canonical or its body not strictly valid: the part is re-encoded",
                               node.path, false});
     if (node.rawBody && decodeDirect(part, raw, node.decoded)) {
       decodedTotal_ += node.decoded.size();
@@ -504,6 +542,14 @@ class TreeBuilder {
       removeNode(node, "parser", "mime.not_a_message", "encoded message/rfc822 part is not a message");
     }
     if (node.action != Action::Keep) return;
+    // RFC 2046 5.2.1 allows message/rfc822 only in 7bit, 8bit or binary;
+    // strict readers see an encoded one as a broken text part. The rebuild
+    // sends it on unencoded (reported once: a non-canonical body already was).
+    if (node.rawReusable)
+      in_.findings.push_back({"mime.reencoded",
+                              "message part sent with Content-Transfer-Encoding \"" + cteToken_.substr(0, 40) +
+                                  "\" (RFC 2046 5.2.1): it goes out unencoded",
+                              node.path, false});
     node.kind = NodeKind::Message;
     node.messageHeaders = copyHeaders(GMIME_OBJECT(message.get()), nullptr);
     checkHeaders(node, node.messageHeaders);

@@ -8,7 +8,9 @@
 // multipart without boundary, part without headers or content) and
 // malformed multiparts make the affected node fail closed: it is marked
 // Remove by "parser", so the rebuilt message does not carry it and the
-// original is kept.
+// original is kept. So do parts whose content cannot be scanned as a client
+// will see it: message/partial fragments (mime.message_partial) and
+// message/external-body references (mime.external_body).
 #pragma once
 
 #include <chrono>

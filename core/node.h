@@ -83,7 +83,8 @@ struct Node {
                                  ///< "7bit", "8bit", "binary", or "" (none / unknown = 7bit)
   /// The raw body may be copied out as it came: its Content-Transfer-Encoding
   /// field names exactly the encoding GMime used, and the raw bytes are
-  /// strictly valid in it, so every client decodes them to `decoded`.
+  /// strictly valid in it, so every client decodes them to `decoded`; and
+  /// no line is over 998 octets and no NUL is in it (RFC 5322 2.1.1).
   /// Otherwise the rebuild re-encodes `decoded` (a client's lenient decoder
   /// must not see other bytes than the ones we scanned).
   bool rawReusable = true;

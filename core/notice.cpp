@@ -9,7 +9,7 @@
 namespace mugai {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, std::string_view>, 22> kReasonsJa{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 24> kReasonsJa{{
     {"limit.message_size", "メールのサイズが上限を超えています"},
     {"limit.header_size", "ヘッダー行が長すぎます"},
     {"limit.header_count", "ヘッダーの数が上限を超えています"},
@@ -28,6 +28,8 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 22> kReasons
     {"mime.nesting_overflow", "MIME の入れ子が解析器の上限を超えています"},
     {"mime.part_without_headers_or_content", "ヘッダーも内容もないパートがあります"},
     {"mime.decode_failed", "パートの内容を復号できません"},
+    {"mime.message_partial", "分割されたメールの断片です（元のメール全体を検査できません）"},
+    {"mime.external_body", "外部にある内容を参照するパートです（内容を検査できません）"},
     {"mime.unknown_warning", "解析器が不明な警告を出しました"},
     {"sanitizer.failed", "検査処理が失敗しました（安全側で削除）"},
     {"test.removed", "テスト用の削除規則に一致しました"},

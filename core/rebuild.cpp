@@ -68,9 +68,18 @@ class Writer {
 
   // Fields no two parsers agree on never reach the client (the parser
   // already reported them): a bad name, a bare CR, a NUL.
+  // A line over 998 octets (RFC 5322 2.1.1) is folded at a blank; a field
+  // that cannot be folded is not written (the parser reported it, and
+  // removed the part when it was a Content-* field).
   void writeHeader(const Header& h) {
     if (!validFieldName(h.name) || !safeHeaderValue(h.rawValue)) return;
-    out_ += trimName(h.name) + ":" + h.rawValue;
+    std::string field = trimName(h.name) + ":" + h.rawValue;
+    if (field.size() > 998) {
+      auto folded = foldLongLines(field, eol_);
+      if (!folded) return;
+      field = std::move(*folded);
+    }
+    out_ += field;
     endLine();
   }
 
@@ -219,33 +228,32 @@ class Writer {
 
   const std::string& source(const Node& n) const { return n.rawSource ? *n.rawSource : in_.bytes; }
 
+  // A message/rfc822 part always goes out as its rebuilt form, never
+  // transfer-encoded: RFC 2046 5.2.1 allows only 7bit, 8bit and binary, and
+  // strict readers (Python's email) take a base64 one for a broken text
+  // part. One that came encoded was decoded and parsed; its inner parts are
+  // written as any others, so no line exceeds 998 octets and no NUL is left
+  // (leaves that would break that are re-encoded, long fields folded), and
+  // 7bit or 8bit says truly what the bytes are.
   void writeEmbeddedMessage(const Node& n) {
-    // A message/rfc822 part that came transfer-encoded (we parsed its
-    // decoded body): unchanged, it goes out as it came; changed, it is
-    // rebuilt and encoded again in base64.
-    const bool encoded = n.rawBody.has_value() && !n.transferEncoding.empty() && n.transferEncoding != "7bit" &&
-                         n.transferEncoding != "8bit" && n.transferEncoding != "binary";
-    if (encoded && n.rawReusable && !n.changedBelow()) {
-      for (const auto& h : n.headers) writeHeader(h);
-      out_ += eol_;
-      out_.append(source(n), n.rawBody->begin, n.rawBody->size());
-      return;
+    if (n.children.empty() && n.messageHeaders.empty()) {
+      for (const auto& h : n.headers)
+        if (!headerNameIs(h, "Content-Transfer-Encoding")) writeHeader(h);
+      return;  // empty message: the delimiter's line break ends the headers
     }
-    for (const auto& h : n.headers)
-      if (!encoded || !equalsIgnoreCase(trimName(h.name), "Content-Transfer-Encoding")) writeHeader(h);
-    if (n.children.empty() && n.messageHeaders.empty()) return;  // empty message: the delimiter's line break ends the headers
-    if (encoded) out_ += "Content-Transfer-Encoding: base64" + eol_;
-    out_ += eol_;
     std::string outer = std::move(out_);
     out_.clear();
     writeMessageHeaders(n.messageHeaders);
-    if (!n.messageHeaders.empty() || !n.children.empty()) out_ += "MIME-Version: 1.0" + eol_;
-    if (n.children.empty()) out_ += eol_;  // an empty message stays empty
+    out_ += "MIME-Version: 1.0" + eol_;
+    if (n.children.empty()) out_ += eol_;  // an empty body stays empty
     else if (n.children.front()->action == Action::Remove) writePlaceholder();
     else writeNode(*n.children.front());
     std::string inner = std::move(out_);
     out_ = std::move(outer);
-    out_ += encoded ? encodeBase64Lines(inner, eol_) : inner;
+    for (const auto& h : n.headers)
+      if (!headerNameIs(h, "Content-Transfer-Encoding")) writeHeader(h);
+    out_ += "Content-Transfer-Encoding: " + std::string(charset::isAscii(inner) ? "7bit" : "8bit") + eol_ + eol_;
+    out_ += inner;
   }
 
   void writePlaceholder() {

@@ -2,7 +2,11 @@
 //
 // Guarantees: kept leaves are re-emitted byte-for-byte (their header fields
 // and still-encoded body) when that encoding is canonical and strictly
-// valid, else re-encoded in base64 from the bytes we scanned; every
+// valid and the body's lines fit mail (998 octets, no NUL), else re-encoded
+// in base64 from the bytes we scanned; a message/rfc822 part goes out as
+// its rebuilt form in 7bit or 8bit, never base64 or quoted-printable
+// (RFC 2046 5.2.1); header lines over 998 octets are folded at a blank (a
+// field that cannot be folded is not written); every
 // multipart gets a fresh boundary and a Content-Type we write; preambles and
 // epilogues (where attackers park content some clients show) are dropped;
 // the top-level header block has at most one of each singleton field, no

@@ -12,8 +12,10 @@
 #include "core/charset/rfc2047.h"
 #include "core/mime_encode.h"
 #include "core/mime_parser.h"
+#include "core/notice.h"
 #include "core/report.h"
 #include "test/common/corpus.h"
+#include "test/common/python_judge.h"
 #include "test/common/test_sanitizers.h"
 
 using namespace mugai;
@@ -35,12 +37,26 @@ long maxRssMiB() {
   return ru.ru_maxrss / 1024;
 }
 
-// Whatever happens, the report must serialise and the output must parse.
+// Whatever happens, the report must serialise and the output must be a
+// well-formed message: our parser finds nothing critical in it (parseMessage
+// always returns a root, so that alone proves nothing) and Python's email
+// package finds no structural defect. The notice's multipart/mixed puts
+// the kept body one level deeper, so the read-back allows one more level.
 void checkSane(const MailOutcome& o) {
   CHECK_FALSE(dumpReport(o.report, false).empty());
   if (o.verdict == Verdict::Rejected) return;
-  auto again = parseMessage(o.output, Limits{}, std::chrono::steady_clock::now() + std::chrono::seconds(30));
-  CHECK(again.root);
+  Limits oneDeeper;
+  oneDeeper.maxDepth += 1;
+  auto again = parseMessage(o.output, oneDeeper, std::chrono::steady_clock::now() + std::chrono::seconds(30));
+  for (const auto& f : again.findings) {
+    INFO(f.code << ": " << f.detail);
+    CHECK_FALSE(f.critical);
+  }
+  again.root->forEach([](const Node& n) {
+    INFO(n.path << " " << n.reasonCode);
+    CHECK(n.action == Action::Keep);
+  });
+  CHECK(readWithPython(o.output).defects.empty());
 }
 
 MailOutcome runWithExeStripper(std::string bytes) {
@@ -101,6 +117,7 @@ TEST_CASE("an inner multipart never closed does not hide the attachment after it
   o.input.root->forEach([&](const Node& n) { seen = seen || n.filename == "evil.exe"; });
   CHECK(seen);  // the gateway sees the part a client would show...
   CHECK(o.output.find("TVqQ") == std::string::npos);  // ...and removes it
+  CHECK_FALSE(readWithPython(o.output).hasFile("evil.exe"));
   checkSane(o);
 }
 
@@ -113,6 +130,7 @@ TEST_CASE("a boundary in the middle of a line cannot split the rebuilt message",
   CHECK(o.output.find("boundary=\"M\"") == std::string::npos);
   auto again = parseMessage(o.output, Limits{}, std::chrono::steady_clock::now() + std::chrono::seconds(10));
   again.root->forEach([&](const Node& n) { CHECK(n.filename != "evil.exe"); });
+  CHECK_FALSE(readWithPython(o.output).hasFile("evil.exe"));  // nor for a parser that is not ours
   checkSane(o);
 }
 
@@ -126,6 +144,7 @@ TEST_CASE("a delimiter followed by junk cannot split the rebuilt message", "[hos
   CHECK(o.output.find("boundary=\"J\"") == std::string::npos);
   auto again = parseMessage(o.output, Limits{}, std::chrono::steady_clock::now() + std::chrono::seconds(10));
   again.root->forEach([&](const Node& n) { CHECK(n.filename != "evil.exe"); });
+  CHECK_FALSE(readWithPython(o.output).hasFile("evil.exe"));  // nor for a parser that is not ours
   checkSane(o);
 }
 
@@ -326,4 +345,43 @@ TEST_CASE("message/news and uuencoded messages are opened too", "[hostile]") {
   o.input.root->forEach([&](const Node& n) { seen = seen || n.filename == "in.exe"; });
   CHECK(seen);
   CHECK(o.verdict == Verdict::Changed);
+}
+
+TEST_CASE("a message/partial fragment is removed: nobody scans the message it belongs to", "[hostile]") {
+  SECTION("at the top level the whole body goes, the header stays for the notice") {
+    auto o = runIdentity(readFile(corpora() / "mimekit/UnitTests/TestData/partial/message-partial.0.eml"));
+    CHECK(hasFinding(o, "mime.message_partial", true));
+    CHECK(o.verdict == Verdict::Changed);
+    CHECK(bodyRemoved(o));
+    CHECK(o.output.find("earrings.jpg") == std::string::npos);
+    CHECK(o.output.find("Subject: Photo of a girl with feather earrings") != std::string::npos);
+    auto py = readWithPython(o.output);
+    CHECK_FALSE(py.hasPart("message/partial"));
+    checkSane(o);
+  }
+  SECTION("inside a multipart only the fragment goes") {
+    std::string s = kHead + "Content-Type: multipart/mixed; boundary=\"P\"\r\n\r\n--P\r\nContent-Type: text/plain\r\n\r\nhello\r\n"
+                            "--P\r\nContent-Type: message/partial; id=\"x@example.jp\"; number=2; total=3\r\n\r\n"
+                            "AAAAfragmentAAAA\r\n--P--\r\n";
+    auto o = runIdentity(s);
+    CHECK(hasFinding(o, "mime.message_partial", true));
+    CHECK(o.output.find("fragment") == std::string::npos);
+    CHECK(o.output.find("hello") != std::string::npos);
+    checkSane(o);
+  }
+  CHECK_FALSE(reasonJa("mime.message_partial").empty());  // the notice gives the reason in Japanese too
+}
+
+TEST_CASE("a message/external-body part is removed: the client would fetch content past the gateway", "[hostile]") {
+  std::string s = kHead + "Content-Type: multipart/mixed; boundary=\"X\"\r\n\r\n--X\r\nContent-Type: text/plain\r\n\r\nhello\r\n"
+                          "--X\r\nContent-Type: message/external-body; access-type=URL;\r\n URL=\"http://example.com/payload.exe\"\r\n\r\n"
+                          "Content-Type: application/octet-stream\r\n\r\n\r\n--X--\r\n";
+  auto o = runIdentity(s);
+  CHECK(hasFinding(o, "mime.external_body", true));
+  CHECK(o.verdict == Verdict::Changed);
+  CHECK(o.output.find("payload.exe") == std::string::npos);
+  CHECK(o.output.find("hello") != std::string::npos);
+  CHECK_FALSE(readWithPython(o.output).hasPart("message/external-body"));
+  CHECK_FALSE(reasonJa("mime.external_body").empty());
+  checkSane(o);
 }

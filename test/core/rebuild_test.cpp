@@ -6,6 +6,7 @@
 #include "core/mime_encode.h"
 #include "core/mime_parser.h"
 #include "test/common/corpus.h"
+#include "test/common/python_judge.h"
 #include "test/common/test_sanitizers.h"
 
 using namespace mugai;
@@ -96,10 +97,15 @@ TEST_CASE("a base64-encoded message/rfc822 is opened, not passed as an opaque le
                    "--o\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
                    "--o\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
                    encodeBase64Lines(inner, "\r\n") + "--o--\r\n";
-  SECTION("unchanged, it goes out byte-for-byte") {
+  SECTION("unchanged, it goes out as its rebuilt form in 7bit, as RFC 2046 5.2.1 requires") {
     auto o = runIdentity(in);
     CHECK(o.verdict == Verdict::Unchanged);
-    CHECK(o.output.find(encodeBase64Lines(inner, "\r\n")) != std::string::npos);
+    CHECK(o.output.find(encodeBase64Lines(inner, "\r\n")) == std::string::npos);
+    CHECK(o.output.find("Content-Type: message/rfc822\r\nContent-Transfer-Encoding: 7bit\r\n\r\nFrom: c@example.jp") !=
+          std::string::npos);
+    auto py = readWithPython(o.output);
+    CHECK(py.defects.empty());
+    CHECK(py.hasPart("application/octet-stream:in.exe"));  // Python sees the inner parts, not a text leaf
   }
   SECTION("the attachment inside is seen and removed; the rest is re-encoded") {
     auto o = stripExe(in);
@@ -111,6 +117,59 @@ TEST_CASE("a base64-encoded message/rfc822 is opened, not passed as an opaque le
       sawInnerText = sawInnerText || n.decoded.find("inner text") != std::string::npos;
     });
     CHECK(sawInnerText);
+    CHECK(o.output.find("Content-Type: message/rfc822\r\nContent-Transfer-Encoding: 7bit\r\n") != std::string::npos);
+    auto py = readWithPython(o.output);
+    CHECK(py.defects.empty());
+    CHECK(py.hasPart("message/rfc822"));
+    CHECK_FALSE(py.hasFile("in.exe"));
+  }
+}
+
+TEST_CASE("a nested message is always sent on in 7bit or 8bit, with no line over 998 octets", "[rebuild][encoding]") {
+  auto wrap = [](const std::string& inner, const std::string& cte) {
+    return "From: a@example.jp\r\nSubject: fwd\r\nContent-Type: multipart/mixed; boundary=o\r\n\r\n"
+           "--o\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
+           "--o\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: " +
+           cte + "\r\n\r\n" + (cte == "base64" ? encodeBase64Lines(inner, "\r\n") : inner) + "--o--\r\n";
+  };
+  SECTION("8-bit content inside a base64 one is labelled 8bit") {
+    std::string inner = "From: c@example.jp\r\nSubject: i\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                        "Content-Transfer-Encoding: 8bit\r\n\r\n本文です\r\n";
+    auto o = runIdentity(wrap(inner, "base64"));
+    CHECK(o.output.find("Content-Type: message/rfc822\r\nContent-Transfer-Encoding: 8bit\r\n") != std::string::npos);
+    CHECK(o.output.find("本文です") != std::string::npos);
+    CHECK(readWithPython(o.output).defects.empty());
+  }
+  SECTION("a body line of 2000 octets inside is re-encoded") {
+    std::string inner = "From: c@example.jp\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: 7bit\r\n\r\n" +
+                        std::string(2000, 'x') + "\r\n";
+    auto o = runIdentity(wrap(inner, "base64"));
+    CHECK(o.output.find(std::string(999, 'x')) == std::string::npos);
+    auto py = readWithPython(o.output);
+    CHECK(py.defects.empty());
+    CHECK(py.hasPart("text/plain"));
+  }
+  SECTION("a header line of 2000 octets inside is folded at a blank") {
+    std::string words;
+    for (int i = 0; i < 400; ++i) words += " w" + std::to_string(i);
+    std::string inner = "From: c@example.jp\r\nX-Long:" + words + "\r\nContent-Type: text/plain\r\n\r\nhi\r\n";
+    auto o = runIdentity(wrap(inner, "base64"));
+    CHECK(o.output.find("w399") != std::string::npos);
+    CHECK(readWithPython(o.output).defects.empty());
+  }
+  SECTION("a header line of 2000 octets without a blank is not written; in a Content-* field it removes the part") {
+    std::string inner = "From: c@example.jp\r\nX-Long: " + std::string(2000, 'y') +
+                        "\r\nContent-Type: multipart/mixed; boundary=i\r\n\r\n--i\r\nContent-Type: text/plain\r\n\r\nkept\r\n"
+                        "--i\r\nContent-Type: application/octet-stream; name=\"" + std::string(2000, 'z') +
+                        ".bin\"\r\n\r\nhidden\r\n--i--\r\n";
+    auto o = runIdentity(wrap(inner, "base64"));
+    CHECK(o.output.find("yyyy") == std::string::npos);
+    CHECK(o.output.find("zzzz") == std::string::npos);
+    CHECK(o.output.find("kept") != std::string::npos);
+    bool critical = false;
+    for (const auto& f : o.findings) critical = critical || (f.code == "mime.long_header_line" && f.critical);
+    CHECK(critical);
+    CHECK(readWithPython(o.output).defects.empty());
   }
 }
 
