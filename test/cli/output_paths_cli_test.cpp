@@ -127,3 +127,62 @@ TEST_CASE("mugai file and mail refuse a FIFO, symlink or directory at -o and --r
   }
   fs::remove_all(d);
 }
+
+TEST_CASE("mugai scan refuses a report through a symlink or into a FIFO, and planted names in OUT", "[cli][output][scan]") {
+  fs::path d = mugai::test::freshTempDir("out-scan");
+  mugai::test::writeFile(d / "in" / "a.txt", "alpha\n");
+  mugai::test::writeFile(d / "in" / "b.txt", "beta\n");
+  mugai::test::writeFile(d / "victim.txt", "precious\n");
+  const std::string scan = "scan " + (d / "in").string() + " --out " + (d / "out").string() + " --no-quarantine";
+  SECTION("--report through a symlink: the link's target is not truncated") {
+    fs::create_symlink(d / "victim.txt", d / "r.jsonl");
+    auto r = run(scan + " --report " + (d / "r.jsonl").string());
+    INFO(r.out);
+    CHECK(r.code == 5);
+    CHECK(readFile(d / "victim.txt") == "precious\n");
+    CHECK(isSymlink(d / "r.jsonl"));
+  }
+  SECTION("--report into a FIFO") {
+    mkfifo(d / "r.jsonl");
+    auto r = run(scan + " --report " + (d / "r.jsonl").string());
+    INFO(r.out);
+    CHECK(r.code == 5);
+    CHECK(isFifo(d / "r.jsonl"));
+  }
+  SECTION("a FIFO and a symlink planted in OUT are left as they are; the other file is written") {
+    fs::create_directories(d / "out");
+    mkfifo(d / "out" / "a.txt");
+    fs::create_symlink(d / "victim.txt", d / "out" / "b.txt");
+    auto r = run(scan + " --report " + (d / "r.jsonl").string());
+    INFO(r.out);
+    CHECK(r.code == 5);
+    CHECK(isFifo(d / "out" / "a.txt"));
+    CHECK(isSymlink(d / "out" / "b.txt"));
+    CHECK(readFile(d / "victim.txt") == "precious\n");
+    CHECK(readFile(d / "r.jsonl").find("refused") != std::string::npos);
+  }
+  SECTION("a report over an old regular file is replaced whole") {
+    mugai::test::writeFile(d / "r.jsonl", "old\n");
+    CHECK(run(scan + " --report " + (d / "r.jsonl").string()).code == 0);
+    CHECK(readFile(d / "r.jsonl").find("\"a.txt\"") != std::string::npos);
+    CHECK(readFile(d / "r.jsonl").find("old") == std::string::npos);
+  }
+  fs::remove_all(d);
+}
+
+TEST_CASE("mugai watch leaves a file in IN when a symlink is planted at its output", "[cli][output][watch]") {
+  fs::path d = mugai::test::freshTempDir("out-watch");
+  mugai::test::writeFile(d / "in" / "x.txt", "ex\n");
+  mugai::test::writeFile(d / "victim.txt", "precious\n");
+  fs::create_directories(d / "out");
+  fs::create_symlink(d / "victim.txt", d / "out" / "x.txt");
+  auto r = run("watch " + (d / "in").string() + " --out " + (d / "out").string() + " --quarantine " +
+               (d / "q").string() + " --settle 0 --once");
+  INFO(r.out);
+  CHECK(r.code == 0);
+  CHECK(r.out.find("refused") != std::string::npos);
+  CHECK(readFile(d / "in" / "x.txt") == "ex\n");  // not removed: its clean copy was not written
+  CHECK(isSymlink(d / "out" / "x.txt"));
+  CHECK(readFile(d / "victim.txt") == "precious\n");
+  fs::remove_all(d);
+}
