@@ -183,7 +183,16 @@ TEST_CASE("mugai scan: kill -9 in the middle, rerun: nothing lost, nothing done 
                      (d / "q").string() + " --jobs 2" + fastPdfConfig(d);
   {
     mugai::test::Background scan(mugai::test::cliCommand(args), d / "killed.log");
-    std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+    // Killed once some files are recorded as done (seen in the state
+    // database), not after a fixed time that a busy machine stretches.
+    const std::string recorded =
+        "sqlite3 " + (d / "out" / ".mugai" / "scan-state.sqlite").string() + " 'SELECT count(*) FROM done' 2>/dev/null";
+    REQUIRE(mugai::test::waitFor(
+        [&] {
+          auto r = mugai::test::runCommand(recorded);
+          return r.code == 0 && !r.out.empty() && r.out != "0\n";
+        },
+        120));
     int status = scan.stop(SIGKILL);
     REQUIRE(WIFSIGNALED(status));  // killed mid-run, not finished
   }

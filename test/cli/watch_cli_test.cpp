@@ -59,10 +59,13 @@ TEST_CASE("mugai watch cleans complete files, keeps every original, and empties 
   mugai::test::writeFile(d / "in" / "team" / "memo.txt", "meeting at 10\n");
   // A slow writer: the first half sits on disk, unchanged, for longer than
   // --settle while the file is still open. It must not be taken half-done.
+  // "Longer than --settle" is seen, not slept: a file written after the
+  // first half has settled and been cleaned meanwhile.
   {
     std::ofstream slow(d / "in" / "slow.txt", std::ios::binary);
     slow << "first half\n" << std::flush;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+    mugai::test::writeFile(d / "in" / "marker.txt", "after the first half\n");
+    REQUIRE(waitFor([&] { return fs::exists(d / "out" / "marker.txt"); }, 20));
     slow << "second half\n";
   }
   REQUIRE(waitFor([&] { return filesUnder(d / "in") == 0; }, 20));
@@ -73,10 +76,10 @@ TEST_CASE("mugai watch cleans complete files, keeps every original, and empties 
   CHECK_FALSE(fs::exists(d / "out" / "invoice.exe"));
   CHECK(mugai::test::readFile(d / "out" / "invoice.exe.removed.txt").find("隔離番号") != std::string::npos);
   auto items = allItems(d / "q");
-  CHECK(items.size() == 4);  // every original, changed or not
+  CHECK(items.size() == 5);  // every original, changed or not
   std::set<std::string> names;
   for (const auto& it : items) names.insert(it.filename);
-  CHECK(names == std::set<std::string>{"report.txt", "invoice.exe", "team/memo.txt", "slow.txt"});
+  CHECK(names == std::set<std::string>{"report.txt", "invoice.exe", "team/memo.txt", "slow.txt", "marker.txt"});
   int status = watch.stop(SIGTERM);
   CHECK(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
