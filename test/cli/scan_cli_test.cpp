@@ -288,27 +288,29 @@ struct PipedCli {
 
 TEST_CASE("mugai scan: a folder swapped for a symlink after the walk is not followed", "[cli][scan][symlink]") {
   fs::path d = mugai::test::freshTempDir("scan-swap");
-  // a/ comes first (names in order) and logs more than the pipe holds;
-  // z/target.txt comes last. Outside the source: a file by the same name.
+  // In name order, a/fff... come first and log more than the pipe holds;
+  // a/z/target.txt comes last. Outside the source: a file by the same name.
   for (int i = 0; i < 60; ++i) mugai::test::writeFile(d / "in" / "a" / (std::string(150, 'f') + std::to_string(i)), "x\n");
-  mugai::test::writeFile(d / "in" / "z" / "target.txt", "inside\n");
+  mugai::test::writeFile(d / "in" / "a" / "z" / "target.txt", "inside\n");
   mugai::test::writeFile(d / "outside" / "target.txt", "not in the source\n");
   PipedCli scan("scan " + (d / "in").string() + " --out " + (d / "out").string() + " --quarantine " + (d / "q").string() +
                     " --report " + (d / "r.jsonl").string() + " --jobs 1",
                 d / "stdout");
-  // The first log line means the walk is over; scan is now held in a/
-  // until we read, so z/ is swapped before scan reaches it.
+  // The first log line means the walk is over; scan is now held among the
+  // a/fff... until we read, so a/z is swapped before scan reaches it.
   REQUIRE(scan.firstOutput(60));
-  fs::rename(d / "in" / "z", d / "in" / ".z-was-here");
-  fs::create_symlink(d / "outside", d / "in" / "z");
+  fs::rename(d / "in" / "a" / "z", d / "in" / ".z-was-here");
+  fs::create_symlink(d / "outside", d / "in" / "a" / "z");
   auto [code, log] = scan.finish();
   INFO(log);
   CHECK(code == 4);
-  CHECK_FALSE(fs::exists(d / "out" / "z" / "target.txt"));
+  if (fs::exists(d / "out" / "a" / "z" / "target.txt"))
+    CHECK(mugai::test::readFile(d / "out" / "a" / "z" / "target.txt") != "not in the source\n");  // read through the symlink
+  CHECK_FALSE(fs::exists(d / "out" / "a" / "z" / "target.txt"));
   CHECK(mugai::test::readFile(d / "outside" / "target.txt") == "not in the source\n");
   std::map<std::string, nlohmann::json> byRel;
   for (auto& l : readJsonLines(d / "r.jsonl")) byRel[l["rel"]] = l;
-  CHECK(byRel["z/target.txt"]["status"] == "error");
+  CHECK(byRel["a/z/target.txt"]["status"] == "error");
   CHECK(byRel["a/" + std::string(150, 'f') + "59"]["status"] == "kept");
   fs::remove_all(d);
 }
