@@ -57,8 +57,7 @@ struct ScanOptions {
 struct Input {
   std::string path;  ///< as found (for the report)
   std::string rel;   ///< relative path under --out
-  int root = -1;     ///< index of its source directory's descriptor; -1: a file named on the command line
-  std::string under; ///< path below that source directory (root >= 0)
+  int root = -1;     ///< index of its source directory's descriptor (`rel` is below it); -1: a file named on the command line
   std::uint64_t size = 0;
   std::string skip;  ///< why it is not processed ("" = process)
 };
@@ -82,18 +81,19 @@ std::vector<Input> collect(const ScanOptions& opt, const struct stat& outSt, Roo
     const std::string name = fs::path(src).filename().string();
     struct stat st {};
     if (::lstat(src.c_str(), &st) != 0) {
-      inputs.push_back({src, name, -1, "", 0, std::string("cannot read: ") + std::strerror(errno)});
+      inputs.push_back({src, name, -1, 0, std::string("cannot read: ") + std::strerror(errno)});
       continue;
     }
     if (!S_ISDIR(st.st_mode)) {
-      std::string why = S_ISREG(st.st_mode) ? "" : S_ISLNK(st.st_mode) ? "symlink (not followed)" : "special file";
-      inputs.push_back({src, name, -1, "", why.empty() ? static_cast<std::uint64_t>(st.st_size) : 0, why});
+      std::string why = S_ISREG(st.st_mode) ? "" : notRegularReason(st.st_mode);
+      inputs.push_back({src, name, -1, why.empty() ? static_cast<std::uint64_t>(st.st_size) : 0, why});
       continue;
     }
     UniqueFd dir(::open(src.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!dir) {
-      log << "mugai scan: cannot open " << logValue(src) << ": " << std::strerror(errno) << "\n";
-      inputs.push_back({src, name, -1, "", 0, std::string("cannot read: ") + std::strerror(errno)});
+      const std::string why = std::strerror(errno);
+      log << "mugai scan: cannot open " << logValue(src) << ": " << why << "\n";
+      inputs.push_back({src, name, -1, 0, "cannot read: " + why});
       continue;
     }
     const int root = static_cast<int>(roots.size());
@@ -104,13 +104,11 @@ std::vector<Input> collect(const ScanOptions& opt, const struct stat& outSt, Roo
         case EntryKind::Directory:
           return !(e.st.st_dev == outSt.st_dev && e.st.st_ino == outSt.st_ino);
         case EntryKind::File:
-          inputs.push_back({path, e.rel, root, e.rel, static_cast<std::uint64_t>(e.st.st_size), ""});
+          inputs.push_back({path, e.rel, root, static_cast<std::uint64_t>(e.st.st_size), ""});
           return false;
         case EntryKind::Skipped:
-          inputs.push_back({path, e.rel, root, e.rel, 0, e.why});
-          return false;
         case EntryKind::Error:
-          inputs.push_back({path, e.rel, root, e.rel, 0, e.why});
+          inputs.push_back({path, e.rel, root, 0, e.why});
           return false;
       }
       return false;
@@ -124,7 +122,7 @@ std::vector<Input> collect(const ScanOptions& opt, const struct stat& outSt, Roo
 // through directories reached without a symlink, the file itself without
 // following one. "" or why not.
 std::string openInput(const Roots& roots, const Input& in, UniqueFd& fd, struct stat& st) {
-  const fs::path p = in.root < 0 ? fs::path(in.path) : fs::path(in.under);
+  const fs::path p = in.root < 0 ? fs::path(in.path) : fs::path(in.rel);
   UniqueFd parent;
   if (in.root < 0) {
     // A file named on the command line: the user chose that path.

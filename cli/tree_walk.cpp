@@ -50,15 +50,15 @@ UniqueFd openComponents(int rootFd, const std::string& rel, bool create) {
 
 std::atomic<bool> haveOpenat2{true};
 
-const char* specialKind(mode_t m) {
+}  // namespace
+
+const char* notRegularReason(mode_t m) {
   if (S_ISLNK(m)) return "symlink (not followed)";
   if (S_ISFIFO(m)) return "special file (FIFO)";
   if (S_ISSOCK(m)) return "special file (socket)";
   if (S_ISBLK(m) || S_ISCHR(m)) return "special file (device)";
   return "special file";
 }
-
-}  // namespace
 
 UniqueFd openDirBeneath(int rootFd, const std::string& rel) {
   if (haveOpenat2.load(std::memory_order_relaxed)) {
@@ -91,7 +91,7 @@ std::string openFileAt(int dirFd, const std::string& name, UniqueFd& fd, struct 
   }
   if (::fstat(fd.get(), &st) != 0) return std::strerror(errno);
   if (!S_ISREG(st.st_mode)) {
-    std::string why = S_ISDIR(st.st_mode) ? "is a directory" : specialKind(st.st_mode);
+    std::string why = S_ISDIR(st.st_mode) ? "is a directory" : notRegularReason(st.st_mode);
     fd.reset();
     errno = 0;  // it is there, just not ours to take
     return why;
@@ -151,7 +151,7 @@ void walkTree(int dirFd, const std::string& base, const std::function<bool(const
       if (visit(e)) walkTree(sub.get(), e.rel, visit);
     } else {
       e.kind = EntryKind::Skipped;
-      e.why = specialKind(e.st.st_mode);
+      e.why = notRegularReason(e.st.st_mode);
       visit(e);
     }
   }

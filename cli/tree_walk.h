@@ -42,6 +42,10 @@ UniqueFd makeDirsBeneath(int rootFd, const std::string& rel);
 ///   but not a regular file.
 [[nodiscard]] std::string openFileAt(int dirFd, const std::string& name, UniqueFd& fd, struct stat& st);
 
+/// Why an entry of this mode is not taken: "symlink (not followed)",
+/// "special file (FIFO)", "special file (socket)", "special file (device)".
+const char* notRegularReason(mode_t mode);
+
 /// Nanoseconds since the epoch of `st`'s mtime.
 std::int64_t mtimeNs(const struct stat& st);
 
