@@ -279,8 +279,13 @@ int runScan(const ScanOptions& opt) {
     std::cerr << "mugai scan: cannot create " << (work / "tmp").string() << ": " << ec.message() << "\n";
     return kOutputError;
   }
-  UniqueFd lock(::open((work / "lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640));
-  if (!lock || ::flock(lock.get(), LOCK_EX | LOCK_NB) != 0) {
+  // O_NOFOLLOW|O_NONBLOCK: a symlink or FIFO planted there is neither followed nor waited on.
+  UniqueFd lock(::open((work / "lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0640));
+  if (!lock) {
+    std::cerr << "mugai scan: cannot open " << logValue((work / "lock").string()) << ": " << std::strerror(errno) << "\n";
+    return kOutputError;
+  }
+  if (::flock(lock.get(), LOCK_EX | LOCK_NB) != 0) {
     std::cerr << "mugai scan: another scan is writing " << opt.out << " (別の scan が実行中です)\n";
     return kUsage;
   }
