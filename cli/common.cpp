@@ -56,20 +56,10 @@ std::string readInput(const std::string& path, std::string& out, std::uint64_t m
 }
 
 std::string writeOutput(const std::string& path, std::string_view bytes) {
-  struct stat st {};
-  if (path != "-" && ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
-    // A device or FIFO (-o /dev/null, a pipe): write into it. A rename would
-    // replace /dev/null itself with a regular file.
-    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
-    if (!fd) return std::strerror(errno);
-    for (std::size_t done = 0; done < bytes.size();) {
-      ssize_t n = ::write(fd.get(), bytes.data() + done, bytes.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return std::strerror(errno);
-      done += static_cast<std::size_t>(n);
-    }
-    return "";
-  }
+  // A path is only ever a regular file: temporary file beside it, fsync,
+  // rename. A FIFO, device, directory or symlink there is refused without
+  // being opened (writeFileDurably), so a planted name neither blocks us
+  // nor redirects the bytes. Pipes and terminals are reached through "-".
   if (path != "-") return writeFileDurably(path, bytes);
   std::cout.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   std::cout.flush();

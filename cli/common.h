@@ -37,7 +37,10 @@ std::unique_ptr<quarantine::Store> openStore(const Config& config);
 
 /// Reads a whole file ('-' = stdin), at most `maxBytes`. Returns "" or the error.
 std::string readInput(const std::string& path, std::string& out, std::uint64_t maxBytes);
-/// Writes a whole file durably ('-' = stdout). Returns "" or the error.
+/// Writes a whole file durably ('-' = stdout): temporary file in the
+/// target's directory, fsync, rename. Returns "" or the error; a target that
+/// exists and is not a regular file (FIFO, device, directory, symlink) is
+/// refused without being opened.
 std::string writeOutput(const std::string& path, std::string_view bytes);
 
 /// Keeps the original of a changed input in the configured store before

@@ -1,8 +1,6 @@
 // See file_drop.h.
 #include "cli/file_drop.h"
 
-#include <sys/stat.h>
-
 #include <filesystem>
 
 #include "core/durable_file.h"
@@ -27,16 +25,11 @@ namespace {
 DropResult failed(DropResult r, std::string error) {
   r.status = DropStatus::Error;
   r.error = std::move(error);
+  r.outputFailed = true;  // every failure after the pipeline is ours to write
   return r;
 }
 
 }  // namespace
-
-std::optional<std::int64_t> fileMtimeNs(const std::string& path) {
-  struct stat st {};
-  if (::lstat(path.c_str(), &st) != 0) return std::nullopt;
-  return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
-}
 
 DropResult cleanBytes(const DropJob& job, std::string bytes, std::optional<std::int64_t> mtime, const Config& config,
                       const Pipeline& pipeline, quarantine::Store* store) {

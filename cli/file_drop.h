@@ -4,6 +4,10 @@
 // would have gone. `mugai scan` and `mugai watch` share this so that a
 // file is judged the same way by both.
 //
+// Outputs are only ever written as regular files (writeFileDurably): a
+// symlink, FIFO or directory planted at an output name is refused, never
+// written through.
+//
 // Order matters for "lose nothing": quarantine first, output second; the
 // caller records the file as done only after both (a kill in between
 // redoes the file, and the quarantine's origin key makes that a no-op).
@@ -37,6 +41,7 @@ struct DropResult {
   std::string written;               ///< path written (clean copy or notice)
   std::vector<std::string> reasons;  ///< reason codes of what was done
   std::string error;                 ///< for Error
+  bool outputFailed = false;         ///< Error on our side (output or quarantine not writable), not the input's
   bool quarantined = false;
   nlohmann::json report;             ///< the per-file JSON report (null on a read error)
 };
@@ -56,8 +61,5 @@ struct DropJob {
 /// input or I/O trouble (Error).
 DropResult cleanBytes(const DropJob& job, std::string bytes, std::optional<std::int64_t> mtimeNs, const Config& config,
                       const Pipeline& pipeline, quarantine::Store* store);
-
-/// Modification time of `path` in nanoseconds, if it can be read.
-std::optional<std::int64_t> fileMtimeNs(const std::string& path);
 
 }  // namespace mugai::cli

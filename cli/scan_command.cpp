@@ -5,6 +5,14 @@
 // A removed file leaves NAME.removed.txt with the notice. Sources are only
 // read. Every input gets one line in the JSON Lines report, skipped ones
 // included, so that the report accounts for the whole tree.
+//
+// Trust: the names and the shape of a source tree are hostile (someone may
+// swap a folder for a symlink while we run). Each source directory is
+// walked and read by descriptors (tree_walk.h): a file is read only if it
+// is still beneath its source, reached without any symlink. Names reach
+// the log only through logValue(). Outputs, the report included, are only
+// written as regular files (temporary file, rename); a FIFO, symlink or
+// directory at an output name is refused (exit 5).
 #include "cli/scan_command.h"
 
 #include <fcntl.h>
@@ -12,9 +20,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
+#include <mutex>
 #include <thread>
 
 #include "cli/common.h"
@@ -22,9 +33,11 @@
 #include "cli/file_drop.h"
 #include "cli/progress.h"
 #include "cli/scan_state.h"
+#include "cli/tree_walk.h"
 #include "core/c_handles.h"
 #include "core/durable_file.h"
 #include "core/hash.h"
+#include "core/log_escape.h"
 #include "core/report.h"
 #include "sanitizers/builtin.h"
 
@@ -42,24 +55,12 @@ struct ScanOptions {
 };
 
 struct Input {
-  std::string path;  ///< as found
+  std::string path;  ///< as found (for the report)
   std::string rel;   ///< relative path under --out
+  int root = -1;     ///< index of its source directory's descriptor (`rel` is below it); -1: a file named on the command line
   std::uint64_t size = 0;
   std::string skip;  ///< why it is not processed ("" = process)
 };
-
-// Why a directory entry is not a file we clean, or "".
-std::string skipReason(const fs::directory_entry& e) {
-  std::error_code ec;
-  auto st = e.symlink_status(ec);
-  if (ec) return "cannot stat: " + ec.message();
-  if (fs::is_symlink(st)) return "symlink (not followed)";
-  if (fs::is_regular_file(st)) return "";
-  if (fs::is_fifo(st)) return "special file (FIFO)";
-  if (fs::is_socket(st)) return "special file (socket)";
-  if (fs::is_block_file(st) || fs::is_character_file(st)) return "special file (device)";
-  return "special file";
-}
 
 bool inside(const fs::path& child, const fs::path& parent) {
   auto c = child.lexically_normal().string(), p = parent.lexically_normal().string();
@@ -67,63 +68,113 @@ bool inside(const fs::path& child, const fs::path& parent) {
   return (c + "/").rfind(p, 0) == 0;
 }
 
-// Every input under the sources, in a stable order. The output tree is
-// never walked even when it lies inside a source.
-std::vector<Input> collect(const ScanOptions& opt, const fs::path& outAbs, std::ostream& log) {
+// The open source directories: every file below one is reached from its
+// descriptor, never again by the path the user gave.
+using Roots = std::vector<UniqueFd>;
+
+// Every input under the sources, in a stable order (names in byte order).
+// The output tree is never walked even when it lies inside a source (same
+// device and inode as --out).
+std::vector<Input> collect(const ScanOptions& opt, const struct stat& outSt, Roots& roots, std::ostream& log) {
   std::vector<Input> inputs;
   for (const auto& src : opt.sources) {
-    std::error_code ec;
-    fs::directory_entry top(src, ec);
-    auto st = top.symlink_status(ec);
-    if (ec || !fs::exists(st)) {
-      inputs.push_back({src, fs::path(src).filename().string(), 0, "cannot read: " + (ec ? ec.message() : "no such file")});
+    const std::string name = fs::path(src).filename().string();
+    struct stat st {};
+    if (::lstat(src.c_str(), &st) != 0) {
+      inputs.push_back({src, name, -1, 0, std::string("cannot read: ") + std::strerror(errno)});
       continue;
     }
-    if (!fs::is_directory(st)) {
-      std::string why = skipReason(top);
-      inputs.push_back({src, fs::path(src).filename().string(), why.empty() ? top.file_size(ec) : 0, why});
+    if (!S_ISDIR(st.st_mode)) {
+      std::string why = S_ISREG(st.st_mode) ? "" : notRegularReason(st.st_mode);
+      inputs.push_back({src, name, -1, why.empty() ? static_cast<std::uint64_t>(st.st_size) : 0, why});
       continue;
     }
-    fs::path base = fs::absolute(src).lexically_normal();
-    fs::recursive_directory_iterator it(src, fs::directory_options::none, ec), end;
-    if (ec) log << "mugai scan: cannot open " << src << ": " << ec.message() << "\n";
-    for (; !ec && it != end; it.increment(ec)) {
-      fs::path abs = fs::absolute(it->path()).lexically_normal();
-      if (inside(abs, outAbs)) {
-        it.disable_recursion_pending();
-        continue;
+    UniqueFd dir(::open(src.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!dir) {
+      const std::string why = std::strerror(errno);
+      log << "mugai scan: cannot open " << logValue(src) << ": " << why << "\n";
+      inputs.push_back({src, name, -1, 0, "cannot read: " + why});
+      continue;
+    }
+    const int root = static_cast<int>(roots.size());
+    const std::string base = fs::path(src).lexically_normal().string();
+    walkTree(dir.get(), "", [&](const TreeEntry& e) {
+      const std::string path = (fs::path(base) / e.rel).string();
+      switch (e.kind) {
+        case EntryKind::Directory:
+          return !(e.st.st_dev == outSt.st_dev && e.st.st_ino == outSt.st_ino);
+        case EntryKind::File:
+          inputs.push_back({path, e.rel, root, static_cast<std::uint64_t>(e.st.st_size), ""});
+          return false;
+        case EntryKind::Skipped:
+        case EntryKind::Error:
+          inputs.push_back({path, e.rel, root, 0, e.why});
+          return false;
       }
-      if (it->is_directory(ec) && !it->is_symlink(ec)) continue;
-      std::string rel = abs.lexically_relative(base).string();
-      std::string why = skipReason(*it);
-      inputs.push_back({it->path().string(), rel, why.empty() ? it->file_size(ec) : 0, why});
-    }
-    if (ec) log << "mugai scan: walking " << src << " stopped: " << ec.message() << "\n";
+      return false;
+    });
+    roots.push_back(std::move(dir));
   }
   return inputs;
 }
 
+// Opens the input for reading: from its source directory's descriptor,
+// through directories reached without a symlink, the file itself without
+// following one. "" or why not.
+std::string openInput(const Roots& roots, const Input& in, UniqueFd& fd, struct stat& st) {
+  const fs::path p = in.root < 0 ? fs::path(in.path) : fs::path(in.rel);
+  UniqueFd parent;
+  if (in.root < 0) {
+    // A file named on the command line: the user chose that path.
+    std::string dir = p.parent_path().empty() ? "." : p.parent_path().string();
+    parent.reset(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  } else {
+    parent = openDirBeneath(roots[static_cast<std::size_t>(in.root)].get(), p.parent_path().string());
+  }
+  if (!parent) {
+    if (errno == ELOOP || errno == EXDEV || errno == ENOTDIR)
+      return "a folder on its path is no longer a folder beneath the source (symlink?): not followed";
+    return std::strerror(errno);
+  }
+  return openFileAt(parent.get(), p.filename().string(), fd, st);
+}
+
+// The JSON Lines report: lines go to a temporary file beside it, which
+// becomes the report at the end (StagedFile); "-" is standard output.
 class ReportWriter {
  public:
-  explicit ReportWriter(const std::string& path) {
-    if (path.empty()) return;
-    out_.open(path, std::ios::binary | std::ios::trunc);
-    if (!out_) throw std::runtime_error("cannot write report " + path + ": " + std::strerror(errno));
+  /// "" or why the report cannot be written (a FIFO or symlink there...).
+  std::string open(const std::string& path) {
+    path_ = path;
+    if (path.empty() || path == "-") return "";
+    return file_.open(path);
   }
   void line(const nlohmann::json& j) {
-    if (!out_.is_open()) return;
+    if (path_.empty()) return;
+    std::string text = dumpReport(j, false) + "\n";
     std::lock_guard lock(mutex_);
-    out_ << dumpReport(j, false) << "\n";
+    if (path_ == "-") {
+      std::cout << text;
+    } else if (error_.empty()) {
+      error_ = file_.append(text);
+    }
   }
-  bool ok() { return !out_.is_open() || static_cast<bool>(out_.flush()); }
+  /// Puts the report in place: "" or the error.
+  std::string finish() {
+    if (path_.empty()) return "";
+    if (path_ == "-") return std::cout.flush() ? "" : "write error on standard output";
+    return error_.empty() ? file_.commit() : error_;
+  }
 
  private:
   std::mutex mutex_;
-  std::ofstream out_;
+  std::string path_, error_;
+  StagedFile file_;
 };
 
 struct Shared {
   const ScanOptions& opt;
+  const Roots& roots;
   const Config& config;
   quarantine::Store* store;
   ScanState& state;
@@ -133,6 +184,7 @@ struct Shared {
   bool tty;
   std::string tmpDir;
   std::mutex logMutex;
+  std::atomic<std::size_t> outputFailures{0};  ///< files whose output or original could not be written
 };
 
 void logLine(Shared& sh, const std::string& text) {
@@ -144,7 +196,7 @@ void logLine(Shared& sh, const std::string& text) {
 void finish(Shared& sh, const Input& in, const std::string& status, nlohmann::json line,
             const std::vector<std::string>& reasons) {
   sh.summary.add(status, reasons);
-  line["path"] = in.path;
+  line["path"] = in.path;  // JSON escapes any byte: no logValue here
   line["rel"] = in.rel;
   line["status"] = status;
   sh.report.line(line);
@@ -153,23 +205,29 @@ void finish(Shared& sh, const Input& in, const std::string& status, nlohmann::js
 }
 
 void processOne(Shared& sh, const Pipeline& pipeline, const Input& in) {
+  const std::string name = logValue(in.rel);
   if (!in.skip.empty()) {
-    logLine(sh, "skipped " + in.rel + ": " + in.skip);
+    logLine(sh, "skipped " + name + ": " + logValue(in.skip));
     finish(sh, in, in.skip.rfind("cannot", 0) == 0 ? "error" : "skipped", {{"reason", in.skip}}, {});
     return;
   }
   const std::string output = (fs::path(sh.opt.out) / in.rel).string();
   std::string bytes;
-  auto mtime = fileMtimeNs(in.path);
-  if (std::string e = readWholeFile(in.path, bytes, sh.config.limits.maxDecodedBytes); !e.empty()) {
-    logLine(sh, "error " + in.rel + ": cannot read: " + e);
+  UniqueFd fd;
+  struct stat st {};
+  std::string e = openInput(sh.roots, in, fd, st);
+  if (e.empty()) e = readWholeFd(fd.get(), static_cast<std::uint64_t>(st.st_size), bytes, sh.config.limits.maxDecodedBytes);
+  if (!e.empty()) {
+    logLine(sh, "error " + name + ": " + logValue("cannot read: " + e));
     finish(sh, in, "error", {{"error", "cannot read: " + e}}, {});
     return;
   }
+  fd.reset();
+  const std::int64_t mtime = mtimeNs(st);
   const std::string sha = sha256Hex(bytes);
   if (!sh.opt.force)
     if (auto id = sh.state.doneId(in.rel, sha); id && (fs::exists(output) || fs::exists(output + ".removed.txt"))) {
-      logLine(sh, "skipped " + in.rel + ": already done as " + *id);
+      logLine(sh, "skipped " + name + ": " + logValue("already done as " + *id));
       finish(sh, in, "skipped", {{"reason", "already done (same content)"}, {"id", *id}, {"sha256", sha}}, {});
       return;
     }
@@ -185,17 +243,18 @@ void processOne(Shared& sh, const Pipeline& pipeline, const Input& in) {
   if (!r.reasons.empty()) line["reasons"] = r.reasons;
   if (!r.error.empty()) line["error"] = r.error;
   if (!r.report.is_null()) line["report"] = r.report;
+  if (r.outputFailed) sh.outputFailures++;
   if (r.status != DropStatus::Error) {
     try {
       sh.state.record(in.rel, sha, status, r.id);
-    } catch (const std::exception& e) {
-      line["warning"] = e.what();  // the file is done; a rerun will only redo it
+    } catch (const std::exception& x) {
+      line["warning"] = x.what();  // the file is done; a rerun will only redo it
     }
   }
   std::string why;
-  for (const auto& c : r.reasons) why += (why.empty() ? " (" : ", ") + c;
+  for (const auto& c : r.reasons) why += (why.empty() ? " (" : ", ") + logValue(c);
   if (!why.empty()) why += ")";
-  logLine(sh, status + " " + in.rel + why + (r.error.empty() ? "" : ": " + r.error));
+  logLine(sh, status + " " + name + why + (r.error.empty() ? "" : ": " + logValue(r.error)));
   finish(sh, in, status, std::move(line), r.reasons);
 }
 
@@ -220,8 +279,13 @@ int runScan(const ScanOptions& opt) {
     std::cerr << "mugai scan: cannot create " << (work / "tmp").string() << ": " << ec.message() << "\n";
     return kOutputError;
   }
-  UniqueFd lock(::open((work / "lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640));
-  if (!lock || ::flock(lock.get(), LOCK_EX | LOCK_NB) != 0) {
+  // O_NOFOLLOW|O_NONBLOCK: a symlink or FIFO planted there is neither followed nor waited on.
+  UniqueFd lock(::open((work / "lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0640));
+  if (!lock) {
+    std::cerr << "mugai scan: cannot open " << logValue((work / "lock").string()) << ": " << std::strerror(errno) << "\n";
+    return kOutputError;
+  }
+  if (::flock(lock.get(), LOCK_EX | LOCK_NB) != 0) {
     std::cerr << "mugai scan: another scan is writing " << opt.out << " (別の scan が実行中です)\n";
     return kUsage;
   }
@@ -240,15 +304,25 @@ int runScan(const ScanOptions& opt) {
     syncRoots.push_back(store->dir());
   }
   ScanState state((outAbs / ".mugai" / "scan-state.sqlite").string(), syncRoots);
-  ReportWriter report(opt.report);
+  ReportWriter report;
+  if (std::string e = report.open(opt.report); !e.empty()) {
+    std::cerr << "mugai scan: cannot write report " << logValue(opt.report) << ": " << e << " (レポートを書けません)\n";
+    return kOutputError;
+  }
   Summary summary;
   Tally tally;
 
   const bool tty = ::isatty(STDERR_FILENO) == 1;
-  std::vector<Input> inputs = collect(opt, outAbs, std::cerr);
+  struct stat outSt {};
+  if (::stat(outAbs.c_str(), &outSt) != 0) {
+    std::cerr << "mugai scan: cannot stat " << opt.out << ": " << std::strerror(errno) << "\n";
+    return kOutputError;
+  }
+  Roots roots;
+  std::vector<Input> inputs = collect(opt, outSt, roots, std::cerr);
   tally.filesTotal = inputs.size();
   for (const auto& in : inputs) tally.bytesTotal += in.size;
-  Shared sh{opt, config, store.get(), state, report, summary, tally, tty, (work / "tmp").string(), {}};
+  Shared sh{opt, roots, config, store.get(), state, report, summary, tally, tty, (work / "tmp").string(), {}, {}};
 
   unsigned jobs = opt.jobs ? opt.jobs : std::max(1u, std::thread::hardware_concurrency());
   auto start = std::chrono::steady_clock::now();
@@ -276,12 +350,14 @@ int runScan(const ScanOptions& opt) {
   }
   if (progress) progress->stop();
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  summary.print(std::cout, secs, tally.bytesDone);
-  if (store) std::cout << "Originals of changed and removed files: " << store->dir() << " (原本の保管先)\n";
-  if (!report.ok()) {
-    std::cerr << "mugai scan: the report " << opt.report << " could not be written completely\n";
+  std::ostream& out = opt.report == "-" ? std::cerr : std::cout;  // stdout carries the report then
+  summary.print(out, secs, tally.bytesDone);
+  if (store) out << "Originals of changed and removed files: " << store->dir() << " (原本の保管先)\n";
+  if (std::string e = report.finish(); !e.empty()) {
+    std::cerr << "mugai scan: the report " << logValue(opt.report) << " could not be written: " << e << "\n";
     return kOutputError;
   }
+  if (sh.outputFailures > 0) return kOutputError;
   if (summary.count("error") > 0) return kInputError;
   return summary.count("changed") + summary.count("removed") > 0 ? kChanged : kUnchanged;
 }
@@ -293,7 +369,9 @@ void addScanCommand(CLI::App& app, int& exitCode) {
   CLI::App* cmd = app.add_subcommand("scan", "Sanitize files and directory trees (ファイル無害化)");
   cmd->add_option("sources", opt->sources, "Files and directories to clean (only read, never changed)")->required();
   cmd->add_option("-o,--out", opt->out, "Directory for the clean copies (same relative paths)")->required();
-  cmd->add_option("--report", opt->report, "Write a JSON Lines report here, one object per input");
+  cmd->add_option("--report", opt->report,
+                  "Write a JSON Lines report here, one object per input ('-' = stdout; the file appears when the "
+                  "scan ends)");
   cmd->add_option("-j,--jobs", opt->jobs, "Parallel workers (default: the number of cores)");
   cmd->add_flag("--force", opt->force, "Redo files already done with the same content");
   addCommonOptions(cmd, opt->common, true);
@@ -301,7 +379,7 @@ void addScanCommand(CLI::App& app, int& exitCode) {
   cmd->footer(
       "Exit codes (終了コード): 0 every file unchanged (or already done), 1 something changed or removed,\n"
       "3 bad usage or config, 4 some inputs could not be processed (see the report), 5 output or quarantine\n"
-      "not writable, 6 internal error.");
+      "not writable (also: a FIFO, symlink or directory where an output or the report goes), 6 internal error.");
   cmd->callback([opt, &exitCode] { exitCode = runScan(*opt); });
 }
 

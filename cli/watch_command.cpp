@@ -13,10 +13,18 @@
 // --settle. Hidden names (".x") and *.part / *.tmp / *.crdownload / "~"
 // are uploads in progress by convention and are left alone.
 //
-// Trust: names and bytes under IN are hostile. Symlinks and special files
-// are never opened (they are logged and left in place).
+// Trust: names, bytes and the shape of the tree under IN are hostile.
+// Symlinks and special files are never opened (they are logged and left in
+// place). IN is opened once and everything below it is reached from that
+// descriptor (tree_walk.h): directories without following any symlink, so
+// a folder swapped for a symlink after the walk can never make us read,
+// quarantine, copy or remove a file outside IN; the original is removed by
+// unlinkat on the descriptor it was read through, and only if the name
+// still holds the file we read. Names reach the log only through
+// logValue(), so a name with a newline cannot forge a line.
 #include "cli/watch_command.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/inotify.h>
@@ -34,8 +42,10 @@
 #include "cli/exit_codes.h"
 #include "cli/file_drop.h"
 #include "cli/time_text.h"
+#include "cli/tree_walk.h"
 #include "core/c_handles.h"
 #include "core/durable_file.h"
+#include "core/log_escape.h"
 #include "sanitizers/builtin.h"
 
 namespace mugai::cli {
@@ -78,6 +88,8 @@ class Watcher {
         inRoot_(fs::absolute(opt.in).lexically_normal()), outRoot_(fs::absolute(opt.out).lexically_normal()) {}
 
   int run() {
+    inFd_.reset(::open(inRoot_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!inFd_) throw std::runtime_error("cannot open " + inRoot_.string() + ": " + std::strerror(errno));
     inotify_.reset(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
     if (!inotify_) throw std::runtime_error(std::string("inotify_init1: ") + std::strerror(errno));
     sigset_t mask;
@@ -91,7 +103,8 @@ class Watcher {
     for (const auto& e : fs::directory_iterator(outRoot_ / ".mugai" / "tmp", ec)) fs::remove(e.path(), ec);
     walk();  // what a previous run left is done first
     auto nextRescan = Clock::now() + std::chrono::seconds(opt_.rescanSeconds);
-    logLine("watching " + inRoot_.string() + " -> " + outRoot_.string() + " (quarantine " + store_.dir() + ")");
+    logLine("watching " + logValue(inRoot_.string()) + " -> " + logValue(outRoot_.string()) + " (quarantine " +
+            logValue(store_.dir()) + ")");
     while (!stopping_) {
       pollfd fds[2] = {{inotify_.get(), POLLIN, 0}, {signals_.get(), POLLIN, 0}};
       ::poll(fds, 2, 100);
@@ -115,12 +128,18 @@ class Watcher {
   }
 
  private:
-  void addWatch(const fs::path& dir) {
-    int wd = ::inotify_add_watch(inotify_.get(), dir.c_str(),
-                                 IN_CREATE | IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO | IN_ATTRIB | IN_ONLYDIR |
-                                     IN_DONT_FOLLOW | IN_EXCL_UNLINK);
+  // Watches the directory open as `dirFd` (known as `dir`), through its
+  // /proc/self/fd name so that the watch lands on the directory we reached
+  // beneath IN, not on whatever `dir` names by now.
+  void addWatch(int dirFd, const fs::path& dir) {
+    const std::uint32_t mask =
+        IN_CREATE | IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO | IN_ATTRIB | IN_ONLYDIR | IN_EXCL_UNLINK;
+    const std::string self = "/proc/self/fd/" + std::to_string(dirFd);
+    int wd = ::inotify_add_watch(inotify_.get(), self.c_str(), mask);
+    if (wd < 0 && errno == ENOENT)  // no /proc: the path, at least not followed at its end
+      wd = ::inotify_add_watch(inotify_.get(), dir.c_str(), mask | IN_DONT_FOLLOW);
     if (wd < 0) {
-      logLine("error cannot watch " + dir.string() + ": " + std::strerror(errno));
+      logLine("error cannot watch " + logValue(dir.string()) + ": " + std::strerror(errno));
       return;
     }
     dirs_[wd] = dir;
@@ -129,21 +148,21 @@ class Watcher {
   // Finds every file under IN (and watches every directory): at start,
   // after an overflow and every --rescan seconds.
   void walk() {
-    addWatch(inRoot_);
-    std::error_code ec;
-    for (fs::recursive_directory_iterator it(inRoot_, ec), end; !ec && it != end; it.increment(ec)) {
-      std::string name = it->path().filename().string();
-      if (ignoredName(name)) {
-        if (it->is_directory(ec)) it.disable_recursion_pending();
-        continue;
+    addWatch(inFd_.get(), inRoot_);
+    walkFrom(inFd_.get(), "");
+  }
+
+  // Everything below the directory open as `dirFd`, IN/`base`.
+  void walkFrom(int dirFd, const std::string& base) {
+    walkTree(dirFd, base, [&](const TreeEntry& e) {
+      if (ignoredName(e.name)) return false;
+      if (e.kind == EntryKind::Directory) {
+        addWatch(e.dirFd, inRoot_ / e.rel);
+        return true;
       }
-      if (it->is_symlink(ec)) continue;
-      if (it->is_directory(ec)) {
-        addWatch(it->path());
-        continue;
-      }
-      if (it->is_regular_file(ec)) touch(it->path(), false, true);
-    }
+      if (e.kind == EntryKind::File) touch(inRoot_ / e.rel, false, true);
+      return false;
+    });
   }
 
   void touch(const fs::path& p, bool writing, bool fromWalk) {
@@ -162,7 +181,7 @@ class Watcher {
         auto* ev = reinterpret_cast<inotify_event*>(p);
         p += sizeof(inotify_event) + ev->len;
         if (ev->mask & IN_Q_OVERFLOW) {
-          logLine("inotify queue overflow: rescanning " + inRoot_.string());
+          logLine("inotify queue overflow: rescanning " + logValue(inRoot_.string()));
           walk();
           continue;
         }
@@ -184,13 +203,18 @@ class Watcher {
 
   // A directory that appears (mkdir or mv) may already hold files.
   void walkNewDir(const fs::path& dir) {
-    addWatch(dir);
-    std::error_code ec;
-    for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-      if (ignoredName(it->path().filename().string()) || it->is_symlink(ec)) continue;
-      if (it->is_directory(ec)) addWatch(it->path());
-      else if (it->is_regular_file(ec)) touch(it->path(), false, true);
-    }
+    const std::string rel = dir.lexically_relative(inRoot_).string();
+    UniqueFd fd = openDirBeneath(inFd_.get(), rel);
+    if (!fd) return;  // gone, or not a directory beneath IN (a symlink): nothing to watch
+    addWatch(fd.get(), dir);
+    walkFrom(fd.get(), rel);
+  }
+
+  // lstat of IN/`rel`, reached beneath IN without a symlink; false when it
+  // is gone or not reachable that way.
+  bool statBeneath(const fs::path& rel, struct stat& st) {
+    UniqueFd dir = openDirBeneath(inFd_.get(), rel.parent_path().string());
+    return dir && ::fstatat(dir.get(), rel.filename().c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
   }
 
   void processReady() {
@@ -201,8 +225,8 @@ class Watcher {
       if (p.writing && quiet < std::chrono::seconds(opt_.staleSeconds)) continue;
       if (quiet < std::chrono::milliseconds(opt_.settleMs)) continue;
       struct stat st {};
-      if (::lstat(path.c_str(), &st) != 0) {
-        ready.push_back(path);  // gone: forget it below
+      if (!statBeneath(fs::path(path).lexically_relative(inRoot_), st)) {
+        ready.push_back(path);  // gone (or not beneath IN any more): processFile says which
         continue;
       }
       std::int64_t mtime = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
@@ -222,52 +246,75 @@ class Watcher {
   }
 
   void processFile(const std::string& path) {
+    const fs::path rel = fs::path(path).lexically_relative(inRoot_);
+    const std::string name = logValue(rel.string()), base = rel.filename().string();
+    // Everything from here goes through `dir`, reached from IN's
+    // descriptor without a symlink: what we read, quarantine, copy and
+    // remove is the file beneath IN, even if a folder is swapped meanwhile.
+    UniqueFd dir = openDirBeneath(inFd_.get(), rel.parent_path().string());
+    if (!dir) {
+      if (errno != ENOENT)
+        logLine("skipped " + name + ": a folder on its path is not a folder beneath " + logValue(inRoot_.string()) +
+                " (symlink?): not followed, left in place");
+      return;  // ENOENT: removed by its owner before we got to it
+    }
+    UniqueFd fd;
     struct stat st {};
-    if (::lstat(path.c_str(), &st) != 0) return;  // removed by its owner before we got to it
-    fs::path rel = fs::path(path).lexically_relative(inRoot_);
-    if (!S_ISREG(st.st_mode)) {
-      logLine("skipped " + rel.string() + ": not a regular file (left in place)");
+    if (std::string e = openFileAt(dir.get(), base, fd, st); !e.empty()) {
+      if (errno != ENOENT) logLine("skipped " + name + ": " + logValue(e) + " (left in place)");
       return;
     }
     std::string bytes;
-    auto mtime = fileMtimeNs(path);
-    if (std::string e = readWholeFile(path, bytes, config_.limits.maxDecodedBytes); !e.empty()) {
-      moveAside(path, rel, "cannot read: " + e);
+    if (std::string e = readWholeFd(fd.get(), static_cast<std::uint64_t>(st.st_size), bytes, config_.limits.maxDecodedBytes);
+        !e.empty()) {
+      moveAside(dir.get(), base, rel, "cannot read: " + e);
       return;
     }
-    const std::string origin = "watch:" + rel.string() + ":" + std::to_string(mtime.value_or(0)) + ":" +
-                               std::to_string(bytes.size());
+    fd.reset();
+    const std::int64_t mtime = mtimeNs(st);
+    const std::string origin = "watch:" + rel.string() + ":" + std::to_string(mtime) + ":" + std::to_string(bytes.size());
     DropJob job{rel.string(), (outRoot_ / rel).string(), origin, true, (outRoot_ / ".mugai" / "tmp").string(), true, {}};
     DropResult r = cleanBytes(job, std::move(bytes), mtime, config_, pipeline_, &store_);
     std::string why;
-    for (const auto& c : r.reasons) why += (why.empty() ? " (" : ", ") + c;
+    for (const auto& c : r.reasons) why += (why.empty() ? " (" : ", ") + logValue(c);
     if (!why.empty()) why += ")";
     if (r.status == DropStatus::Error) {
       // Our side failed (disk full, quarantine unwritable): the file stays
       // in IN and is tried again at the next rescan.
-      logLine("error " + rel.string() + ": " + r.error + " (left in " + inRoot_.string() + ", retried later)");
+      logLine("error " + name + ": " + logValue(r.error) + " (left in " + logValue(inRoot_.string()) + ", retried later)");
       return;
     }
-    // Output and quarantine are durable: only now does the original leave IN.
-    if (::unlink(path.c_str()) != 0) {
-      logLine("error " + rel.string() + ": cannot remove the original: " + std::strerror(errno));
+    const std::string done = std::string(dropStatusName(r.status)) + " " + name + why + " -> " + logValue(r.written) +
+                             " [quarantine " + logValue(r.id) + "]";
+    // Output and quarantine are durable: only now does the original leave
+    // IN, and only if the name still holds the file we read (a new upload
+    // under the same name is cleaned on its own).
+    struct stat now {};
+    if (::fstatat(dir.get(), base.c_str(), &now, AT_SYMLINK_NOFOLLOW) != 0 || now.st_dev != st.st_dev ||
+        now.st_ino != st.st_ino) {
+      logLine(done + " (the name was replaced meanwhile; left in place)");
       return;
     }
-    (void)syncDirectory(fs::path(path).parent_path().string());
-    logLine(std::string(dropStatusName(r.status)) + " " + rel.string() + why + " -> " + r.written + " [quarantine " +
-            r.id + "]");
+    if (::unlinkat(dir.get(), base.c_str(), 0) != 0) {
+      logLine("error " + name + ": cannot remove the original: " + std::strerror(errno));
+      return;
+    }
+    (void)::fsync(dir.get());
+    logLine(done);
   }
 
   // A file we cannot read (too large, permissions) would be retried for
   // ever: it moves to IN/.mugai-failed/ (hidden, never picked up again)
-  // where the operator finds it. It never reaches OUT.
-  void moveAside(const std::string& path, const fs::path& rel, const std::string& why) {
-    fs::path target = inRoot_ / ".mugai-failed" / rel;
-    std::error_code ec;
-    fs::create_directories(target.parent_path(), ec);
-    fs::rename(path, target, ec);
-    logLine("error " + rel.string() + ": " + why + (ec ? " (could not move aside: " + ec.message() + ")"
-                                                       : " (moved to " + target.string() + ")"));
+  // where the operator finds it. It never reaches OUT. Both ends are
+  // reached by descriptors beneath IN.
+  void moveAside(int dirFd, const std::string& base, const fs::path& rel, const std::string& why) {
+    const fs::path target = fs::path(".mugai-failed") / rel;
+    UniqueFd to = makeDirsBeneath(inFd_.get(), target.parent_path().string());
+    std::string failure;
+    if (!to || ::renameat(dirFd, base.c_str(), to.get(), base.c_str()) != 0) failure = std::strerror(errno);
+    logLine("error " + logValue(rel.string()) + ": " + logValue(why) +
+            (failure.empty() ? " (moved to " + logValue((inRoot_ / target).string()) + ")"
+                             : " (could not move aside: " + failure + ")"));
   }
 
   const WatchOptions& opt_;
@@ -275,7 +322,7 @@ class Watcher {
   quarantine::Store& store_;
   Pipeline pipeline_;
   fs::path inRoot_, outRoot_;
-  UniqueFd inotify_, signals_;
+  UniqueFd inFd_, inotify_, signals_;
   std::unordered_map<int, fs::path> dirs_;
   std::map<std::string, Pending> pending_;
   bool stopping_ = false;

@@ -99,9 +99,31 @@ std::optional<std::string> writeUnnamed(const std::string& path, std::string_vie
   return e;
 }
 
+// What `st` is, for the refusal message.
+const char* kindOf(const struct stat& st) {
+  if (S_ISLNK(st.st_mode)) return "a symlink";
+  if (S_ISFIFO(st.st_mode)) return "a FIFO";
+  if (S_ISDIR(st.st_mode)) return "a directory";
+  if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) return "a device";
+  if (S_ISSOCK(st.st_mode)) return "a socket";
+  return "not a regular file";
+}
+
 }  // namespace
 
+std::string refuseNonRegular(const std::string& path) {
+  // lstat, never open: opening a FIFO blocks until a reader comes, and
+  // opening a symlink writes wherever it points.
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0 || S_ISREG(st.st_mode)) return "";
+  return path + " exists and is " + kindOf(st) + ": refused, outputs are only written as regular files";
+}
+
 std::string writeFileDurably(const std::string& path, std::string_view bytes, const WriteOptions& options) {
+  // Refused before any work. Should the target become something else after
+  // this check, the rename below replaces that name itself (a symlink, a
+  // FIFO) and never writes through it; a directory makes the rename fail.
+  if (std::string e = refuseNonRegular(path); !e.empty()) return e;
   if (options.createNew)
     if (auto done = writeUnnamed(path, bytes, options)) return *done;
   std::string tmp = temporaryName(path, options.tmpDir);
@@ -127,6 +149,42 @@ std::string writeFileDurably(const std::string& path, std::string_view bytes, co
   std::string e = options.sync && options.syncDirectory ? syncDirectory(parentOf(path)) : "";
   if (!e.empty() && options.createNew) ::unlink(path.c_str());
   return e;
+}
+
+StagedFile::~StagedFile() {
+  if (fd_ >= 0) ::close(fd_);
+  if (!tmp_.empty()) ::unlink(tmp_.c_str());
+}
+
+std::string StagedFile::open(const std::string& path) {
+  if (std::string e = refuseNonRegular(path); !e.empty()) return e;
+  path_ = path;
+  std::string tmp = temporaryName(path, "");
+  fd_ = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0640);
+  if (fd_ < 0) return failure("cannot create", tmp);
+  tmp_ = tmp;
+  return "";
+}
+
+std::string StagedFile::append(std::string_view bytes) {
+  for (std::size_t done = 0; done < bytes.size();) {
+    ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return failure("cannot write", tmp_);
+    done += static_cast<std::size_t>(n);
+  }
+  return "";
+}
+
+std::string StagedFile::commit() {
+  if (::fsync(fd_) != 0) return failure("cannot fsync", tmp_);
+  int fd = fd_;
+  fd_ = -1;
+  if (::close(fd) != 0) return failure("cannot close", tmp_);
+  if (std::string e = refuseNonRegular(path_); !e.empty()) return e;  // planted while we wrote
+  if (::rename(tmp_.c_str(), path_.c_str()) != 0) return failure("cannot rename into place", path_);
+  tmp_.clear();
+  return syncDirectory(parentOf(path_));
 }
 
 std::string DirectorySync::sync() {
@@ -159,19 +217,22 @@ std::string DirectorySync::sync() {
 }
 
 std::string readWholeFile(const std::string& path, std::string& out, std::uint64_t maxBytes) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK));
   if (!fd) return std::strerror(errno);
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) return std::strerror(errno);
   if (S_ISDIR(st.st_mode)) return "is a directory";
   if (!S_ISREG(st.st_mode)) return "not a regular file";
-  if (static_cast<std::uint64_t>(st.st_size) > maxBytes)
-    return "too large (" + std::to_string(st.st_size) + " bytes, limit " + std::to_string(maxBytes) + ")";
+  return readWholeFd(fd.get(), static_cast<std::uint64_t>(st.st_size), out, maxBytes);
+}
+
+std::string readWholeFd(int fd, std::uint64_t size, std::string& out, std::uint64_t maxBytes) {
+  if (size > maxBytes) return "too large (" + std::to_string(size) + " bytes, limit " + std::to_string(maxBytes) + ")";
   out.clear();
-  out.reserve(static_cast<std::size_t>(st.st_size));
+  out.reserve(static_cast<std::size_t>(size));
   char buf[1 << 16];
   for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    ssize_t n = ::read(fd, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return std::strerror(errno);
     if (n == 0) break;

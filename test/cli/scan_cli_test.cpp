@@ -6,6 +6,8 @@
 #include <catch2/catch_test_macros.hpp>
 
 #include <signal.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -181,7 +183,16 @@ TEST_CASE("mugai scan: kill -9 in the middle, rerun: nothing lost, nothing done 
                      (d / "q").string() + " --jobs 2" + fastPdfConfig(d);
   {
     mugai::test::Background scan(mugai::test::cliCommand(args), d / "killed.log");
-    std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+    // Killed once some files are recorded as done (seen in the state
+    // database), not after a fixed time that a busy machine stretches.
+    const std::string recorded =
+        "sqlite3 " + (d / "out" / ".mugai" / "scan-state.sqlite").string() + " 'SELECT count(*) FROM done' 2>/dev/null";
+    REQUIRE(mugai::test::waitFor(
+        [&] {
+          auto r = mugai::test::runCommand(recorded);
+          return r.code == 0 && !r.out.empty() && r.out != "0\n";
+        },
+        120));
     int status = scan.stop(SIGKILL);
     REQUIRE(WIFSIGNALED(status));  // killed mid-run, not finished
   }
@@ -228,5 +239,90 @@ TEST_CASE("mugai scan: a file over max_decoded_bytes is an error, reported and n
   CHECK(byRel["big.txt"]["error"].get<std::string>().find("too large") != std::string::npos);
   CHECK(byRel["small.txt"]["status"] == "kept");
   CHECK_FALSE(fs::exists(d / "out" / "big.txt"));
+  fs::remove_all(d);
+}
+
+namespace {
+
+// `mugai ARGS` with stderr into a one-page pipe that the test reads only
+// when it wants to: scan logs a line per file, so it stops at a known
+// point once the pipe is full, until the test drains it. stdout goes to `out`.
+struct PipedCli {
+  pid_t pid = -1;
+  int err = -1;
+  PipedCli(const std::string& args, const fs::path& out) {
+    int p[2];
+    REQUIRE(::pipe2(p, O_CLOEXEC) == 0);
+    REQUIRE(::fcntl(p[0], F_SETPIPE_SZ, 4096) >= 0);
+    const std::string cmd = "exec " + mugai::test::cliCommand(args) + " >" + out.string();
+    pid = ::fork();
+    if (pid == 0) {
+      ::dup2(p[1], STDERR_FILENO);
+      ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::close(p[1]);
+    err = p[0];
+  }
+  ~PipedCli() {
+    if (pid > 0) ::kill(pid, SIGKILL), ::waitpid(pid, nullptr, 0);
+    ::close(err);
+  }
+  bool firstOutput(int seconds) {
+    pollfd f{err, POLLIN, 0};
+    return ::poll(&f, 1, seconds * 1000) == 1;
+  }
+  // Reads stderr to its end and waits: the exit code and everything logged.
+  std::pair<int, std::string> finish() {
+    std::string log;
+    char buf[4096];
+    for (ssize_t n; (n = ::read(err, buf, sizeof buf)) > 0;) log.append(buf, static_cast<std::size_t>(n));
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    pid = -1;
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, log};
+  }
+};
+
+}  // namespace
+
+TEST_CASE("mugai scan: a folder swapped for a symlink after the walk is not followed", "[cli][scan][symlink]") {
+  fs::path d = mugai::test::freshTempDir("scan-swap");
+  // In name order, a/fff... come first and log more than the pipe holds;
+  // a/z/target.txt comes last. Outside the source: a file by the same name.
+  for (int i = 0; i < 60; ++i) mugai::test::writeFile(d / "in" / "a" / (std::string(150, 'f') + std::to_string(i)), "x\n");
+  mugai::test::writeFile(d / "in" / "a" / "z" / "target.txt", "inside\n");
+  mugai::test::writeFile(d / "outside" / "target.txt", "not in the source\n");
+  PipedCli scan("scan " + (d / "in").string() + " --out " + (d / "out").string() + " --quarantine " + (d / "q").string() +
+                    " --report " + (d / "r.jsonl").string() + " --jobs 1",
+                d / "stdout");
+  // The first log line means the walk is over; scan is now held among the
+  // a/fff... until we read, so a/z is swapped before scan reaches it.
+  REQUIRE(scan.firstOutput(60));
+  fs::rename(d / "in" / "a" / "z", d / "in" / ".z-was-here");
+  fs::create_symlink(d / "outside", d / "in" / "a" / "z");
+  auto [code, log] = scan.finish();
+  INFO(log);
+  CHECK(code == 4);
+  if (fs::exists(d / "out" / "a" / "z" / "target.txt"))
+    CHECK(mugai::test::readFile(d / "out" / "a" / "z" / "target.txt") != "not in the source\n");  // read through the symlink
+  CHECK_FALSE(fs::exists(d / "out" / "a" / "z" / "target.txt"));
+  CHECK(mugai::test::readFile(d / "outside" / "target.txt") == "not in the source\n");
+  std::map<std::string, nlohmann::json> byRel;
+  for (auto& l : readJsonLines(d / "r.jsonl")) byRel[l["rel"]] = l;
+  CHECK(byRel["a/z/target.txt"]["status"] == "error");
+  CHECK(byRel["a/" + std::string(150, 'f') + "59"]["status"] == "kept");
+  fs::remove_all(d);
+}
+
+TEST_CASE("mugai scan: a file name with a newline cannot forge a log line", "[cli][scan][log]") {
+  fs::path d = mugai::test::freshTempDir("scan-name");
+  mugai::test::writeFile(d / "in" / "a\nkept forged.txt", "hello\n");
+  auto r = runCli("scan " + (d / "in").string() + " --out " + (d / "out").string() + " --no-quarantine");
+  INFO(r.out);
+  CHECK(r.code == 0);
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) CHECK(line.rfind("kept forged", 0) != 0);
+  CHECK(r.out.find("kept \"a\\x0Akept forged.txt\"") != std::string::npos);
   fs::remove_all(d);
 }

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "core/quarantine/store.h"
@@ -58,10 +59,13 @@ TEST_CASE("mugai watch cleans complete files, keeps every original, and empties 
   mugai::test::writeFile(d / "in" / "team" / "memo.txt", "meeting at 10\n");
   // A slow writer: the first half sits on disk, unchanged, for longer than
   // --settle while the file is still open. It must not be taken half-done.
+  // "Longer than --settle" is seen, not slept: a file written after the
+  // first half has settled and been cleaned meanwhile.
   {
     std::ofstream slow(d / "in" / "slow.txt", std::ios::binary);
     slow << "first half\n" << std::flush;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+    mugai::test::writeFile(d / "in" / "marker.txt", "after the first half\n");
+    REQUIRE(waitFor([&] { return fs::exists(d / "out" / "marker.txt"); }, 20));
     slow << "second half\n";
   }
   REQUIRE(waitFor([&] { return filesUnder(d / "in") == 0; }, 20));
@@ -72,10 +76,10 @@ TEST_CASE("mugai watch cleans complete files, keeps every original, and empties 
   CHECK_FALSE(fs::exists(d / "out" / "invoice.exe"));
   CHECK(mugai::test::readFile(d / "out" / "invoice.exe.removed.txt").find("隔離番号") != std::string::npos);
   auto items = allItems(d / "q");
-  CHECK(items.size() == 4);  // every original, changed or not
+  CHECK(items.size() == 5);  // every original, changed or not
   std::set<std::string> names;
   for (const auto& it : items) names.insert(it.filename);
-  CHECK(names == std::set<std::string>{"report.txt", "invoice.exe", "team/memo.txt", "slow.txt"});
+  CHECK(names == std::set<std::string>{"report.txt", "invoice.exe", "team/memo.txt", "slow.txt", "marker.txt"});
   int status = watch.stop(SIGTERM);
   CHECK(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
@@ -137,5 +141,51 @@ TEST_CASE("mugai watch: a file it cannot take moves aside in IN, never to OUT", 
   CHECK_FALSE(fs::exists(d / "out" / "big.bin"));
   CHECK_FALSE(fs::exists(d / "out" / "big.bin.removed.txt"));
   CHECK(r.out.find("too large") != std::string::npos);
+  fs::remove_all(d);
+}
+
+TEST_CASE("mugai watch: a folder swapped for a symlink before its file is taken: nothing outside IN is touched",
+          "[cli][watch][symlink]") {
+  fs::path d = mugai::test::freshTempDir("watch-swap");
+  fs::create_directories(d / "in" / "sub");
+  mugai::test::writeFile(d / "outside" / "a.txt", "not in the drop folder\n");
+  const auto outsideTime = fs::last_write_time(d / "outside" / "a.txt");
+  mugai::test::Background watch(mugai::test::cliCommand("watch " + (d / "in").string() + " --out " + (d / "out").string() +
+                                                        " --quarantine " + (d / "q").string() + " --settle 0"),
+                                d / "log");
+  auto log = [&] { return fs::exists(d / "log") ? mugai::test::readFile(d / "log") : std::string(); };
+  REQUIRE(waitFor([&] { return log().find("watching") != std::string::npos; }, 10));  // IN/sub is watched
+  // The attacker keeps an upload open, so watch waits for its close, swaps
+  // the folder for a symlink to a folder outside IN holding the same name,
+  // and then closes the upload: watch takes "sub/a.txt" only now, after
+  // the swap, whatever the timing.
+  {
+    std::ofstream upload(d / "in" / "sub" / "a.txt", std::ios::binary);
+    upload << "decoy\n" << std::flush;
+    fs::rename(d / "in" / "sub", d / "in" / ".sub-was-here");
+    fs::create_symlink(d / "outside", d / "in" / "sub");
+  }
+  REQUIRE(waitFor([&] { return log().find("sub/a.txt") != std::string::npos; }, 20));
+  INFO(log());
+  CHECK(log().find("skipped sub/a.txt") != std::string::npos);
+  // Outside IN: not read into OUT, not quarantined, not removed, not changed.
+  CHECK(mugai::test::readFile(d / "outside" / "a.txt") == "not in the drop folder\n");
+  CHECK(fs::last_write_time(d / "outside" / "a.txt") == outsideTime);
+  CHECK_FALSE(fs::exists(d / "out" / "sub" / "a.txt"));
+  CHECK(allItems(d / "q").empty());
+  watch.stop(SIGTERM);
+  fs::remove_all(d);
+}
+
+TEST_CASE("mugai watch: a file name with a newline cannot forge a log line", "[cli][watch][log]") {
+  fs::path d = mugai::test::freshTempDir("watch-name");
+  mugai::test::writeFile(d / "in" / "a\nkept forged.txt -> /etc/passwd [quarantine x]", "hello\n");
+  auto r = mugai::test::runCli("watch " + (d / "in").string() + " --out " + (d / "out").string() + " --quarantine " +
+                               (d / "q").string() + " --settle 0 --once");
+  INFO(r.out);
+  CHECK(r.code == 0);
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) CHECK(line.rfind("kept forged", 0) != 0);
+  CHECK(r.out.find("kept \"a\\x0Akept forged.txt -> /etc/passwd [quarantine x]\"") != std::string::npos);
   fs::remove_all(d);
 }
