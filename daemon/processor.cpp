@@ -329,15 +329,16 @@ void Processor::bounce(const QueuedMessage& m, const std::vector<FailedRecipient
     return;
   }
   // With recipient verification on, unknown users were refused in the
-  // dialogue; a bad-mailbox failure (5.1.x) after it would only go to a
-  // sender nobody checked (backscatter). Expiry (4.4.7), policy (5.7.1)
-  // and every other failure still get the sender a DSN: the message was
-  // acknowledged and must be answered for.
+  // dialogue, and no DSN goes to an untrusted client's sender at all: a
+  // later failure (expiry, policy, a mailbox the next hop refuses after
+  // all) would reach a sender nobody checked, usually a forged one
+  // (backscatter). Each withheld DSN is logged with its reason; a
+  // rejected original stays in quarantine.
   std::vector<FailedRecipient> failed;
   for (const auto& f : failedIn) {
-    if (s.daemon.probeRecipients() && !m.envelope.trustedClient && f.status.rfind("5.1.", 0) == 0) {
-      logEvent(m.id + " no DSN for to=<" + logValue(f.address) + "> status=" + f.status +
-               ": untrusted client and recipient_verification = probe (no backscatter); sender=<" +
+    if (s.daemon.probeRecipients() && !m.envelope.trustedClient) {
+      logEvent(m.id + " no DSN for to=<" + logValue(f.address) + "> status=" + f.status + " reason=" +
+               logValue(f.diagnostic) + ": untrusted client and recipient_verification = probe (no backscatter); sender=<" +
                logValue(m.envelope.mailFrom) + ">");
       continue;
     }
