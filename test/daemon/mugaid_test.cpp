@@ -884,3 +884,21 @@ TEST_CASE("mugaid: 20 clients streaming 20 MB each stay within the memory bound"
   }
   fs::remove_all(d);
 }
+
+TEST_CASE("mugaid: with recipient verification on, no DSN goes to an untrusted client's sender", "[mugaid][dsn][side-doors]") {
+  fs::path d = mugai::test::freshTempDir("mugaid-probe-nodsn");
+  mugai::test::SmtpSink sink(d / "sink");
+  Mugaid daemon(d, "delivery = \"smtp:" + sink.hostPort() + "\"\nrelay_domains = [\"example.lg.jp\"]\ntrusted_networks = []\n"
+                   "recipient_verification = \"probe\"\n[stage.signature_scan]\non_match = \"reject\"\n");
+  // Accepted (the probe says the recipient exists), then rejected by policy after the 250.
+  mugai::test::writeFile(d / "eicar.eml", "From: x@forged.example\r\nSubject: v\r\n\r\n" + mugai::test::eicar() + "\r\n");
+  auto r = python("import smtplib\ns = smtplib.SMTP('127.0.0.1', " + std::to_string(daemon.port()) +
+                  ")\ns.sendmail('victim@third-party.example', ['ok@example.lg.jp'], open('" + (d / "eicar.eml").string() +
+                  "', 'rb').read())\ns.quit()\nprint('sent')\n");
+  INFO(r.out << daemon.log());
+  REQUIRE(r.out.find("sent") != std::string::npos);
+  REQUIRE(waitFor([&] { return daemon.log().find("no DSN for to=<ok@example.lg.jp> status=5.7.1") != std::string::npos; }, 20));
+  CHECK(daemon.log().find("untrusted client and recipient_verification = probe") != std::string::npos);
+  CHECK(sink.messages().empty());  // neither the message nor a DSN to the forged sender
+  fs::remove_all(d);
+}
