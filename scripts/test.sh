@@ -26,9 +26,11 @@ fi
 
 if [[ " $passes " == *" asan "* ]]; then
   echo "== pass 2: AddressSanitizer + UndefinedBehaviorSanitizer build, the suite without the corpus sweeps"
+  # Warnings are held to -Werror in pass 1; here GCC 12 raises false
+  # maybe-uninitialized warnings inside std::regex and std::function.
   san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" \
-    -DCMAKE_CXX_FLAGS="$san" -DCMAKE_EXE_LINKER_FLAGS="$san" -DMUGAI_BUILD_TESTS=ON -DMUGAI_WERROR=ON \
+    -DCMAKE_CXX_FLAGS="$san -Wno-maybe-uninitialized" -DCMAKE_EXE_LINKER_FLAGS="$san" -DMUGAI_BUILD_TESTS=ON -DMUGAI_WERROR=OFF \
     -DMUGAI_TEST_SPEC="~[corpus]~[memory]" >/dev/null
   cmake --build build-asan
   # Leak checking stays off: LeakSanitizer traces the process at exit
