@@ -38,7 +38,8 @@ Envelope sampleEnvelope() {
 TEST_CASE("queue: a received message reads back whole, then moves to outgoing", "[queue]") {
   fs::path d = mugai::test::freshTempDir("queue");
   Queue q(d.string());
-  const std::string data = std::string("Subject: x\r\n\r\nbinary \0 and 8-bit \xE6\x97\xA5\r\n", 41);
+  const char bytes[] = "Subject: x\r\n\r\nbinary \0 and 8-bit \xE6\x97\xA5\r\n";
+  const std::string data(bytes, sizeof bytes - 1);  // the NUL inside counts, the terminating one not
   std::string id = q.receive(sampleEnvelope(), data);
   CHECK(validQueueId(id));
   CHECK(q.list(Stage::Incoming) == std::vector<std::string>{id});
