@@ -8,6 +8,8 @@
 # in quarantine. Also writes `mugai mail` reports for the samples.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# ccache hits wherever the tree is cloned: paths under it are hashed relative.
+export CCACHE_BASEDIR="$PWD"
 
 bash scripts/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null

@@ -15,6 +15,8 @@
 # MUGAI_TEST_PASSES="release asan fuzz" chooses passes (all three by default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# ccache hits wherever the tree is cloned: paths under it are hashed relative.
+export CCACHE_BASEDIR="$PWD"
 passes=${MUGAI_TEST_PASSES:-release asan fuzz}
 
 bash scripts/install-deps.sh --test
