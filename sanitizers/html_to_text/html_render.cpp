@@ -2,11 +2,13 @@
 #include "sanitizers/html_to_text/html_render.h"
 
 #include <libxml/HTMLparser.h>
+#include <libxml/parser.h>
 #include <libxml/parserInternals.h>
 
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <unordered_map>
 
@@ -337,6 +339,13 @@ struct CtxtFree {
 }  // namespace
 
 Rendered renderHtml(std::string_view html, UrlMode urls) {
+  // libxml2 initialises its globals (the mutex of its random source among
+  // them) lazily, and two threads doing it at once can deadlock inside
+  // xmlRMutexLock (seen: `mugai scan --jobs 2` hung with both workers in
+  // xmlDictCreate). Its documentation asks for xmlInitParser() once before
+  // threads use it: once per process, here.
+  static std::once_flag initialised;
+  std::call_once(initialised, [] { xmlInitParser(); });
   // libxml2's SAX interface: no DOM is built (that was most of the time and
   // memory), the renderer sees start tags, end tags and text in order.
   constexpr int kOptions = HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_RECOVER |
