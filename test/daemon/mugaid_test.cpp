@@ -665,6 +665,7 @@ TEST_CASE("mugaid: sender-specified routing from an untrusted client gets 5xx", 
   daemon.signal(SIGHUP);
   REQUIRE(waitFor([&] { return daemon.log().find("generation=2") != std::string::npos; }, 10));
   CHECK(rcpt("user%remote.example@example.lg.jp") == "250");
+  daemon.stop(SIGTERM);  // before the files go: it may still be working on them
   fs::remove_all(d);
 }
 
@@ -682,6 +683,7 @@ TEST_CASE("mugaid: PROXY UNKNOWN or a v2 LOCAL header never makes the client tru
   // Its own domains are still served.
   CHECK(rawSession(daemon.port(), "PROXY UNKNOWN\r\nEHLO lb\r\nMAIL FROM:<a@example.net>\r\nRCPT TO:<u@example.lg.jp>\r\nQUIT\r\n")
             .find("250 2.1.5") != std::string::npos);
+  daemon.stop(SIGTERM);  // before the files go: it may still be working on them
   fs::remove_all(d);
 }
 
@@ -707,7 +709,7 @@ TEST_CASE("mugaid: client text in the log is escaped: one event, one line, no fo
   CHECK(m[1] == "\"\\\"x=y\\\"@example.net\"");
   CHECK(m[2] == "\"evil tls=yes client=10.9.9.9\"");
   CHECK(m[3] == "no");
-  daemon.stop(SIGTERM);
+  daemon.stop(SIGTERM);  // before the files go: it may still be working on them
   fs::remove_all(d);
 }
 
@@ -734,6 +736,7 @@ TEST_CASE("mugaid: a Received trace field on every message; a loop is stopped at
                                                 hops + "Subject: loop\r\n\r\nx\r\n.\r\nQUIT\r\n");
   CHECK(r.find("554 5.4.6") != std::string::npos);
   CHECK(daemon.delivered("loop@example.lg.jp").empty());
+  daemon.stop(SIGTERM);  // before the files go: it may still be working on them
   fs::remove_all(d);
 }
 
@@ -770,6 +773,7 @@ TEST_CASE("mugaid: idle /metrics clients are capped and timed out; SMTP still an
     CHECK(closedByServer(fd, 15));
     ::close(fd);
   }
+  daemon.stop(SIGTERM);  // before the files go: it may still be working on them
   fs::remove_all(d);
 }
 
@@ -798,6 +802,7 @@ TEST_CASE("mugaid: a DSN carries at most 16 KiB of headers and is sanitized like
     // Every DSN went through the pipeline before it left (it carries our result header).
     CHECK(dsn.find("X-Mugai-Result: ") != std::string::npos);
   }
+  daemon.stop(SIGTERM);  // before the files go: it may still be working on them
   fs::remove_all(d);
 }
 
@@ -830,6 +835,7 @@ TEST_CASE("mugaid: recipient verification by probe refuses unknown users in the 
   REQUIRE(waitFor([&] { return daemon.log().find("generation=2") != std::string::npos; }, 10));
   std::string down = rawSession(daemon.port(), "EHLO c\r\nMAIL FROM:<a@example.net>\r\nRCPT TO:<new@example.lg.jp>\r\nQUIT\r\n");
   CHECK(down.find("450 4.1.1 <new@example.lg.jp>") != std::string::npos);
+  daemon.stop(SIGTERM);  // before the files go: it may still be working on them
   fs::remove_all(d);
 }
 
@@ -882,6 +888,7 @@ TEST_CASE("mugaid: 20 clients streaming 20 MB each stay within the memory bound"
     CHECK(got.find("250 2.0.0 Ok: queued") != std::string::npos);
     ::close(fd);
   }
+  daemon.stop(SIGTERM);  // before the files go: it may still be working on them
   fs::remove_all(d);
 }
 
@@ -900,5 +907,6 @@ TEST_CASE("mugaid: with recipient verification on, no DSN goes to an untrusted c
   REQUIRE(waitFor([&] { return daemon.log().find("no DSN for to=<ok@example.lg.jp> status=5.7.1") != std::string::npos; }, 20));
   CHECK(daemon.log().find("untrusted client and recipient_verification = probe") != std::string::npos);
   CHECK(sink.messages().empty());  // neither the message nor a DSN to the forged sender
+  daemon.stop(SIGTERM);  // before the files go: it may still be working on them
   fs::remove_all(d);
 }
