@@ -21,12 +21,14 @@ passes=${MUGAI_TEST_PASSES:-release asan fuzz}
 
 bash scripts/install-deps.sh --test
 jobs=$(nproc)
+total=0
 
 if [[ " $passes " == *" release "* ]]; then
   echo "== pass 1: Release build, every test"
   cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DMUGAI_BUILD_TESTS=ON -DMUGAI_WERROR=ON >/dev/null
   cmake --build build
-  ctest --test-dir build --output-on-failure -j "$jobs"
+  ctest --test-dir build --output-on-failure -j "$jobs" | tee build/ctest.log
+  total=$((total + $(grep -oE 'tests failed out of [0-9]+' build/ctest.log | grep -oE '[0-9]+$')))
 fi
 
 if [[ " $passes " == *" asan "* ]]; then
@@ -41,7 +43,8 @@ if [[ " $passes " == *" asan "* ]]; then
   # Leak checking stays off: LeakSanitizer traces the process at exit
   # (ptrace), which the PDF worker's seccomp filter forbids by design.
   ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir build-asan --output-on-failure -j "$jobs"
+    ctest --test-dir build-asan --output-on-failure -j "$jobs" | tee build-asan/ctest.log
+  total=$((total + $(grep -oE 'tests failed out of [0-9]+' build-asan/ctest.log | grep -oE '[0-9]+$')))
 fi
 
 if [[ " $passes " == *" fuzz "* ]]; then
@@ -49,3 +52,6 @@ if [[ " $passes " == *" fuzz "* ]]; then
   bash test/fuzz/run_fuzz.sh "${MUGAI_FUZZ_SECONDS:-60}" all
 fi
 echo "test.sh: all passes done ($passes)"
+# Every pass stops the script on its first failure (set -e, pipefail), so
+# reaching here means every test of every pass passed.
+echo "$total passed, 0 failed"
