@@ -5,38 +5,10 @@
 
 #include <arpa/inet.h>
 
+#include "core/charset/charset.h"
+
 namespace mugai {
 namespace {
-
-// Length of the valid UTF-8 sequence at s[i] (RFC 3629: no overlong form,
-// no surrogate, nothing past U+10FFFF), 0 when the bytes there are not
-// one. An overlong '%' (C0 A5) must not pass for a letter the next hop
-// might decode to '%'.
-std::size_t utf8Length(std::string_view s, std::size_t i, char32_t& cp) {
-  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
-  const unsigned char c = b(0);
-  std::size_t n;
-  char32_t min;
-  if (c < 0x80) {
-    cp = c;
-    return 1;
-  } else if ((c & 0xE0) == 0xC0) {
-    n = 2, min = 0x80, cp = c & 0x1F;
-  } else if ((c & 0xF0) == 0xE0) {
-    n = 3, min = 0x800, cp = c & 0x0F;
-  } else if ((c & 0xF8) == 0xF0) {
-    n = 4, min = 0x10000, cp = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (s.size() - i < n) return 0;
-  for (std::size_t k = 1; k < n; ++k) {
-    if ((b(k) & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (b(k) & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return n;
-}
 
 bool isAlnum(unsigned char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
 
@@ -134,24 +106,8 @@ bool hasControlBytes(std::string_view text) {
   return false;
 }
 
-bool validUtf8(std::string_view text) {
-  for (std::size_t i = 0; i < text.size();) {
-    char32_t cp;
-    const std::size_t n = utf8Length(text, i, cp);
-    if (n == 0) return false;
-    i += n;
-  }
-  return true;
-}
-
-bool isAscii(std::string_view text) {
-  for (unsigned char c : text)
-    if (c >= 0x80) return false;
-  return true;
-}
-
 bool validMailbox(std::string_view m) {
-  if (m.empty() || m.size() > kMaxPathOctets || !validUtf8(m)) return false;
+  if (m.empty() || m.size() > kMaxPathOctets || !charset::isValidUtf8(m)) return false;
   const std::size_t at = splitAt(m);
   if (at == std::string_view::npos || at == 0 || at + 1 >= m.size()) return false;
   const std::string_view local = m.substr(0, at), domain = m.substr(at + 1);

@@ -46,11 +46,6 @@ struct EnvelopePath {
 /// checked by the caller (EnvelopePath::sourceRoute).
 [[nodiscard]] bool hasSenderRouting(std::string_view mailbox);
 
-/// True when `text` is valid UTF-8 (RFC 3629: no overlong form, no surrogate).
-[[nodiscard]] bool validUtf8(std::string_view text);
-/// True when every byte of `text` is below 0x80.
-[[nodiscard]] bool isAscii(std::string_view text);
-
 /// True when `text` holds a byte below 0x20 or 0x7F (DEL).
 [[nodiscard]] bool hasControlBytes(std::string_view text);
 

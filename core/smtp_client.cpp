@@ -17,6 +17,7 @@
 #include <openssl/x509v3.h>
 
 #include "core/c_handles.h"
+#include "core/charset/charset.h"
 #include "core/smtp_address.h"
 
 namespace mugai {
@@ -226,8 +227,8 @@ std::vector<std::string> checkAddresses(const std::string& sender, const std::ve
 
 // MAIL's parameters: SMTPUTF8 when an address is not ASCII (RFC 6531).
 std::string mailParams(const std::string& sender, const std::vector<std::string>& recipients) {
-  bool utf8 = !isAscii(sender);
-  for (const auto& r : recipients) utf8 = utf8 || !isAscii(r);
+  bool utf8 = !charset::isAscii(sender);
+  for (const auto& r : recipients) utf8 = utf8 || !charset::isAscii(r);
   return utf8 ? " SMTPUTF8" : "";
 }
 
@@ -382,7 +383,7 @@ SubmitResult SmtpClient::verify(const std::string& recipient) {
       return r;
     }
     state_->clean = false;
-    if (!isAscii(recipient)) {  // MAIL was sent without SMTPUTF8: start again with it
+    if (!charset::isAscii(recipient)) {  // MAIL was sent without SMTPUTF8: start again with it
       SubmitResult reset;
       if (!exchange(c, reset, "RSET", 2) || !step("MAIL FROM:<> SMTPUTF8", 2)) {
         close();

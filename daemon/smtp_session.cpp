@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/charset/charset.h"
 #include "core/smtp_address.h"
 
 namespace mugai::daemon {
@@ -305,7 +306,7 @@ void SmtpSession::mail(std::string_view arg, std::string& out) {
     }
   }
   // RFC 6531 3.4: a UTF-8 address only in a transaction that said SMTPUTF8.
-  if (!utf8 && !isAscii(mailbox)) return error(out, "553 5.6.7 Error: non-ASCII sender address without SMTPUTF8");
+  if (!utf8 && !charset::isAscii(mailbox)) return error(out, "553 5.6.7 Error: non-ASCII sender address without SMTPUTF8");
   haveMail_ = true;
   envelope_.mailFrom = mailbox;
   envelope_.eightBit = eightBit;
@@ -320,7 +321,7 @@ void SmtpSession::rcpt(std::string_view arg, std::string& out) {
     return error(out, "501 5.5.4 Syntax: RCPT TO:<address>");
   EnvelopePath p = parseEnvelopePath(address);
   if (!p.valid) return error(out, "501 5.1.3 Bad recipient address syntax");
-  if (!envelope_.smtpUtf8 && !isAscii(address))
+  if (!envelope_.smtpUtf8 && !charset::isAscii(address))
     return error(out, "553 5.6.7 Error: non-ASCII recipient address without SMTPUTF8");
   if (envelope_.recipients.size() >= limits_.maxRecipients) return error(out, "452 4.5.3 Error: too many recipients");
   std::string verdict = check_(address);

@@ -105,29 +105,33 @@ bool isAscii(std::string_view s) {
   return true;
 }
 
-bool isValidUtf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    auto c = static_cast<std::uint8_t>(s[i]);
-    std::size_t n;
-    std::uint32_t cp;
-    if (c < 0x80) { ++i; continue; }
-    if (c >= 0xC2 && c <= 0xDF) n = 1, cp = c & 0x1F;
-    else if (c >= 0xE0 && c <= 0xEF) n = 2, cp = c & 0x0F;
-    else if (c >= 0xF0 && c <= 0xF4) n = 3, cp = c & 0x07;
-    else return false;
-    if (i + n >= s.size()) return false;
-    for (std::size_t k = 1; k <= n; ++k) {
-      auto t = static_cast<std::uint8_t>(s[i + k]);
-      if ((t & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (t & 0x3F);
-    }
-    // Overlong forms, surrogates and values past U+10FFFF are invalid.
-    if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-      return false;
-    i += n + 1;
+std::size_t validCodePointAt(std::string_view s, std::size_t i, std::uint32_t& cp) {
+  const auto c = static_cast<std::uint8_t>(s[i]);
+  std::size_t n;  // continuation bytes
+  if (c < 0x80) {
+    cp = c;
+    return 1;
   }
+  if (c >= 0xC2 && c <= 0xDF) n = 1, cp = c & 0x1F;
+  else if (c >= 0xE0 && c <= 0xEF) n = 2, cp = c & 0x0F;
+  else if (c >= 0xF0 && c <= 0xF4) n = 3, cp = c & 0x07;
+  else return 0;
+  if (i + n >= s.size()) return 0;
+  for (std::size_t k = 1; k <= n; ++k) {
+    auto t = static_cast<std::uint8_t>(s[i + k]);
+    if ((t & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (t & 0x3F);
+  }
+  // Overlong forms, surrogates and values past U+10FFFF are invalid.
+  if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
+    return 0;
+  return n + 1;
+}
+
+bool isValidUtf8(std::string_view s) {
+  std::uint32_t cp;
+  for (std::size_t i = 0, n; i < s.size(); i += n)
+    if ((n = validCodePointAt(s, i, cp)) == 0) return false;
   return true;
 }
 

@@ -57,6 +57,11 @@ std::string guess(std::string_view bytes, std::string_view hint = {});
 std::string decodeText(std::string_view bytes, std::string_view label);
 
 bool isValidUtf8(std::string_view s);
+/// The strict form of nextCodePoint: the length (1-4) of the valid UTF-8
+/// sequence at s[i] and its code point, or 0 when the bytes there are not
+/// one (RFC 3629: no overlong form, no surrogate, nothing past U+10FFFF,
+/// nothing cut short). Reads only inside `s`.
+std::size_t validCodePointAt(std::string_view s, std::size_t i, std::uint32_t& cp);
 /// Value of one hex digit (either case), or -1.
 int hexDigitValue(char c);
 
