@@ -9,6 +9,7 @@
 #include <zip.h>
 
 #include <memory>
+#include <string>
 #include <utility>
 
 namespace mugai {
@@ -48,6 +49,21 @@ struct ZipSourceFreer {
 };
 /// A libzip source we still own (zip_open_from_source takes it over on success).
 using ZipSourcePtr = std::unique_ptr<zip_source_t, ZipSourceFreer>;
+
+/// A libzip error record: zip_error_strerror() allocates its text inside the
+/// record, which only zip_error_fini() frees.
+class ZipError {
+ public:
+  ZipError() { zip_error_init(&err_); }
+  ~ZipError() { zip_error_fini(&err_); }
+  ZipError(const ZipError&) = delete;
+  ZipError& operator=(const ZipError&) = delete;
+  zip_error_t* get() { return &err_; }
+  std::string text() { return zip_error_strerror(&err_); }
+
+ private:
+  zip_error_t err_;
+};
 
 struct DeflateDecompressorFreer {
   void operator()(libdeflate_decompressor* d) const { libdeflate_free_decompressor(d); }

@@ -120,11 +120,10 @@ Decision ZipScan::run(const Node& node, ScanContext& ctx) {
                     "未対応の圧縮方式の書庫です");
   }
 
-  zip_error_t err;
-  zip_error_init(&err);
-  ZipSourcePtr src(zip_source_buffer_create(bytes.data(), bytes.size(), 0, &err));
-  ZipPtr za(src ? zip_open_from_source(src.get(), ZIP_RDONLY, &err) : nullptr);
-  if (!za) return refuseArchive("zip.unreadable", std::string("libzip cannot open it: ") + zip_error_strerror(&err), "");
+  ZipError err;
+  ZipSourcePtr src(zip_source_buffer_create(bytes.data(), bytes.size(), 0, err.get()));
+  ZipPtr za(src ? zip_open_from_source(src.get(), ZIP_RDONLY, err.get()) : nullptr);
+  if (!za) return refuseArchive("zip.unreadable", "libzip cannot open it: " + err.text(), "");
   (void)src.release();  // owned by the archive now
   if (static_cast<std::size_t>(zip_get_num_entries(za.get(), 0)) != layout.entries.size())
     return refuseArchive("zip.reader_disagrees", "libzip sees another number of entries than the central directory", "");
