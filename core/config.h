@@ -58,8 +58,9 @@ struct QuarantineConfig {
 struct Config {
   Limits limits;
   std::vector<StageConfig> stages{
-      {"signature_scan", nullptr}, {"attachment_strip", nullptr}, {"zip_scan", nullptr},
-      {"pdf_rerender", nullptr},   {"html_to_text", nullptr},     {"url_defang", nullptr}};
+      {"signature_scan", nullptr}, {"office_cdr", nullptr},   {"attachment_strip", nullptr},
+      {"zip_scan", nullptr},       {"pdf_rerender", nullptr}, {"html_to_text", nullptr},
+      {"url_defang", nullptr}};
   NoticeConfig notice;
   QuarantineConfig quarantine;
   /// The release policy: the pipeline a released original goes through

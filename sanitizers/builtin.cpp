@@ -4,6 +4,7 @@
 #include "sanitizers/attachment_strip/attachment_strip.h"
 #include "sanitizers/html_to_text/html_to_text.h"
 #include "sanitizers/identity/identity.h"
+#include "sanitizers/office_cdr/office_cdr.h"
 #include "sanitizers/pdf_rerender/pdf_rerender.h"
 #include "sanitizers/signature_scan/signature_scan.h"
 #include "sanitizers/url_defang/url_defang.h"
@@ -20,6 +21,7 @@ SanitizerRegistry builtinRegistry() {
   zip_scan::registerFactory(r);
   signature_scan::registerFactory(r);
   pdf_rerender::registerFactory(r);
+  office_cdr::registerFactory(r);
   return r;
 }
 

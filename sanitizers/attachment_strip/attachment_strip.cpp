@@ -56,14 +56,19 @@ std::string typeFamily(const std::string& t) {
 }
 
 Decision AttachmentStrip::run(const Node& node, ScanContext& ctx) {
-  const std::string trueType = toLower(node.trueType());
-  const std::string ext = effectiveExtension(node.filename);
+  // After an earlier stage replaced the node (office_cdr's cleaned .docx for
+  // a .docm), what will be delivered is judged: the replacement's name and
+  // type; the original's other name readings are no longer written out.
+  const bool replaced = node.replacement.has_value();
+  const std::string& name = replaced && !node.replacement->filename.empty() ? node.replacement->filename : node.filename;
+  const std::string trueType = toLower(replaced ? node.replacement->mimeType : node.trueType());
+  const std::string ext = effectiveExtension(name);
   const bool attachment = isAttachment(node);
 
-  for (const auto& f : checkName(node.filename)) ctx.addFinding({f.code, f.detail, node.path, false});
+  for (const auto& f : checkName(name)) ctx.addFinding({f.code, f.detail, node.path, false});
   // The same set the notice masks (display_text.h): a name the notice
   // could only show garbled is not delivered either.
-  if (policy_.removeBidiNames && hasHiddenChars(node.filename))
+  if (policy_.removeBidiNames && hasHiddenChars(name))
     return Decision::remove("name.bidi", kBidiReason, kBidiReasonJa);
 
   const std::string declaredFamily = typeFamily(node.declaredType), trueFamily = typeFamily(trueType);
@@ -78,7 +83,7 @@ Decision AttachmentStrip::run(const Node& node, ScanContext& ctx) {
   // counts for attachments (what the client would save and open).
   // Every reading of the name a client may act on is checked.
   std::vector<std::string> exts{ext};
-  for (const auto& other : node.otherNames) {
+  for (const auto& other : replaced ? std::vector<std::string>{} : node.otherNames) {
     exts.push_back(effectiveExtension(other));
     // Some other readings are the raw 8-bit header read as ISO-8859-1, where
     // every Shift_JIS lead byte 0x80-0x9F is a "C1 control": those do not

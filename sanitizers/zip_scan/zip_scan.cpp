@@ -91,6 +91,9 @@ bool isZipArchive(const std::string& type) {
 
 bool ZipScan::accepts(const Node& node) const {
   if (node.kind != NodeKind::Leaf) return false;
+  // Replaced by an earlier stage (office_cdr's rebuilt document): judged by
+  // what it became.
+  if (node.replacement) return isZipArchive(node.replacement->mimeType);
   const std::string& t = node.trueType();
   if (isZipArchive(t)) return true;
   // Another file with an archive appended (GIFAR-style): run() refuses it.

@@ -48,11 +48,11 @@ TEST_CASE("samples/mugai.toml documents exactly the built-in defaults", "[config
 
 TEST_CASE("stage options apply to the built-in stage list when [pipeline] is not given", "[config]") {
   Config c = parseConfig("[stage.attachment_strip]\nmode = \"strip_all\"\n", "s.toml");
-  REQUIRE(c.stages.size() == 6);
-  REQUIRE(c.stages[1].name == "attachment_strip");
+  REQUIRE(c.stages.size() == 7);
+  REQUIRE(c.stages[2].name == "attachment_strip");
   CHECK(c.stages[0].options == nullptr);
-  REQUIRE(c.stages[1].options != nullptr);
-  CHECK(c.stages[1].options->get("mode")->value<std::string>() == "strip_all");
+  REQUIRE(c.stages[2].options != nullptr);
+  CHECK(c.stages[2].options->get("mode")->value<std::string>() == "strip_all");
 }
 
 TEST_CASE("quarantine and release policy are read and checked", "[config]") {
@@ -62,7 +62,7 @@ TEST_CASE("quarantine and release policy are read and checked", "[config]") {
   CHECK(c.quarantine.retentionDays == 30);
   REQUIRE(c.releaseStages.size() == 1);
   CHECK(c.forRelease().stages[0].name == "identity");
-  CHECK(c.stages.size() == 6);  // the main pipeline is untouched
+  CHECK(c.stages.size() == 7);  // the main pipeline is untouched
   CHECK_THROWS_WITH(parseConfig("[release]\n[release.stage.identity]\n", "r.toml"), ContainsSubstring("needs stages"));
   CHECK_THROWS_WITH(parseConfig("[quarantine]\nretention = 3\n", "k.toml"),
                     ContainsSubstring("k.toml:2") && ContainsSubstring("retention"));
