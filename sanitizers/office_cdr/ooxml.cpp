@@ -513,8 +513,18 @@ std::string Cleaner::documentType() const {
 Result Cleaner::run() {
   Result why;
   if (!readContentTypes(why)) return why;
-  for (const auto& [name, type] : overrides_)
-    if (toLower(type).find("sheet.binary") != std::string::npos)
+  // An OPC package that is no Office document (XPS, NuGet...) is left to
+  // the other stages: it has no macros, fields or objects of Office's.
+  bool office = false, binaryWorkbook = false;
+  for (const auto* table : {&overrides_, &defaults_})
+    for (const auto& [key, type] : *table) {
+      const std::string t = toLower(type);
+      office = office || t.find("officedocument") != std::string::npos || t.find("vnd.ms-word") != std::string::npos ||
+               t.find("vnd.ms-excel") != std::string::npos || t.find("vnd.ms-powerpoint") != std::string::npos;
+      binaryWorkbook = binaryWorkbook || t.find("sheet.binary") != std::string::npos;
+    }
+  if (!office) return Result::clean();
+  if (binaryWorkbook)
       return Result::refuse("office.xlsb_unsupported",
                             "binary Excel workbook (.xlsb): its cells cannot be checked for DDE formulas",
                             "バイナリ形式の Excel ブック（.xlsb）は中身を検査できないため削除しました");
