@@ -368,7 +368,13 @@ void Cleaner::cleanElements(Part& p, xmlDoc* doc, bool& changed) {
     // their preview shapes stay.
     if (isElement(n, kNsS, "oleObjects") || isElement(n, kNsS, "controls") || isElement(n, kNsW, "control") ||
         isElement(n, kNsO, "OLEObject")) {
-      if (attribute(n, "", "Type").value_or("") == "Link" || isElement(n, kNsS, "oleObjects")) {
+      const bool control = isElement(n, kNsS, "controls") || isElement(n, kNsW, "control");
+      if (control && !std::any_of(removals_.begin(), removals_.end(),
+                                  [](const Removal& r) { return r.code == "office.activex_removed"; })) {
+        static constexpr PartVerdict kControl{"office.activex_removed", "ActiveX control removed",
+                                              "ActiveX コントロールを削除しました"};
+        add(kControl, p.name, "ActiveX control", "");
+      } else if (attribute(n, "", "Type").value_or("") == "Link" || isElement(n, kNsS, "oleObjects")) {
         static constexpr PartVerdict kLinked{"office.ole_object_removed", "object embedded or linked in the sheet or text removed",
                                              "シート・本文に埋め込まれた（リンクされた）オブジェクトを削除しました"};
         if (!std::any_of(removals_.begin(), removals_.end(), [](const Removal& r) { return r.code == "office.ole_object_removed"; }))
