@@ -113,6 +113,7 @@ class Cleaner {
   void judgeParts();
   bool judgeRelationships(Result& why);
   bool cleanXmlParts(Result& why);
+  bool mayHoldActiveXml(const Part& p);
   void cleanElements(Part& p, xmlDoc* doc, bool& changed);
   void cleanWordFields(Part& p, const std::vector<xmlNode*>& all, bool& changed);
   void rewriteContentTypes();
@@ -344,7 +345,7 @@ void Cleaner::cleanElements(Part& p, xmlDoc* doc, bool& changed) {
         const std::string id = v ? reinterpret_cast<const char*>(v) : "";
         xmlFree(v);
         if (auto it = removedIds.find(id); it != removedIds.end()) {
-          const std::string local = reinterpret_cast<const char*>(n->name);
+          const std::string_view local = reinterpret_cast<const char*>(n->name);
           if (isElement(n, kNsW, "hyperlink")) {
             unwrap.push_back(n);
             if (o_.hyperlinks == LinkPolicy::Defang && it->second.hyperlink) defang.push_back({n, it->second.target});
@@ -362,7 +363,7 @@ void Cleaner::cleanElements(Part& p, xmlDoc* doc, bool& changed) {
       }
       a = next;
     }
-    const std::string local = reinterpret_cast<const char*>(n->name);
+    const std::string_view local = reinterpret_cast<const char*>(n->name);
     // OLE objects and controls go whether embedded (their part is gone) or
     // linked (Type="Link": nothing but the element says where it points);
     // their preview shapes stay.
@@ -446,8 +447,9 @@ void Cleaner::cleanElements(Part& p, xmlDoc* doc, bool& changed) {
     if (!under(*it) && !gone.count(*it)) unwrapNode(*it);
   for (xmlNode* n : gone) removeNode(n);
   // Containers the schema wants non-empty.
+  if (!changed) return;
   for (xmlNode* n : elementsInOrder(xmlDocGetRootElement(doc))) {
-    const std::string local = reinterpret_cast<const char*>(n->name);
+    const std::string_view local = reinterpret_cast<const char*>(n->name);
     if (local != "oleObjects" && local != "controls" && local != "externalReferences" && local != "hyperlinks" &&
         local != "definedNames" && local != "webPublishItems")
       continue;
@@ -460,6 +462,29 @@ void Cleaner::cleanElements(Part& p, xmlDoc* doc, bool& changed) {
   }
 }
 
+// Whether a part can hold anything cleanElements acts on; a part without
+// any of these element names is left unparsed (most of a large document's
+// bytes). Element names cannot be escaped; the values acted on sit in
+// those elements, except a formula's text, which may spell its DDE pipe as
+// a character reference (&#124;): formulas count with a '|' or any "&#".
+bool Cleaner::mayHoldActiveXml(const Part& p) {
+  if (!removedRels_[toLower(p.name)].empty()) return true;
+  std::string_view b = p.bytes;
+  // Parsed (and so refused) when it is not plain UTF-8 XML or declares
+  // entities: neither may pass unread.
+  std::string_view head = b.substr(b.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0);
+  head.remove_prefix(std::min(head.size(), head.find_first_not_of(" \t\r\n")));
+  if (head.empty() || head.front() != '<' || b.find("<!DOCTYPE") != std::string_view::npos ||
+      b.find("<!ENTITY") != std::string_view::npos)
+    return true;
+  for (std::string_view needle : {"fldChar", "fldSimple", "instrText", "OLEObject", "oleObject", "ontrol", "definedName",
+                                  "ddeLink", "oleLink", "hlinkClick", "hlinkHover", "hlinkMouseOver"})
+    if (b.find(needle) != std::string_view::npos) return true;
+  const bool formulas = b.find("f>") != std::string_view::npos;
+  if (formulas && (b.find('|') != std::string_view::npos || b.find("&#") != std::string_view::npos)) return true;
+  return externalLinkRemoved_ && formulas && b.find('[') != std::string_view::npos;
+}
+
 bool Cleaner::cleanXmlParts(Result& why) {
   for (auto& p : pkg_.parts()) {
     if (p.removed || &p == contentTypes_ || relsSource(p.name)) continue;
@@ -469,6 +494,7 @@ bool Cleaner::cleanXmlParts(Result& why) {
       why = Result::refuse("limit.time", "not cleaned within the time limit", "制限時間内に無害化できませんでした");
       return false;
     }
+    if (!mayHoldActiveXml(p)) continue;
     std::string error;
     XmlDocPtr doc = parseXmlPart(p.bytes, error);
     if (!doc) {

@@ -49,7 +49,7 @@ XmlDocPtr parseXmlPart(std::string_view bytes, std::string& error) {
     return nullptr;
   }
   XmlDocPtr doc(xmlReadMemory(bytes.data(), static_cast<int>(bytes.size()), nullptr, nullptr,
-                              XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING));
+                              XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_COMPACT));
   if (!doc || !xmlDocGetRootElement(doc.get())) {
     error = "not well-formed XML";
     return nullptr;
@@ -72,15 +72,17 @@ std::string serializeXml(xmlDoc* doc) {
 
 std::vector<xmlNode*> elementsInOrder(xmlNode* root) {
   std::vector<xmlNode*> out;
-  std::vector<xmlNode*> stack{root};
-  while (!stack.empty()) {
-    xmlNode* n = stack.back();
-    stack.pop_back();
-    if (n->type != XML_ELEMENT_NODE) continue;
-    out.push_back(n);
-    std::vector<xmlNode*> kids;
-    for (xmlNode* c = n->children; c; c = c->next) kids.push_back(c);
-    for (auto it = kids.rbegin(); it != kids.rend(); ++it) stack.push_back(*it);
+  if (!root) return out;
+  // Pre-order by the tree's own links: no recursion, no allocation per node.
+  for (xmlNode* n = root;;) {
+    if (n->type == XML_ELEMENT_NODE) out.push_back(n);
+    if (n->type == XML_ELEMENT_NODE && n->children) {
+      n = n->children;
+      continue;
+    }
+    while (n != root && !n->next) n = n->parent;
+    if (n == root) break;
+    n = n->next;
   }
   return out;
 }
