@@ -393,8 +393,8 @@ TEST_CASE("the Word, Excel and PowerPoint record checks find what the names do n
   }
   SECTION("Word: a DDEAUTO field in 8-bit text, and INCLUDETEXT in UTF-16") {
     auto entries = plainDoc();
-    entries[1].data.replace(2048, 20, std::string("\x13 ddeauto c:\\\\x.exe", 20));
-    const std::string w = std::string("\x13\0 \0I\0N\0C\0L\0U\0D\0E\0T\0E\0X\0T\0 \0", 30);
+    entries[1].data.replace(2048, 20, std::string("\x13 ddeauto c:\\\\x.exe"));
+    const std::string w = std::string("\x13\0 \0I\0N\0C\0L\0U\0D\0E\0T\0E\0X\0T\0 \0", 28);
     entries[1].data.replace(4096, w.size(), w);
     const Result r = judgeBytes(buildCfb(entries));
     CHECK(codesOf(r) == std::set<std::string>{"office.legacy_dde"});
@@ -404,5 +404,100 @@ TEST_CASE("the Word, Excel and PowerPoint record checks find what the names do n
     auto entries = plainDoc();
     entries[1].data.replace(2048, 10, "\x13 DDEXYZ  ");
     CHECK(judgeBytes(buildCfb(entries)).outcome == Outcome::Clean);
+  }
+}
+
+namespace {
+
+std::string biff(std::uint16_t type, const std::string& body) {
+  std::string r(4, '\0');
+  put16(r, 0, type);
+  put16(r, 2, static_cast<std::uint32_t>(body.size()));
+  return r + body;
+}
+
+/// A document whose only stream is `name`, holding `data` padded to 4096 bytes.
+std::string oneStreamDoc(const std::string& name, std::string data) {
+  Entry root{"Root Entry", 5};
+  root.child = 1;
+  Entry s{name, 2};
+  data.resize(std::max<std::size_t>(data.size(), 4096), '\0');
+  s.data = std::move(data);
+  return buildCfb({root, s});
+}
+
+std::string pptRecord(std::uint16_t verInst, std::uint16_t type, const std::string& body) {
+  std::string r(8, '\0');
+  put16(r, 0, verInst);
+  put16(r, 2, type);
+  put32(r, 4, static_cast<std::uint32_t>(body.size()));
+  return r + body;
+}
+
+}  // namespace
+
+TEST_CASE("the BIFF8 globals: VB module sheets, Auto_Open names, DDE links", "[office][ole2]") {
+  std::string bof(16, '\0');
+  put16(bof, 0, 0x0600);
+  put16(bof, 2, 0x0005);
+  std::string sheet = std::string(4, '\0') + std::string("\x00\x06\x06\x00Module", 10);  // dt 6, cch 6, 8-bit
+  std::string name(15, '\0');
+  put16(name, 0, 0x0020);  // fBuiltin
+  name[3] = 1;             // cch
+  name += '\x01';          // Auto_Open
+  std::string supbook(5, '\0');
+  const std::string path = "excel\x03" "calc";
+  put16(supbook, 2, static_cast<std::uint32_t>(path.size()));
+  supbook += path;
+  const std::string stream =
+      biff(0x0809, bof) + biff(0x0085, sheet) + biff(0x0018, name) + biff(0x01AE, supbook) + biff(0x000A, "");
+  const Result r = judgeBytes(oneStreamDoc("Workbook", stream));
+  CHECK(codesOf(r) == std::set<std::string>{"office.legacy_macros", "office.legacy_xlm", "office.legacy_dde"});
+  REQUIRE(r.removals.size() == 3);
+  CHECK(r.removals[0].code == "office.legacy_macros");
+
+  SECTION("the same globals cut short are unreadable, not clean") {
+    const Result cut = judgeBytes(oneStreamDoc("Workbook", biff(0x0809, bof) + std::string("\x85\x00\xFF\x7F", 4)));
+    REQUIRE(cut.outcome == Outcome::Refuse);
+    CHECK(cut.removals.front().code == "office.unreadable");
+  }
+  SECTION("a stream name in another case is the same stream") {
+    CHECK(codesOf(judgeBytes(oneStreamDoc("WORKBOOK", stream))).size() == 3);
+  }
+}
+
+TEST_CASE("the PowerPoint record tree: linked objects, ActiveX, damage", "[office][ole2]") {
+  const std::string link = pptRecord(0x000F, 0x0FCE, pptRecord(0, 0x0FD1, std::string(12, '\0')));
+  const std::string control = pptRecord(0x000F, 0x0FEE, "");
+  std::string doc = pptRecord(0x000F, 0x03E8, pptRecord(0x000F, 0x0409, link + control));
+  doc += pptRecord(0, 0x0FFF, std::string(4096 - doc.size() - 8, '\0'));  // fills the stream: no stray bytes
+  const Result r = judgeBytes(oneStreamDoc("PowerPoint Document", doc));
+  CHECK(codesOf(r) == std::set<std::string>{"office.legacy_object"});
+  CHECK(r.removals.size() == 2);
+
+  SECTION("a record longer than its container is damage") {
+    std::string bad = doc;
+    put32(bad, 8 + 4, 0x7FFFFFFF);  // the ExObjList's length
+    const Result b = judgeBytes(oneStreamDoc("PowerPoint Document", bad));
+    REQUIRE(b.outcome == Outcome::Refuse);
+    CHECK(b.removals.front().code == "office.unreadable");
+  }
+}
+
+TEST_CASE("randomly damaged Office files never crash and never come back cleaned", "[office][ole2][limits]") {
+  const fs::path ot = test::corpora() / "oletools/test-data";
+  std::uint32_t seed = 12345;
+  auto next = [&] { return seed = seed * 1664525u + 1013904223u; };
+  for (const char* f : {"msodde/harmless-clean.doc", "excel4-macros/excel4_sample_macro.xls", "olevba/sample_with_vba.ppt"}) {
+    const std::string original = test::readFile(ot / f);
+    for (int round = 0; round < 300; ++round) {
+      std::string bytes = original;
+      const int flips = 1 + static_cast<int>(next() % 8);
+      for (int k = 0; k < flips; ++k) bytes[next() % std::min<std::size_t>(bytes.size(), 8192)] = static_cast<char>(next() >> 24);
+      Result r;
+      const double s = secondsFor([&] { r = judgeBytes(bytes); });
+      CHECK(s < 1.0);
+      CHECK(r.outcome != Outcome::Cleaned);
+    }
   }
 }
