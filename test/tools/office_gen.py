@@ -265,7 +265,7 @@ def word_samples():
             build(pkg)
         out.append((name, pkg.data(), verdict, codes, tag, ext, pdf))
 
-    sample("clean-ja.docx", "unchanged", "-", None, table=True, picture=True)
+    sample("clean-ja-word.docx", "unchanged", "-", None, table=True, picture=True)
     sample("remote-template.docx", "changed", "office.external_relationship_removed", docx_remote_template)
     sample("ddeauto-field.docx", "changed", "office.dde_removed",
            lambda p: add_body(p, field_paragraph('DDEAUTO c:\\\\windows\\\\system32\\\\cmd.exe "/k calc.exe"')))
@@ -353,7 +353,7 @@ def word_samples():
         docx_vba(p, MAIN_DOTM)
         docx_remote_template(p)
     sample("template-macro.dotm", "changed", "office.vba_removed,office.external_relationship_removed", dotm, ext="dotx")
-    sample("macro-vba.docm", "changed", "office.vba_removed", lambda p: docx_vba(p, MAIN_DOCM), ext="docx", table=True)
+    sample("macro-vba-word.docm", "changed", "office.vba_removed", lambda p: docx_vba(p, MAIN_DOCM), ext="docx", table=True)
     return out
 
 
@@ -399,7 +399,7 @@ def excel_samples():
             build(pkg)
         out.append((name, pkg.data(), verdict, codes, tag, ext, pdf))
 
-    sample("clean-ja.xlsx", "unchanged", "-", None, table=True, picture=True)
+    sample("clean-ja-excel.xlsx", "unchanged", "-", None, table=True, picture=True)
 
     def external(p):
         p.put("xl/externalLinks/externalLink1.xml", '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -479,7 +479,7 @@ def excel_samples():
         p.add_rel("", "rIdWe1", "http://schemas.microsoft.com/office/2011/relationships/webextensiontaskpanes",
                   "xl/webextensions/taskpanes.xml")
     sample("webextension-addin.xlsx", "changed", "office.addin_removed", webext)
-    sample("macro-vba.xlsm", "changed", "office.vba_removed", None, ext="xlsx", vba=True, table=True)
+    sample("macro-vba-excel.xlsm", "changed", "office.vba_removed", None, ext="xlsx", vba=True, table=True)
     return out
 
 
@@ -586,7 +586,7 @@ def powerpoint_samples(theme):
             build(p)
         out.append((name, p.data(), verdict, codes, tag, "-", pdf))
 
-    sample("clean-ja.pptx", "unchanged", "-", table=True, picture=True)
+    sample("clean-ja-slides.pptx", "unchanged", "-", table=True, picture=True)
     sample("action-program.pptx", "changed", "office.action_removed",
            text_box(4, "click me (calc.exe)", 3600000, '<a:hlinkClick r:id="rIdAct1" action="ppaction://program"/>'),
            lambda p: p.add_rel("ppt/slides/slide1.xml", "rIdAct1", REL + "hyperlink",
@@ -631,7 +631,7 @@ def odf(mime, body, scripts="", files=None, manifest_extra=""):
     p.put("content.xml", XML_DECL + f'<office:document-content {ODF_NS}>'
           + (f"<office:scripts>{scripts}</office:scripts>" if scripts else "")
           + f"<office:body>{body}</office:body></office:document-content>")
-    entries = "".join(f'<manifest:file-entry manifest:full-path="{esc(n)}" manifest:media-type="{t}"/>'
+    entries = "".join(f'<manifest:file-entry manifest:full-path="{esc(n)}" manifest:media-type="{esc(t)}"/>'
                       for n, (t, _) in files.items())
     p.put("META-INF/manifest.xml", XML_DECL + '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:'
           f'xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" '
@@ -665,7 +665,7 @@ def odf_samples():
     def tag_of(name):
         return "sample-" + re.sub(r"[^a-z0-9]+", "-", name.lower())
 
-    name = "clean-ja.odt"
+    name = "clean-ja-writer.odt"
     out.append((name, odf(ODT, odt_text(tag_of(name), table=True, picture=True), files=pic).data(),
                 "unchanged", "-", tag_of(name), "-", 1))
 
