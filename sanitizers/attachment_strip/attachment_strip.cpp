@@ -72,11 +72,12 @@ Decision AttachmentStrip::run(const Node& node, ScanContext& ctx) {
     return Decision::remove("name.bidi", kBidiReason, kBidiReasonJa);
 
   const std::string declaredFamily = typeFamily(node.declaredType), trueFamily = typeFamily(trueType);
-  const bool mismatch = !declaredFamily.empty() && !trueFamily.empty() && declaredFamily != trueFamily;
+  // A replacement's type is ours, not the sender's claim: nothing to compare.
+  const bool mismatch = !replaced && !declaredFamily.empty() && !trueFamily.empty() && declaredFamily != trueFamily;
   if (mismatch)
     ctx.addFinding({"type.mismatch", "declared " + node.declaredType + " but the bytes are " + trueType, node.path, false});
   const std::string extFamily = typeFamily(node.extensionType);
-  if (!extFamily.empty() && !trueFamily.empty() && extFamily != trueFamily)
+  if (!replaced && !extFamily.empty() && !trueFamily.empty() && extFamily != trueFamily)
     ctx.addFinding({"name.extension_mismatch", "named ." + ext + " but the bytes are " + trueType, node.path, false});
 
   // Dangerous content goes whatever the part claims to be; the extension
