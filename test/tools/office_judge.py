@@ -24,7 +24,9 @@ What counts as a problem (any one makes the document not ok):
   addin      webextensions/, webextension relationships
   external   a relationship with TargetMode="External" other than a plain
              http(s)/mailto hyperlink (templates, frames, subdocuments, images,
-             OLE links, external workbooks)
+             OLE links, external workbooks), any externalLinkPath relationship.
+             An xl/externalLinks/ part left without its path is inert (cached
+             values only) and not a problem; a ddeLink in it is (dde).
   dde        a DDE/DDEAUTO field (w:instrText or w:fldSimple), a ddeLink, a cell formula with '|'
   field      INCLUDETEXT/INCLUDEPICTURE/IMPORT/LINK/MACROBUTTON fields
   action     ppaction://program|macro|ole, a hyperlink relationship to file: or a share
@@ -69,7 +71,7 @@ REL_KINDS = {
     "webextension": "addin", "webextensiontaskpanes": "addin",
     "afchunk": "altchunk",
     "attachedtemplate": "external", "subdocument": "external", "frame": "external",
-    "externallink": "external", "externallinkpath": "external",
+    "externallinkpath": "external",
 }
 
 PART_KINDS = [
@@ -83,7 +85,6 @@ PART_KINDS = [
     (re.compile(r"(^|/)connections\.xml$", re.I), "connection"),
     (re.compile(r"(^|/)queryTables/", re.I), "connection"),
     (re.compile(r"(^|/)webextensions/", re.I), "addin"),
-    (re.compile(r"(^|/)externalLinks/", re.I), "external"),
     (re.compile(r"^Basic/", re.I), "vba"),
     (re.compile(r"^Scripts/", re.I), "vba"),
     (re.compile(r"^Object \d+/", re.I), "ole"),
