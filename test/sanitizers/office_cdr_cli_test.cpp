@@ -393,6 +393,7 @@ TEST_CASE("office_cdr: every Office and RTF file of the corpora gets the verdict
 
   const auto table = expectedTable();
   std::set<std::string> seen;
+  std::map<fs::path, std::vector<std::string>> cleaned;
   int index = 0;
   for (const auto& [rel, path] : inputs) {
     INFO(rel);
@@ -404,11 +405,21 @@ TEST_CASE("office_cdr: every Office and RTF file of the corpora gets the verdict
                         " -c " + quoted(config));
     INFO("-> " << r.status << " [" << joined(r.codes) << "]\n" << r.summary);
     CHECK(r.status == row->second.status);
-    if (row->second.code != "-") CHECK(r.codes.count(row->second.code) == 1);
+    if (row->second.code != "-") {
+      bool any = false;
+      for (const auto& c : split(row->second.code, '|')) any = any || r.codes.count(c);
+      CHECK(any);
+    }
     CHECK(r.codes.count("sanitizer.failed") == 0);
     CHECK(r.codes.count("limit.time") == 0);
     // A file the table calls hostile never comes back untouched.
     if (row->second.status != "unchanged") CHECK(r.status != "unchanged");
+    if (r.status == "changed") cleaned[r.output] = {};
+  }
+  // What came back cleaned holds nothing active, in the outside judge's eyes.
+  for (const auto& [path, v] : judge(cleaned, d / "judge-list.tsv")) {
+    INFO(path << ": " << problemsOf(v));
+    CHECK(v["ok"] == true);
   }
   for (const auto& [rel, row] : table) {
     INFO("table row without a file: " << rel);

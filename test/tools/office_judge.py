@@ -290,7 +290,8 @@ class Judge:
         self.format = "rtf"
         text = data.decode("latin-1")
         for word in ("object", "objdata", "datastore", "template", "objclass"):
-            if re.search(r"\\\*?\\?" + word + r"(?![a-z])", text):
+            # a control word, not an escaped backslash followed by its name (text about RTF)
+            if re.search(r"(?<!\\)\\(\*\\)?" + word + r"(?![a-z])", text):
                 self.bad("rtf", "", f"control word \\{word}")
         for m in re.finditer(r"\\fldinst[^}]*", text):
             first = re.sub(r"[{}\\]", " ", m.group(0)[8:]).split()
