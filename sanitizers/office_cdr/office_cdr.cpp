@@ -1,6 +1,8 @@
 // See office_cdr.h.
 #include "sanitizers/office_cdr/office_cdr.h"
 
+#include <map>
+
 #include "core/file_type.h"
 #include "sanitizers/attachment_strip/name_checks.h"
 #include "sanitizers/office_cdr/flat_formats.h"
@@ -51,17 +53,42 @@ NodePtr removalNode(const Node& doc, std::size_t index, const Removal& r) {
   return n;
 }
 
-std::string summaryEn(const Result& r, const std::string& from, const std::string& to) {
-  std::string s = "Office document rebuilt without " + std::to_string(r.removals.size()) + " active element" +
-                  (r.removals.size() == 1 ? "" : "s");
+std::string summaryEn(std::size_t count, const std::string& from, const std::string& to) {
+  std::string s = "Office document rebuilt without " + std::to_string(count) + " active element" + (count == 1 ? "" : "s");
   if (from != to) s += "; delivered as \"" + to + "\" (macro-free type)";
   return s;
 }
 
-std::string summaryJa(const Result& r, const std::string& from, const std::string& to) {
-  std::string s = "Office 文書から危険な要素 " + std::to_string(r.removals.size()) + " 件を取り除いて作り直しました";
+std::string summaryJa(std::size_t count, const std::string& from, const std::string& to) {
+  std::string s = "Office 文書から危険な要素 " + std::to_string(count) + " 件を取り除いて作り直しました";
   if (from != to) s += "（マクロなしの形式「" + to + "」として配送します）";
   return s;
+}
+
+// The same kind of element in the same place, listed up to kSameListed
+// times and then once more as a count: a document with 100k links must
+// not make a notice of 100k lines.
+constexpr std::size_t kSameListed = 5;
+
+std::vector<Removal> collapsed(std::vector<Removal> all) {
+  std::map<std::pair<std::string, std::string>, std::size_t> seen;
+  std::vector<Removal> out;
+  std::map<std::pair<std::string, std::string>, std::size_t> more;
+  for (auto& r : all) {
+    const auto key = std::make_pair(r.code, r.where);
+    if (++seen[key] <= kSameListed) out.push_back(std::move(r));
+    else ++more[key];
+  }
+  for (const auto& [key, n] : more) {
+    Removal sum;
+    sum.code = key.first;
+    sum.where = key.second;
+    sum.type = "(more)";
+    sum.detail = std::to_string(n) + " more of the same removed";
+    sum.detailJa = "同じ種類の要素をさらに " + std::to_string(n) + " 件削除しました";
+    out.push_back(std::move(sum));
+  }
+  return out;
 }
 
 }  // namespace
@@ -83,6 +110,8 @@ bool OfficeCdr::accepts(const Node& node) const {
 Decision OfficeCdr::run(const Node& node, ScanContext& ctx) {
   const Format f = formatOf(node);
   Result r = cleanAny(f, node.content(), options_, ctx);
+  const std::size_t count = r.removals.size();
+  r.removals = collapsed(std::move(r.removals));
   for (const auto& x : r.removals)
     ctx.addFinding({x.code, (x.where.empty() ? "" : x.where + ": ") + x.detail, node.path, false});
   switch (r.outcome) {
@@ -100,7 +129,7 @@ Decision OfficeCdr::run(const Node& node, ScanContext& ctx) {
   std::string type = r.mimeType.empty() ? node.trueType() : r.mimeType;
   if (r.mimeType.empty() && !r.extension.empty()) type = typeFromExtension("x." + r.extension);
   Decision d = Decision::replace(Replacement{std::move(r.bytes), type, "", newName}, "office.cleaned",
-                                 summaryEn(r, node.filename, newName), summaryJa(r, node.filename, newName));
+                                 summaryEn(count, node.filename, newName), summaryJa(count, node.filename, newName));
   for (std::size_t i = 0; i < r.removals.size(); ++i) d.children.push_back(removalNode(node, i, r.removals[i]));
   return d;
 }
