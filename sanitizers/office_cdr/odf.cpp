@@ -1,7 +1,7 @@
 // ODF half of ooxml.h (cleanOdf). An OpenDocument package is rebuilt
-// without: macro libraries (Basic/, Scripts/), embedded OLE objects (the
-// binary "Object N" parts; their ObjectReplacements picture stays, and
-// chart sub-documents, which are XML, stay), event bindings that call
+// without: macro libraries (Basic/, Scripts/), embedded objects (OLE blobs
+// and embedded sub-documents, charts included, "Object N[/...]": their
+// ObjectReplacements picture stays in the frame), event bindings that call
 // scripts, DDE links, sections and tables linked to outside files, linked
 // (not embedded) pictures, and hyperlinks under `hyperlinks` (macro: and
 // vnd.sun.star.script: links always go). The manifest loses the removed
@@ -93,7 +93,7 @@ void OdfCleaner::judgeParts() {
     const std::string lower = toLower(p.name);
     const Verdict* v = nullptr;
     if (lower.rfind("basic/", 0) == 0 || lower.rfind("scripts/", 0) == 0) v = &kMacro;
-    else if (lower.rfind("object ", 0) == 0 && !looksXml(p.bytes)) v = &kObject;
+    else if (lower.rfind("object ", 0) == 0) v = &kObject;  // OLE blobs and embedded sub-documents alike
     else if (lower != "mimetype" && isBinaryProgram(p.bytes)) v = &kUnknown;
     if (!v) continue;
     p.removed = true;
@@ -117,7 +117,7 @@ bool OdfCleaner::cleanXml(Part& p, Result& why) {
     if (isElement(n, kNsOffice, "event-listeners")) {
       add(kEvent, p.name, "ODF event", "");
       remove.push_back(n);
-    } else if (isElement(n, kNsDraw, "object-ole")) {
+    } else if (isElement(n, kNsDraw, "object-ole") || isElement(n, kNsDraw, "object")) {
       add(kObject, p.name, "ODF object", href);
       remove.push_back(n);
     } else if (isElement(n, kNsText, "dde-connection-decls") || isElement(n, kNsTable, "dde-links") ||
@@ -125,7 +125,7 @@ bool OdfCleaner::cleanXml(Part& p, Result& why) {
       add(kDde, p.name, "ODF DDE", "");
       remove.push_back(n);
     } else if (isElement(n, kNsText, "section-source") || isElement(n, kNsTable, "table-source") ||
-               isElement(n, kNsTable, "cell-range-source") || (isElement(n, kNsDraw, "object") && !isInternalHref(href))) {
+               isElement(n, kNsTable, "cell-range-source")) {
       add(kExternal, p.name, "ODF link", href);
       remove.push_back(n);
     } else if ((isElement(n, kNsText, "a") || isElement(n, kNsDraw, "a")) && !href.empty() && !isInternalHref(href)) {

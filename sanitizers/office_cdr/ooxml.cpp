@@ -185,11 +185,35 @@ bool isDdeOrOleLink(const Part& p) {
   return false;
 }
 
+// The relationship type that reaches each internal part (the last one
+// read wins; every active type removes the part whichever it is).
+std::map<std::string, std::string> incomingRelTypes(Package& pkg) {
+  std::map<std::string, std::string> out;
+  for (auto& rels : pkg.parts()) {
+    auto source = relsSource(rels.name);
+    if (!source) continue;
+    std::string error;
+    XmlDocPtr doc = parseXmlPart(rels.bytes, error);
+    if (!doc) continue;  // judgeRelationships refuses it
+    for (xmlNode* n : elementsInOrder(xmlDocGetRootElement(doc.get()))) {
+      if (!isElement(n, kNsPkgRel, "Relationship") ||
+          equalsIgnoreCase(attribute(n, "", "TargetMode").value_or(""), "External"))
+        continue;
+      const std::string target = resolvePartName(folderOf(*source), attribute(n, "", "Target").value_or(""));
+      const std::string type = attribute(n, "", "Type").value_or("");
+      if (!target.empty() && (activePart("", type, "") || !out.count(toLower(target)))) out[toLower(target)] = type;
+    }
+  }
+  return out;
+}
+
 void Cleaner::judgeParts() {
+  const auto incoming = incomingRelTypes(pkg_);
   for (auto& p : pkg_.parts()) {
     if (&p == contentTypes_ || p.removed) continue;
     const std::string type = typeOf(p.name);
-    if (auto v = activePart(type, "", p.name)) {
+    const auto in = incoming.find(toLower(p.name));
+    if (auto v = activePart(type, in == incoming.end() ? "" : in->second, p.name)) {
       removePart(p, *v);
     } else if (toLower(type).find("externallink+xml") != std::string::npos && isDdeOrOleLink(p)) {
       static constexpr PartVerdict kLinkPart{"office.dde_removed", "DDE or OLE link to another program removed",
