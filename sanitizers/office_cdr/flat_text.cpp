@@ -38,11 +38,37 @@ namespace {
 bool isSpace(char c) { return c == ' ' || c == '\t'; }
 bool isTrigger(char c) { return c == '=' || c == '+' || c == '-' || c == '@'; }
 
+// Where the next `c` at or after a position is, found with memchr and
+// remembered: positions only grow, so each byte is searched once per
+// character (a cell end needs the nearest of three; searching each from
+// every cell start would be quadratic).
+class NextOf {
+ public:
+  NextOf(std::string_view b, char c) : b_(b), c_(c) {}
+  std::size_t from(std::size_t pos) {
+    if (!known_ || (at_ != std::string_view::npos && at_ < pos)) {
+      at_ = b_.find(c_, pos);
+      known_ = true;
+    }
+    return at_;
+  }
+
+ private:
+  std::string_view b_;
+  char c_;
+  std::size_t at_ = 0;
+  bool known_ = false;
+};
+
 // One scan of `b` with separator `sep`; adds a finding per dangerous cell.
 bool scanCsv(std::string_view b, char sep, ScanContext& ctx, std::vector<CsvFinding>& out) {
   std::size_t pos = 0, row = 1, column = 1, cells = 0;
   const std::size_t n = b.size();
   std::string unquoted;
+  NextOf nextSep(b, sep), nextCr(b, '\r'), nextLf(b, '\n');
+  auto cellEnd = [&](std::size_t from) {
+    return std::min({nextSep.from(from), nextCr.from(from), nextLf.from(from), n});
+  };
   while (pos < n) {
     if ((++cells & 0xFFFF) == 0 && ctx.expired()) return false;
     std::size_t i = pos, insertAt = pos;
@@ -70,10 +96,10 @@ bool scanCsv(std::string_view b, char sep, ScanContext& ctx, std::vector<CsvFind
         i = q + 1;
         break;
       }
-      while (i < n && b[i] != sep && b[i] != '\r' && b[i] != '\n') ++i;
+      i = cellEnd(i);
       content = unquoted;
     } else {
-      while (i < n && b[i] != sep && b[i] != '\r' && b[i] != '\n') ++i;
+      i = cellEnd(pos);
       content = b.substr(pos, i - pos);
       std::size_t first = 0;
       while (first < content.size() && isSpace(content[first])) ++first;
@@ -150,12 +176,11 @@ Result cleanCsv(std::string_view bytes, ScanContext& ctx) {
     from = f.insertAt;
   }
   r.bytes.append(bytes.substr(from));
-  // Our own output read back must hold no dangerous cell: a `'` first is
-  // never a trigger, so anything left means the scan and the writer differ.
-  std::vector<CsvFinding> again;
-  if (!findCsvFormulas(r.bytes, ctx, again) || !again.empty())
-    return Result::refuse("office.flat_active", "CSV formula cells could not be made text",
-                          "CSV の危険な数式を文字列にできませんでした");
+  // No second scan of our output: a `'` is neither a quote, a separator nor
+  // a line end, so every reading keeps its cells; it goes at a cell start
+  // (after a separator or line end, never inside a name), so no formula
+  // gains a call; and a cell starting with `'` is not a formula. The test
+  // has an outside judge (test/tools/flat_judge.py) read what we write.
   r.removals = capRemovals(csvHits(found), found.size(), "office.formula_neutralised");
   return r;
 }
