@@ -466,3 +466,24 @@ TEST_CASE("A 50 MB CSV line is judged within a second", "[office][flat][timed]")
     CHECK(run.seconds < 1.0);
   }
 }
+
+TEST_CASE("UTF-16 Office XML is recognised and judged like UTF-8", "[office][flat]") {
+  auto utf16le = [](const std::string& ascii) {
+    std::string s = "\xFF\xFE";
+    for (char c : ascii) s += std::string{c, '\0'};
+    return s;
+  };
+  std::string clean = wordDoc(para(textRun("x")));
+  clean.replace(clean.find("UTF-8"), 5, "UTF-16");
+  const std::string active = [&] {
+    std::string d = wordDoc(para(fieldRuns({"DDEAUTO c:\\cmd.exe"})));
+    d.replace(d.find("UTF-8"), 5, "UTF-16");
+    return d;
+  }();
+  CHECK(xml(utf16le(clean)).outcome == Outcome::Clean);
+  requireRefused(xml(utf16le(active)));
+  std::string withDoctype = utf16le(clean);
+  const std::string dt = utf16le("<!DOCTYPE w:wordDocument>").substr(2);
+  withDoctype.insert(utf16le(clean).find(utf16le("<w:wordDocument").substr(2)), dt);
+  requireRefused(xml(withDoctype));
+}
