@@ -14,6 +14,8 @@
 #include <map>
 #include <sstream>
 
+#include "core/file_job.h"
+#include "sanitizers/builtin.h"
 #include "sanitizers/office_cdr/flat_formats.h"
 #include "sanitizers/office_cdr/format.h"
 #include "test/common/cli_run.h"
@@ -486,4 +488,35 @@ TEST_CASE("UTF-16 Office XML is recognised and judged like UTF-8", "[office][fla
   const std::string dt = utf16le("<!DOCTYPE w:wordDocument>").substr(2);
   withDoctype.insert(utf16le(clean).find(utf16le("<w:wordDocument").substr(2)), dt);
   requireRefused(xml(withDoctype));
+}
+
+TEST_CASE("Through the office_cdr stage: CSV delivered neutralised, SYLK macro removed, clean XML kept", "[office][flat]") {
+  static const Config config = parseConfig("[pipeline]\nstages = [\"office_cdr\"]\n", "office_cdr_flat_test");
+  static const Pipeline pipeline = sanitizers::builtinRegistry().build(config);
+  auto codes = [](const FileOutcome& o) {
+    std::string all;
+    for (const auto& f : o.findings) all += f.code + " ";
+    return all;
+  };
+  SECTION("CSV") {
+    const std::string in = test::readFile(oletools() / "msodde" / "dde-in-csv.csv");
+    const FileOutcome o = processFile(in, "dde-in-csv.csv", config, pipeline, "0");
+    CHECK(o.verdict == Verdict::Changed);
+    REQUIRE(!o.removed);
+    CHECK(o.output == "'" + in);
+    CHECK(codes(o).find("office.formula_neutralised") != std::string::npos);
+    CHECK(o.notice.find("文字列にしました") != std::string::npos);
+  }
+  SECTION("SYLK") {
+    const FileOutcome o = processFile(test::readFile(oletools() / "excel4-macros" / "excel4_sample_macro.slk"),
+                                      "excel4_sample_macro.slk", config, pipeline, "0");
+    CHECK(o.removed);
+    CHECK(codes(o).find("office.flat_active") != std::string::npos);
+  }
+  SECTION("clean Word 2003 XML") {
+    const std::string in = test::readFile(oletools() / "msodde" / "harmless-clean-2003.xml");
+    const FileOutcome o = processFile(in, "harmless-clean-2003.xml", config, pipeline, "0");
+    CHECK(o.verdict == Verdict::Unchanged);
+    CHECK(o.output == in);
+  }
 }
