@@ -146,15 +146,28 @@ class Scanner {
     if ((++elements_ & 0x3FF) == 0 && ctx_.expired()) { timeUp = true; return false; }
     if (!officeNs(uri)) return true;
     judgeAttributes(local, uri, attrs, nAttrs);
-    if (local == "binData") { inBinData_ = true; binName_ = attr(attrs, nAttrs, "name"); binText_.clear(); }
-    else if (local == "instrText") ++inInstr_;
-    else if (local == "docSuppData") hit("w:docSuppData", "Word 2003 XML", "macro storage (w:docSuppData)", "マクロの格納領域（w:docSuppData）");
-    else if (local == "OLEObject") hit("o:OLEObject", "OLE object", "embedded or linked OLE object (o:OLEObject)", "埋め込み／リンク OLE オブジェクト（o:OLEObject）");
-    else if (local == "control") hit("w:control", "ActiveX control", "ActiveX control (w:control)", "ActiveX コントロール（w:control）");
-    else if (local == "attachedTemplate") hit("w:attachedTemplate", "template", "attached template (w:attachedTemplate), can load macros from elsewhere", "添付テンプレート（w:attachedTemplate）：外部からマクロを読み込めます");
-    else if (local == "subDoc") hit("w:subDoc", "subdocument", "link to a subdocument (w:subDoc)", "サブ文書へのリンク（w:subDoc）");
-    else if (local == "QueryTable") hit("x:QueryTable", "data connection", "external data query (x:QueryTable)", "外部データの照会（x:QueryTable）");
-    else if (local == "fldChar") fieldChar(attr(attrs, nAttrs, "fldCharType"));
+    if (local == "binData") {
+      inBinData_ = true;
+      binName_ = attr(attrs, nAttrs, "name");
+      binText_.clear();
+    } else if (local == "instrText") {
+      ++inInstr_;
+    } else if (local == "docSuppData") {
+      hit("w:docSuppData", "Word 2003 XML", "macro storage (w:docSuppData)", "マクロの格納領域（w:docSuppData）");
+    } else if (local == "OLEObject") {
+      hit("o:OLEObject", "OLE object", "embedded or linked OLE object (o:OLEObject)",
+          "埋め込み／リンク OLE オブジェクト（o:OLEObject）");
+    } else if (local == "control") {
+      hit("w:control", "ActiveX control", "ActiveX control (w:control)", "ActiveX コントロール（w:control）");
+    } else if (local == "attachedTemplate" && remoteTemplate(attrs, nAttrs)) {
+      hit("w:attachedTemplate", "template", "attached template (w:attachedTemplate), can load macros from elsewhere",
+          "添付テンプレート（w:attachedTemplate）：外部からマクロを読み込めます");
+    } else if (local == "subDoc") {
+      hit("w:subDoc", "subdocument", "link to a subdocument (w:subDoc)", "サブ文書へのリンク（w:subDoc）");
+    } else if (local == "QueryTable") {
+      hit("x:QueryTable", "data connection", "external data query (x:QueryTable)", "外部データの照会（x:QueryTable）");
+    }
+    if (local == "fldChar") fieldChar(attr(attrs, nAttrs, "fldCharType"));
     return true;
   }
 
@@ -197,6 +210,14 @@ class Scanner {
     for (int i = 0; i < n; ++i, a += 5)
       if (sv(a[0]) == local) return std::string(reinterpret_cast<const char*>(a[3]), static_cast<std::size_t>(a[4] - a[3]));
     return {};
+  }
+
+  // w:attachedTemplate w:val="" (no template) or a bare "Normal.dotm" loads
+  // nothing from elsewhere; a path (C:\, \\server, http://) or an r:id
+  // (OOXML: an external relationship) does.
+  static bool remoteTemplate(const xmlChar** a, int n) {
+    const std::string val = attr(a, n, "val");
+    return !attr(a, n, "id").empty() || val.find_first_of("/\\:") != std::string::npos;
   }
 
   void judgeAttributes(std::string_view local, std::string_view uri, const xmlChar** a, int n) {

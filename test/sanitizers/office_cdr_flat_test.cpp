@@ -191,6 +191,15 @@ TEST_CASE("The DDE CSV of the corpus comes back as text with nothing else change
   CHECK(r.removals[0].detail.find("DDE") != std::string::npos);
 }
 
+TEST_CASE("The DDE Word 2003 XML of the corpus is refused for its DDEAUTO field", "[office][flat]") {
+  const fs::path tmp = test::freshTempDir("flat-dde-word");
+  const Result r = xml(unzipped(oletools() / "msodde" / "dde-in-word2003.xml.zip", tmp));
+  requireRefused(r);
+  REQUIRE(r.removals.size() == 1);  // its w:attachedTemplate w:val="" is no template
+  CHECK(r.removals[0].detail.find("DDEAUTO") != std::string::npos);
+  fs::remove_all(tmp);
+}
+
 TEST_CASE("Word 2003 XML: each active element refuses the document", "[office][flat]") {
   SECTION("VBA in w:docSuppData (editdata.mso): one removal per element") {
     const Result r = xml(wordDoc(para(textRun("hi")), "<w:docSuppData><w:binData w:name=\"editdata.mso\">" + kOleBase64 +
@@ -207,8 +216,12 @@ TEST_CASE("Word 2003 XML: each active element refuses the document", "[office][f
     requireRefused(xml(wordDoc(para("<w:r><w:pict><o:OLEObject Type=\"Embed\" ProgID=\"Package\"/></w:pict></w:r>"))));
   }
   SECTION("w:control (ActiveX)") { requireRefused(xml(wordDoc(para("<w:r><w:control w:name=\"X\"/></w:r>")))); }
-  SECTION("w:attachedTemplate") {
-    requireRefused(xml(wordDoc(para(textRun("x")), "<w:docPr><w:attachedTemplate w:val=\"http://evil/t.dot\"/></w:docPr>")));
+  SECTION("w:attachedTemplate with a path") {
+    for (const char* val : {"http://evil/t.dot", "\\\\server\\share\\t.dot", "C:\\t\\t.dot"}) {
+      INFO(val);
+      requireRefused(xml(wordDoc(para(textRun("x")), "<w:docPr><w:attachedTemplate w:val=\"" + std::string(val) +
+                                                         "\"/></w:docPr>")));
+    }
   }
   SECTION("w:fldSimple DDEAUTO / INCLUDETEXT / IMPORT / LINK") {
     for (const char* instr : {" DDEAUTO c:\\\\windows\\\\system32\\\\cmd.exe \"/k calc\" ", "INCLUDETEXT \"http://x/a\"",
@@ -245,6 +258,12 @@ TEST_CASE("Word 2003 XML without active content is kept as it came", "[office][f
   }
   SECTION("an element named binData outside the Office namespaces is inert") {
     CHECK(xml(wordDoc(para("<x:binData xmlns:x=\"urn:other\">" + kOleBase64 + "</x:binData>"))).outcome == Outcome::Clean);
+  }
+  SECTION("w:attachedTemplate with no template or a bare Normal.dotm loads nothing") {
+    CHECK(xml(wordDoc(para(textRun("x")), "<w:docPr><w:attachedTemplate w:val=\"\"/></w:docPr>")).outcome ==
+          Outcome::Clean);
+    CHECK(xml(wordDoc(para(textRun("x")), "<w:docPr><w:attachedTemplate w:val=\"Normal.dotm\"/></w:docPr>")).outcome ==
+          Outcome::Clean);
   }
   SECTION("the word DDE in the text is text") {
     CHECK(xml(wordDoc(para(textRun("DDEAUTO cmd|calc")))).outcome == Outcome::Clean);

@@ -11,7 +11,7 @@ file:
     FILE <TAB> FINDING,FINDING,... or "-"
 Findings:
   xml:    unreadable, doctype, binData (not an image name), docSuppData,
-          OLEObject, control, attachedTemplate, field:NAME (DDE, DDEAUTO,
+          OLEObject, control, attachedTemplate (a path or r:id), field:NAME (DDE, DDEAUTO,
           INCLUDETEXT, INCLUDEPICTURE, INCLUDE, IMPORT, LINK in w:instrText
           joined per paragraph or in w:fldSimple/@w:instr), ssFormulaDde
           (ss:Formula with | outside a string), pkgPart (vbaProject,
@@ -72,9 +72,13 @@ def judge_xml(data):
             name = (b.get("{%s}name" % NS[ns]) or "").lower()
             if not name.endswith(IMAGE_EXT):
                 found.append("binData")
-        for tag in ("docSuppData", "control", "attachedTemplate"):
+        for tag in ("docSuppData", "control"):
             if x("//%s:%s" % (ns, tag)):
                 found.append(tag)
+        for t in x("//%s:attachedTemplate" % ns):
+            val = t.get("{%s}val" % NS[ns]) or ""
+            if any(c in val for c in "/\\:") or any(k.endswith("}id") for k in t.attrib):
+                found.append("attachedTemplate")
         for p in x("//%s:p" % ns):
             instr = "".join(p.xpath(".//%s:instrText/text()" % ns, namespaces=NS))
             if field_name(instr) in FIELDS:
