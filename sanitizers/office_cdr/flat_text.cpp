@@ -78,8 +78,8 @@ bool scanCsv(std::string_view b, char sep, ScanContext& ctx, std::vector<CsvFind
       // RFC 4180 quoted field; Excel appends what follows the closing quote
       // up to the separator, and so do we (it cannot start the cell).
       insertAt = pos + 1;
-      std::size_t first = pos + 1;
-      while (first < n && isSpace(b[first])) ++first;
+      std::size_t first = pos + 1;  // inside quotes a line break may precede the `=` too
+      while (first < n && (isSpace(b[first]) || b[first] == '\r' || b[first] == '\n')) ++first;
       candidate = first < n && isTrigger(b[first]);
       unquoted.clear();
       i = pos + 1;

