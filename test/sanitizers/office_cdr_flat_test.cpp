@@ -545,3 +545,36 @@ TEST_CASE("Through the office_cdr stage: CSV delivered neutralised, SYLK macro r
     CHECK(o.output == in);
   }
 }
+
+TEST_CASE("Mangled flat samples never crash and always get a verdict", "[office][flat]") {
+  const fs::path t = oletools();
+  const std::vector<std::pair<std::string, Format>> seeds = {
+      {test::readFile(t / "msodde" / "harmless-clean-2003.xml"), Format::FlatXml},
+      {test::readFile(t / "oleobj" / "embedded-simple-2007.xml"), Format::FlatXml},
+      {test::readFile(t / "msodde" / "dde-in-excel2003.xml"), Format::FlatXml},
+      {test::readFile(t / "excel4-macros" / "excel4_sample_macro.slk"), Format::Sylk},
+      {"a,\"=cmd|x\"\"!A0\",b\r\n\"unterminated,=HYPERLINK(\n", Format::Csv},
+  };
+  std::uint32_t state = 12345;
+  auto next = [&] { return state = state * 1664525u + 1013904223u; };
+  for (const auto& [seed, format] : seeds) {
+    for (int i = 0; i < 300; ++i) {
+      std::string m = seed;
+      const int edits = 1 + static_cast<int>(next() % 8);
+      for (int e = 0; e < edits && !m.empty(); ++e) {
+        const std::size_t at = next() % m.size();
+        switch (next() % 4) {
+          case 0: m[at] = static_cast<char>(next()); break;
+          case 1: m.resize(at); break;
+          case 2: m.insert(at, 1, "<>\"&;|=\r\n\0"[next() % 10]); break;
+          default: m.erase(at, next() % 64); break;
+        }
+      }
+      Limits limits;
+      ScanContext ctx(limits, std::chrono::steady_clock::now() + std::chrono::seconds(10));
+      const Result r = cleanFlat(format, m, Options{}, ctx);
+      if (r.outcome == Outcome::Refuse) REQUIRE(!r.removals.empty());
+      if (r.outcome == Outcome::Cleaned) REQUIRE(!r.removals.empty());
+    }
+  }
+}
