@@ -95,6 +95,12 @@ FormulaRisk judgeFormula(std::string_view f, bool hyperlinkCounts) {
   return risk;
 }
 
+std::string clip(std::string_view s, std::size_t n) {
+  if (s.size() <= n) return std::string(s);
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return std::string(s.substr(0, n));
+}
+
 std::vector<Removal> capRemovals(const std::vector<Hit>& hits, std::size_t total, const std::string& code) {
   std::vector<Removal> out;
   for (std::size_t i = 0; i < hits.size() && i < kListedRemovals; ++i)

@@ -31,6 +31,10 @@ struct FormulaRisk {
 /// are not active content there).
 FormulaRisk judgeFormula(std::string_view formula, bool hyperlinkCounts);
 
+/// At most `n` bytes of hostile text for a notice, not cutting a UTF-8
+/// sequence in two (display_text.h masks what is left).
+std::string clip(std::string_view s, std::size_t n);
+
 /// At most this many Removals are listed one by one; one more says how many
 /// were left out (a hostile file can hold millions of cells).
 inline constexpr std::size_t kListedRemovals = 20;

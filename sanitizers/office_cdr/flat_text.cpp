@@ -231,8 +231,8 @@ void judgeSylkRecord(std::string_view rec, std::size_t line, std::vector<Hit>& h
       const std::string_view f = fields[i];
       if (f.empty()) continue;
       if (f[0] == 'N' && startsWithNoCase(f.substr(1), "auto_"))
-        hits.push_back({where, "SYLK name", "auto-run macro name (" + std::string(f.substr(1, 40)) + ")",
-                        "自動実行マクロの名前（" + std::string(f.substr(1, 40)) + "）"});
+        hits.push_back({where, "SYLK name", "auto-run macro name (" + clip(f.substr(1), 40) + ")",
+                        "自動実行マクロの名前（" + clip(f.substr(1), 40) + "）"});
       else if (f[0] == 'K' || f[0] == 'F')  // ;K command-macro key, ;F function macro
         hits.push_back({where, "SYLK name", "macro name (command or function macro)", "マクロの名前（コマンド／関数マクロ）"});
     }

@@ -173,11 +173,15 @@ class Scanner {
 
   void end(std::string_view local, std::string_view uri) {
     if (!officeNs(uri)) return;
-    if (local == "instrText" && inInstr_ > 0) --inInstr_;
+    if (local == "instrText" && inInstr_ > 0) {
+      --inInstr_;
+      judgeInstr(stray_, "w:instrText");
+      stray_.clear();
+    }
     if (local == "binData" && inBinData_) {
       inBinData_ = false;
       if (!isPicture(binName_, binText_))
-        hit("w:binData " + binName_.substr(0, 80), "embedded binary",
+        hit("w:binData " + clip(binName_, 80), "embedded binary",
             "embedded binary data that is not a picture (OLE object or VBA macros)",
             "画像ではない埋め込みデータ（OLE オブジェクトまたは VBA マクロ）");
     }
@@ -189,12 +193,10 @@ class Scanner {
         if (binText_.size() < 64 && !std::isspace(static_cast<unsigned char>(c))) binText_.push_back(c);
     }
     if (inInstr_ > 0) {
-      if (fields_.empty()) {
-        stray_.append(t.substr(0, kMaxInstr - std::min(kMaxInstr, stray_.size())));
-      } else if (!fields_.back().inResult) {
-        std::string& s = fields_.back().instr;
-        s.append(t.substr(0, kMaxInstr - std::min(kMaxInstr, s.size())));
-      }
+      // Between begin and separate: the field's instruction. Anywhere else
+      // (no field open, or in a result): judged on its own at its end tag.
+      std::string& s = (!fields_.empty() && !fields_.back().inResult) ? fields_.back().instr : stray_;
+      s.append(t.substr(0, kMaxInstr - std::min(kMaxInstr, s.size())));
     }
   }
 
@@ -202,7 +204,6 @@ class Scanner {
     for (const Field& f : fields_)
       if (!f.inResult) judgeInstr(f.instr, "w:instrText");
     fields_.clear();
-    judgeInstr(stray_, "w:instrText");
   }
 
  private:
@@ -237,13 +238,13 @@ class Scanner {
     // An altChunk (aFChunk) is a whole other document (RTF, MHT, HTML,
     // DOCX) Word merges in on opening: its own active content is unchecked.
     if (rel && endsWith(attr(a, n, "Type"), "/aFChunk"))
-      hit("Relationship " + attr(a, n, "Id").substr(0, 40), "altChunk", "embedded foreign document (altChunk)",
+      hit("Relationship " + clip(attr(a, n, "Id"), 40), "altChunk", "embedded foreign document (altChunk)",
           "埋め込まれた別形式の文書（altChunk）");
     if (rel && lower(attr(a, n, "TargetMode")) == "external") {
       const std::string type = attr(a, n, "Type");
       if (!endsWith(type, "/hyperlink"))
-        hit("Relationship " + attr(a, n, "Id").substr(0, 40), "external relationship",
-            "link to an outside resource (" + type.substr(type.rfind('/') == std::string::npos ? 0 : type.rfind('/') + 1, 60) + ")",
+        hit("Relationship " + clip(attr(a, n, "Id"), 40), "external relationship",
+            "link to an outside resource (" + clip(type.substr(type.rfind('/') + 1), 60) + ")",
             "外部リソースへのリンク");
     }
   }
@@ -252,7 +253,7 @@ class Scanner {
     const std::string t = lower(contentType), n = lower(name);
     for (std::string_view bad : {"vba", "oleobject", "activex", "/embeddings/"}) {
       if (t.find(bad) == std::string::npos && n.find(bad) == std::string::npos) continue;
-      hit(name.substr(0, 120), contentType.substr(0, 120), "macro, OLE or ActiveX part in a Flat OPC document",
+      hit(clip(name, 120), clip(contentType, 120), "macro, OLE or ActiveX part in a Flat OPC document",
           "Flat OPC 文書内のマクロ／OLE／ActiveX 部品");
       return;
     }
@@ -260,17 +261,27 @@ class Scanner {
 
   void judgeInstr(const std::string& instr, const char* where) {
     if (dangerousField(instr))
-      hit(where, "Word field", "field that runs or fetches (" + instr.substr(0, 60) + ")",
-          "実行または外部取得を行うフィールド（" + instr.substr(0, 60) + "）");
+      hit(where, "Word field", "field that runs or fetches (" + clip(instr, 60) + ")",
+          "実行または外部取得を行うフィールド（" + clip(instr, 60) + "）");
+  }
+
+  // True while the instruction's first word may still grow.
+  static bool nameOpen(const std::string& instr) {
+    const std::size_t first = instr.find_first_not_of(" \t\r\n\"");
+    if (first == std::string::npos) return true;
+    if (instr[first] == '=') return false;
+    return instr.find_first_of(" \t\r\n\"\\", first) == std::string::npos;
   }
 
   void fieldChar(const std::string& type) {
     if (type == "begin") {
-      // A field whose name comes from a nested field ({ {QUOTE 68 68 69} ... })
-      // cannot be judged by its text: refuse it.
-      if (!fields_.empty() && !fields_.back().inResult &&
-          fields_.back().instr.find_first_not_of(" \t\r\n\"") == std::string::npos)
-        hit("w:instrText", "Word field", "field whose name is built by a nested field", "入れ子のフィールドで名前を組み立てるフィールド");
+      // A nested field's result becomes part of the outer instruction, so a
+      // field whose name is not complete when a nested one starts
+      // ({ {QUOTE 68 68 69} ...}, { DD{QUOTE 69} ...}) cannot be judged by its
+      // text: refuse it. Formula fields ({ ={PAGE}+1 }) name nothing.
+      if (!fields_.empty() && !fields_.back().inResult && nameOpen(fields_.back().instr))
+        hit("w:instrText", "Word field", "field whose name is built by a nested field",
+            "入れ子のフィールドで名前を組み立てるフィールド");
       if (fields_.size() < 64) fields_.push_back({});
       else fields_.back() = {};  // absurd nesting: judge the innermost ones only
     } else if ((type == "separate" || type == "end") && !fields_.empty()) {

@@ -242,6 +242,14 @@ TEST_CASE("Word 2003 XML: each active element refuses the document", "[office][f
                                "<w:r><w:instrText> c:\\cmd.exe</w:instrText></w:r>"
                                "<w:r><w:fldChar w:fldCharType=\"end\"/></w:r>";
     requireRefused(xml(wordDoc(para(nested))));
+    // { DD{QUOTE 69} c:\cmd.exe }: the name is completed by the nested result.
+    const std::string split = "<w:r><w:fldChar w:fldCharType=\"begin\"/></w:r><w:r><w:instrText>DD</w:instrText></w:r>" +
+                              fieldRuns({"QUOTE 69"}) + "<w:r><w:instrText> c:\\cmd.exe</w:instrText></w:r>"
+                              "<w:r><w:fldChar w:fldCharType=\"end\"/></w:r>";
+    requireRefused(xml(wordDoc(para(split))));
+  }
+  SECTION("an instrText outside a field is judged on its own") {
+    requireRefused(xml(wordDoc(para("<w:r><w:instrText>DDEAUTO cmd</w:instrText></w:r>"))));
   }
 }
 
@@ -258,6 +266,15 @@ TEST_CASE("Word 2003 XML without active content is kept as it came", "[office][f
   }
   SECTION("an element named binData outside the Office namespaces is inert") {
     CHECK(xml(wordDoc(para("<x:binData xmlns:x=\"urn:other\">" + kOleBase64 + "</x:binData>"))).outcome == Outcome::Clean);
+  }
+  SECTION("IF and formula fields with nested fields") {
+    const std::string ifField = "<w:r><w:fldChar w:fldCharType=\"begin\"/></w:r><w:r><w:instrText> IF </w:instrText></w:r>" +
+                                fieldRuns({"MERGEFIELD x"}) + "<w:r><w:instrText> = 1 \"a\" \"b\"</w:instrText></w:r>"
+                                "<w:r><w:fldChar w:fldCharType=\"end\"/></w:r>";
+    const std::string formula = "<w:r><w:fldChar w:fldCharType=\"begin\"/></w:r><w:r><w:instrText>=</w:instrText></w:r>" +
+                                fieldRuns({"PAGE"}) + "<w:r><w:instrText>+1</w:instrText></w:r>"
+                                "<w:r><w:fldChar w:fldCharType=\"end\"/></w:r>";
+    CHECK(xml(wordDoc(para(ifField) + para(formula))).outcome == Outcome::Clean);
   }
   SECTION("w:attachedTemplate with no template or a bare Normal.dotm loads nothing") {
     CHECK(xml(wordDoc(para(textRun("x")), "<w:docPr><w:attachedTemplate w:val=\"\"/></w:docPr>")).outcome ==
