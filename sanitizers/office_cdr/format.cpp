@@ -46,6 +46,19 @@ bool isFlatXml(std::string_view b) {
   return false;
 }
 
+// Word and Excel read UTF-16 XML as well (BOM or "<" as 3C 00 / 00 3C):
+// its ASCII code units, narrowed, go through the same markers.
+std::string narrowUtf16(std::string_view b) {
+  const bool little = startsWith(b, "\xFF\xFE") || startsWith(b, std::string_view("<\0", 2));
+  const bool big = startsWith(b, "\xFE\xFF") || startsWith(b, std::string_view("\0<", 2));
+  if (!little && !big) return {};
+  const std::size_t at = (b[0] == '<' || b[0] == '\0') ? 0 : 2;  // after the BOM
+  const std::size_t low = little ? 0 : 1;                          // which byte holds ASCII
+  std::string narrow;
+  for (std::size_t i = at; i + 1 < b.size() && narrow.size() < 4096; i += 2) narrow.push_back(b[i + low]);
+  return narrow;
+}
+
 }  // namespace
 
 std::string_view formatName(Format f) {
@@ -75,6 +88,11 @@ Format detectFormat(std::string_view bytes, std::string_view extension) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t' || text.front() == '\r' || text.front() == '\n'))
     text.remove_prefix(1);
   if (startsWith(text, "<") && isFlatXml(text)) return Format::FlatXml;
+  if (const std::string narrow = narrowUtf16(bytes); !narrow.empty()) {
+    const std::size_t first = narrow.find_first_not_of(" \t\r\n");
+    if (first != std::string::npos && narrow[first] == '<' && isFlatXml(std::string_view(narrow).substr(first)))
+      return Format::FlatXml;
+  }
   if (extension == "csv" || extension == "tsv") return Format::Csv;
   return Format::None;
 }
