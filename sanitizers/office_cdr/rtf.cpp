@@ -68,6 +68,7 @@ struct Frame {
   bool starredBelowSink = false;// inside a \* group under the instruction group
   bool first = true;            // no token read yet at this level
   bool keptChild = false;       // this group is its parent's \result / \fldrslt
+  bool instrGroup = false;      // \fldinst was read at this level (not inherited)
   bool computedName = false;    // field: a nested field comes before any name letter
   rtf::FieldName names[3];      // field: all text / without \* groups, fallbacks skipped / own level only
   std::array<char, 32> keyword{};
@@ -133,7 +134,6 @@ void appendPrintable(std::array<char, 96>& buf, std::uint8_t& len, unsigned char
 // element's label. The first variant of the field name reads everything
 // (fallbacks and \* groups too); the others read as Word does.
 void Cleaner::feed(unsigned char c, bool fallbackAware) {
-  const std::int32_t here = static_cast<std::int32_t>(stack_.size()) - 1;
   Frame& f = stack_.back();
   const bool skipped = fallbackAware && f.skip > 0;
   if (fallbackAware && f.skip > 0) --f.skip;
@@ -143,7 +143,7 @@ void Cleaner::feed(unsigned char c, bool fallbackAware) {
     sink.names[0].feed(c);
     if (skipped) return;
     if (!f.starredBelowSink) sink.names[1].feed(c);
-    if (here == f.sink) sink.names[2].feed(c);
+    if (f.instrGroup) sink.names[2].feed(c);
   } else if (!skipped) {
     appendPrintable(sink.label, sink.labelLen, c);
   }
@@ -194,7 +194,7 @@ void Cleaner::word(const Token& t) {
     // Outside every group (after the document's last '}'): Word reads no
     // further, but other readers might; an active word there is refused.
     if (nameStarts(t.name, "obj") || nameIs(t.name, "datastore") || nameIs(t.name, "template") ||
-        nameIs(t.name, "field"))
+        nameIs(t.name, "xmlnstbl") || nameIs(t.name, "field"))
       refuse("office.unreadable", "active RTF control word outside every group",
              "RTF 文書のグループの外に危険な制御語があります");
     return;
@@ -242,6 +242,7 @@ void Cleaner::word(const Token& t) {
     if (!f.dead && f.field >= 0) {
       f.sink = f.field;
       f.starredBelowSink = false;
+      f.instrGroup = true;
     }
   } else if (nameIs(n, "fldrslt") || nameIs(n, "result")) {
     if (here == 0 || f.keptChild) return;

@@ -137,6 +137,14 @@ TEST_CASE("Fields that fetch are found however their instruction is written", "[
     CHECK(fieldCode("\\uc1\\u68 ?\\u68 ?\\u69 ?AUTO cmd") == "office.dde_removed");
   }
   SECTION("a bookmark before the name") { CHECK(fieldCode("{\\*\\bkmkstart x}DDEAUTO cmd") == "office.dde_removed"); }
+  SECTION("text of a destination Word does not count, glued before the name") {
+    CHECK(fieldCode("{\\fonttbl X}DDEAUTO cmd") == "office.dde_removed");
+    CHECK(fieldCode("{\\fonttbl HYPER}LINK Excel.Sheet.8 x") == "office.field_removed");
+  }
+  SECTION("instruction without its own group") {
+    Result r = cleanedOnce(doc("{\\field\\fldinst DDE x\\fldrslt r}"));
+    CHECK(r.bytes == doc("{}"));
+  }
   SECTION("a name computed by a nested field") {
     CHECK(fieldCode("{\\field{\\*\\fldinst QUOTE 68 68 69}{\\fldrslt DDE}} cmd") == "office.field_removed");
   }
