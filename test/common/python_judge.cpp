@@ -61,4 +61,17 @@ PythonReading readWithPython(const std::string& message) {
   return all["message.eml"];
 }
 
+std::string judgeRtf(const std::string& rtf) {
+  fs::path dir = freshTempDir("rtf-judge");
+  writeFile(dir / "doc.rtf", rtf);
+  auto r = runCommand("python3 " + std::string(MUGAI_SOURCE_DIR) + "/test/tools/rtf_judge.py " + (dir / "doc.rtf").string());
+  fs::remove_all(dir);
+  REQUIRE(r.code == 0);
+  const auto tab = r.out.find('\t');
+  REQUIRE(tab != std::string::npos);
+  std::string found = r.out.substr(tab + 1);
+  while (!found.empty() && (found.back() == '\n' || found.back() == '\r')) found.pop_back();
+  return found == "-" ? "" : found;
+}
+
 }  // namespace mugai::test

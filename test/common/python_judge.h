@@ -27,4 +27,9 @@ std::map<std::string, PythonReading> readWithPython(const std::filesystem::path&
 /// One message, held in memory.
 PythonReading readWithPython(const std::string& message);
 
+/// test/tools/rtf_judge.py over one RTF document: the active elements it
+/// still finds, comma-separated ("" when none). Fails the test when python3
+/// does not answer.
+std::string judgeRtf(const std::string& rtf);
+
 }  // namespace mugai::test

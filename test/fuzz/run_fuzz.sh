@@ -5,8 +5,9 @@
 #   zip    zip_scan, with its re-packed output read back
 #   smtp   the SMTP session state machine (any client bytes, cut anywhere)
 #   proxy  the PROXY protocol v1/v2 parser
+#   rtf    office_cdr's RTF cleaner, its output cleaned again (must be clean)
 #   all    each of the above for SECONDS (scripts/test.sh runs "all 60" as a smoke)
-# Usage: bash test/fuzz/run_fuzz.sh [SECONDS] [mime|match|zip|smtp|proxy|all]   (default 300 mime)
+# Usage: bash test/fuzz/run_fuzz.sh [SECONDS] [mime|match|zip|smtp|proxy|rtf|all]   (default 300 mime)
 # Long runs are opt-in. Seeds come from the shared corpora; findings land in
 # build-fuzz/crashes/ and the run fails.
 set -euo pipefail
@@ -53,17 +54,24 @@ fuzz_one() {
       printf 'PROXY UNKNOWN\r\n' > build-fuzz/proxy-seeds/unknown
       printf '\r\n\r\n\0\r\nQUIT\n\x21\x11\x00\x0c\xc0\x00\x02\x09\xc6\x33\x64\x01\x9c\x44\x00\x19' > build-fuzz/proxy-seeds/v2
       run fuzz_proxy_protocol work-proxy proxy-seeds 1024 ;;
+    rtf)
+      cmake --build build-fuzz --target fuzz_office_rtf
+      mkdir -p build-fuzz/rtf-seeds
+      find $corpora -type f -iname '*.rtf' -size -4M -exec cp -t build-fuzz/rtf-seeds {} + 2>/dev/null || true
+      printf '{\\rtf1 {\\field{\\*\\fldinst {IN}{CLUDEPICTURE "http://x/a"}}{\\fldrslt {\\object\\objemb{\\*\\objclass P}{\\*\\objdata 01}{\\result {\\pict\\bin2 {}}}}}}{\\*\\datastore 01}{\\*\\template x}\\u68 ?\\'"'"'44}' \
+        > build-fuzz/rtf-seeds/active
+      run fuzz_office_rtf work-rtf rtf-seeds 65536 ;;
     mime)
       cmake --build build-fuzz --target fuzz_mime_parser
       mkdir -p build-fuzz/seeds
       find $corpora -type f \( -name '*.eml' -o -name '*.msg' \) -size -64k -exec cp -t build-fuzz/seeds {} + 2>/dev/null || true
       run fuzz_mime_parser work seeds 65536 ;;
-    *) echo "run_fuzz: unknown target $1 (mime, match, zip, smtp, proxy, all)" >&2; exit 3 ;;
+    *) echo "run_fuzz: unknown target $1 (mime, match, zip, smtp, proxy, rtf, all)" >&2; exit 3 ;;
   esac
 }
 
 if [ "$target" = all ]; then
-  for t in smtp proxy mime zip match; do
+  for t in smtp proxy mime zip match rtf; do
     echo "== fuzz $t for ${seconds}s"
     rc=0
     fuzz_one "$t" > "build-fuzz/$t.log" 2>&1 || rc=$?
