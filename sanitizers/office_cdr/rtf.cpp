@@ -93,7 +93,7 @@ struct Pass {
 
 class Cleaner {
  public:
-  Cleaner(std::string_view s, ScanContext& ctx) : s_(s), ctx_(ctx) {}
+  Cleaner(std::string_view s, ScanContext& ctx, bool linksActive) : s_(s), ctx_(ctx), linksActive_(linksActive) {}
   Pass run();
 
  private:
@@ -111,6 +111,7 @@ class Cleaner {
 
   std::string_view s_;
   ScanContext& ctx_;
+  bool linksActive_;  // HYPERLINK fields go (hyperlinks policy)
   std::vector<Frame> stack_;
   std::vector<Element> elements_;
   int objects_ = 0, fields_ = 0, datastores_ = 0, templates_ = 0;
@@ -283,14 +284,17 @@ void Cleaner::text(const Token& t) {
   }
 }
 
-Removal fieldRemoval(const Frame& f) {
-  const rtf::FieldVerdict v = rtf::judgeField(f.names, 3, f.computedName);
+Removal fieldRemoval(const Frame& f, bool linksActive) {
+  const rtf::FieldVerdict v = rtf::judgeField(f.names, 3, f.computedName, linksActive);
   const std::string name = f.computedName ? std::string("name computed by a nested field") : v.name;
   const std::string where = "field " + std::to_string(f.number);
   if (v.kind == rtf::FieldKind::Dde)
     return {"office.dde_removed", where, "RTF field (" + name + ")",
             "DDE field removed (it can start programs); the text it showed is kept",
             "DDE フィールドを削除しました（プログラムを起動できるため）。表示されていた文字は残しています", 0};
+  if (v.kind == rtf::FieldKind::Hyperlink)
+    return {"office.hyperlink_removed", where, "RTF field (HYPERLINK)", "hyperlink removed (its text stays)",
+            "ハイパーリンクを削除しました（文字は残しています）", 0};
   return {"office.field_removed", where, "RTF field (" + name + ")",
           "field that fetches or runs outside content removed; the text it showed is kept",
           "外部の内容を読み込む・実行するフィールドを削除しました。表示されていた文字は残しています", 0};
@@ -342,8 +346,8 @@ void Cleaner::closeGroup(std::size_t at) {
   if (isElementKind(f.kind)) {
     addElement(f, at, elementRemoval(f, f.keptStart != npos && f.keptEnd != npos));
   } else if (f.kind == Kind::Field) {
-    if (f.computedName || rtf::judgeField(f.names, 3, false).kind != rtf::FieldKind::Harmless)
-      addElement(f, at, fieldRemoval(f));
+    if (f.computedName || rtf::judgeField(f.names, 3, false, linksActive_).kind != rtf::FieldKind::Harmless)
+      addElement(f, at, fieldRemoval(f, linksActive_));
   }
   stack_.pop_back();
   if (!stack_.empty()) stack_.back().skip = 0;
@@ -447,11 +451,11 @@ Pass Cleaner::run() {
 
 }  // namespace
 
-Result cleanRtf(std::string_view bytes, const Options&, ScanContext& ctx) {
+Result cleanRtf(std::string_view bytes, const Options& options, ScanContext& ctx) {
   std::string current;
   std::vector<Removal> removals;
   for (int pass = 0; pass < kMaxPasses; ++pass) {
-    Pass p = Cleaner(pass == 0 ? bytes : std::string_view(current), ctx).run();
+    Pass p = Cleaner(pass == 0 ? bytes : std::string_view(current), ctx, options.hyperlinks != LinkPolicy::Keep).run();
     if (p.outcome == Outcome::Refuse) return std::move(p.refusal);
     if (p.outcome == Outcome::Clean) {
       if (pass == 0) return Result::clean();

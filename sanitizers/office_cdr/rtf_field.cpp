@@ -4,7 +4,13 @@
 namespace mugai::sanitizers::office_cdr::rtf {
 
 void FieldName::feed(unsigned char c) {
-  if (done_) return;
+  if (done_) {
+    // After the name: a "\l" switch makes a HYPERLINK a jump inside the
+    // document (a bookmark), not a link out of it.
+    if (prev_ == '\\' && (c == 'l' || c == 'L')) localSwitch_ = true;
+    if (c >= 0x20) prev_ = c;
+    return;
+  }
   if (c < 0x20 || c == 0x7f) return;  // control bytes: skipped, so they cannot split a name for us
   if (!started_) {
     if (c == ' ' || c == '\\' || c == '"' || c == '\'' || c == 0xa0) return;
@@ -13,6 +19,7 @@ void FieldName::feed(unsigned char c) {
   const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
   if (!letter) {
     done_ = true;
+    prev_ = c;
     return;
   }
   if (len_ == buf_.size()) {
@@ -31,23 +38,23 @@ FieldKind kindOf(const FieldName& n) {
   auto has = [&](std::string_view s) { return w.find(s) != std::string_view::npos; };
   if (has("DDE")) return FieldKind::Dde;  // DDE, DDEAUTO
   if (has("INCLUDE") || has("IMPORT") || has("DATABASE")) return FieldKind::Fetch;
-  if (has("LINK") && w != "HYPERLINK") return FieldKind::Fetch;  // hyperlinks are the link policy's business
+  if (has("LINK") && w != "HYPERLINK") return FieldKind::Fetch;
+  if (w == "HYPERLINK") return n.localSwitch() ? FieldKind::Harmless : FieldKind::Hyperlink;  // the link policy's
   return FieldKind::Harmless;
 }
 
 }  // namespace
 
-FieldVerdict judgeField(const FieldName* names, std::size_t count, bool computedName) {
+FieldVerdict judgeField(const FieldName* names, std::size_t count, bool computedName, bool linksActive) {
   FieldVerdict v;
   for (std::size_t i = 0; i < count; ++i) {
-    const FieldKind k = kindOf(names[i]);
-    if (k == FieldKind::Harmless || (v.kind == FieldKind::Dde)) continue;
-    if (v.kind == FieldKind::Harmless || k == FieldKind::Dde) {
-      v.kind = k;
-      v.name = names[i].overflow() ? std::string("overlong name") : std::string(names[i].name());
-    }
+    FieldKind k = kindOf(names[i]);
+    if (k == FieldKind::Hyperlink && !linksActive) k = FieldKind::Harmless;
+    if (k <= v.kind) continue;
+    v.kind = k;
+    v.name = names[i].overflow() ? std::string("overlong name") : std::string(names[i].name());
   }
-  if (computedName && v.kind == FieldKind::Harmless) {
+  if (computedName && v.kind < FieldKind::Fetch) {
     v.kind = FieldKind::Fetch;
     v.name = "name computed by a nested field";
   }

@@ -1,6 +1,7 @@
 // The name of an RTF field (the first word of its {\*\fldinst ...}) and
 // whether that field is active: DDE / DDEAUTO run programs; INCLUDETEXT,
-// INCLUDEPICTURE, IMPORT, LINK, DATABASE fetch content from elsewhere.
+// INCLUDEPICTURE, IMPORT, LINK, DATABASE fetch content from elsewhere;
+// HYPERLINK follows the `hyperlinks` policy.
 //
 // Trust: the letters come from hostile text. The name is read the way
 // Word reads it (leading spaces, backslashes and quotes skipped, letters
@@ -26,6 +27,9 @@ class FieldName {
   /// True once a character other than the skipped leading ones was read.
   bool started() const { return started_; }
   bool overflow() const { return overflow_; }
+  /// A "\l" switch followed the name (HYPERLINK \l "bookmark": a jump
+  /// inside the document).
+  bool localSwitch() const { return localSwitch_; }
   /// The name in upper case (may be empty: "= 1+1").
   std::string_view name() const { return {buf_.data(), len_}; }
 
@@ -35,9 +39,12 @@ class FieldName {
   bool started_ = false;
   bool done_ = false;
   bool overflow_ = false;
+  bool localSwitch_ = false;
+  unsigned char prev_ = 0;
 };
 
-enum class FieldKind { Harmless, Dde, Fetch };
+/// Ordered by weight: a reading of a heavier kind wins.
+enum class FieldKind { Harmless, Hyperlink, Fetch, Dde };
 
 struct FieldVerdict {
   FieldKind kind = FieldKind::Harmless;
@@ -46,6 +53,8 @@ struct FieldVerdict {
 
 /// Judges `count` readings of one instruction; the most dangerous wins.
 /// `computedName`: a nested field stands where the name should be.
-FieldVerdict judgeField(const FieldName* names, std::size_t count, bool computedName);
+/// `linksActive`: HYPERLINK fields go (hyperlinks = "remove" / "defang"),
+/// else they are harmless.
+FieldVerdict judgeField(const FieldName* names, std::size_t count, bool computedName, bool linksActive = false);
 
 }  // namespace mugai::sanitizers::office_cdr::rtf

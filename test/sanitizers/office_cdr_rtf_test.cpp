@@ -159,12 +159,26 @@ TEST_CASE("Fields that fetch are found however their instruction is written", "[
 TEST_CASE("Harmless fields and plain documents come back byte for byte", "[office][rtf]") {
   for (const std::string& body :
        {std::string("{\\field{\\*\\fldinst PAGE}{\\fldrslt 1}}"),
-        std::string("{\\field{\\*\\fldinst HYPERLINK \"http://example.jp/\"}{\\fldrslt link}}"),
+        std::string("{\\field{\\*\\fldinst HYPERLINK \\\\l \"_Toc1\"}{\\fldrslt jump inside}}"),
         std::string("{\\*\\panose 02020603050405020304}\\'82\\'a0\\u12354 ?"), std::string("\\\\object is text"),
         std::string("{\\pict\\bin4 {}\\}")}) {
     CAPTURE(body);
     CHECK(clean(doc(body)).outcome == Outcome::Clean);
   }
+}
+
+TEST_CASE("A link out of the document follows the hyperlinks policy; a jump to a bookmark stays", "[office][rtf]") {
+  const std::string link = doc("{\\field{\\*\\fldinst HYPERLINK \"http://example.jp/\"}{\\fldrslt link text}}");
+  Result removed = cleanedOnce(link);
+  REQUIRE(removed.removals.size() == 1);
+  CHECK(removed.removals[0].code == "office.hyperlink_removed");
+  CHECK(has(removed.bytes, "link text"));
+  CHECK(!has(removed.bytes, "example.jp"));
+  Limits limits;
+  ScanContext ctx(limits, std::chrono::steady_clock::now() + std::chrono::seconds(30));
+  Options keep;
+  keep.hyperlinks = LinkPolicy::Keep;
+  CHECK(cleanRtf(link, keep, ctx).outcome == Outcome::Clean);
 }
 
 TEST_CASE("An object inside the result of a harmless field goes, the field stays", "[office][rtf]") {
@@ -231,13 +245,18 @@ TEST_CASE("The RTF corpora: objects out, clean files untouched", "[office][rtf]"
     REQUIRE(r.removals.size() == 1);
     CHECK(r.removals[0].code == "office.rtf_object_removed");
   }
-  SECTION("the RTF 1.7 specification and a minimal RTF are clean") {
-    for (const char* f : {"oletools/test-data/msodde/RTF-Spec-1.7.rtf", "corkami-pocs/mini/rich.rtf"}) {
-      CAPTURE(f);
-      const std::string bytes = test::readFile(c / f);
-      CHECK(test::judgeRtf(bytes) == "");
-      CHECK(clean(bytes).outcome == Outcome::Clean);
-    }
+  SECTION("a minimal RTF is clean") {
+    const std::string bytes = test::readFile(c / "corkami-pocs/mini/rich.rtf");
+    CHECK(test::judgeRtf(bytes) == "");
+    CHECK(clean(bytes).outcome == Outcome::Clean);
+  }
+  SECTION("the RTF 1.7 specification loses its one link out (hyperlinks = remove), keeps its bookmark jumps") {
+    const std::string bytes = test::readFile(c / "oletools/test-data/msodde/RTF-Spec-1.7.rtf");
+    CHECK(test::judgeRtf(bytes) == "");
+    Result r = cleanedOnce(bytes);
+    REQUIRE(r.removals.size() == 1);
+    CHECK(r.removals[0].code == "office.hyperlink_removed");
+    CHECK(r.bytes.size() > bytes.size() * 9 / 10);
   }
 }
 
