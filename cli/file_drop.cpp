@@ -31,6 +31,16 @@ DropResult failed(DropResult r, std::string error) {
 
 }  // namespace
 
+std::string deliveredPath(const std::string& output, const Node& root) {
+  if (root.action != Action::Replace || !root.replacement || root.replacement->filename.empty()) return output;
+  const std::string newExt = fs::path(root.replacement->filename).extension().string();
+  const fs::path out(output);
+  if (newExt.empty() || newExt == out.extension().string() || newExt == "." || root.filename.empty() ||
+      fs::path(root.filename).extension() == newExt)
+    return output;
+  return fs::path(out).replace_extension(newExt).string();
+}
+
 DropResult cleanBytes(const DropJob& job, std::string bytes, std::optional<std::int64_t> mtime, const Config& config,
                       const Pipeline& pipeline, quarantine::Store* store) {
   DropResult r;
@@ -57,20 +67,21 @@ DropResult cleanBytes(const DropJob& job, std::string bytes, std::optional<std::
   }
 
   std::error_code ec;
-  fs::create_directories(fs::path(job.output).parent_path(), ec);
-  if (ec) return failed(std::move(r), "cannot create " + fs::path(job.output).parent_path().string() + ": " + ec.message());
-  const std::string noticePath = job.output + ".removed.txt";
+  const std::string output = deliveredPath(job.output, *o.input.root);
+  fs::create_directories(fs::path(output).parent_path(), ec);
+  if (ec) return failed(std::move(r), "cannot create " + fs::path(output).parent_path().string() + ": " + ec.message());
+  const std::string noticePath = output + ".removed.txt";
   // A clean copy and a notice for the same name never stand side by side
   // (a rerun under another policy replaces one with the other).
-  const std::string& stale = r.status == DropStatus::Removed ? job.output : noticePath;
+  const std::string& stale = r.status == DropStatus::Removed ? output : noticePath;
   fs::remove(stale, ec);
   if (r.status == DropStatus::Removed) {
     r.written = noticePath;
     if (std::string e = writeFileDurably(noticePath, noticeFileText(o.notice), {std::nullopt, job.tmpDir, job.sync}); !e.empty())
       return failed(std::move(r), "cannot write the notice: " + e);
   } else {
-    r.written = job.output;
-    if (std::string e = writeFileDurably(job.output, o.output, {mtime, job.tmpDir, job.sync}); !e.empty())
+    r.written = output;
+    if (std::string e = writeFileDurably(output, o.output, {mtime, job.tmpDir, job.sync}); !e.empty())
       return failed(std::move(r), "cannot write: " + e);
   }
   return r;

@@ -56,6 +56,12 @@ struct DropJob {
   std::vector<std::string> passwords;  ///< tried on protected archives
 };
 
+/// Where the clean copy of `root` goes: `output`, or `output` with the
+/// extension the pipeline gave the file (office_cdr delivers a cleaned
+/// "a.docm" as "a.docx": a macro-free document under a macro-enabled name
+/// does not open in Office).
+std::string deliveredPath(const std::string& output, const Node& root);
+
 /// Cleans one file, already read into `bytes` (the caller reads it once,
 /// for its own checks too), with its mtime if known. Never throws for bad
 /// input or I/O trouble (Error).
