@@ -44,11 +44,16 @@ apt-get install -y -qq --no-install-recommends -t bookworm-backports libcatch2-d
 # qpdf and poppler-utils (pdfinfo, pdfdetach, pdftoppm) are the independent
 # checks of pdf_rerender's output. swaks (with its TLS modules) is one of the
 # SMTP clients the mugaid tests use. clang (with libFuzzer) builds the fuzz
-# targets the test command runs for a short smoke. Command 1 needs none of these.
+# targets the test command runs for a short smoke. office_cdr's judges read
+# documents with Debian's python3 (/usr/bin/python3: olefile, lxml) and its
+# generator writes them (python-docx, openpyxl, xlsxwriter); LibreOffice
+# headless shows a cleaned document still opens. Command 1 needs none of these.
 if [ "${1:-}" = "--test" ]; then
   echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
   apt-get install -y -qq --no-install-recommends postfix clamav qpdf poppler-utils clang libclang-rt-14-dev \
-    swaks libnet-ssleay-perl libio-socket-ssl-perl >/dev/null
+    swaks libnet-ssleay-perl libio-socket-ssl-perl \
+    python3-olefile python3-lxml python3-docx python3-openpyxl python3-xlsxwriter \
+    libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui >/dev/null
   if command -v systemctl >/dev/null && systemctl is-system-running >/dev/null 2>&1; then
     systemctl disable --now clamav-freshclam >/dev/null 2>&1 || true
   fi

@@ -6,8 +6,9 @@
 #   smtp   the SMTP session state machine (any client bytes, cut anywhere)
 #   proxy  the PROXY protocol v1/v2 parser
 #   rtf    office_cdr's RTF cleaner, its output cleaned again (must be clean)
+#   ooxml  office_cdr's OOXML/ODF cleaners and relationships reader, the same check
 #   all    each of the above for SECONDS (scripts/test.sh runs "all 60" as a smoke)
-# Usage: bash test/fuzz/run_fuzz.sh [SECONDS] [mime|match|zip|smtp|proxy|rtf|all]   (default 300 mime)
+# Usage: bash test/fuzz/run_fuzz.sh [SECONDS] [mime|match|zip|smtp|proxy|rtf|ooxml|all]   (default 300 mime)
 # Long runs are opt-in. Seeds come from the shared corpora; findings land in
 # build-fuzz/crashes/ and the run fails.
 set -euo pipefail
@@ -54,6 +55,19 @@ fuzz_one() {
       printf 'PROXY UNKNOWN\r\n' > build-fuzz/proxy-seeds/unknown
       printf '\r\n\r\n\0\r\nQUIT\n\x21\x11\x00\x0c\xc0\x00\x02\x09\xc6\x33\x64\x01\x9c\x44\x00\x19' > build-fuzz/proxy-seeds/v2
       run fuzz_proxy_protocol work-proxy proxy-seeds 1024 ;;
+    ooxml)
+      cmake --build build-fuzz --target fuzz_office_ooxml
+      mkdir -p build-fuzz/ooxml-seeds
+      # Seeds: whole packages (first byte 0) and their relationships parts (first byte 1).
+      for f in $(find $corpora/oletools -type f \( -name '*.docx' -o -name '*.docm' -o -name '*.xlsx' -o -name '*.pptx' \
+                 -o -name '*.odt' -o -name '*.ods' \) -size -64k | sort); do
+        b=$(basename "$f")
+        { printf '\0'; cat "$f"; } > "build-fuzz/ooxml-seeds/pkg-$b"
+        unzip -p "$f" 'word/_rels/document.xml.rels' > /tmp/mugai-rels.$$ 2>/dev/null &&
+          { printf '\1'; cat /tmp/mugai-rels.$$; } > "build-fuzz/ooxml-seeds/rels-$b" || true
+      done
+      rm -f /tmp/mugai-rels.$$
+      run fuzz_office_ooxml work-ooxml ooxml-seeds 65536 ;;
     rtf)
       cmake --build build-fuzz --target fuzz_office_rtf
       mkdir -p build-fuzz/rtf-seeds
@@ -66,12 +80,12 @@ fuzz_one() {
       mkdir -p build-fuzz/seeds
       find $corpora -type f \( -name '*.eml' -o -name '*.msg' \) -size -64k -exec cp -t build-fuzz/seeds {} + 2>/dev/null || true
       run fuzz_mime_parser work seeds 65536 ;;
-    *) echo "run_fuzz: unknown target $1 (mime, match, zip, smtp, proxy, rtf, all)" >&2; exit 3 ;;
+    *) echo "run_fuzz: unknown target $1 (mime, match, zip, smtp, proxy, rtf, ooxml, all)" >&2; exit 3 ;;
   esac
 }
 
 if [ "$target" = all ]; then
-  for t in smtp proxy mime zip match rtf; do
+  for t in smtp proxy mime zip match rtf ooxml; do
     echo "== fuzz $t for ${seconds}s"
     rc=0
     fuzz_one "$t" > "build-fuzz/$t.log" 2>&1 || rc=$?
