@@ -55,7 +55,17 @@ Decision verdict(const Node& node, std::string_view bytes, const zip::Layout& la
     anyKept = true;
     changed = changed || c.action == Action::Replace || c.changedBelow();
     const zip::Entry& e = *walk.entryOf[i];
-    files.push_back({c.filename, c.replacement ? &c.replacement->bytes : &c.decoded, keptAsIs(c, e) ? &e : nullptr,
+    // A replacement may carry a new name (office_cdr: a.docm -> a.docx),
+    // kept in the entry's folder.
+    std::string name = c.filename;
+    if (c.replacement && !c.replacement->filename.empty() && c.replacement->filename != c.filename) {
+      const std::size_t slash = c.filename.rfind('/');
+      const std::string folder = slash == std::string::npos ? "" : c.filename.substr(0, slash + 1);
+      const std::size_t newSlash = c.replacement->filename.rfind('/');
+      const std::string renamed = folder + c.replacement->filename.substr(newSlash == std::string::npos ? 0 : newSlash + 1);
+      if (walk.usedNames.insert(toLower(renamed)).second) name = renamed;  // never over another entry
+    }
+    files.push_back({name, c.replacement ? &c.replacement->bytes : &c.decoded, keptAsIs(c, e) ? &e : nullptr,
                      e.dosTime, e.dosDate, false});
   }
   for (const auto& n : notices) files.push_back({n.first, &n.second, nullptr, 0, 0, true});
