@@ -6,6 +6,7 @@
 #include "core/durable_file.h"
 #include "core/file_job.h"
 #include "core/quarantine/item.h"
+#include "sanitizers/office_cdr/ooxml_rules.h"
 
 namespace mugai::cli {
 namespace fs = std::filesystem;
@@ -39,6 +40,13 @@ std::string deliveredPath(const std::string& output, const Node& root) {
       fs::path(root.filename).extension() == newExt)
     return output;
   return fs::path(out).replace_extension(newExt).string();
+}
+
+std::string macroFreeOutput(const std::string& output) {
+  fs::path p(output);
+  const std::string ext = p.extension().string();
+  const std::string twin = ext.size() > 1 ? sanitizers::office_cdr::macroFreeExtension(ext.substr(1)) : "";
+  return twin.empty() ? "" : p.replace_extension("." + twin).string();
 }
 
 DropResult cleanBytes(const DropJob& job, std::string bytes, std::optional<std::int64_t> mtime, const Config& config,

@@ -62,6 +62,10 @@ struct DropJob {
 /// does not open in Office).
 std::string deliveredPath(const std::string& output, const Node& root);
 
+/// `output` under the macro-free extension ("a.docm" -> "a.docx"), where a
+/// cleaned macro-enabled document is written; "" for other extensions.
+std::string macroFreeOutput(const std::string& output);
+
 /// Cleans one file, already read into `bytes` (the caller reads it once,
 /// for its own checks too), with its mtime if known. Never throws for bad
 /// input or I/O trouble (Error).

@@ -226,7 +226,8 @@ void processOne(Shared& sh, const Pipeline& pipeline, const Input& in) {
   const std::int64_t mtime = mtimeNs(st);
   const std::string sha = sha256Hex(bytes);
   if (!sh.opt.force)
-    if (auto id = sh.state.doneId(in.rel, sha); id && (fs::exists(output) || fs::exists(output + ".removed.txt"))) {
+    if (auto id = sh.state.doneId(in.rel, sha); id && (fs::exists(output) || fs::exists(output + ".removed.txt") ||
+                                                       fs::exists(macroFreeOutput(output)))) {
       logLine(sh, "skipped " + name + ": " + logValue("already done as " + *id));
       finish(sh, in, "skipped", {{"reason", "already done (same content)"}, {"id", *id}, {"sha256", sha}}, {});
       return;

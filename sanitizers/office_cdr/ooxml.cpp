@@ -279,9 +279,12 @@ bool Cleaner::judgeRelationships(Result& why) {
         }
         if (!v) continue;
         auto& ids = removedRels_[toLower(*source)];
-        if (ids.count(id)) continue;
-        ids[id] = RemovedRel{*v, target, isHyperlinkRelationship(type)};
-        if (announce) add(*v, *source, "relationship", external ? target : type);
+        // A second relationship under an Id already removed goes too (Ids
+        // must be unique; a reader may take either), announced once.
+        if (!ids.count(id)) {
+          ids[id] = RemovedRel{*v, target, isHyperlinkRelationship(type)};
+          if (announce) add(*v, *source, "relationship", external ? target : type);
+        }
         removeNode(n);
         changed = true;
       }

@@ -145,6 +145,16 @@ std::optional<MacroFree> macroFreeTwin(std::string_view mainType) {
   return std::nullopt;
 }
 
+std::string macroFreeExtension(std::string_view extension) {
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 9> kExt{{
+      {"docm", "docx"}, {"dotm", "dotx"}, {"xlsm", "xlsx"}, {"xltm", "xltx"}, {"xlam", "xlsx"},
+      {"pptm", "pptx"}, {"ppsm", "ppsx"}, {"potm", "potx"}, {"ppam", "pptx"}}};
+  const std::string e = toLower(extension);
+  for (const auto& [from, to] : kExt)
+    if (e == from) return std::string(to);
+  return "";
+}
+
 bool harmlessBinaryType(std::string_view contentType) {
   const std::string t = toLower(contentType);
   return t.rfind("image/", 0) == 0 || t.rfind("audio/", 0) == 0 || t.rfind("video/", 0) == 0 ||

@@ -41,6 +41,10 @@ struct MacroFree {
 };
 std::optional<MacroFree> macroFreeTwin(std::string_view mainType);
 
+/// The extension a macro-enabled one becomes ("docm" -> "docx", any case
+/// in, lower case out); "" for any other extension.
+std::string macroFreeExtension(std::string_view extension);
+
 /// Whether a binary part (not XML) of this type may stay: pictures,
 /// media, fonts, printer settings, thumbnails.
 bool harmlessBinaryType(std::string_view contentType);
