@@ -426,5 +426,46 @@ TEST_CASE("office_cdr: every Office and RTF file of the corpora gets the verdict
     CHECK(seen.count(rel) == 1);
   }
   CHECK(inputs.size() > 100);
+
+  // The same files as attachments of one mail through `mugai mail`: each
+  // attachment gets the same verdict as the file, and what is delivered
+  // holds nothing active in the judge's eyes.
+  std::vector<mugai::test::Attachment> attachments;
+  std::map<std::string, std::string> expectedByName;  // attachment name -> status
+  index = 0;
+  for (const auto& [rel, path] : inputs) {
+    auto row = table.find(rel);
+    if (row == table.end()) continue;
+    const std::string name = std::to_string(++index) + "-" + path.filename().string();
+    attachments.emplace_back(name, "application/octet-stream", mugai::test::readFile(path));
+    expectedByName[name] = row->second.status;
+  }
+  mugai::test::writeFile(d / "corpus.eml", mugai::test::mailWith(attachments, "Office 文書を送付します。\r\n"));
+  auto mail = runCli("mail " + quoted(d / "corpus.eml") + " -o " + quoted(d / "corpus-out.eml") + " --report " +
+                     quoted(d / "corpus.json") + " --no-quarantine -c " + quoted(config));
+  INFO(mail.out);
+  REQUIRE(mail.code == 1);
+  const auto report = nlohmann::json::parse(mugai::test::readFile(d / "corpus.json"));
+  std::set<std::string> judged;
+  for (const auto& n : report["nodes"]) {
+    if (!n.contains("filename") || !expectedByName.count(n["filename"].get<std::string>())) continue;
+    const std::string name = n["filename"], action = n["action"];
+    judged.insert(name);
+    const std::string status = action == "keep" ? "unchanged" : action == "replace" ? "changed" : "removed";
+    INFO(name << " in a mail: " << action << " " << n.value("reason_code", ""));
+    CHECK(status == expectedByName[name]);
+  }
+  CHECK(judged.size() == expectedByName.size());
+  auto delivered = runCommand(kPython + " " + tool("office_judge.py") + " --mail " + quoted(d / "corpus-out.eml") +
+                              " 2>/dev/null");
+  int documents = 0;
+  for (const auto& line : split(delivered.out, '\n')) {
+    auto v = nlohmann::json::parse(line, nullptr, false);
+    if (v.is_discarded() || v["format"] == "text") continue;
+    ++documents;
+    INFO(v["file"].get<std::string>() << ": " << problemsOf(v));
+    CHECK(v["ok"] == true);
+  }
+  CHECK(documents > 40);
   fs::remove_all(d);
 }
