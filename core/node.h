@@ -199,6 +199,8 @@ struct ParsedInput {
 };
 
 bool equalsIgnoreCase(std::string_view a, std::string_view b);
+/// Whether `s` starts with `prefix`, ASCII case ignored.
+bool startsWithIgnoreCase(std::string_view s, std::string_view prefix);
 /// Header name comparison that ignores case and the blanks some senders put
 /// before the colon ("Subject :").
 bool headerNameIs(const Header& h, std::string_view name);

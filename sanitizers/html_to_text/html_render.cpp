@@ -1,6 +1,8 @@
 // See html_render.h.
 #include "sanitizers/html_to_text/html_render.h"
 
+#include "sanitizers/libxml_init.h"
+
 #include <libxml/HTMLparser.h>
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
@@ -339,13 +341,7 @@ struct CtxtFree {
 }  // namespace
 
 Rendered renderHtml(std::string_view html, UrlMode urls) {
-  // libxml2 initialises its globals (the mutex of its random source among
-  // them) lazily, and two threads doing it at once can deadlock inside
-  // xmlRMutexLock (seen: `mugai scan --jobs 2` hung with both workers in
-  // xmlDictCreate). Its documentation asks for xmlInitParser() once before
-  // threads use it: once per process, here.
-  static std::once_flag initialised;
-  std::call_once(initialised, [] { xmlInitParser(); });
+  initLibxml2();  // libxml_init.h: before any thread parses
   // libxml2's SAX interface: no DOM is built (that was most of the time and
   // memory), the renderer sees start tags, end tags and text in order.
   constexpr int kOptions = HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_RECOVER |

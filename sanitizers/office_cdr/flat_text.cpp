@@ -30,6 +30,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/node.h"
 #include "sanitizers/office_cdr/flat_internal.h"
 
 namespace mugai::sanitizers::office_cdr::flat {
@@ -201,12 +202,6 @@ std::vector<std::string_view> sylkFields(std::string_view rec) {
   return out;
 }
 
-bool startsWithNoCase(std::string_view s, std::string_view p) {
-  if (s.size() < p.size()) return false;
-  for (std::size_t i = 0; i < p.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(s[i])) != p[i]) return false;
-  return true;
-}
 
 // Judges one record; adds hits.
 void judgeSylkRecord(std::string_view rec, std::size_t line, std::vector<Hit>& hits) {
@@ -230,7 +225,7 @@ void judgeSylkRecord(std::string_view rec, std::size_t line, std::vector<Hit>& h
     for (std::size_t i = 1; i < fields.size(); ++i) {
       const std::string_view f = fields[i];
       if (f.empty()) continue;
-      if (f[0] == 'N' && startsWithNoCase(f.substr(1), "auto_"))
+      if (f[0] == 'N' && startsWithIgnoreCase(f.substr(1), "auto_"))
         hits.push_back({where, "SYLK name", "auto-run macro name (" + clip(f.substr(1), 40) + ")",
                         "自動実行マクロの名前（" + clip(f.substr(1), 40) + "）"});
       else if (f[0] == 'K' || f[0] == 'F')  // ;K command-macro key, ;F function macro

@@ -41,6 +41,7 @@
 #include <mutex>
 
 #include "sanitizers/office_cdr/flat_internal.h"
+#include "sanitizers/libxml_init.h"
 
 namespace mugai::sanitizers::office_cdr::flat {
 namespace {
@@ -326,8 +327,7 @@ struct CtxtFree {
 Result cleanFlatXml(std::string_view bytes, ScanContext& ctx) {
   if (bytes.size() > static_cast<std::size_t>(INT_MAX))
     return Result::refuse("office.unreadable", "XML document too large", "XML 文書が大きすぎます");
-  static std::once_flag initialised;  // see html_render.cpp: libxml2 globals, once per process
-  std::call_once(initialised, [] { xmlInitParser(); });
+  initLibxml2();
   std::unique_ptr<xmlParserCtxt, CtxtFree> ctxt(xmlCreateMemoryParserCtxt(bytes.data(), static_cast<int>(bytes.size())));
   if (!ctxt) return Result::refuse("office.unreadable", "XML parser unavailable", "XML を読み取れません");
   Scanner scanner(ctx);

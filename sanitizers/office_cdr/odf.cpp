@@ -6,11 +6,10 @@
 // (not embedded) pictures, and hyperlinks under `hyperlinks` (macro: and
 // vnd.sun.star.script: links always go). The manifest loses the removed
 // parts; "mimetype" stays first and stored; untouched parts are copied.
-#include <set>
-
 #include "core/node.h"
 #include "core/url_defang.h"
 #include "sanitizers/office_cdr/ooxml.h"
+#include "sanitizers/office_cdr/ooxml_rules.h"
 #include "sanitizers/office_cdr/package.h"
 #include "sanitizers/office_cdr/xml_part.h"
 
@@ -24,15 +23,13 @@ constexpr std::string_view kNsTable = "urn:oasis:names:tc:opendocument:xmlns:tab
 constexpr std::string_view kNsXlink = "http://www.w3.org/1999/xlink";
 constexpr std::string_view kNsManifest = "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0";
 
-bool startsWithI(std::string_view s, std::string_view p) { return s.size() >= p.size() && equalsIgnoreCase(s.substr(0, p.size()), p); }
-
 bool isInternalHref(std::string_view h) {
-  return h.empty() || h.front() == '#' || startsWithI(h, "./") ||
+  return h.empty() || h.front() == '#' || startsWithIgnoreCase(h, "./") ||
          (h.find(':') == std::string_view::npos && h.find('\\') == std::string_view::npos && h.front() != '/');
 }
 
 bool isScriptUrl(std::string_view h) {
-  return startsWithI(h, "macro:") || startsWithI(h, "vnd.sun.star.script:") || startsWithI(h, "vnd.sun.star.basic:") ||
+  return startsWithIgnoreCase(h, "macro:") || startsWithIgnoreCase(h, "vnd.sun.star.script:") || startsWithIgnoreCase(h, "vnd.sun.star.basic:") ||
          isDangerousUrl(h);
 }
 
@@ -48,11 +45,7 @@ bool looksXml(std::string_view b) {
   return i != std::string_view::npos && b[i] == '<';
 }
 
-struct Verdict {
-  const char* code;
-  const char* en;
-  const char* ja;
-};
+using Verdict = PartVerdict;
 constexpr Verdict kMacro{"office.vba_removed", "macro library removed (LibreOffice Basic / scripts)",
                          "マクロ（LibreOffice Basic・スクリプト）を削除しました"};
 constexpr Verdict kObject{"office.ole_object_removed", "embedded object removed (its picture stays)",
@@ -149,17 +142,7 @@ bool OdfCleaner::cleanXml(Part& p, Result& why) {
       changed = true;
     }
   }
-  std::set<xmlNode*> gone;
-  auto under = [&](xmlNode* n) {
-    for (xmlNode* a = n->parent; a; a = a->parent)
-      if (gone.count(a)) return true;
-    return false;
-  };
-  for (xmlNode* n : remove)
-    if (!under(n)) gone.insert(n);
-  for (auto it = unwrap.rbegin(); it != unwrap.rend(); ++it)
-    if (!under(*it)) unwrapNode(*it);
-  for (xmlNode* n : gone) removeNode(n);
+  applyEdits(remove, unwrap);
   if (changed || !remove.empty() || !unwrap.empty()) p.rewritten = serializeXml(doc.get());
   return true;
 }
@@ -177,9 +160,9 @@ void OdfCleaner::cleanManifest() {
     bool drop = false;
     for (const auto& p : pkg_.parts())
       if (p.removed && (samePartName(p.name, path) || (!path.empty() && path.back() == '/' &&
-                                                       startsWithI(p.name, path) && [&] {
+                                                       startsWithIgnoreCase(p.name, path) && [&] {
                                                          for (const auto& q : pkg_.parts())
-                                                           if (!q.removed && startsWithI(q.name, path)) return false;
+                                                           if (!q.removed && startsWithIgnoreCase(q.name, path)) return false;
                                                          return true;
                                                        }())))
         drop = true;
@@ -201,17 +184,8 @@ Result OdfCleaner::run() {
   }
   if (removals_.empty()) return Result::clean();
   cleanManifest();
-  std::string error;
-  auto bytes = pkg_.write(error);
-  if (!bytes)
-    return Result::refuse("office.unreadable", "cannot write the cleaned document: " + error,
-                          "無害化した文書を書き出せないため削除しました");
-  Result r;
-  r.outcome = Outcome::Cleaned;
-  r.bytes = std::move(*bytes);
-  r.removals = std::move(removals_);
-  if (const Part* m = pkg_.find("mimetype")) r.mimeType = m->bytes.substr(0, m->bytes.find_first_of(" \r\n"));
-  return r;
+  const Part* m = pkg_.find("mimetype");
+  return rebuiltResult(pkg_, std::move(removals_), m ? m->bytes.substr(0, m->bytes.find_first_of(" \r\n")) : "", "");
 }
 
 }  // namespace

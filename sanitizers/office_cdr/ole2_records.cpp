@@ -9,6 +9,7 @@
 #include <string>
 #include <utility>
 
+#include "core/node.h"
 namespace mugai::sanitizers::office_cdr {
 namespace {
 
@@ -117,12 +118,6 @@ std::string biffChars(std::string_view body, std::size_t at, std::size_t cch, bo
   return out;
 }
 
-bool startsWithNoCase(std::string_view s, std::string_view p) {
-  if (s.size() < p.size()) return false;
-  for (std::size_t i = 0; i < p.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(s[i])) != p[i]) return false;
-  return true;
-}
 
 void boundSheet(std::string_view body, bool biff8, StreamFindings& out) {
   if (body.size() < 7) return;
@@ -161,7 +156,7 @@ void label(std::string_view body, bool biff8, StreamFindings& out) {
       case 0x0B: what = "Auto_Deactivate"; break;
       default: break;
     }
-  } else if (startsWithNoCase(name, "auto_open") || startsWithNoCase(name, "auto_close")) {
+  } else if (startsWithIgnoreCase(name, "auto_open") || startsWithIgnoreCase(name, "auto_close")) {
     what = name;
   }
   if (what.empty()) return;

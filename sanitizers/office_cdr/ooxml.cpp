@@ -24,7 +24,6 @@
 
 #include <algorithm>
 #include <map>
-#include <set>
 
 #include "core/node.h"
 #include "core/url_defang.h"
@@ -453,26 +452,14 @@ void Cleaner::cleanElements(Part& p, xmlDoc* doc, bool& changed) {
   const std::string type = toLower(typeOf(p.name));
   if (type.find("wordprocessingml") != std::string::npos || type.find("ms-word") != std::string::npos)
     cleanWordFields(p, all, changed);
-  // Apply, innermost last so no removed subtree is touched twice.
-  std::set<xmlNode*> gone;
-  auto under = [&](xmlNode* n) {
-    for (xmlNode* a = n->parent; a; a = a->parent)
-      if (gone.count(a)) return true;
-    return false;
-  };
-  for (xmlNode* n : remove)
-    if (!under(n)) gone.insert(n);
-  for (auto& [n, url] : defang) {
-    if (under(n)) continue;
+  for (auto& [n, url] : defang) {  // the address after the link's text, before the link is unwrapped
     xmlNode* r = xmlNewNode(n->ns, BAD_CAST "r");
     xmlNode* t = xmlNewChild(r, n->ns, BAD_CAST "t", nullptr);
     xmlNodeAddContent(t, BAD_CAST(" [" + neutraliseUrl(url, UrlMode::Defang) + "]").c_str());
     xmlSetProp(t, BAD_CAST "xml:space", BAD_CAST "preserve");
     xmlAddNextSibling(n, r);
   }
-  for (auto it = unwrap.rbegin(); it != unwrap.rend(); ++it)
-    if (!under(*it) && !gone.count(*it)) unwrapNode(*it);
-  for (xmlNode* n : gone) removeNode(n);
+  applyEdits(remove, unwrap);
   // Containers the schema wants non-empty.
   if (!changed) return;
   for (xmlNode* n : elementsInOrder(xmlDocGetRootElement(doc))) {
@@ -597,22 +584,8 @@ Result Cleaner::run() {
                                        "マクロ有効形式をマクロなしの形式に変更しました"};
     add(kType, "[Content_Types].xml", "content type", twin_->mainType);
   }
-  std::string error;
-  auto bytes = pkg_.write(error);
-  if (!bytes)
-    return Result::refuse("office.unreadable", "cannot write the cleaned document: " + error,
-                          "無害化した文書を書き出せないため削除しました");
-  Result r;
-  r.outcome = Outcome::Cleaned;
-  r.bytes = std::move(*bytes);
-  r.removals = std::move(removals_);
-  if (twin_) {
-    r.extension = twin_->extension;
-    r.mimeType = twin_->mimeType;
-  } else {
-    r.mimeType = documentType();
-  }
-  return r;
+  return twin_ ? rebuiltResult(pkg_, std::move(removals_), twin_->mimeType, twin_->extension)
+               : rebuiltResult(pkg_, std::move(removals_), documentType(), "");
 }
 
 }  // namespace

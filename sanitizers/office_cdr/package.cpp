@@ -119,4 +119,19 @@ std::optional<std::string> Package::write(std::string& error) const {
   return zip_scan::repack(files, original_, error);
 }
 
+Result rebuiltResult(const Package& pkg, std::vector<Removal> removals, std::string mimeType, std::string extension) {
+  std::string error;
+  auto bytes = pkg.write(error);
+  if (!bytes)
+    return Result::refuse("office.unreadable", "cannot write the cleaned document: " + error,
+                          "無害化した文書を書き出せないため削除しました");
+  Result r;
+  r.outcome = Outcome::Cleaned;
+  r.bytes = std::move(*bytes);
+  r.removals = std::move(removals);
+  r.mimeType = std::move(mimeType);
+  r.extension = std::move(extension);
+  return r;
+}
+
 }  // namespace mugai::sanitizers::office_cdr

@@ -50,6 +50,10 @@ class Package {
   std::vector<Part> parts_;
 };
 
+/// The answer for a package whose parts were edited: Cleaned with the
+/// rebuilt bytes and `removals`, or office.unreadable when the writer fails.
+Result rebuiltResult(const Package& pkg, std::vector<Removal> removals, std::string mimeType, std::string extension);
+
 /// OPC part-name comparison (ASCII case-insensitive, leading "/" ignored).
 bool samePartName(std::string_view a, std::string_view b);
 

@@ -1,12 +1,14 @@
 // See xml_part.h.
 #include "sanitizers/office_cdr/xml_part.h"
 
+#include "sanitizers/libxml_init.h"
+
 #include <libxml/parser.h>
 #include <libxml/xmlsave.h>
 
 #include <algorithm>
 #include <cstring>
-#include <mutex>
+#include <set>
 
 namespace mugai::sanitizers::office_cdr {
 namespace {
@@ -30,8 +32,7 @@ bool hasDoctype(std::string_view b) {
 }  // namespace
 
 XmlDocPtr parseXmlPart(std::string_view bytes, std::string& error) {
-  static std::once_flag initialised;  // libxml2's lazy global init is not thread-safe
-  std::call_once(initialised, [] { xmlInitParser(); });
+  initLibxml2();
   std::string_view body = bytes;
   if (body.substr(0, 3) == "\xEF\xBB\xBF") body.remove_prefix(3);
   while (!body.empty() && (body.front() == ' ' || body.front() == '\t' || body.front() == '\r' || body.front() == '\n'))
@@ -131,6 +132,20 @@ void unwrapNode(xmlNode* n) {
     xmlAddPrevSibling(n, c);
   }
   removeNode(n);
+}
+
+void applyEdits(const std::vector<xmlNode*>& remove, const std::vector<xmlNode*>& unwrap) {
+  std::set<xmlNode*> gone;
+  auto under = [&](xmlNode* n) {
+    for (xmlNode* a = n->parent; a; a = a->parent)
+      if (gone.count(a)) return true;
+    return false;
+  };
+  for (xmlNode* n : remove)  // document order: an ancestor is met before its descendants
+    if (!under(n)) gone.insert(n);
+  for (auto it = unwrap.rbegin(); it != unwrap.rend(); ++it)
+    if (!gone.count(*it) && !under(*it)) unwrapNode(*it);
+  for (xmlNode* n : gone) removeNode(n);
 }
 
 }  // namespace mugai::sanitizers::office_cdr

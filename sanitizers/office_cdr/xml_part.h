@@ -52,6 +52,11 @@ void removeNode(xmlNode* n);
 /// Replaces `n` by its children (they move up into its place).
 void unwrapNode(xmlNode* n);
 
+/// Applies a walk's decisions: every node of `remove` goes with its
+/// subtree, every node of `unwrap` is replaced by its children; a node
+/// inside a removed one is not touched again (it is gone with it).
+void applyEdits(const std::vector<xmlNode*>& remove, const std::vector<xmlNode*>& unwrap);
+
 // Namespaces used by the rules.
 inline constexpr std::string_view kNsRel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
 inline constexpr std::string_view kNsW = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
