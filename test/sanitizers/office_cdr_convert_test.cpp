@@ -225,6 +225,19 @@ TEST_CASE("the office_cdr config accepts legacy = convert and refuses it without
   CHECK(o.convertTimeoutSeconds == 5);
 }
 
+TEST_CASE("samples/mugai.toml gives office_cdr its built-in defaults", "[office][convert][config]") {
+  const Config sample = loadConfigFile(std::string(MUGAI_SOURCE_DIR) + "/samples/mugai.toml");
+  const Options o = parseOptions(test::stageOptions(sample, "office_cdr"), "s");
+  const Options d;
+  CHECK(o.hyperlinks == d.hyperlinks);
+  CHECK(o.legacy == d.legacy);
+  CHECK(o.soffice == d.soffice);
+  CHECK(o.convertTimeoutSeconds == d.convertTimeoutSeconds);
+  CHECK(o.maxParts == d.maxParts);
+  CHECK(o.maxPartBytes == d.maxPartBytes);
+  CHECK(o.maxRatio == d.maxRatio);
+}
+
 TEST_CASE("a confined program cannot reach the network, not even 127.0.0.1", "[office][convert][sandbox]") {
   CountingListener listener;
   Scratch s;
