@@ -60,16 +60,19 @@ struct ChildError {
   int err = 0;
 };
 
-// Everything the child needs, built before fork.
+// Everything the child needs, built before fork, in place: argv and envp
+// point into the strings (a short string's bytes move with it).
 struct Prepared {
+  Prepared() = default;
+  Prepared(const Prepared&) = delete;
+  Prepared& operator=(const Prepared&) = delete;
   std::vector<std::string> argvStore, envStore;
   std::vector<char*> argv, envp;
   std::string uidMap, gidMap;
   rlimit as{}, cpu{}, fsize{}, nofile{}, core{};
 };
 
-Prepared prepare(const ConfinedRun& run) {
-  Prepared p;
+void prepare(const ConfinedRun& run, Prepared& p) {
   p.argvStore = run.argv;
   p.envStore = {"HOME=" + run.home, "TMPDIR=" + run.home};
   for (auto& s : p.argvStore) p.argv.push_back(s.data());
@@ -85,7 +88,6 @@ Prepared prepare(const ConfinedRun& run) {
   p.fsize = {run.fileBytes, run.fileBytes};
   p.nofile = {run.openFiles, run.openFiles};
   p.core = {0, 0};
-  return p;
 }
 
 [[noreturn]] void childFail(int pipeFd, int step, int exitCode) {
@@ -150,16 +152,17 @@ constexpr int kSetupFailed = 126;
   ::_exit(128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0));
 }
 
-// Waits for `pid` until `deadline`; false when the deadline passed first.
-bool waitUntil(pid_t pid, std::chrono::steady_clock::time_point deadline, int& status) {
+// Waits for `pid` to end, until `deadline`, without reaping it (WNOWAIT):
+// while it is a zombie its pid, and so its group id, cannot be reused, so
+// the group kill that follows cannot hit a stranger. False when the
+// deadline passed first.
+bool waitUntil(pid_t pid, std::chrono::steady_clock::time_point deadline) {
   auto nap = std::chrono::milliseconds(2);
   for (;;) {
-    const pid_t r = ::waitpid(pid, &status, WNOHANG);
-    if (r == pid) return true;
-    if (r < 0 && errno != EINTR) {
-      status = 0;
-      return true;
-    }
+    siginfo_t info{};
+    const int r = ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT);
+    if (r == 0 && info.si_pid == pid) return true;
+    if (r < 0 && errno != EINTR) return true;
     if (std::chrono::steady_clock::now() >= deadline) return false;
     std::this_thread::sleep_for(nap);
     nap = std::min(nap * 2, std::chrono::milliseconds(50));
@@ -190,7 +193,8 @@ RunOutcome runConfined(const ConfinedRun& run) {
     out.detail = "no program (an absolute path is required)";
     return out;
   }
-  const Prepared p = prepare(run);
+  Prepared p;
+  prepare(run, p);
   UniqueFd in(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   UniqueFd output(run.outputFile.empty() ? ::open("/dev/null", O_WRONLY | O_CLOEXEC)
                                          : ::open(run.outputFile.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
@@ -211,12 +215,12 @@ RunOutcome runConfined(const ConfinedRun& run) {
   ::setpgid(pid, pid);  // also here: the group exists before any kill below
   errWrite.reset();
 
-  int status = 0;
-  const bool ended = waitUntil(pid, deadline, status);
+  const bool ended = waitUntil(pid, deadline);
   ::kill(-pid, SIGKILL);  // whatever is left of the group, in every case
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
   if (!ended) {
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
     out.status = RunOutcome::Status::TimedOut;
     out.detail = "still running after " + std::to_string(run.timeout.count()) + " ms: killed";
     return out;
