@@ -7,10 +7,12 @@
 // its cleaner (ooxml.h, ole2.h, rtf.h, flat_formats.h) that rebuilds the
 // document from what is allowed, or refuses it when a part cannot be
 // cleaned safely (encrypted, broken, over a limit, legacy binary with
-// active content). A cleaned document replaces the original (its name
-// loses a macro-enabled extension: .docm -> .docx) and each element taken
-// out becomes a removed child node, so the notice and the report list them
-// one by one, in Japanese and English; the original goes to quarantine as
+// active content under legacy = "remove"; under "convert" that one is
+// turned into OOXML by a confined LibreOffice first, convert.h). A cleaned
+// document replaces the original (its name loses a macro-enabled
+// extension: .docm -> .docx; a converted a.doc becomes a.docx) and each
+// element taken out becomes a removed child node, so the notice and the
+// report list them one by one, in Japanese and English; the original goes to quarantine as
 // for every change. A refused document is removed with the cleaner's code.
 //
 // Runs before attachment_strip, which then judges the cleaned document

@@ -2,10 +2,11 @@
 // says why libgsf, and how its weak spots on hostile directories are
 // closed by ole2_cfb.h first); this file judges the storage and stream
 // names, and ole2_records.h the records inside the three document streams.
-// Legacy binaries are never rebuilt: under legacy = "remove" (the only
-// policy implemented; "convert" refuses the same way until a converter
-// lands) a file with anything active is refused, one Removal per thing
-// found, the weightiest first.
+// Legacy binaries are never rebuilt in place: under legacy = "remove" a
+// file with anything active is refused, one Removal per thing found, the
+// weightiest first; under legacy = "convert" the same file is converted to
+// OOXML by a confined LibreOffice and cleaned as OOXML (convert.h), unless
+// it is encrypted or could not be judged whole.
 // Trust: the file is hostile; names and records are matched, never
 // executed or decompressed. How it fails: a file libgsf cannot read whole
 // is office.unreadable, a breached bound is the limit's code. Never throws.
@@ -14,6 +15,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "sanitizers/office_cdr/convert.h"
 #include "sanitizers/office_cdr/ole2_records.h"
 #include "sanitizers/office_cdr/ole2_tree.h"
 
@@ -126,6 +128,28 @@ int weight(const std::string& code) {
   return static_cast<int>(std::size(kOrder));
 }
 
+// Whether every finding is active content conversion leaves out (not an
+// encryption, nothing unknown).
+bool convertible(const std::vector<Removal>& found) {
+  return std::all_of(found.begin(), found.end(), [](const Removal& r) {
+    return r.code == "office.legacy_macros" || r.code == "office.legacy_xlm" || r.code == "office.legacy_object" ||
+           r.code == "office.legacy_dde";
+  });
+}
+
+// Which application the compound file is for, by its root streams.
+bool kindOf(const OleTree& tree, LegacyKind& kind) {
+  auto has = [&](std::string_view name) {
+    return std::any_of(tree.entries.begin(), tree.entries.end(),
+                       [&](const OleEntry& e) { return e.depth == 1 && !e.storage && oleNameIs(e.name, name); });
+  };
+  if (has("WordDocument")) kind = LegacyKind::Word;
+  else if (has("Workbook") || has("Book")) kind = LegacyKind::Excel;
+  else if (has("PowerPoint Document")) kind = LegacyKind::PowerPoint;
+  else return false;
+  return true;
+}
+
 Result unreadable(std::string detail) {
   return Result::refuse("office.unreadable", "damaged compound file: " + detail,
                         "壊れていて読み取れない Office 文書のため削除しました");
@@ -170,6 +194,9 @@ Result cleanOle2(std::string_view bytes, const Options& options, ScanContext& ct
   const bool encrypted = !found.empty() && found.front().code == "office.encrypted";
   if (malformed && !encrypted) return unreadable("the document's records do not fit their stream");
   if (found.empty()) return Result::clean();
+  LegacyKind kind{};
+  if (options.legacy == LegacyPolicy::Convert && convertible(found) && kindOf(tree, kind))
+    return convertLegacy(bytes, kind, std::move(found), options, ctx);
   Result r;
   r.outcome = Outcome::Refuse;
   r.removals = std::move(found);

@@ -2,7 +2,8 @@
 // OOXML, both OLE2 compound files, read with libgsf.
 // A file with no active content passes as it is; one with VBA, XLM macro
 // sheets, embedded or linked objects, or DDE is removed whole under
-// legacy = "remove" (the finding names what it held); encrypted files are
+// legacy = "remove" (the finding names what it held), or converted to OOXML
+// and cleaned under legacy = "convert" (convert.h); encrypted files are
 // removed (office.encrypted). An OLE2 file that is not an Office document
 // (an .msi, a .msg) is left to the other stages (Format::None there).
 #pragma once

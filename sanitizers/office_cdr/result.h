@@ -64,6 +64,11 @@ struct Options {
   std::uint64_t maxPartBytes = 100ull << 20;
   /// Inflated / compressed ratio of one part, checked past 1 MiB (bombs).
   std::uint64_t maxRatio = 200;
+  /// legacy = "convert": LibreOffice's soffice ("" = /usr/bin/soffice or PATH).
+  std::string soffice;
+  /// legacy = "convert": seconds one conversion may take (also bounded by
+  /// the input's own deadline).
+  std::uint32_t convertTimeoutSeconds = 60;
 };
 
 }  // namespace mugai::sanitizers::office_cdr
