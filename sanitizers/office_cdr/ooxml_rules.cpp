@@ -173,6 +173,7 @@ bool isDdeFormula(std::string_view f) {
 bool isAutoRunName(std::string_view name) {
   std::string n = toLower(name);
   if (n.rfind("_xlnm.", 0) == 0) n.erase(0, 6);
+  if (n.rfind("excel_builtin_", 0) == 0) n.erase(0, 14);  // LibreOffice's spelling of a converted Auto_Open
   for (std::string_view p : {"auto_open", "auto_close", "auto_activate", "auto_deactivate"})
     if (n.rfind(p, 0) == 0) return true;
   return false;
