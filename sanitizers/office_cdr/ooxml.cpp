@@ -366,7 +366,7 @@ void Cleaner::cleanElements(Part& p, xmlDoc* doc, bool& changed) {
     // Elements that used a removed relationship.
     for (xmlAttr* a = n->properties; a;) {
       xmlAttr* next = a->next;
-      if (a->ns && std::string_view(reinterpret_cast<const char*>(a->ns->href)) == kNsRel) {
+      if (a->ns && sameNamespace(reinterpret_cast<const char*>(a->ns->href), kNsRel)) {
         xmlChar* v = xmlNodeListGetString(doc, a->children, 1);
         const std::string id = v ? reinterpret_cast<const char*>(v) : "";
         xmlFree(v);

@@ -11,11 +11,31 @@
 #include <set>
 
 namespace mugai::sanitizers::office_cdr {
+
+// ISO 29500 Strict names the same vocabularies under purl.oclc.org; Word
+// and Excel open Strict documents, so every rule applies to both.
+std::string_view transitionalNamespace(std::string_view uri) {
+  static constexpr std::pair<std::string_view, std::string_view> kStrict[] = {
+      {"http://purl.oclc.org/ooxml/wordprocessingml/main", kNsW},
+      {"http://purl.oclc.org/ooxml/spreadsheetml/main", kNsS},
+      {"http://purl.oclc.org/ooxml/presentationml/main", kNsP},
+      {"http://purl.oclc.org/ooxml/drawingml/main", kNsA},
+      {"http://purl.oclc.org/ooxml/officeDocument/relationships", kNsRel},
+  };
+  for (const auto& [strict, transitional] : kStrict)
+    if (uri == strict) return transitional;
+  return uri;
+}
+
+bool sameNamespace(std::string_view a, std::string_view b) {
+  return a == b || transitionalNamespace(a) == transitionalNamespace(b);
+}
+
 namespace {
 
 std::string_view sv(const xmlChar* s) { return s ? std::string_view(reinterpret_cast<const char*>(s)) : std::string_view(); }
 
-bool nsIs(const xmlNs* ns, std::string_view uri) { return uri.empty() ? true : ns && sv(ns->href) == uri; }
+bool nsIs(const xmlNs* ns, std::string_view uri) { return uri.empty() ? true : ns && sameNamespace(sv(ns->href), uri); }
 
 // "<!DOCTYPE" anywhere before the root element, any case.
 bool hasDoctype(std::string_view b) {

@@ -34,7 +34,14 @@ std::string serializeXml(xmlDoc* doc);
 /// before editing, so the caller may unlink what it visits.
 std::vector<xmlNode*> elementsInOrder(xmlNode* root);
 
-/// Whether `n` is an element named `local` in namespace `ns` ("" = any).
+/// A Strict (ISO 29500, purl.oclc.org) namespace's Transitional twin; any
+/// other URI as it is.
+std::string_view transitionalNamespace(std::string_view uri);
+/// Whether two namespace URIs name the same vocabulary (Strict = Transitional).
+bool sameNamespace(std::string_view a, std::string_view b);
+
+/// Whether `n` is an element named `local` in namespace `ns` ("" = any;
+/// Strict and Transitional namespaces are the same here).
 bool isElement(const xmlNode* n, std::string_view ns, std::string_view local);
 
 /// An attribute's value by namespace URI ("" = no namespace) and local name.

@@ -179,6 +179,42 @@ TEST_CASE("a hostile .docm comes back a .docx without macros, DDE, INCLUDE field
   }
 }
 
+TEST_CASE("a Strict (ISO 29500) document is held to the same rules", "[office][ooxml]") {
+  // The same hostile package with every vocabulary under its Strict namespace.
+  std::string z = hostileDocm();
+  auto strictly = [](std::string x) {
+    for (const auto& [from, to] : {std::pair<std::string, std::string>{
+                                       "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+                                       "http://purl.oclc.org/ooxml/wordprocessingml/main"},
+                                   {"http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+                                    "http://purl.oclc.org/ooxml/officeDocument/relationships"}})
+      for (std::size_t at = x.find(from); at != std::string::npos; at = x.find(from, at + to.size()))
+        x.replace(at, from.size(), to);
+    return x;
+  };
+  const std::string body = unzipPart(z, "word/document.xml"), settings = unzipPart(z, "word/settings.xml");
+  const std::string docRels = unzipPart(z, "word/_rels/document.xml.rels");
+  const std::string settingsRels = unzipPart(z, "word/_rels/settings.xml.rels");
+  REQUIRE(body.find("DDEAUTO") != std::string::npos);
+  const std::string strict = package({{"[Content_Types].xml", kCt},
+                                      {"_rels/.rels", strictly(kRootRels)},
+                                      {"word/document.xml", strictly(body)},
+                                      {"word/_rels/document.xml.rels", strictly(docRels)},
+                                      {"word/settings.xml", strictly(settings)},
+                                      {"word/_rels/settings.xml.rels", strictly(settingsRels)}});
+  Result r = cleanWith(strict);
+  REQUIRE(r.outcome == Outcome::Cleaned);
+  const std::string doc = unzipPart(r.bytes, "word/document.xml");
+  CHECK_THAT(doc, ContainsSubstring("purl.oclc.org/ooxml/wordprocessingml/main"));
+  for (const char* gone : {"DDEAUTO", "INCLUDE", " DDE cmd", "hyperlink", "control"}) {
+    INFO(gone);
+    CHECK(doc.find(gone) == std::string::npos);
+  }
+  CHECK_THAT(doc, ContainsSubstring("DDE result text"));
+  CHECK(unzipPart(r.bytes, "word/settings.xml").find("attachedTemplate") == std::string::npos);
+  CHECK(unzipPart(r.bytes, "word/_rels/document.xml.rels").find("External") == std::string::npos);
+}
+
 TEST_CASE("a field whose name is spelled by a nested field is removed; IF with a nested MERGEFIELD stays",
           "[office][ooxml]") {
   auto nested = [](const std::string& before, const std::string& innerInstr, const std::string& after) {
