@@ -24,8 +24,11 @@
 // through a parser changes every byte of the harmless ones; and the active
 // parts of the hostile ones are what they were sent for. SpreadsheetML DDE
 // cells are refused too (not neutralised) for the same reason.
+// Flat OpenDocument (.fodt/.fods/.fodp): office:scripts, script events,
+// embedded objects and binary data, DDE, macro fields, linked sections,
+// tables, pictures and frames, DDE/WEBSERVICE formulas refuse it too.
 // Not judged: hyperlinks (w:hlink, ss:HRef, hyperlink relationships) and
-// externally linked pictures are left as they are.
+// externally linked pictures of the Microsoft formats are left as they are.
 // A clean document is delivered byte for byte (Outcome::Clean).
 // Trust: hostile bytes; the SAX callbacks keep bounded state (a field
 // stack, 4 KiB of instruction text per field, 64 base64 characters of a
@@ -145,6 +148,7 @@ class Scanner {
   // false: stop parsing (deadline).
   bool start(std::string_view local, std::string_view uri, const xmlChar** attrs, int nAttrs) {
     if ((++elements_ & 0x3FF) == 0 && ctx_.expired()) { timeUp = true; return false; }
+    judgeOdf(local, uri, attrs, nAttrs);
     if (!officeNs(uri)) return true;
     judgeAttributes(local, uri, attrs, nAttrs);
     if (local == "binData") {
@@ -241,12 +245,53 @@ class Scanner {
     if (rel && endsWith(attr(a, n, "Type"), "/aFChunk"))
       hit("Relationship " + clip(attr(a, n, "Id"), 40), "altChunk", "embedded foreign document (altChunk)",
           "埋め込まれた別形式の文書（altChunk）");
-    if (rel && lower(attr(a, n, "TargetMode")) == "external") {
+    // Only an absent or exactly "Internal" TargetMode is internal.
+    if (rel && !attr(a, n, "TargetMode").empty() && lower(attr(a, n, "TargetMode")) != "internal") {
       const std::string type = attr(a, n, "Type");
       if (!endsWith(type, "/hyperlink"))
         hit("Relationship " + clip(attr(a, n, "Id"), 40), "external relationship",
             "link to an outside resource (" + clip(type.substr(type.rfind('/') + 1), 60) + ")",
             "外部リソースへのリンク");
+    }
+  }
+
+  // Flat OpenDocument (.fodt/.fods/.fodp, one XML file): macros
+  // (office:scripts), script events, embedded objects and binary data, DDE,
+  // macro-running text fields, and anything an href takes from outside
+  // (linked sections, tables, pictures, plugins, frames), hyperlinks aside.
+  void judgeOdf(std::string_view local, std::string_view uri, const xmlChar** a, int n) {
+    if (uri.rfind("urn:oasis:names:tc:opendocument:xmlns:", 0) != 0) return;
+    static constexpr std::string_view kActive[] = {
+        "scripts", "event-listeners", "event-listener", "object-ole", "binary-data", "dde-source",
+        "dde-connection-decls", "dde-connection", "dde-links", "dde-link", "execute-macro", "script",
+        "section-source", "table-source", "cell-range-source", "plugin", "applet", "floating-frame"};
+    for (std::string_view bad : kActive)
+      if (local == bad) {
+        hit(std::string(local), "OpenDocument", "active or outward-reaching element (" + std::string(local) + ")",
+            "実行・外部参照を行う要素（" + std::string(local) + "）");
+        return;
+      }
+    const bool link = local == "a";
+    for (int i = 0; i < n; ++i, a += 5) {
+      const std::string_view name = sv(a[0]), ns = sv(a[2]);
+      const std::string value(reinterpret_cast<const char*>(a[3]), static_cast<std::size_t>(a[4] - a[3]));
+      if (name == "href" && ns == "http://www.w3.org/1999/xlink") {
+        const std::string v = lower(value);
+        const bool script = v.rfind("macro:", 0) == 0 || v.rfind("vnd.sun.star.", 0) == 0 ||
+                            v.rfind("javascript:", 0) == 0 || v.rfind("vbscript:", 0) == 0;
+        // A scheme, a drive or a UNC/backslash path: outside the document.
+        const bool outside = v.find_first_of(":\\") != std::string::npos;
+        if (script || (outside && !link))
+          hit(std::string(local) + " href", "OpenDocument link", "reference to an outside resource (" + clip(value, 80) + ")",
+              "外部リソースへの参照（" + clip(value, 80) + "）");
+      }
+      if (name == "formula") {
+        const std::string f = lower(value);
+        if (f.find("dde(") != std::string::npos || f.find("webservice(") != std::string::npos ||
+            f.find('|') != std::string::npos)
+          hit("table:formula", "OpenDocument formula", "formula that starts a program or fetches (" + clip(value, 60) + ")",
+              "プログラムの起動・外部取得を行う数式（" + clip(value, 60) + "）");
+      }
     }
   }
 

@@ -11,11 +11,12 @@ namespace mugai::sanitizers::office_cdr {
 
 enum class Format {
   None,      ///< not a document office_cdr handles
-  Ooxml,     ///< ZIP with [Content_Types].xml (Word/Excel/PowerPoint 2007+, also XPS-like OPC)
-  Odf,       ///< ZIP whose first entry "mimetype" names application/vnd.oasis.opendocument.*
+  Ooxml,     ///< ZIP with [Content_Types].xml (Word/Excel/PowerPoint 2007+, also XPS-like OPC); a ZIP our
+             ///< structure walk cannot read counts by the names in its bytes (the cleaner refuses it)
+  Odf,       ///< ZIP with META-INF/manifest.xml or a "mimetype" entry (OpenDocument)
   Ole2,      ///< Compound File (D0 CF 11 E0 A1 B1 1A E1): .doc/.xls/.ppt, encrypted OOXML
   Rtf,       ///< starts with "{\rt"
-  FlatXml,   ///< Word 2003 XML, SpreadsheetML 2003, Flat OPC (.xml Office opens)
+  FlatXml,   ///< Word 2003 XML, SpreadsheetML 2003, Flat OPC, flat ODF (.xml/.fodt Office opens)
   Sylk,      ///< SYLK spreadsheet ("ID;" first record)
   Csv,       ///< comma/tab separated text named .csv/.tsv (Excel opens it, formulas included)
 };

@@ -4,8 +4,10 @@
 // ObjectReplacements picture stays in the frame), event bindings that call
 // scripts, DDE links, sections and tables linked to outside files, linked
 // (not embedded) pictures, and hyperlinks under `hyperlinks` (macro: and
-// vnd.sun.star.script: links always go). The manifest loses the removed
-// parts; "mimetype" stays first and stored; untouched parts are copied.
+// vnd.sun.star.script: links always go), macro fields (text:execute-macro,
+// its text stays), scripts, DDE/WEBSERVICE formulas (the value stays). The
+// manifest loses the removed parts; the entry order (so "mimetype" first and
+// stored, where it was) and untouched parts are copied as they were.
 #include "core/node.h"
 #include "core/url_defang.h"
 #include "sanitizers/office_cdr/ooxml.h"
@@ -105,7 +107,6 @@ bool OdfCleaner::cleanXml(Part& p, Result& why) {
   std::vector<xmlNode*> remove, unwrap;
   bool changed = false;
   for (xmlNode* n : elementsInOrder(xmlDocGetRootElement(doc.get()))) {
-    const std::string local = reinterpret_cast<const char*>(n->name);
     const std::string href = attribute(n, kNsXlink, "href").value_or("");
     if (isElement(n, kNsOffice, "event-listeners")) {
       add(kEvent, p.name, "ODF event", "");
@@ -131,15 +132,33 @@ bool OdfCleaner::cleanXml(Part& p, Result& why) {
         if (o_.hyperlinks == LinkPolicy::Defang)
           xmlAddNextSibling(n, xmlNewText(BAD_CAST(" [" + neutraliseUrl(href, UrlMode::Defang) + "]").c_str()));
       }
-    } else if (!href.empty() && !isInternalHref(href) && (local == "image" || local == "fill-image" || local == "plugin" ||
-                                                          local == "applet" || local == "floating-frame")) {
-      add(kExternal, p.name, "ODF link", href);
-      removeAttribute(n, kNsXlink, "href");
-      changed = true;
+    } else if (isElement(n, kNsText, "execute-macro")) {
+      add(kEvent, p.name, "ODF macro field", attribute(n, kNsText, "name").value_or(""));
+      unwrap.push_back(n);  // its text stays
+    } else if (isElement(n, kNsText, "script")) {
+      add(kEvent, p.name, "ODF script", href);
+      remove.push_back(n);
     } else if (!href.empty() && isScriptUrl(href)) {
       add(kEvent, p.name, "ODF link", href);
       removeAttribute(n, kNsXlink, "href");
       changed = true;
+    } else if (!href.empty() && !isInternalHref(href)) {
+      // Any other element taking something from outside: pictures, list
+      // bullets, backgrounds, plugins, applets, frames.
+      add(kExternal, p.name, "ODF link", href);
+      removeAttribute(n, kNsXlink, "href");
+      changed = true;
+    }
+    // Spreadsheet formulas that open a DDE link or fetch from the web: the
+    // formula goes, the cell keeps its value.
+    if (auto f = attribute(n, kNsTable, "formula")) {
+      const std::string lower = toLower(*f);
+      if (lower.find("dde(") != std::string::npos || lower.find("webservice(") != std::string::npos ||
+          lower.find("filterxml(") != std::string::npos) {
+        add(lower.find("dde(") != std::string::npos ? kDde : kExternal, p.name, "ODF formula", *f);
+        removeAttribute(n, kNsTable, "formula");
+        changed = true;
+      }
     }
   }
   applyEdits(remove, unwrap);
@@ -184,8 +203,12 @@ Result OdfCleaner::run() {
   }
   if (removals_.empty()) return Result::clean();
   cleanManifest();
+  // The package's type as its mimetype part says; without one (LibreOffice
+  // opens it anyway) the generic OpenDocument type, never "a ZIP archive".
   const Part* m = pkg_.find("mimetype");
-  return rebuiltResult(pkg_, std::move(removals_), m ? m->bytes.substr(0, m->bytes.find_first_of(" \r\n")) : "", "");
+  std::string type = m ? m->bytes.substr(0, m->bytes.find_first_of(" \r\n")) : "";
+  if (type.rfind("application/vnd.oasis.opendocument.", 0) != 0) type = "application/vnd.oasis.opendocument.text";
+  return rebuiltResult(pkg_, std::move(removals_), type, "");
 }
 
 }  // namespace

@@ -93,6 +93,20 @@ bool referencesExternalBook(std::string_view f) {
   return false;
 }
 
+// Whether a relationship reaches outside the package. Only an absent
+// TargetMode or exactly "Internal" is internal (" External", "External\u200b"
+// and the like are not what a reader may take for internal); and an
+// "internal" target that names a scheme, a UNC or a rooted Windows path
+// ("http://...", "mhtml:...", "file:", "\\host\share", "C:\...") points
+// outside all the same.
+bool isOutsideRelationship(const std::optional<std::string>& mode, std::string_view target) {
+  if (mode && !equalsIgnoreCase(*mode, "Internal")) return true;
+  if (target.rfind("\\", 0) == 0 || target.rfind("//", 0) == 0) return true;
+  const std::size_t colon = target.find(':');
+  const std::size_t slash = target.find_first_of("/\\");
+  return colon != std::string_view::npos && (slash == std::string_view::npos || colon < slash);
+}
+
 struct RemovedRel {
   PartVerdict why;
   std::string target;
@@ -196,7 +210,7 @@ std::map<std::string, std::string> incomingRelTypes(Package& pkg) {
     if (!doc) continue;  // judgeRelationships refuses it
     for (xmlNode* n : elementsInOrder(xmlDocGetRootElement(doc.get()))) {
       if (!isElement(n, kNsPkgRel, "Relationship") ||
-          equalsIgnoreCase(attribute(n, "", "TargetMode").value_or(""), "External"))
+          isOutsideRelationship(attribute(n, "", "TargetMode"), attribute(n, "", "Target").value_or("")))
         continue;
       const std::string target = resolvePartName(folderOf(*source), attribute(n, "", "Target").value_or(""));
       const std::string type = attribute(n, "", "Type").value_or("");
@@ -250,7 +264,7 @@ bool Cleaner::judgeRelationships(Result& why) {
         if (!isElement(n, kNsPkgRel, "Relationship")) continue;
         const std::string id = attribute(n, "", "Id").value_or(""), type = attribute(n, "", "Type").value_or("");
         const std::string target = attribute(n, "", "Target").value_or("");
-        const bool external = equalsIgnoreCase(attribute(n, "", "TargetMode").value_or(""), "External");
+        const bool external = isOutsideRelationship(attribute(n, "", "TargetMode"), target);
         std::optional<PartVerdict> v;
         bool announce = true;
         if (external) {
@@ -423,7 +437,13 @@ void Cleaner::cleanElements(Part& p, xmlDoc* doc, bool& changed) {
           break;
         }
     } else if (isElement(n, kNsS, "definedName")) {
-      if (isAutoRunName(attribute(n, "", "name").value_or(""))) {
+      if (isDdeFormula(textOf(n))) {
+        static constexpr PartVerdict kDdeName{"office.dde_removed", "name whose value is a DDE link removed",
+                                              "DDE リンクを値に持つ名前定義を削除しました"};
+        add(kDdeName, p.name, "defined name", attribute(n, "", "name").value_or(""));
+        remove.push_back(n);
+        changed = true;
+      } else if (isAutoRunName(attribute(n, "", "name").value_or(""))) {
         static constexpr PartVerdict kAuto{"office.xlm_removed", "name that runs a macro when the workbook opens removed",
                                            "ブックを開くとマクロを実行する名前定義を削除しました"};
         add(kAuto, p.name, "defined name", attribute(n, "", "name").value_or(""));
@@ -494,9 +514,11 @@ bool Cleaner::mayHoldActiveXml(const Part& p) {
   for (std::string_view needle : {"fldChar", "fldSimple", "instrText", "OLEObject", "oleObject", "ontrol", "definedName",
                                   "ddeLink", "oleLink", "hlinkClick", "hlinkHover", "hlinkMouseOver"})
     if (b.find(needle) != std::string_view::npos) return true;
-  const bool formulas = b.find("f>") != std::string_view::npos;
-  if (formulas && (b.find('|') != std::string_view::npos || b.find("&#") != std::string_view::npos)) return true;
-  return externalLinkRemoved_ && formulas && b.find('[') != std::string_view::npos;
+  // Formulas and defined names: a DDE pipe, spelled or as a character
+  // reference (any "&#"), wherever it is; end tags may carry blanks ("</f >"),
+  // so no element-name test is made for them.
+  if (b.find('|') != std::string_view::npos || b.find("&#") != std::string_view::npos) return true;
+  return externalLinkRemoved_ && b.find('[') != std::string_view::npos;
 }
 
 bool Cleaner::cleanXmlParts(Result& why) {
