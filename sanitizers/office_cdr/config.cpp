@@ -1,4 +1,4 @@
-// [stage.office_cdr]: hyperlinks, legacy, soffice, convert_timeout_seconds,
+// [stage.office_cdr]: hyperlinks, legacy, encrypted, soffice, convert_timeout_seconds,
 // max_parts, max_part_bytes, max_ratio (README "office_cdr").
 #include "core/config.h"
 #include "sanitizers/office_cdr/convert.h"
@@ -7,13 +7,15 @@
 namespace mugai::sanitizers::office_cdr {
 
 Options parseOptions(const toml::table& t, const std::string& source) {
-  checkKeys(t, {"hyperlinks", "legacy", "soffice", "convert_timeout_seconds", "max_parts", "max_part_bytes", "max_ratio"},
+  checkKeys(t, {"hyperlinks", "legacy", "encrypted", "soffice", "convert_timeout_seconds", "max_parts", "max_part_bytes", "max_ratio"},
             source, "stage.office_cdr");
   Options o;
   const std::string links = readChoice(t, "hyperlinks", "remove", {"keep", "defang", "remove"}, source);
   o.hyperlinks = links == "keep" ? LinkPolicy::Keep : links == "defang" ? LinkPolicy::Defang : LinkPolicy::Remove;
   o.legacy = readChoice(t, "legacy", "remove", {"remove", "convert"}, source) == "remove" ? LegacyPolicy::Remove
                                                                                           : LegacyPolicy::Convert;
+  o.encrypted = readChoice(t, "encrypted", "remove", {"remove", "password"}, source) == "password" ? EncryptedPolicy::Password
+                                                                                                 : EncryptedPolicy::Remove;
   o.soffice = readString(t, "soffice", "", source);
   o.convertTimeoutSeconds = readInt(t, "convert_timeout_seconds", o.convertTimeoutSeconds, 1, 3600, source);
   // Said at start rather than found out on the first legacy document (each

@@ -6,7 +6,10 @@
 // file with anything active is refused, one Removal per thing found, the
 // weightiest first; under legacy = "convert" the same file is converted to
 // OOXML by a confined LibreOffice and cleaned as OOXML (convert.h), unless
-// it is encrypted or could not be judged whole.
+// it is encrypted or could not be judged whole. An encrypted file is
+// refused (office.encrypted) under encrypted = "remove"; under "password"
+// it is opened with the message's passwords and the decrypted document
+// judged in its place (decrypt.h).
 // Trust: the file is hostile; names and records are matched, never
 // executed or decompressed. How it fails: a file libgsf cannot read whole
 // is office.unreadable, a breached bound is the limit's code. Never throws.
@@ -16,6 +19,7 @@
 #include <cstdio>
 
 #include "sanitizers/office_cdr/convert.h"
+#include "sanitizers/office_cdr/decrypt.h"
 #include "sanitizers/office_cdr/ole2_records.h"
 #include "sanitizers/office_cdr/ole2_tree.h"
 
@@ -192,6 +196,7 @@ Result cleanOle2(std::string_view bytes, const Options& options, ScanContext& ct
   take(tree.pptDocument, checkPptDocument);
   std::stable_sort(found.begin(), found.end(), [](const Removal& a, const Removal& b) { return weight(a.code) < weight(b.code); });
   const bool encrypted = !found.empty() && found.front().code == "office.encrypted";
+  if (encrypted && options.encrypted == EncryptedPolicy::Password) return openEncrypted(bytes, options, ctx);
   if (malformed && !encrypted) return unreadable("the document's records do not fit their stream");
   if (found.empty()) return Result::clean();
   LegacyKind kind{};

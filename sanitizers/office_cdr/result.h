@@ -54,10 +54,15 @@ enum class LinkPolicy { Keep, Defang, Remove };
 /// Legacy binary documents (.doc/.xls/.ppt) with active content (`legacy`).
 enum class LegacyPolicy { Remove, Convert };
 
+/// Password-protected documents (`encrypted`): removed, or opened with the
+/// message's passwords and delivered without protection (decrypt.h).
+enum class EncryptedPolicy { Remove, Password };
+
 /// Options of [stage.office_cdr], immutable once built (config.cpp).
 struct Options {
   LinkPolicy hyperlinks = LinkPolicy::Remove;
   LegacyPolicy legacy = LegacyPolicy::Remove;
+  EncryptedPolicy encrypted = EncryptedPolicy::Remove;
   /// Parts (ZIP entries) in one OOXML/ODF package; more refuses it.
   std::size_t maxParts = 10000;
   /// Bytes inflated from one part; more refuses the document.
@@ -69,6 +74,9 @@ struct Options {
   /// legacy = "convert": seconds one conversion may take (also bounded by
   /// the input's own deadline).
   std::uint32_t convertTimeoutSeconds = 60;
+  /// encrypted = "password": seconds one document's decryption (all its
+  /// candidate passwords) may take, also bounded by the input's deadline.
+  std::uint32_t decryptTimeoutSeconds = 30;
 };
 
 }  // namespace mugai::sanitizers::office_cdr
