@@ -35,6 +35,10 @@ apt-get install -y -qq --no-install-recommends \
   libpoppler-cpp-dev libpoppler-glib-dev libcairo2-dev libqpdf-dev libseccomp-dev libjpeg62-turbo-dev libdeflate-dev libgsf-1-dev fonts-dejavu-core \
   >/dev/null
 apt-get install -y -qq --no-install-recommends -t bookworm-backports libcatch2-dev >/dev/null
+# Run by mugai itself (not a build dependency): office_cdr's
+# encrypted = "password" decrypts protected Office files with msoffcrypto
+# (python3-msoffcrypto-tool, run confined by /usr/bin/python3).
+apt-get install -y -qq --no-install-recommends python3-msoffcrypto-tool >/dev/null
 # --test: the peers the tests start themselves. Postfix (a private instance
 # in front of mugaid; also smtp-source/smtp-sink for the benchmarks) is
 # installed with "No configuration", so the machine's own mail setup stays
