@@ -33,8 +33,13 @@ constexpr const char* kPython = "/usr/bin/python3";
 // -B: no .pyc written). Exit 0: `output` written; 2: no candidate fitted;
 // 3: the file cannot be decrypted (its class name printed); 4: msoffcrypto
 // is not installed. It prints no password and does not say which fitted.
+// A candidate fits when: standard encryption, its verifier matches; agile
+// encryption, the decrypted package is a ZIP whose every entry passes its
+// CRC (msoffcrypto 5.0.0's agile password verifier and HMAC check reject
+// the right password of Excel's own files, so they cannot be used; a wrong
+// key yields noise, which has no ZIP directory and no matching CRCs).
 constexpr const char* kDriver = R"PY(
-import io, sys
+import io, sys, zipfile
 try:
     import msoffcrypto
     from msoffcrypto.exceptions import InvalidKeyError
@@ -50,13 +55,18 @@ for raw in candidates:
     try:
         doc = msoffcrypto.OfficeFile(io.BytesIO(data))
         pw = raw.decode("utf-8", "replace")
-        if isinstance(doc, OOXMLFile):
+        standard = isinstance(doc, OOXMLFile) and doc.type == "standard"
+        if standard:
             doc.load_key(password=pw, verify_password=True)
         else:
             doc.load_key(password=pw)
         out = io.BytesIO()
         doc.decrypt(out)
-    except InvalidKeyError:
+        if isinstance(doc, OOXMLFile):
+            with zipfile.ZipFile(out) as z:
+                if z.testzip() is not None:
+                    raise InvalidKeyError()
+    except (InvalidKeyError, zipfile.BadZipFile):
         continue
     except Exception as e:
         other = type(e).__name__
