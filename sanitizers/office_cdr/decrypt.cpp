@@ -154,7 +154,12 @@ Decrypted decryptOffice(std::string_view encrypted, const std::vector<std::strin
     list += '\0';
     ++count;
   }
-  if (count == 0) return notTried("no password was given or found in the message");
+  if (count == 0) {
+    Decrypted d;
+    d.status = Decrypted::Status::NoPassword;
+    d.detail = "no password was given or found in the message";
+    return d;
+  }
 
   PrivateDir dir;
   if (dir.path().empty()) return notTried("cannot make a private directory: " + dir.error());
@@ -203,6 +208,8 @@ Result openEncrypted(std::string_view bytes, const Options& options, ScanContext
   const Decrypted dec = decryptOffice(bytes, ctx.passwords(), timeout);
   if (dec.status == Decrypted::Status::NoMatch)
     return refuseEncrypted(dec.detail, "メール本文などで示されたパスワードでは開けない、パスワードで保護された文書のため削除しました");
+  if (dec.status == Decrypted::Status::NoPassword)
+    return refuseEncrypted(dec.detail, "パスワードが示されておらず、中身を検査できない文書のため削除しました");
   if (dec.status != Decrypted::Status::Opened) {
     if (ctx.expired())
       return Result::refuse("limit.time", "the input's time ran out while opening the password-protected document",

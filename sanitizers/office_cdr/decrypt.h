@@ -43,6 +43,7 @@ struct Decrypted {
   enum class Status {
     Opened,      ///< a candidate fitted: `bytes` is the decrypted document
     NoMatch,     ///< every candidate was tried, none fitted
+    NoPassword,  ///< there was no candidate to try
     CouldNotTry, ///< the decryption could not run (`detail` says why)
   };
   Status status = Status::CouldNotTry;

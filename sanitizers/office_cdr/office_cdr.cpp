@@ -1,6 +1,7 @@
 // See office_cdr.h.
 #include "sanitizers/office_cdr/office_cdr.h"
 
+#include <algorithm>
 #include <map>
 
 #include "core/file_type.h"
@@ -110,7 +111,10 @@ bool OfficeCdr::accepts(const Node& node) const {
 Decision OfficeCdr::run(const Node& node, ScanContext& ctx) {
   const Format f = formatOf(node);
   Result r = cleanAny(f, node.content(), options_, ctx);
-  const std::size_t count = r.removals.size();
+  // The protection taken off (encrypted = "password") is not an active element.
+  const bool unprotected = std::any_of(r.removals.begin(), r.removals.end(),
+                                       [](const Removal& x) { return x.code == "office.encryption_removed"; });
+  const std::size_t count = r.removals.size() - (unprotected ? 1 : 0);
   r.removals = collapsed(std::move(r.removals));
   for (const auto& x : r.removals)
     ctx.addFinding({x.code, (x.where.empty() ? "" : x.where + ": ") + x.detail, node.path, false});
@@ -128,8 +132,12 @@ Decision OfficeCdr::run(const Node& node, ScanContext& ctx) {
   const std::string newName = renamedFor(node.filename, r.extension);
   std::string type = r.mimeType.empty() ? node.trueType() : r.mimeType;
   if (r.mimeType.empty() && !r.extension.empty()) type = typeFromExtension("x." + r.extension);
-  Decision d = Decision::replace(Replacement{std::move(r.bytes), type, "", newName}, "office.cleaned",
-                                 summaryEn(count, node.filename, newName), summaryJa(count, node.filename, newName));
+  std::string en = summaryEn(count, node.filename, newName), ja = summaryJa(count, node.filename, newName);
+  if (unprotected) {
+    en += "; password protection removed";
+    ja += "（パスワード保護を外しました）";
+  }
+  Decision d = Decision::replace(Replacement{std::move(r.bytes), type, "", newName}, "office.cleaned", en, ja);
   for (std::size_t i = 0; i < r.removals.size(); ++i) d.children.push_back(removalNode(node, i, r.removals[i]));
   return d;
 }

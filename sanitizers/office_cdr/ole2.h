@@ -4,7 +4,8 @@
 // sheets, embedded or linked objects, or DDE is removed whole under
 // legacy = "remove" (the finding names what it held), or converted to OOXML
 // and cleaned under legacy = "convert" (convert.h); encrypted files are
-// removed (office.encrypted). An OLE2 file that is not an Office document
+// removed (office.encrypted), or under encrypted = "password" opened with
+// the message's passwords and judged as what they hold (decrypt.h). An OLE2 file that is not an Office document
 // (an .msi, a .msg) is left to the other stages (Format::None there).
 #pragma once
 
