@@ -28,8 +28,9 @@ void addCommonOptions(CLI::App* cmd, CommonOptions& o, bool canDisable) {
 
 void addPasswordOption(CLI::App* cmd, CommonOptions& o) {
   cmd->add_option("--password", o.passwords,
-                  "Password to try on protected ZIP archives (repeatable; needs [stage.zip_scan] encrypted = "
-                  "\"password\"). Passwords quoted in a mail's own text are tried too.");
+                  "Password to try on protected ZIP archives, PDFs and Office documents (repeatable; needs "
+                  "encrypted = \"password\" in [stage.zip_scan], [stage.pdf_rerender] or [stage.office_cdr]). "
+                  "Passwords quoted in a mail's own text are tried too.");
 }
 
 Config loadConfig(const CommonOptions& o) {
