@@ -83,7 +83,11 @@ std::string noticeText(const Node& root, const NoticeConfig& config, const std::
     items += "    種類 / Type: " + maskedText(type);
     if (!n.declaredType.empty() && n.declaredType != type)
       items += " (宣言 / declared: " + maskedText(n.declaredType) + ")";
-    items += "\n    サイズ / Size: " + withCommas(contentSize(n)) + " bytes\n";
+    items += "\n";
+    // An element taken out of a document (a field, a link) has no bytes of
+    // its own to count: no size line rather than "0 bytes".
+    const bool element = !n.bodyDecoded && !n.rawBody && contentSize(n) == 0 && n.children.empty();
+    if (!element) items += "    サイズ / Size: " + withCommas(contentSize(n)) + " bytes\n";
     if (!n.sha256().empty()) items += "    SHA-256: " + n.sha256() + "\n";
     std::string ja = reasonJa(n);
     items += "    理由 / Reason: " + (ja.empty() ? "" : ja + " / ") + maskedText(n.reason) + "\n";
