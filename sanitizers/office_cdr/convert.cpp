@@ -28,6 +28,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "core/c_handles.h"
@@ -246,6 +248,27 @@ RunOutcome runConfined(const ConfinedRun& run) {
   out.code = code;
   if (code != 0) out.detail = "exit status " + std::to_string(code);
   return out;
+}
+
+bool writePrivateFile(const std::string& path, std::string_view bytes) {
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (!fd) return false;
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd.get(), bytes.data(), bytes.size());
+    if (n <= 0) return false;
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+bool readCappedFile(const std::string& path, std::uint64_t cap, std::string& out) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || static_cast<std::uint64_t>(st.st_size) > cap) return false;
+  std::ifstream f(path, std::ios::binary);
+  std::ostringstream s;
+  s << f.rdbuf();
+  out = s.str();
+  return static_cast<bool>(f) || f.eof();
 }
 
 }  // namespace mugai::sanitizers::office_cdr

@@ -57,6 +57,15 @@ class PrivateDir {
   std::string error_;
 };
 
+/// Writes `bytes` to a new file at `path` (0600, never through a link,
+/// never over an existing file). False on any error.
+bool writePrivateFile(const std::string& path, std::string_view bytes);
+
+/// At most `cap` bytes of the regular file at `path` (not a link the
+/// confined program left) into `out`. False when it is missing, not a
+/// regular file, larger than `cap` or unreadable.
+bool readCappedFile(const std::string& path, std::uint64_t cap, std::string& out);
+
 /// One program run under the confinement described above.
 struct ConfinedRun {
   std::vector<std::string> argv;  ///< argv[0]: the program's absolute path (no PATH search)

@@ -65,29 +65,12 @@ constexpr const char* kRegistry = R"(<?xml version="1.0" encoding="UTF-8"?>
 </oor:items>
 )";
 
-bool writeFile(const std::string& path, std::string_view bytes) {
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  return static_cast<bool>(f.flush());
-}
-
 bool makeDir(const std::string& path) { return ::mkdir(path.c_str(), 0700) == 0; }
-
-// At most `cap` bytes of a regular file (not a link LibreOffice left).
-bool readCapped(const std::string& path, std::uint64_t cap, std::string& out) {
-  struct stat st{};
-  if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || static_cast<std::uint64_t>(st.st_size) > cap) return false;
-  std::ifstream f(path, std::ios::binary);
-  std::ostringstream s;
-  s << f.rdbuf();
-  out = s.str();
-  return static_cast<bool>(f) || f.eof();
-}
 
 // The last line LibreOffice printed, for the log (bounded, one line).
 std::string lastLine(const std::string& path) {
   std::string text;
-  if (!readCapped(path, 1 << 20, text)) return "";
+  if (!readCappedFile(path, 1 << 20, text)) return "";
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
   const std::size_t nl = text.rfind('\n');
   std::string line = nl == std::string::npos ? text : text.substr(nl + 1);
@@ -157,7 +140,7 @@ Converted convertToOoxml(std::string_view legacy, LegacyKind kind, const std::st
   const KindInfo& k = info(kind);
   const std::string d = dir.path();
   if (!makeDir(d + "/home") || !makeDir(d + "/out") || !makeDir(d + "/profile") || !makeDir(d + "/profile/user") ||
-      !writeFile(d + "/profile/user/registrymodifications.xcu", kRegistry) || !writeFile(d + "/" + k.input, legacy))
+      !writePrivateFile(d + "/profile/user/registrymodifications.xcu", kRegistry) || !writePrivateFile(d + "/" + k.input, legacy))
     return failed("cannot prepare the private directory " + d);
 
   ConfinedRun run;
@@ -175,7 +158,7 @@ Converted convertToOoxml(std::string_view legacy, LegacyKind kind, const std::st
   if (r.status != RunOutcome::Status::Exited || r.code != 0)
     return failed("LibreOffice did not convert the document: " + r.detail + (said.empty() ? "" : " (" + said + ")"));
   Converted c;
-  if (!readCapped(d + "/out/" + k.output, run.fileBytes, c.bytes) || c.bytes.size() < 4 || c.bytes.compare(0, 2, "PK") != 0)
+  if (!readCappedFile(d + "/out/" + k.output, run.fileBytes, c.bytes) || c.bytes.size() < 4 || c.bytes.compare(0, 2, "PK") != 0)
     return failed("LibreOffice wrote no document" + (said.empty() ? std::string() : " (" + said + ")"));
   c.ok = true;
   return c;

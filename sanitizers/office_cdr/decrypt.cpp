@@ -79,32 +79,10 @@ if other is not None:
 sys.exit(2)
 )PY";
 
-bool writeFile(const std::string& path, std::string_view bytes) {
-  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
-  if (!fd) return false;
-  while (!bytes.empty()) {
-    const ssize_t n = ::write(fd.get(), bytes.data(), bytes.size());
-    if (n <= 0) return false;
-    bytes.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
-
-// At most `cap` bytes of a regular file (not a link the child left).
-bool readCapped(const std::string& path, std::uint64_t cap, std::string& out) {
-  struct stat st{};
-  if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || static_cast<std::uint64_t>(st.st_size) > cap) return false;
-  std::ifstream f(path, std::ios::binary);
-  std::ostringstream s;
-  s << f.rdbuf();
-  out = s.str();
-  return static_cast<bool>(f) || f.eof();
-}
-
 // The child's one line ("error: ParseError"), bounded, printable.
 std::string said(const std::string& path) {
   std::string text;
-  if (!readCapped(path, 4096, text)) return "";
+  if (!readCappedFile(path, 4096, text)) return "";
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
   if (text.size() > 120) text.resize(120);
   for (char& c : text)
@@ -165,7 +143,7 @@ Decrypted decryptOffice(std::string_view encrypted, const std::vector<std::strin
   if (dir.path().empty()) return notTried("cannot make a private directory: " + dir.error());
   const std::string d = dir.path();
   // Made 0600 before a byte is written (O_CREAT|O_EXCL, mode 0600).
-  if (::mkdir((d + "/home").c_str(), 0700) != 0 || !writeFile(d + "/passwords", list) || !writeFile(d + "/input", encrypted))
+  if (::mkdir((d + "/home").c_str(), 0700) != 0 || !writePrivateFile(d + "/passwords", list) || !writePrivateFile(d + "/input", encrypted))
     return notTried("cannot prepare the private directory");
 
   ConfinedRun run;
@@ -188,7 +166,7 @@ Decrypted decryptOffice(std::string_view encrypted, const std::vector<std::strin
   Decrypted out;
   switch (r.code) {
     case 0:
-      if (!readCapped(d + "/output", run.fileBytes, out.bytes) || out.bytes.empty())
+      if (!readCappedFile(d + "/output", run.fileBytes, out.bytes) || out.bytes.empty())
         return notTried("the decryption wrote no document");
       out.status = Decrypted::Status::Opened;
       return out;
