@@ -104,8 +104,12 @@ std::string renamedFor(const std::string& name, const std::string& extension) {
   return base + "." + extension;
 }
 
+// Which format a leaf is, is decided once, in run(): detection walks a
+// ZIP's central directory or a compound file's structure, and doing it here
+// too read every archive and OLE2 file twice. A leaf of no office format
+// is kept there (cleanAny's Format::None).
 bool OfficeCdr::accepts(const Node& node) const {
-  return node.kind == NodeKind::Leaf && !node.content().empty() && formatOf(node) != Format::None;
+  return node.kind == NodeKind::Leaf && !node.content().empty();
 }
 
 Decision OfficeCdr::run(const Node& node, ScanContext& ctx) {

@@ -502,7 +502,7 @@ void Cleaner::cleanElements(Part& p, xmlDoc* doc, bool& changed) {
 // those elements, except a formula's text, which may spell its DDE pipe as
 // a character reference (&#124;): formulas count with a '|' or any "&#".
 bool Cleaner::mayHoldActiveXml(const Part& p) {
-  if (!removedRels_[toLower(p.name)].empty()) return true;
+  if (const auto it = removedRels_.find(toLower(p.name)); it != removedRels_.end() && !it->second.empty()) return true;
   std::string_view b = p.bytes;
   // Parsed (and so refused) when it is not plain UTF-8 XML or declares
   // entities: neither may pass unread.
