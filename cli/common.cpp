@@ -33,6 +33,12 @@ void addPasswordOption(CLI::App* cmd, CommonOptions& o) {
                   "Passwords quoted in a mail's own text are tried too.");
 }
 
+std::unique_ptr<job::Pool> startPool(const Config& config) {
+  auto pool = std::make_unique<job::Pool>(job::setupFor(config), job::optionsFor(config));
+  pool->check();
+  return pool;
+}
+
 Config loadConfig(const CommonOptions& o) {
   Config c = o.config.empty() ? Config() : loadConfigFile(o.config);
   if (!o.quarantineDir.empty()) {

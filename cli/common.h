@@ -11,9 +11,15 @@
 #include <nlohmann/json.hpp>
 
 #include "core/config.h"
+#include "core/job/pool.h"
 #include "core/quarantine/store.h"
 
 namespace mugai::cli {
+
+/// A job pool for this command's config (core/job/pool.h): the input is
+/// parsed in a confined mugai-job-worker, never in this process. Checks
+/// that a worker starts (ConfigError for bad stage options).
+std::unique_ptr<job::Pool> startPool(const Config& config);
 
 struct CommonOptions {
   std::string config;         ///< -c/--config

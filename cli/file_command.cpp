@@ -9,11 +9,8 @@
 
 #include "cli/common.h"
 #include "cli/exit_codes.h"
-#include "core/file_job.h"
-#include "core/notice.h"
-#include "core/quarantine/item.h"
-#include "core/report.h"
-#include "sanitizers/builtin.h"
+#include "core/display_text.h"
+#include "core/ids.h"
 
 namespace mugai::cli {
 namespace {
@@ -25,34 +22,35 @@ struct FileOptions {
   CommonOptions common;
 };
 
-void printSummary(std::ostream& os, const std::string& input, const FileOutcome& o) {
-  const char* verdict = o.removed ? "removed (削除)" : o.verdict == Verdict::Unchanged ? "unchanged (変更なし)" : "changed (無害化済み)";
-  os << input << ": " << verdict << " — " << o.input.root->trueType() << ", id " << o.id
+void printSummary(std::ostream& os, const std::string& input, const job::Result& o) {
+  const char* verdict = o.removed ? "removed (削除)" : o.changed() ? "changed (無害化済み)" : "unchanged (変更なし)";
+  os << input << ": " << verdict << " — " << o.rootType << ", id " << o.id
      << (o.asMail ? " (cleaned as a mail message)" : "") << "\n";
-  o.input.root->forEach([&](const Node& n) {
-    if (n.action == Action::Keep) return;
-    std::string ja = reasonJa(n);
-    os << "  " << actionName(n.action) << " " << (n.filename.empty() ? n.declaredType : "\"" + n.filename + "\"") << ": "
-       << n.reason << (ja.empty() ? "" : " (" + ja + ")") << "\n";
-  });
+  for (const job::Part& p : o.parts) {
+    if (p.action == "keep") continue;
+    os << "  " << p.action << " " << (p.filename.empty() ? maskedText(p.type) : "\"" + displayName(p.filename) + "\"")
+       << ": " << maskedText(p.reason) << (p.reasonJa.empty() ? "" : " (" + p.reasonJa + ")") << "\n";
+  }
   for (const auto& f : o.findings)
-    if (f.critical) os << "  finding " << f.code << ": " << f.detail << "\n";
+    if (f.critical) os << "  finding " << f.code << ": " << maskedText(f.detail) << "\n";
 }
 
 int runFile(const FileOptions& opt) {
   Config config = loadConfig(opt.common);
-  Pipeline pipeline = sanitizers::builtinRegistry().build(config);
+  const auto pool = startPool(config);
   std::string bytes;
   if (std::string error = readInput(opt.input, bytes, config.limits.maxDecodedBytes); !error.empty()) {
     std::cerr << "mugai: cannot read " << opt.input << ": " << error << " (入力を読めません)\n";
     return kInputError;
   }
   const std::string name = opt.input == "-" ? "stdin" : opt.input;
-  FileOutcome o = processFile(std::move(bytes), name, config, pipeline, newId(), opt.common.passwords);
-  if (o.verdict != Verdict::Unchanged &&
-      !keepOriginal(config, quarantine::itemFor({o.id, "file", &o.input, o.verdict, &o.findings, &o.report, name, "", {}}),
-                    o.input.original()))
-    return kOutputError;
+  job::Request request{job::Kind::File, job::Policy::Main, newId(), name, opt.common.passwords, std::move(bytes)};
+  const job::Result o = pool->run(request);  // WorkerFailed reaches main(): nothing is written
+  if (o.changed()) {
+    quarantine::Item item = job::itemFor(o, "file", name);
+    if (!o.asMail) item.subject.clear();
+    if (!keepOriginal(config, std::move(item), request.bytes)) return kOutputError;
+  }
   std::ostream& summary = opt.output == "-" || opt.report == "-" ? std::cerr : std::cout;
   if (!opt.output.empty()) {
     const bool toStdout = opt.output == "-";
@@ -68,8 +66,8 @@ int runFile(const FileOptions& opt) {
   }
   if (!writeReport(opt.report, o.report)) return kOutputError;
   printSummary(summary, opt.input, o);
-  summary << originalLine(config, o.id, o.verdict != Verdict::Unchanged);
-  return o.verdict == Verdict::Unchanged ? kUnchanged : kChanged;
+  summary << originalLine(config, o.id, o.changed());
+  return o.changed() ? kChanged : kUnchanged;
 }
 
 }  // namespace

@@ -3,9 +3,9 @@
 
 #include <filesystem>
 
+#include "core/display_text.h"
 #include "core/durable_file.h"
-#include "core/file_job.h"
-#include "core/quarantine/item.h"
+#include "core/ids.h"
 #include "sanitizers/office_cdr/ooxml_rules.h"
 
 namespace mugai::cli {
@@ -32,14 +32,11 @@ DropResult failed(DropResult r, std::string error) {
 
 }  // namespace
 
-std::string deliveredPath(const std::string& output, const Node& root) {
-  if (root.action != Action::Replace || !root.replacement || root.replacement->filename.empty()) return output;
-  const std::string newExt = fs::path(root.replacement->filename).extension().string();
+std::string deliveredPath(const std::string& output, const std::string& newExtension) {
+  if (newExtension.empty()) return output;
   const fs::path out(output);
-  if (newExt.empty() || newExt == out.extension().string() || newExt == "." || root.filename.empty() ||
-      fs::path(root.filename).extension() == newExt)
-    return output;
-  return fs::path(out).replace_extension(newExt).string();
+  if (newExtension == out.extension().string()) return output;
+  return fs::path(out).replace_extension(newExtension).string();
 }
 
 std::string macroFreeOutput(const std::string& output) {
@@ -49,25 +46,33 @@ std::string macroFreeOutput(const std::string& output) {
   return twin.empty() ? "" : p.replace_extension("." + twin).string();
 }
 
-DropResult cleanBytes(const DropJob& job, std::string bytes, std::optional<std::int64_t> mtime, const Config& config,
-                      const Pipeline& pipeline, quarantine::Store* store) {
+DropResult cleanBytes(const DropJob& job, std::string bytes, std::optional<std::int64_t> mtime, job::Pool& pool, quarantine::Store* store) {
   DropResult r;
   r.size = bytes.size();
-  FileOutcome o = processFile(std::move(bytes), job.name, config, pipeline, newId(), job.passwords);
+  job::Request request{job::Kind::File, job::Policy::Main, newId(), job.name, job.passwords, std::move(bytes)};
+  job::Result o;
+  try {
+    o = pool.run(request);
+  } catch (const job::WorkerFailed& e) {
+    // Fail closed: nothing is written, the input stays where it is.
+    r.status = DropStatus::Error;
+    r.id = request.id;
+    r.reasons = {e.code()};
+    r.error = std::string("not inspected (検査できません): ") + e.what();
+    return r;
+  }
   r.id = o.id;
-  r.report = std::move(o.report);
-  o.input.root->forEach([&](const Node& n) {
-    if (n.action != Action::Keep) r.reasons.push_back(n.reasonCode);
-  });
-  r.status = o.removed ? DropStatus::Removed : o.verdict == Verdict::Unchanged ? DropStatus::Kept : DropStatus::Changed;
+  r.report = o.report;
+  for (const job::Part& p : o.parts)
+    if (p.action != "keep") r.reasons.push_back(p.code);
+  r.status = o.removed ? DropStatus::Removed : o.changed() ? DropStatus::Changed : DropStatus::Kept;
 
-  if (store && (o.verdict != Verdict::Unchanged || job.quarantineAlways)) {
+  if (store && (o.changed() || job.quarantineAlways)) {
     try {
-      quarantine::Item item = quarantine::itemFor(
-          {o.id, "file", &o.input, o.verdict, &o.findings, &r.report, job.name, "", {}});
+      quarantine::Item item = job::itemFor(o, "file", job.name);
       if (!o.asMail) item.subject.clear();
       item.origin = job.origin;
-      r.id = store->put(std::move(item), o.input.original());
+      r.id = store->put(std::move(item), request.bytes);
       r.quarantined = true;
     } catch (const std::exception& e) {
       return failed(std::move(r), std::string("cannot keep the original in quarantine: ") + e.what());
@@ -75,7 +80,7 @@ DropResult cleanBytes(const DropJob& job, std::string bytes, std::optional<std::
   }
 
   std::error_code ec;
-  const std::string output = deliveredPath(job.output, *o.input.root);
+  const std::string output = deliveredPath(job.output, o.newExtension);
   fs::create_directories(fs::path(output).parent_path(), ec);
   if (ec) return failed(std::move(r), "cannot create " + fs::path(output).parent_path().string() + ": " + ec.message());
   const std::string noticePath = output + ".removed.txt";

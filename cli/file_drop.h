@@ -21,7 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/config.h"
-#include "core/pipeline.h"
+#include "core/job/pool.h"
 #include "core/quarantine/store.h"
 
 namespace mugai::cli {
@@ -56,20 +56,20 @@ struct DropJob {
   std::vector<std::string> passwords;  ///< tried on protected archives
 };
 
-/// Where the clean copy of `root` goes: `output`, or `output` with the
-/// extension the pipeline gave the file (office_cdr delivers a cleaned
-/// "a.docm" as "a.docx": a macro-free document under a macro-enabled name
-/// does not open in Office).
-std::string deliveredPath(const std::string& output, const Node& root);
+/// Where the clean copy goes: `output`, or `output` with the extension the
+/// pipeline gave the file (job::Result::newExtension: office_cdr delivers
+/// a cleaned "a.docm" as "a.docx", since a macro-free document under a
+/// macro-enabled name does not open in Office).
+std::string deliveredPath(const std::string& output, const std::string& newExtension);
 
 /// `output` under the macro-free extension ("a.docm" -> "a.docx"), where a
 /// cleaned macro-enabled document is written; "" for other extensions.
 std::string macroFreeOutput(const std::string& output);
 
 /// Cleans one file, already read into `bytes` (the caller reads it once,
-/// for its own checks too), with its mtime if known. Never throws for bad
-/// input or I/O trouble (Error).
-DropResult cleanBytes(const DropJob& job, std::string bytes, std::optional<std::int64_t> mtimeNs, const Config& config,
-                      const Pipeline& pipeline, quarantine::Store* store);
+/// for its own checks too), with its mtime if known, on a worker of
+/// `pool`. Never throws for bad input or I/O trouble (Error); a worker
+/// that fails is an Error too, with nothing written (fail closed).
+DropResult cleanBytes(const DropJob& job, std::string bytes, std::optional<std::int64_t> mtimeNs, job::Pool& pool, quarantine::Store* store);
 
 }  // namespace mugai::cli

@@ -11,10 +11,7 @@
 #include "cli/common.h"
 #include "cli/exit_codes.h"
 #include "core/display_text.h"
-#include "core/mail_job.h"
-#include "core/notice.h"
-#include "core/quarantine/item.h"
-#include "sanitizers/builtin.h"
+#include "core/ids.h"
 
 namespace mugai::cli {
 namespace {
@@ -26,42 +23,38 @@ struct MailOptions {
   CommonOptions common;
 };
 
-std::string verdictLabel(Verdict v) {
-  switch (v) {
-    case Verdict::Unchanged: return "unchanged (変更なし)";
-    case Verdict::Changed: return "changed (無害化済み)";
-    case Verdict::Rejected: return "rejected (拒否)";
-  }
-  return "?";
+std::string verdictLabel(const std::string& v) {
+  if (v == "unchanged") return "unchanged (変更なし)";
+  if (v == "changed") return "changed (無害化済み)";
+  return "rejected (拒否)";
 }
 
-void printSummary(std::ostream& os, const std::string& input, const MailOutcome& o) {
-  int removed = 0, replaced = 0;
-  o.input.root->forEach([&](const Node& n) {
-    removed += n.action == Action::Remove;
-    replaced += n.action == Action::Replace;
-  });
-  int parts = 0;
-  o.input.root->forEach([&](const Node& n) { parts += n.kind == NodeKind::Leaf; });
+void printSummary(std::ostream& os, const std::string& input, const job::Result& o) {
+  int removed = 0, replaced = 0, parts = 0;
+  for (const job::Part& p : o.parts) {
+    removed += p.action == "remove";
+    replaced += p.action == "replace";
+    parts += p.leaf;
+  }
   os << input << ": " << verdictLabel(o.verdict) << " — " << parts << " part(s), " << removed << " removed, "
      << replaced << " converted, " << o.findings.size() << " finding(s), id " << o.id << "\n";
   // A terminal obeys escapes and line breaks in a sender's subject or name.
-  if (!o.input.subject.empty()) os << "  subject: " << maskedText(o.input.subject) << "\n";
-  o.input.root->forEach([&](const Node& n) {
-    if (n.action == Action::Keep) return;
-    std::string ja = reasonJa(n);
-    os << "  " << actionName(n.action) << " part " << (n.path.empty() ? "0" : n.path) << " "
-       << (n.filename.empty() ? n.declaredType : "\"" + displayName(n.filename) + "\"") << ": "
-       << maskedText(n.reason)
-       << (ja.empty() ? "" : " (" + ja + ")") << "\n";
-  });
+  if (!o.subject.empty()) os << "  subject: " << maskedText(o.subject) << "\n";
+  for (const job::Part& p : o.parts) {
+    if (p.action == "keep") continue;
+    os << "  " << p.action << " part " << (p.path.empty() ? "0" : p.path) << " "
+       << (p.filename.empty() ? maskedText(p.type) : "\"" + displayName(p.filename) + "\"") << ": " << maskedText(p.reason)
+       << (p.reasonJa.empty() ? "" : " (" + p.reasonJa + ")") << "\n";
+  }
   for (const auto& f : o.findings)
-    if (f.critical) os << "  finding " << f.code << " at part " << (f.nodePath.empty() ? "0" : f.nodePath) << ": " << f.detail << "\n";
+    if (f.critical)
+      os << "  finding " << f.code << " at part " << (f.nodePath.empty() ? "0" : f.nodePath) << ": " << maskedText(f.detail)
+         << "\n";
 }
 
 int runMail(const MailOptions& opt) {
   Config config = loadConfig(opt.common);  // ConfigError reaches main()
-  Pipeline pipeline = sanitizers::builtinRegistry().build(config);
+  const auto pool = startPool(config);
 
   std::string bytes;
   // No size cap here: the prescan turns an oversized message into a verdict.
@@ -69,31 +62,25 @@ int runMail(const MailOptions& opt) {
     std::cerr << "mugai: cannot read " << opt.input << ": " << error << " (入力を読めません)\n";
     return kInputError;
   }
-  MailOutcome o = processMail(std::move(bytes), config, pipeline, newId(), opt.common.passwords);
+  job::Request request{job::Kind::Mail, job::Policy::Main, newId(), "", opt.common.passwords, std::move(bytes)};
+  const job::Result o = pool->run(request);  // WorkerFailed reaches main(): nothing is written
 
   // The original is kept before anything is written that names its
   // quarantine id; if it cannot be kept, nothing is written (fail closed).
-  if (o.verdict != Verdict::Unchanged &&
-      !keepOriginal(config, quarantine::itemFor({o.id, "mail", &o.input, o.verdict, &o.findings, &o.report, "", "", {}}),
-                    o.input.original()))
+  if (o.changed() && !keepOriginal(config, job::itemFor(o, "mail", ""), request.bytes))
     return kOutputError;
 
   // The summary never mixes with a message or report written to stdout.
   std::ostream& summary = opt.output == "-" || opt.report == "-" ? std::cerr : std::cout;
-  if (!opt.output.empty() && o.verdict != Verdict::Rejected)
+  if (!opt.output.empty() && !o.rejected())
     if (std::string error = writeOutput(opt.output, o.output); !error.empty()) {
       std::cerr << "mugai: cannot write " << opt.output << ": " << error << " (出力を書けません)\n";
       return kOutputError;
     }
   if (!writeReport(opt.report, o.report)) return kOutputError;
   printSummary(summary, opt.input, o);
-  summary << originalLine(config, o.id, o.verdict != Verdict::Unchanged);
-  switch (o.verdict) {
-    case Verdict::Unchanged: return kUnchanged;
-    case Verdict::Changed: return kChanged;
-    case Verdict::Rejected: return kRejected;
-  }
-  return kInternal;
+  summary << originalLine(config, o.id, o.changed());
+  return o.verdict == "unchanged" ? kUnchanged : o.verdict == "changed" ? kChanged : kRejected;
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "cli/tls_cert_command.h"
 #include "cli/watch_command.h"
 #include "core/config.h"
+#include "core/job/pool.h"
 #include "core/quarantine/store.h"
 
 int main(int argc, char** argv) {
@@ -45,6 +46,11 @@ int main(int argc, char** argv) {
   } catch (const mugai::quarantine::StoreError& e) {
     std::cerr << "mugai: quarantine (隔離保管): " << e.what() << "\n";
     return kOutputError;
+  } catch (const mugai::job::WorkerFailed& e) {
+    // Fail closed: the input got no verdict, nothing was written.
+    std::cerr << "mugai: the input could not be inspected (検査できませんでした): " << e.code() << ": " << e.what()
+              << "\n  nothing was written\n";
+    return e.code() == "job.worker_unavailable" ? kInternal : kInputError;
   } catch (const std::exception& e) {
     std::cerr << "mugai: internal error (内部エラー): " << e.what() << "\n";
     return kInternal;

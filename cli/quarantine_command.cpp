@@ -21,10 +21,8 @@
 #include "core/smtp_client.h"
 #include "cli/time_text.h"
 #include "core/clock.h"
-#include "core/file_job.h"
-#include "core/mail_job.h"
+#include "core/job/pool.h"
 #include "core/report.h"
-#include "sanitizers/builtin.h"
 
 namespace mugai::cli {
 namespace {
@@ -163,22 +161,21 @@ int runExport(const QuarantineOptions& o) {
 std::string releaseBytes(const QuarantineOptions& o, const Config& config, const quarantine::Item& it,
                          const std::string& original, std::string& why) {
   if (o.raw) return original;
-  Config release = config.forRelease();
-  Pipeline pipeline = sanitizers::builtinRegistry().build(release);
+  // Parsed in a confined job worker under the release policy, like any
+  // input; the original's id names the run: the notice in the released
+  // mail points at the original, which stays in quarantine.
+  const auto pool = startPool(config);
+  job::Request request{it.source == "mail" ? job::Kind::Mail : job::Kind::File, job::Policy::Release, it.id, it.filename,
+                       {}, original};
+  const job::Result r = pool->run(request);  // WorkerFailed reaches main(): nothing is released
   if (it.source == "mail") {
-    // The original's id names the run: the notice in the released mail
-    // points at the original, which stays in quarantine.
-    MailOutcome m = processMail(original, release, pipeline, it.id);
-    if (m.verdict == Verdict::Rejected) why = "the release policy still rejects the message";
-    return m.output;
+    if (r.rejected()) why = "the release policy still rejects the message";
+    return r.output;
   }
-  FileOutcome f = processFile(original, it.filename, release, pipeline, it.id);
-  if (f.removed) {
-    f.input.root->forEach([&](const Node& n) {
-      if (why.empty() && n.action != Action::Keep) why = "the release policy still removes it: " + n.reasonCode + " — " + n.reason;
-    });
-  }
-  return f.removed ? "" : f.output;
+  if (r.removed)
+    for (const job::Part& p : r.parts)
+      if (why.empty() && p.action != "keep") why = "the release policy still removes it: " + p.code + " — " + p.reason;
+  return r.removed ? "" : r.output;
 }
 
 int runRelease(const QuarantineOptions& o) {

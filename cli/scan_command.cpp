@@ -39,7 +39,6 @@
 #include "core/hash.h"
 #include "core/log_escape.h"
 #include "core/report.h"
-#include "sanitizers/builtin.h"
 
 namespace mugai::cli {
 namespace fs = std::filesystem;
@@ -204,7 +203,7 @@ void finish(Shared& sh, const Input& in, const std::string& status, nlohmann::js
   sh.tally.bytesDone += in.size;
 }
 
-void processOne(Shared& sh, const Pipeline& pipeline, const Input& in) {
+void processOne(Shared& sh, job::Pool& pool, const Input& in) {
   const std::string name = logValue(in.rel);
   if (!in.skip.empty()) {
     logLine(sh, "skipped " + name + ": " + logValue(in.skip));
@@ -236,7 +235,7 @@ void processOne(Shared& sh, const Pipeline& pipeline, const Input& in) {
   // one: ScanState syncs them in groups before it records them (sync=false).
   DropJob job{in.rel, output, "scan:" + fs::absolute(in.path).lexically_normal().string() + ":" + sha, false,
               sh.tmpDir, false, sh.opt.common.passwords};
-  DropResult r = cleanBytes(job, std::move(bytes), mtime, sh.config, pipeline, sh.store);
+  DropResult r = cleanBytes(job, std::move(bytes), mtime, pool, sh.store);
   std::string status(dropStatusName(r.status));
   nlohmann::json line{{"id", r.id}, {"sha256", sha}, {"size", r.size}};
   if (!r.written.empty() && r.status != DropStatus::Error) line["output"] = r.written;
@@ -261,8 +260,9 @@ void processOne(Shared& sh, const Pipeline& pipeline, const Input& in) {
 
 int runScan(const ScanOptions& opt) {
   Config config = loadConfig(opt.common);
-  auto registry = sanitizers::builtinRegistry();
-  registry.build(config);  // a bad stage option fails here, before any work
+  // Every file is parsed in a confined job worker (core/job/pool.h); a bad
+  // stage option fails here, when the first worker builds the pipeline.
+  const auto pool = startPool(config);
   fs::path outAbs = fs::absolute(opt.out).lexically_normal();
   for (const auto& src : opt.sources)
     if (inside(fs::absolute(src).lexically_normal(), outAbs)) {
@@ -333,11 +333,10 @@ int runScan(const ScanOptions& opt) {
   std::vector<std::thread> workers;
   for (unsigned w = 0; w < jobs; ++w)
     workers.emplace_back([&] {
-      // One pipeline per worker: sanitizers may keep per-instance scratch.
-      Pipeline pipeline = registry.build(config);
+      // Each thread runs its files on a job worker of its own.
       for (std::size_t i; (i = next++) < inputs.size();) {
         try {
-          processOne(sh, pipeline, inputs[i]);
+          processOne(sh, *pool, inputs[i]);
         } catch (const std::exception& e) {  // an internal failure of one file never ends the scan
           finish(sh, inputs[i], "error", {{"error", std::string("internal error: ") + e.what()}}, {});
         }

@@ -46,7 +46,6 @@
 #include "core/c_handles.h"
 #include "core/durable_file.h"
 #include "core/log_escape.h"
-#include "sanitizers/builtin.h"
 
 namespace mugai::cli {
 namespace fs = std::filesystem;
@@ -84,7 +83,7 @@ void logLine(const std::string& s) { std::cout << s << std::endl; }  // one line
 class Watcher {
  public:
   Watcher(const WatchOptions& opt, const Config& config, quarantine::Store& store)
-      : opt_(opt), config_(config), store_(store), pipeline_(sanitizers::builtinRegistry().build(config)),
+      : opt_(opt), config_(config), store_(store), pool_(startPool(config)),
         inRoot_(fs::absolute(opt.in).lexically_normal()), outRoot_(fs::absolute(opt.out).lexically_normal()) {}
 
   int run() {
@@ -274,7 +273,7 @@ class Watcher {
     const std::int64_t mtime = mtimeNs(st);
     const std::string origin = "watch:" + rel.string() + ":" + std::to_string(mtime) + ":" + std::to_string(bytes.size());
     DropJob job{rel.string(), (outRoot_ / rel).string(), origin, true, (outRoot_ / ".mugai" / "tmp").string(), true, {}};
-    DropResult r = cleanBytes(job, std::move(bytes), mtime, config_, pipeline_, &store_);
+    DropResult r = cleanBytes(job, std::move(bytes), mtime, *pool_, &store_);
     std::string why;
     for (const auto& c : r.reasons) why += (why.empty() ? " (" : ", ") + logValue(c);
     if (!why.empty()) why += ")";
@@ -320,7 +319,7 @@ class Watcher {
   const WatchOptions& opt_;
   const Config& config_;
   quarantine::Store& store_;
-  Pipeline pipeline_;
+  std::unique_ptr<job::Pool> pool_;  // the files are parsed in its confined workers
   fs::path inRoot_, outRoot_;
   UniqueFd inFd_, inotify_, signals_;
   std::unordered_map<int, fs::path> dirs_;

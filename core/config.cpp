@@ -190,9 +190,10 @@ Config parseConfig(std::string_view text, const std::string& sourceName) {
   const toml::table& root = *doc;
   Config c;
   c.source = sourceName;
+  c.text = std::string(text);
   c.document = doc;
   // [daemon] belongs to mugaid, which reads and checks it (daemon/daemon_config.cpp).
-  checkKeys(root, {"limits", "pipeline", "stage", "notice", "quarantine", "release", "daemon"}, sourceName, "top level");
+  checkKeys(root, {"limits", "pipeline", "stage", "notice", "quarantine", "release", "worker", "daemon"}, sourceName, "top level");
   auto section = [&](std::string_view name) -> const toml::table* {
     const toml::node* n = root.get(name);
     if (!n) return nullptr;
@@ -211,6 +212,15 @@ Config parseConfig(std::string_view text, const std::string& sourceName) {
   c.stages = readStages(stageList ? stageList : &defaultStages, stageOptions, sourceName, "pipeline", "stage.");
   if (const auto* t = section("quarantine")) readQuarantine(*t, c.quarantine, sourceName);
   if (const auto* t = section("release")) c.releaseStages = readRelease(*t, sourceName);
+  if (const auto* t = section("worker")) {
+    checkKeys(*t, {"max_jobs", "timeout_seconds", "memory_mb", "cpu_seconds", "attempts"}, sourceName, "worker");
+    WorkerConfig& w = c.worker;
+    w.maxJobs = readInt(*t, "max_jobs", w.maxJobs, 1, 100000, sourceName);
+    w.timeoutSeconds = readInt(*t, "timeout_seconds", w.timeoutSeconds, 5, 86400, sourceName);
+    w.memoryMb = readInt(*t, "memory_mb", w.memoryMb, 256, 1 << 20, sourceName);
+    w.cpuSeconds = readInt(*t, "cpu_seconds", w.cpuSeconds, 10, 1 << 30, sourceName);
+    w.attempts = readInt(*t, "attempts", w.attempts, 1, 20, sourceName);
+  }
   if (const auto* t = section("notice")) {
     checkKeys(*t, {"enabled", "intro_ja", "intro_en", "file_intro_ja", "file_intro_en", "request_ja", "request_en"}, sourceName, "notice");
     c.notice.enabled = readBool(*t, "enabled", c.notice.enabled, sourceName);

@@ -55,6 +55,16 @@ struct QuarantineConfig {
   std::string releaseFrom;
 };
 
+/// The job workers ([worker]; core/job/pool.h): the confined processes
+/// that parse and sanitize, one job at a time each.
+struct WorkerConfig {
+  int maxJobs = 100;          ///< jobs before a worker is replaced (Postfix's max_use)
+  int timeoutSeconds = 300;   ///< one job, hard: a worker still busy is killed (fail closed)
+  int memoryMb = 4096;        ///< each worker's address space (RLIMIT_AS)
+  int cpuSeconds = 3600;      ///< each worker's CPU time over its life (RLIMIT_CPU)
+  int attempts = 3;           ///< mugaid after-queue: fresh workers tried before job.worker_crashed
+};
+
 struct Config {
   Limits limits;
   std::vector<StageConfig> stages{
@@ -63,10 +73,14 @@ struct Config {
       {"url_defang", nullptr}};
   NoticeConfig notice;
   QuarantineConfig quarantine;
+  WorkerConfig worker;
   /// The release policy: the pipeline a released original goes through
   /// again ([release]; built in: kDefaultReleasePolicy).
   std::vector<StageConfig> releaseStages;
   std::string source = "(built-in defaults)";  ///< where it came from, for messages
+  /// The TOML it was read from ("" = the built-in defaults): job workers
+  /// read the same config from it (core/job/pool.h).
+  std::string text;
   /// The parsed file; stage options point into it (keeping their line numbers).
   std::shared_ptr<const toml::table> document;
   /// Holds the built-in release policy's options when the file has no [release].

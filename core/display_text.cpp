@@ -114,4 +114,13 @@ std::string displayName(std::string_view s, std::size_t maxChars) {
   return encode(cps, 0, head) + "\u2026" + encode(cps, cps.size() - tail, cps.size());
 }
 
+std::string noticeFileText(const std::string& noticeUtf8) {
+  std::string out = "\xEF\xBB\xBF";
+  for (char c : noticeUtf8) {
+    if (c == '\n') out += '\r';
+    out += c;
+  }
+  return out;
+}
+
 }  // namespace mugai

@@ -61,4 +61,8 @@ std::string maskedText(std::string_view s);
 /// @param maxChars at least 20 (smaller values are treated as 20)
 std::string displayName(std::string_view s, std::size_t maxChars = kMaxDisplayNameChars);
 
+/// A notice as a Windows-friendly text file: UTF-8 with BOM, CRLF lines
+/// (Notepad on Japanese Windows reads BOM-less text as CP932).
+std::string noticeFileText(const std::string& noticeUtf8);
+
 }  // namespace mugai

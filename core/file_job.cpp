@@ -144,13 +144,4 @@ FileOutcome processFile(std::string bytes, const std::string& name, const Config
   return o;
 }
 
-std::string noticeFileText(const std::string& noticeUtf8) {
-  std::string out = "\xEF\xBB\xBF";
-  for (char c : noticeUtf8) {
-    if (c == '\n') out += '\r';
-    out += c;
-  }
-  return out;
-}
-
 }  // namespace mugai

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/config.h"
+#include "core/display_text.h"
 #include "core/mail_job.h"
 
 namespace mugai {
@@ -32,8 +33,5 @@ struct FileOutcome {
 FileOutcome processFile(std::string bytes, const std::string& name, const Config& config, const Pipeline& pipeline,
                         std::string id = newId(), const std::vector<std::string>& passwords = {});
 
-/// The notice as a Windows-friendly text file: UTF-8 with BOM, CRLF lines
-/// (Notepad on Japanese Windows reads BOM-less text as CP932).
-std::string noticeFileText(const std::string& noticeUtf8);
 
 }  // namespace mugai

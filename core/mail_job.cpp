@@ -1,8 +1,6 @@
 // See mail_job.h.
 #include "core/mail_job.h"
 
-#include <openssl/rand.h>
-
 #include <chrono>
 #include <stdexcept>
 
@@ -20,12 +18,6 @@ double msSince(std::chrono::steady_clock::time_point t) {
 }
 }  // namespace
 
-std::string newId() {
-  unsigned char raw[16];
-  if (RAND_bytes(raw, sizeof raw) != 1) throw std::runtime_error("OpenSSL: RAND_bytes failed");
-  return toHex(std::string_view(reinterpret_cast<const char*>(raw), sizeof raw));
-}
-
 namespace {
 
 // Password candidates from the message's own text parts (PPAP mails put the
@@ -42,13 +34,6 @@ std::vector<std::string> passwordsInText(const Node& root) {
 }
 
 }  // namespace
-
-bool validId(std::string_view id) {
-  if (id.size() != 32) return false;
-  for (char c : id)
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  return true;
-}
 
 MailOutcome processMail(std::string bytes, const Config& config, const Pipeline& pipeline, std::string id,
                         const std::vector<std::string>& passwords) {

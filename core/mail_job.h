@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/config.h"
+#include "core/ids.h"
 #include "core/node.h"
 #include "core/pipeline.h"
 #include "core/report.h"
@@ -22,12 +23,6 @@ struct MailOutcome {
   Timings timings;
   nlohmann::json report;
 };
-
-/// A fresh report / message id: 32 lower-case hex digits from the OS RNG.
-std::string newId();
-/// True when `id` has newId()'s shape; ids from outside are checked with
-/// this before they become paths or queries (quarantine, spool).
-bool validId(std::string_view id);
 
 /// Runs `bytes` through `pipeline` under `config`. Never throws for bad
 /// input; `id` names the run (tests pass a fixed one). `passwords` are

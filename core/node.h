@@ -17,6 +17,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/ascii_case.h"
+
 namespace mugai {
 
 enum class NodeKind {
@@ -198,9 +200,6 @@ struct ParsedInput {
   std::string_view original() const { return rootIsInput ? std::string_view(root->decoded) : std::string_view(bytes); }
 };
 
-bool equalsIgnoreCase(std::string_view a, std::string_view b);
-/// Whether `s` starts with `prefix`, ASCII case ignored.
-bool startsWithIgnoreCase(std::string_view s, std::string_view prefix);
 /// Header name comparison that ignores case and the blanks some senders put
 /// before the colon ("Subject :").
 bool headerNameIs(const Header& h, std::string_view name);
@@ -209,6 +208,5 @@ bool headerNameIs(const Header& h, std::string_view name);
 bool validFieldName(std::string_view name);
 /// A header value without NUL and without a CR that is not followed by LF.
 bool safeHeaderValue(std::string_view rawValue);
-std::string toLower(std::string_view s);
 
 }  // namespace mugai

@@ -4,7 +4,9 @@
 // the listener, let the workers finish the message in hand, and exit.
 // Anything not finished stays in the spool for the next start. SIGHUP
 // reloads the config (policy, relay rules, delivery) without dropping
-// sessions; a config that does not load is logged and ignored.
+// sessions; a config that does not load is logged and ignored. Stage
+// options are checked by starting a job worker with the config (this
+// process builds no pipeline: it links no parser, core/job/pool.h).
 #include <signal.h>
 #include <sys/prctl.h>
 
@@ -14,6 +16,7 @@
 #include <CLI/CLI.hpp>
 
 #include "core/config.h"
+#include "core/job/pool.h"
 #include "daemon/daemon_config.h"
 #include "daemon/log.h"
 #include "daemon/metrics.h"
@@ -21,7 +24,6 @@
 #include "daemon/queue.h"
 #include "daemon/server.h"
 #include "daemon/settings.h"
-#include "sanitizers/builtin.h"
 
 int main(int argc, char** argv) {
   // Not dumpable: no other process of our user (a subverted worker among
@@ -44,6 +46,8 @@ int main(int argc, char** argv) {
     SettingsHolder settings(loadSettings(configPath, 1));
     const SettingsPtr boot = settings.get();
     const DaemonConfig& daemon = boot->daemon;
+    job::Pool pool(job::setupFor(boot->config), job::optionsFor(boot->config));
+    pool.check();  // stage options: a worker builds the pipelines (ConfigError), and it can start at all
     if (checkOnly) {
       std::cout << "mugaid: config ok (" << boot->config.source << "): listen " << daemon.listen << " (" << daemon.mode
                 << "), delivery "
@@ -64,8 +68,7 @@ int main(int argc, char** argv) {
     std::unique_ptr<quarantine::Store> store;
     if (boot->config.quarantine.enabled) store = std::make_unique<quarantine::Store>(boot->config.quarantine.dir);
     Metrics metrics;
-    Processor processor(settings, queue, store.get(), metrics,
-                        [](const Config& c) { return sanitizers::builtinRegistry().build(c); });
+    Processor processor(settings, queue, store.get(), metrics, pool);
     Server server(settings, queue, metrics,
                   {[&](const std::string& id) { processor.received(id); },
                    [&](const std::string& id, Envelope e, MessageBody b) {
@@ -84,9 +87,11 @@ int main(int argc, char** argv) {
           // Reload: a bad file leaves the running settings in place.
           try {
             SettingsPtr next = loadSettings(configPath, ++generation);
+            job::Pool(job::setupFor(next->config), job::optionsFor(next->config)).check();  // stage options
             if (next->daemon.listen != daemon.listen || next->daemon.spoolDir != daemon.spoolDir ||
                 next->daemon.tlsCert != daemon.tlsCert || next->config.quarantine.dir != boot->config.quarantine.dir)
               logEvent("reload: listen, spool_dir, tls and quarantine dir changes take effect at the next restart");
+            pool.reconfigure(job::setupFor(next->config));
             settings.set(std::move(next));
             logEvent("reloaded " + (configPath.empty() ? std::string("(built-in defaults)") : configPath) +
                      " generation=" + std::to_string(generation));
@@ -108,6 +113,9 @@ int main(int argc, char** argv) {
   } catch (const ConfigError& e) {
     std::cerr << "mugaid: config error (設定エラー): " << e.what() << "\n";
     return 3;
+  } catch (const job::WorkerFailed& e) {
+    std::cerr << "mugaid: the job worker cannot start (検査プロセスを起動できません): " << e.what() << "\n";
+    return 1;
   } catch (const std::exception& e) {
     std::cerr << "mugaid: cannot start: " << e.what() << "\n";
     return 1;

@@ -6,10 +6,9 @@
 #include <map>
 
 #include "core/clock.h"
+#include "core/ids.h"
 #include "core/log_escape.h"
-#include "core/mail_job.h"
-#include "core/pipeline.h"
-#include "core/quarantine/item.h"
+#include "daemon/crash_notice.h"
 #include "daemon/delivery.h"
 #include "daemon/dsn.h"
 #include "daemon/log.h"
@@ -37,9 +36,8 @@ struct Processor::Inline {
   std::promise<std::string> reply;
 };
 
-Processor::Processor(SettingsHolder& settings, Queue& queue, quarantine::Store* store, Metrics& metrics,
-                     std::function<Pipeline(const Config&)> makePipeline)
-    : settings_(settings), queue_(queue), store_(store), metrics_(metrics), makePipeline_(std::move(makePipeline)) {
+Processor::Processor(SettingsHolder& settings, Queue& queue, quarantine::Store* store, Metrics& metrics, job::Pool& pool)
+    : settings_(settings), queue_(queue), store_(store), metrics_(metrics), pool_(pool) {
   metrics_.gauge("mugaid_queue_incoming", "Messages received and not yet sanitized.",
                  [this] { return static_cast<std::uint64_t>(queue_.list(Stage::Incoming).size()); });
   metrics_.gauge("mugaid_queue_outgoing", "Messages sanitized and waiting for delivery.",
@@ -127,7 +125,6 @@ void Processor::push(Job job) {
 
 void Processor::work() {
   SettingsPtr mine = settings_.get();
-  Pipeline pipeline = makePipeline_(mine->config);  // one per thread: sanitizers may keep scratch
   for (;;) {
     Job job;
     {
@@ -149,14 +146,11 @@ void Processor::work() {
       jobs_.pop_front();
     }
     try {
-      if (SettingsPtr latest = settings_.get(); latest->generation != mine->generation) {
-        mine = latest;  // SIGHUP: the next message runs under the new policy
-        pipeline = makePipeline_(mine->config);
-      }
+      mine = settings_.get();  // SIGHUP: the next message runs under the new policy (the pool's workers too)
       switch (job.kind) {
-        case Kind::Sanitize: sanitize(job.id, pipeline, *mine); break;
+        case Kind::Sanitize: sanitize(job.id, *mine); break;
         case Kind::Deliver: attempt(queue_.load(job.id, Stage::Outgoing), Stage::Outgoing, *mine); break;
-        case Kind::BeforeQueue: job.message->reply.set_value(runBeforeQueue(job.id, *job.message, pipeline, *mine)); break;
+        case Kind::BeforeQueue: job.message->reply.set_value(runBeforeQueue(job.id, *job.message)); break;
       }
     } catch (const std::exception& e) {
       if (job.kind == Kind::BeforeQueue) {
@@ -187,42 +181,60 @@ void Processor::schedule() {
   }
 }
 
-MailOutcome Processor::inspect(const QueuedMessage& m, const Pipeline& pipeline, const Settings& s) {
+job::Result Processor::inspect(const QueuedMessage& m) {
   const std::string& id = m.id;
   // The queue id names the run: it is the X-Mugai-Id and the quarantine id.
-  MailOutcome o = processMail(m.data, s.config, pipeline, id);
+  job::Request request;
+  request.kind = job::Kind::Mail;
+  request.id = id;
+  request.bytes = m.data;
+  job::Result o;
+  try {
+    o = pool_.run(request);
+  } catch (const job::WorkerFailed& e) {
+    metrics_.count("mugaid_worker_failures_total", "code=\"" + e.code() + "\"");
+    throw;
+  }
   std::string actions;
-  o.input.root->forEach([&](const Node& n) {
-    if (n.action == Action::Keep) return;
-    actions += (actions.empty() ? "" : ",") + std::string(actionName(n.action)) + ":" + n.reasonCode;
-    if (n.reasonCode == "signature.match") {
+  for (const job::Part& p : o.parts) {
+    if (p.action == "keep") continue;
+    actions += (actions.empty() ? "" : ",") + p.action + ":" + p.code;
+    if (p.code == "signature.match") {
       // Name the signatures in the log line (signature_scan's reason is "matched signature A, B").
       constexpr std::string_view kPrefix = "matched signature ";
-      if (n.reason.starts_with(kPrefix)) actions += "[" + n.reason.substr(kPrefix.size()) + "]";
-      metrics_.count("mugaid_signature_hits_total", "action=\"" + std::string(actionName(n.action)) + "\"");
+      if (p.reason.starts_with(kPrefix)) actions += "[" + p.reason.substr(kPrefix.size()) + "]";
+      metrics_.count("mugaid_signature_hits_total", "action=\"" + p.action + "\"");
     }
-    metrics_.count("mugaid_actions_total",
-                   "sanitizer=\"" + n.decidedBy + "\",action=\"" + std::string(actionName(n.action)) + "\"");
-  });
-  metrics_.count("mugaid_messages_sanitized_total", "verdict=\"" + std::string(verdictName(o.verdict)) + "\"");
-  metrics_.sanitizeSeconds.observe((o.timings.parseMs + o.timings.sanitizeMs + o.timings.rebuildMs) / 1000.0);
-  if (o.verdict != Verdict::Unchanged && store_) {
-    quarantine::Item item = quarantine::itemFor(
-        {id, "mail", &o.input, o.verdict, &o.findings, &o.report, "", m.envelope.mailFrom, m.envelope.recipients, true});
+    metrics_.count("mugaid_actions_total", "sanitizer=\"" + p.decidedBy + "\",action=\"" + p.action + "\"");
+  }
+  metrics_.count("mugaid_messages_sanitized_total", "verdict=\"" + o.verdict + "\"");
+  metrics_.sanitizeSeconds.observe((o.parseMs + o.sanitizeMs + o.rebuildMs) / 1000.0);
+  if (o.changed() && store_) {
+    quarantine::Item item = job::itemFor(o, "mail", "", m.envelope.mailFrom, m.envelope.recipients, true);
     // A restart sanitizing the same message again (killed before it was
     // delivered) finds its item already stored: the origin makes it a no-op.
     item.origin = "mugaid:" + id;
     store_->put(std::move(item), m.data);  // throws: the message stays where it is and is tried again
   }
-  logEvent(id + " sanitized verdict=" + std::string(verdictName(o.verdict)) + (actions.empty() ? "" : " actions=" + actions) +
-           " ms=" + std::to_string(static_cast<int>(o.timings.parseMs + o.timings.sanitizeMs + o.timings.rebuildMs)));
+  logEvent(id + " sanitized verdict=" + o.verdict + (actions.empty() ? "" : " actions=" + actions) +
+           " ms=" + std::to_string(static_cast<int>(o.parseMs + o.sanitizeMs + o.rebuildMs)));
   return o;
 }
 
-void Processor::sanitize(const std::string& id, const Pipeline& pipeline, const Settings& s) {
+void Processor::sanitize(const std::string& id, const Settings& s) {
   QueuedMessage m = queue_.load(id, Stage::Incoming);
-  MailOutcome o = inspect(m, pipeline, s);
-  if (o.verdict == Verdict::Rejected) {
+  job::Result o;
+  try {
+    o = inspect(m);
+  } catch (const job::WorkerFailed& e) {
+    workerFailed(std::move(m), e, s);
+    return;
+  }
+  {
+    std::lock_guard lock(failuresMutex_);
+    failures_.erase(id);
+  }
+  if (o.rejected()) {
     logEvent(id + " rejected from=<" + logValue(m.envelope.mailFrom) + "> to=" + joined(m.envelope.recipients) +
              " (original in quarantine)");
     std::vector<FailedRecipient> failed;
@@ -237,11 +249,60 @@ void Processor::sanitize(const std::string& id, const Pipeline& pipeline, const 
   attempt(m, Stage::Incoming, s);
 }
 
-std::string Processor::runBeforeQueue(const std::string& id, Inline& in, const Pipeline& pipeline, const Settings& s) {
+void Processor::workerFailed(QueuedMessage m, const job::WorkerFailed& e, const Settings& s) {
+  const std::string& id = m.id;
+  int n;
+  {
+    std::lock_guard lock(failuresMutex_);
+    n = ++failures_[id];
+  }
+  const int attempts = s.config.worker.attempts;
+  if (n < attempts) {
+    logEvent(id + " worker_failed code=" + e.code() + " detail=" + logValue(e.what()) + " attempt=" + std::to_string(n) +
+             "/" + std::to_string(attempts) + " (kept in the spool, tried again in a fresh worker)");
+    return;
+  }
+  // Fail closed for good: nothing of the message is delivered; its
+  // original is kept whole and the recipients learn where it is.
+  if (store_) {
+    quarantine::Item item;
+    item.id = id;
+    item.source = "mail";
+    item.verdict = "changed";
+    item.sender = m.envelope.mailFrom;
+    item.recipients = m.envelope.recipients;
+    item.envelope = quarantine::Envelope{m.envelope.mailFrom, m.envelope.recipients};
+    item.reasons = {"job.worker_crashed"};
+    item.actionsJson = nlohmann::json::array({{{"path", "0"}, {"action", "remove"}, {"code", "job.worker_crashed"}}}).dump();
+    item.reportJson = nlohmann::json{{"id", id}, {"verdict", "changed"}, {"error", {{"code", e.code()}, {"detail", e.what()}}}}
+                          .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    item.origin = "mugaid:" + id;
+    store_->put(std::move(item), m.data);  // throws: stays in the spool, tried again
+  }
+  logEvent(id + " worker_failed code=" + e.code() + " detail=" + logValue(e.what()) + " attempt=" + std::to_string(n) + "/" +
+           std::to_string(attempts) + ": not delivered, original " + (store_ ? "in quarantine" : "dropped (quarantine off)") +
+           " (job.worker_crashed), notice sent instead");
+  metrics_.count("mugaid_messages_sanitized_total", "verdict=\"worker_failed\"");
+  {
+    std::lock_guard lock(failuresMutex_);
+    failures_.erase(id);
+  }
+  m.data = crashNotice(id, s.daemon.hostname, s.config, store_ != nullptr, epochSeconds());
+  attempt(m, Stage::Incoming, s);
+}
+
+std::string Processor::runBeforeQueue(const std::string& id, Inline& in) {
   QueuedMessage m{id, std::move(in.envelope), in.body.readAll(), epochSeconds()};
   in.body.clear();
-  MailOutcome o = inspect(m, pipeline, s);
-  if (o.verdict == Verdict::Rejected) {
+  job::Result o;
+  try {
+    o = inspect(m);
+  } catch (const job::WorkerFailed& e) {
+    logEvent(id + " worker_failed code=" + e.code() + " detail=" + logValue(e.what()) +
+             " (before-queue: the client was told to retry)");
+    return "451 4.3.0 Error: the message could not be inspected, try again later";
+  }
+  if (o.rejected()) {
     logEvent(id + " rejected in DATA from=<" + logValue(m.envelope.mailFrom) + "> to=" + joined(m.envelope.recipients) +
              " (original in quarantine)");
     return "550 5.7.1 Message refused by the mugai gateway's policy (original kept, quarantine id " + id + ")";

@@ -14,12 +14,19 @@
 // of our own (quarantine or disk) leaves the message where it is and it is
 // tried again; a temporary failure of the next hop is retried with backoff
 // (retry_seconds, doubling, at most an hour) until max_queue_days.
+//
+// The pipeline itself runs in a job worker (core/job/pool.h), never in
+// this process. A worker that crashes, is killed by its filter or runs
+// past [worker] timeout_seconds fails the message closed: before-queue
+// answers 451; after-queue leaves it in incoming/ and tries it again in a
+// fresh worker, up to [worker] attempts times, then keeps the original in
+// quarantine whole (job.worker_crashed) and delivers a notice in its
+// place (crash_notice.h).
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
 #include <deque>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -29,7 +36,7 @@
 #include <vector>
 
 #include "core/config.h"
-#include "core/mail_job.h"
+#include "core/job/pool.h"
 #include "core/quarantine/store.h"
 #include "daemon/daemon_config.h"
 #include "daemon/dsn.h"
@@ -38,17 +45,12 @@
 #include "daemon/settings.h"
 #include "daemon/queue.h"
 
-namespace mugai {
-class Pipeline;
-}
-
 namespace mugai::daemon {
 
 class Processor {
  public:
-  /// `makePipeline` builds one pipeline per worker thread (again after a reload).
-  Processor(SettingsHolder& settings, Queue& queue, quarantine::Store* store, Metrics& metrics,
-            std::function<Pipeline(const Config&)> makePipeline);
+  /// Jobs run on `pool`'s workers (one per thread at a time).
+  Processor(SettingsHolder& settings, Queue& queue, quarantine::Store* store, Metrics& metrics, job::Pool& pool);
   ~Processor();
 
   /// Starts the workers and queues what the spool holds (after a restart).
@@ -80,11 +82,15 @@ class Processor {
   void work();
   void schedule();
   void push(Job job);
-  /// Runs the pipeline on `m`: logs and counts the verdict, and puts the
-  /// original into quarantine when anything changed (throws if it cannot).
-  MailOutcome inspect(const QueuedMessage& m, const Pipeline& pipeline, const Settings& s);
-  void sanitize(const std::string& id, const Pipeline& pipeline, const Settings& s);
-  std::string runBeforeQueue(const std::string& id, Inline& in, const Pipeline& pipeline, const Settings& s);
+  /// Runs the job for `m` in a worker: logs and counts the verdict, and
+  /// puts the original into quarantine when anything changed (throws if it
+  /// cannot; job::WorkerFailed when the worker did not answer).
+  job::Result inspect(const QueuedMessage& m);
+  void sanitize(const std::string& id, const Settings& s);
+  /// After-queue: the worker failed on `m` again; retried, or at the last
+  /// attempt kept whole in quarantine with a notice delivered instead.
+  void workerFailed(QueuedMessage m, const job::WorkerFailed& e, const Settings& s);
+  std::string runBeforeQueue(const std::string& id, Inline& in);
   /// One delivery attempt of `m` (sanitized) from `stage`: Incoming when it
   /// was just sanitized (deferred recipients move it to outgoing/), Outgoing
   /// for a retry.
@@ -96,7 +102,9 @@ class Processor {
   Queue& queue_;
   quarantine::Store* store_;
   Metrics& metrics_;
-  std::function<Pipeline(const Config&)> makePipeline_;
+  job::Pool& pool_;
+  std::mutex failuresMutex_;
+  std::unordered_map<std::string, int> failures_;  ///< worker failures by queue id (after-queue)
   std::mutex mutex_;
   std::condition_variable cv_;         // workers wait here for jobs
   std::condition_variable schedulerCv_;  // the scheduler waits here (a job's notify must never wake it instead)

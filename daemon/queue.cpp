@@ -17,7 +17,7 @@
 
 #include "core/clock.h"
 #include "core/durable_file.h"
-#include "core/mail_job.h"
+#include "core/ids.h"
 
 namespace mugai::daemon {
 namespace fs = std::filesystem;

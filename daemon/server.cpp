@@ -14,7 +14,7 @@
 
 #include "core/clock.h"
 #include "core/log_escape.h"
-#include "core/mail_job.h"
+#include "core/ids.h"
 #include "core/smtp_address.h"
 #include "daemon/log.h"
 #include "daemon/message_body.h"

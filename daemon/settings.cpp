@@ -1,7 +1,6 @@
 // See settings.h.
 #include "daemon/settings.h"
 
-#include "sanitizers/builtin.h"
 
 namespace mugai::daemon {
 
@@ -10,7 +9,6 @@ SettingsPtr loadSettings(const std::string& path, std::uint64_t generation) {
   s->config = path.empty() ? Config() : loadConfigFile(path);
   s->daemon = readDaemonConfig(s->config);
   s->generation = generation;
-  sanitizers::builtinRegistry().build(s->config);  // bad stage options fail here, not at the first message
   return s;
 }
 

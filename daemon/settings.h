@@ -23,8 +23,9 @@ struct Settings {
 };
 using SettingsPtr = std::shared_ptr<const Settings>;
 
-/// Loads and checks everything (TOML, [daemon], every stage's options).
-/// Throws ConfigError. `path` "" = the built-in defaults.
+/// Loads and checks the TOML and [daemon]. Throws ConfigError. `path` "" =
+/// the built-in defaults. Stage options are checked by a job worker,
+/// which builds the pipelines (job::Pool::check(), main.cpp).
 SettingsPtr loadSettings(const std::string& path, std::uint64_t generation);
 
 class SettingsHolder {

@@ -13,7 +13,7 @@
 #include "core/durable_file.h"
 #include "core/gzip.h"
 #include "core/hash.h"
-#include "core/mail_job.h"
+#include "core/ids.h"
 
 namespace mugai::quarantine {
 namespace fs = std::filesystem;

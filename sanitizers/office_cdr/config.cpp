@@ -1,5 +1,6 @@
 // [stage.office_cdr]: hyperlinks, legacy, encrypted, soffice, convert_timeout_seconds,
 // max_parts, max_part_bytes, max_ratio (README "office_cdr").
+#include "core/broker.h"
 #include "core/config.h"
 #include "sanitizers/office_cdr/convert.h"
 #include "sanitizers/office_cdr/office_cdr.h"
@@ -25,6 +26,8 @@ Options parseOptions(const toml::table& t, const std::string& source) {
                       (o.soffice.empty() ? std::string("no soffice was found in /usr/bin or PATH")
                                          : "soffice = \"" + o.soffice + "\" is not an absolute path to a program") +
                       " (LibreOffice が見つかりません)");
+  // A job worker's broker runs this soffice and no other (core/broker.h).
+  if (o.legacy == LegacyPolicy::Convert) broker::allowProgram(findSoffice(o.soffice));
   o.maxParts = readInt(t, "max_parts", o.maxParts, 1, 1'000'000, source);
   o.maxPartBytes = readInt(t, "max_part_bytes", o.maxPartBytes, 1024, 1ll << 40, source);
   o.maxRatio = readInt(t, "max_ratio", o.maxRatio, 2, 1'000'000, source);

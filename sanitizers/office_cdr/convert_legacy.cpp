@@ -15,6 +15,8 @@
 #include <mutex>
 #include <sstream>
 
+#include "core/broker.h"
+#include "sanitizers/office_cdr/brokered.h"
 #include "sanitizers/office_cdr/convert.h"
 #include "sanitizers/office_cdr/ooxml.h"
 
@@ -127,6 +129,7 @@ std::string findSoffice(const std::string& configured) {
 
 Converted convertToOoxml(std::string_view legacy, LegacyKind kind, const std::string& soffice,
                          std::chrono::milliseconds timeout) {
+  if (broker::active()) return convertThroughBroker(legacy, kind, soffice, timeout);  // in a job worker
   // LibreOffice is slow and large; two at once would only share the cores.
   static std::mutex oneAtATime;
   const auto start = std::chrono::steady_clock::now();

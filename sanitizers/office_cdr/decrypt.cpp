@@ -16,6 +16,8 @@
 #include <iostream>
 #include <sstream>
 
+#include "core/broker.h"
+#include "sanitizers/office_cdr/brokered.h"
 #include "core/c_handles.h"
 #include "core/file_type.h"
 #include "sanitizers/office_cdr/convert.h"
@@ -122,6 +124,7 @@ std::string extensionFor(const std::string& mime) {
 
 Decrypted decryptOffice(std::string_view encrypted, const std::vector<std::string>& passwords,
                         std::chrono::milliseconds timeout, bool assumeNoNamespaces) {
+  if (broker::active()) return decryptThroughBroker(encrypted, passwords, timeout, assumeNoNamespaces);  // in a job worker
   if (::access(kPython, X_OK) != 0) return notTried("python3 is not installed (/usr/bin/python3)");
   std::string list;
   std::size_t count = 0;

@@ -1,6 +1,7 @@
 // [stage.pdf_rerender]: mode, dpi, max_pages, max_page_pixels, max_total_pixels,
 // timeout_seconds, memory_mb, flate_level, jpeg_quality, page_workers, encrypted, worker
 // (README "pdf_rerender").
+#include "core/broker.h"
 #include "core/config.h"
 #include "sanitizers/pdf_rerender/pdf_rerender.h"
 
@@ -33,7 +34,9 @@ Options parseOptions(const toml::table& t, const std::string& source) {
 
 void registerFactory(SanitizerRegistry& registry) {
   registry.add("pdf_rerender", [](const toml::table& t, const std::string& source) -> SanitizerPtr {
-    return std::make_unique<PdfRerender>(parseOptions(t, source));
+    Options o = parseOptions(t, source);
+    broker::allowProgram(workerPath(o.render));  // the one renderer a job worker's broker starts (core/broker.h)
+    return std::make_unique<PdfRerender>(std::move(o));
   });
 }
 

@@ -2,7 +2,6 @@
 #include "sanitizers/pdf_rerender/sandbox.h"
 
 #include <fcntl.h>
-#include <linux/landlock.h>
 #include <pwd.h>
 #include <seccomp.h>
 #include <sys/prctl.h>
@@ -17,7 +16,7 @@
 #include <initializer_list>
 #include <vector>
 
-#include "core/c_handles.h"
+#include "core/landlock.h"
 
 namespace mugai::sanitizers::pdf_rerender {
 namespace {
@@ -33,32 +32,6 @@ bool setLimit(int resource, rlim_t value) {
 }
 
 std::string sysError(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
-
-// The kernel's ruleset attribute as of Landlock ABI 6; an older kernel is
-// given only the fields it knows (the size says which), and Debian 12's
-// <linux/landlock.h> (ABI 2) has no fields after the first.
-struct RulesetAttr {
-  std::uint64_t handledAccessFs = 0;
-  std::uint64_t handledAccessNet = 0;  // ABI 4
-  std::uint64_t scoped = 0;            // ABI 6
-};
-
-// Rights newer than Debian 12's header, by their kernel values.
-constexpr std::uint64_t kFsRefer = 1ull << 13;     // ABI 2
-constexpr std::uint64_t kFsTruncate = 1ull << 14;  // ABI 3
-constexpr std::uint64_t kFsIoctlDev = 1ull << 15;  // ABI 5
-constexpr std::uint64_t kNetBindTcp = 1ull << 0, kNetConnectTcp = 1ull << 1;       // ABI 4
-constexpr std::uint64_t kScopeAbstractUnix = 1ull << 0, kScopeSignal = 1ull << 1;  // ABI 6
-
-/// Every file-system right the kernel's ABI knows: all are handled (denied
-/// unless a rule grants them), and the rules grant only reading.
-std::uint64_t fsRights(int abi) {
-  std::uint64_t r = (LANDLOCK_ACCESS_FS_MAKE_SYM << 1) - 1;  // ABI 1: EXECUTE .. MAKE_SYM
-  if (abi >= 2) r |= kFsRefer;
-  if (abi >= 3) r |= kFsTruncate;
-  if (abi >= 5) r |= kFsIoctlDev;
-  return r;
-}
 
 /// Where fontconfig looks for a user's caches: $HOME, else the passwd
 /// entry (strace showed it looking under /root with HOME unset).
@@ -83,53 +56,16 @@ std::vector<std::string> fontDirs() {
   return dirs;
 }
 
-/// Grants reading beneath `dir`. A path that is missing, or that this user
-/// may not reach anyway (another user's home), grants nothing.
-std::string allowRead(int ruleset, const std::string& dir) {
-  UniqueFd fd(::open(dir.c_str(), O_PATH | O_CLOEXEC));
-  if (!fd) return errno == ENOENT || errno == ENOTDIR || errno == EACCES ? "" : sysError(("open " + dir).c_str());
-  struct stat st{};
-  if (::fstat(fd.get(), &st) != 0) return sysError(("stat " + dir).c_str());
-  // A rule on a file may only name file rights.
-  const std::uint64_t rights =
-      S_ISDIR(st.st_mode) ? LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR : LANDLOCK_ACCESS_FS_READ_FILE;
-  landlock_path_beneath_attr rule{};
-  rule.allowed_access = rights;
-  rule.parent_fd = fd.get();
-  if (::syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &rule, 0) != 0)
-    return sysError(("landlock_add_rule " + dir).c_str());
-  return "";
-}
-
 SandboxStatus landlock(const SandboxLimits& limits) {
-  long abi = ::syscall(SYS_landlock_create_ruleset, nullptr, 0, LANDLOCK_CREATE_RULESET_VERSION);
-  if (limits.assumeNoLandlock) {
-    abi = -1;
-    errno = EOPNOTSUPP;  // what a kernel with Landlock built in but not active says
+  const landlock::Status s =
+      landlock::restrictToReading(limits.readFonts ? fontDirs() : std::vector<std::string>{}, limits.assumeNoLandlock);
+  switch (s.code) {
+    case landlock::Status::Code::Ok: return {};
+    case landlock::Status::Code::Unavailable:
+      return {SandboxStatus::Code::NoLandlock, s.detail + "; the renderer would be able to read any file, so it does not start"};
+    case landlock::Status::Code::Failed: break;
   }
-  if (abi < 1)
-    return {SandboxStatus::Code::NoLandlock,
-            std::string("Landlock is not available on this kernel (") + std::strerror(errno) +
-                "); the renderer would be able to read any file, so it does not start"};
-  RulesetAttr attr;
-  attr.handledAccessFs = fsRights(static_cast<int>(abi));
-  std::size_t size = sizeof attr.handledAccessFs;
-  if (abi >= 4) {
-    attr.handledAccessNet = kNetBindTcp | kNetConnectTcp;
-    size += sizeof attr.handledAccessNet;
-  }
-  if (abi >= 6) {
-    attr.scoped = kScopeAbstractUnix | kScopeSignal;
-    size += sizeof attr.scoped;
-  }
-  const UniqueFd ruleset(static_cast<int>(::syscall(SYS_landlock_create_ruleset, &attr, size, 0)));
-  if (!ruleset) return {SandboxStatus::Code::Failed, sysError("landlock_create_ruleset")};
-  if (limits.readFonts)
-    for (const std::string& dir : fontDirs())
-      if (std::string e = allowRead(ruleset.get(), dir); !e.empty()) return {SandboxStatus::Code::Failed, e};
-  if (::syscall(SYS_landlock_restrict_self, ruleset.get(), 0) != 0)
-    return {SandboxStatus::Code::Failed, sysError("landlock_restrict_self")};
-  return {};
+  return {SandboxStatus::Code::Failed, s.detail};
 }
 
 }  // namespace

@@ -58,19 +58,20 @@ RenderResult renderVector(const RenderOptions& o, const std::string& input) {
   const std::string path = workerPath(o);
   const int n = std::max(1, std::min(o.pageWorkers, 8));
   std::vector<Worker> ws(static_cast<std::size_t>(n));
-  ::signal(SIGPIPE, SIG_IGN);  // see renderPdf
+  std::vector<std::vector<std::string>> args;
   for (int i = 0; i < n; ++i) {
     ws[i].input = input;
-    if (!spawn(ws[i], path, workerArgs(o, n, i))) {
-      reap(ws, true);
-      return failure("pdf.worker_missing", "the PDF renderer could not be started");
-    }
+    args.push_back(workerArgs(o, n, i));
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(o.timeoutSeconds);
   const std::string timeout = "rendering took longer than " + std::to_string(o.timeoutSeconds) + " s (or produced too much)";
-  bool inTime = pump(ws, deadline, kMaxVectorBytes);
-  reap(ws, !inTime);
-  if (!inTime) return failure("pdf.timeout", timeout);
+  const auto left = [&] {
+    return std::max(std::chrono::milliseconds(1),
+                    std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
+  };
+  RunStatus run = runWorkers(ws, path, args, left(), kMaxVectorBytes);
+  if (run == RunStatus::NotStarted) return failure("pdf.worker_missing", "the PDF renderer could not be started");
+  if (run == RunStatus::TimedOut) return failure("pdf.timeout", timeout);
   for (const auto& w : ws)
     if (!WIFEXITED(w.status) || WEXITSTATUS(w.status) != kOk) return fromExit(w);
 
@@ -91,12 +92,11 @@ RenderResult renderVector(const RenderOptions& o, const std::string& input) {
     in += d;
   }
   ws.clear();  // the drawings are in `in` now
-  std::vector<std::string> args = workerArgs(o, 1, 0);
-  args.insert(args.end(), {"--rebuild", "1"});
-  if (!spawn(rebuild[0], path, args)) return failure("pdf.worker_missing", "the PDF rebuilder could not be started");
-  inTime = pump(rebuild, deadline, kMaxVectorBytes);
-  reap(rebuild, !inTime);
-  if (!inTime) return failure("pdf.timeout", timeout);
+  std::vector<std::string> rebuildArgs = workerArgs(o, 1, 0);
+  rebuildArgs.insert(rebuildArgs.end(), {"--rebuild", "1"});
+  run = runWorkers(rebuild, path, {rebuildArgs}, left(), kMaxVectorBytes);
+  if (run == RunStatus::NotStarted) return failure("pdf.worker_missing", "the PDF rebuilder could not be started");
+  if (run == RunStatus::TimedOut) return failure("pdf.timeout", timeout);
   if (!WIFEXITED(rebuild[0].status) || WEXITSTATUS(rebuild[0].status) != kOk) return fromExit(rebuild[0]);
   RenderResult r;
   r.pdf = std::move(rebuild[0].stdoutBytes);

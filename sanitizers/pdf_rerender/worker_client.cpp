@@ -164,20 +164,15 @@ RenderResult renderPdf(const RenderOptions& o, std::string_view pdf, const std::
   const std::string path = workerPath(o);
   const int n = std::max(1, std::min(o.pageWorkers, 8));
   std::vector<Worker> ws(static_cast<std::size_t>(n));
-  // Ignore SIGPIPE for this process: a worker that dies early must make our
-  // write fail with EPIPE, not kill a daemon.
-  ::signal(SIGPIPE, SIG_IGN);
+  std::vector<std::vector<std::string>> args;
   for (int i = 0; i < n; ++i) {
     ws[i].input = input;
-    if (!spawn(ws[i], path, workerArgs(o, n, i))) {
-      reap(ws, true);
-      return failure("pdf.worker_missing", "the PDF renderer could not be started");
-    }
+    args.push_back(workerArgs(o, n, i));
   }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(o.timeoutSeconds);
   const std::uint64_t cap = o.maxTotalPixels * 3 + (64u << 20);
-  const bool inTime = pump(ws, deadline, cap);
-  reap(ws, !inTime);
+  const RunStatus run = runWorkers(ws, path, args, std::chrono::seconds(o.timeoutSeconds), cap);
+  if (run == RunStatus::NotStarted) return failure("pdf.worker_missing", "the PDF renderer could not be started");
+  const bool inTime = run == RunStatus::Done;
   if (!inTime)
     return failure("pdf.timeout", "rendering took longer than " + std::to_string(o.timeoutSeconds) + " s (or produced too much)");
   for (const auto& w : ws)
@@ -207,10 +202,7 @@ int runWorkerSelftest(const RenderOptions& o, const std::string& what) {
   std::vector<std::string> args = workerArgs(o, 1, 0);
   args.push_back("--selftest");
   args.push_back(what);
-  if (!spawn(ws[0], workerPath(o), args)) return -1;
-  ws[0].in.reset();
-  pump(ws, std::chrono::steady_clock::now() + std::chrono::seconds(10), 1 << 20);
-  reap(ws, true);
+  if (runWorkers(ws, workerPath(o), {args}, std::chrono::seconds(10), 1 << 20) == RunStatus::NotStarted) return -1;
   return ws[0].status;
 }
 

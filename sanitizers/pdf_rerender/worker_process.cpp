@@ -10,7 +10,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 
+#include "core/broker.h"
 #include "sanitizers/pdf_rerender/worker_protocol.h"
 
 namespace mugai::sanitizers::pdf_rerender {
@@ -111,6 +113,81 @@ void reap(std::vector<Worker>& ws, bool kill) {
     }
     w.exited = true;
   }
+}
+
+namespace {
+
+RunStatus runLocally(std::vector<Worker>& ws, const std::string& path, const std::vector<std::vector<std::string>>& args,
+                     std::chrono::milliseconds timeout, std::uint64_t outputCap) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (std::size_t i = 0; i < ws.size(); ++i) {
+    if (!spawn(ws[i], path, args[i])) {
+      reap(ws, true);
+      return RunStatus::NotStarted;
+    }
+  }
+  const bool inTime = pump(ws, deadline, outputCap);
+  reap(ws, !inTime);
+  return inTime ? RunStatus::Done : RunStatus::TimedOut;
+}
+
+}  // namespace
+
+RunStatus runWorkers(std::vector<Worker>& ws, const std::string& path, const std::vector<std::vector<std::string>>& args,
+                     std::chrono::milliseconds timeout, std::uint64_t outputCap) {
+  // A worker that dies early must make our write fail with EPIPE, not
+  // kill the process.
+  ::signal(SIGPIPE, SIG_IGN);
+  if (!broker::active()) return runLocally(ws, path, args, timeout, outputCap);
+  const std::string ms = std::to_string(timeout.count()), cap = std::to_string(outputCap), n = std::to_string(ws.size());
+  bool same = true;
+  for (const auto& w : ws) same = same && w.input == ws[0].input;
+  std::vector<std::string> packedArgs;
+  for (const auto& a : args) packedArgs.push_back(broker::pack(std::vector<std::string_view>(a.begin(), a.end())));
+  std::vector<std::string_view> request{path, ms, cap, n, same ? "1" : "0"};
+  for (const auto& a : packedArgs) request.push_back(a);
+  for (std::size_t i = 0; i < (same ? 1 : ws.size()); ++i) request.push_back(ws[i].input);
+  const auto reply = broker::call("pdf", request);
+  if (!reply || reply->size() != 1 + 3 * ws.size()) return RunStatus::NotStarted;
+  for (std::size_t i = 0; i < ws.size(); ++i) {
+    ws[i].status = std::atoi((*reply)[1 + 3 * i].c_str());
+    ws[i].stdoutBytes = std::move((*reply)[2 + 3 * i]);
+    ws[i].stderrBytes = std::move((*reply)[3 + 3 * i]);
+    ws[i].exited = true;
+  }
+  const std::string& status = (*reply)[0];
+  return status == "done" ? RunStatus::Done : status == "timeout" ? RunStatus::TimedOut : RunStatus::NotStarted;
+}
+
+std::optional<std::vector<std::string>> runWorkersForBroker(const std::vector<std::string_view>& r) {
+  if (r.size() < 6) return std::nullopt;
+  const std::string path(r[0]);
+  if (!broker::programAllowed(path)) return std::nullopt;  // whatever a request names, only the configured renderer
+  const long long ms = std::atoll(std::string(r[1]).c_str());
+  const unsigned long long cap = std::strtoull(std::string(r[2]).c_str(), nullptr, 10);
+  const long long n = std::atoll(std::string(r[3]).c_str());
+  const bool same = r[4] == "1";
+  if (n < 1 || n > 8 || ms < 1 || ms > 3'600'000 || r.size() != 5 + static_cast<std::size_t>(n) * (same ? 1 : 2) + (same ? 1 : 0))
+    return std::nullopt;
+  std::vector<Worker> ws(static_cast<std::size_t>(n));
+  std::vector<std::vector<std::string>> args(ws.size());
+  for (std::size_t i = 0; i < ws.size(); ++i) {
+    std::vector<std::string_view> a;
+    if (!broker::unpack(r[5 + i], a, 64)) return std::nullopt;
+    for (auto x : a) {
+      if (x.find('\0') != std::string_view::npos) return std::nullopt;
+      args[i].emplace_back(x);
+    }
+    ws[i].input.assign(r[5 + ws.size() + (same ? 0 : i)]);
+  }
+  const RunStatus status = runLocally(ws, path, args, std::chrono::milliseconds(ms), cap);
+  std::vector<std::string> out{status == RunStatus::Done ? "done" : status == RunStatus::TimedOut ? "timeout" : "not_started"};
+  for (auto& w : ws) {
+    out.push_back(std::to_string(w.status));
+    out.push_back(std::move(w.stdoutBytes));
+    out.push_back(std::move(w.stderrBytes));
+  }
+  return out;
 }
 
 RenderResult failure(std::string code, std::string detail) {

@@ -8,6 +8,8 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <optional>
+#include <string_view>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -42,6 +44,18 @@ bool pump(std::vector<Worker>& ws, std::chrono::steady_clock::time_point deadlin
 
 /// Waits for every worker (killing them first if `kill`).
 void reap(std::vector<Worker>& ws, bool kill);
+
+enum class RunStatus { Done, TimedOut, NotStarted };
+
+/// Starts one worker per `args` (ws[i].input is its stdin), drives them
+/// until they end or `timeout` passes (killing them then), and reaps them:
+/// spawn, pump and reap in one. In a job worker (core/broker.h) the broker
+/// does it, and only for a `path` on its allow-list.
+RunStatus runWorkers(std::vector<Worker>& ws, const std::string& path, const std::vector<std::vector<std::string>>& args,
+                     std::chrono::milliseconds timeout, std::uint64_t outputCap);
+
+/// The broker's side of runWorkers (operation "pdf").
+std::optional<std::vector<std::string>> runWorkersForBroker(const std::vector<std::string_view>& request);
 
 /// A failed RenderResult.
 RenderResult failure(std::string code, std::string detail);

@@ -35,6 +35,11 @@ TEST_CASE("samples/mugai.toml documents exactly the built-in defaults", "[config
   CHECK(sample.quarantine.retentionDays == builtin.quarantine.retentionDays);
   CHECK(sample.quarantine.releaseRelay == builtin.quarantine.releaseRelay);
   CHECK(sample.quarantine.releaseFrom == builtin.quarantine.releaseFrom);
+  CHECK(sample.worker.maxJobs == builtin.worker.maxJobs);
+  CHECK(sample.worker.timeoutSeconds == builtin.worker.timeoutSeconds);
+  CHECK(sample.worker.memoryMb == builtin.worker.memoryMb);
+  CHECK(sample.worker.cpuSeconds == builtin.worker.cpuSeconds);
+  CHECK(sample.worker.attempts == builtin.worker.attempts);
   // The release policy in the sample is the built-in one, option for option.
   REQUIRE(sample.releaseStages.size() == builtin.releaseStages.size());
   for (std::size_t i = 0; i < sample.releaseStages.size(); ++i) {

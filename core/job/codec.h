@@ -1,0 +1,53 @@
+// The bytes between a parent (mugaid, mugai) and a job worker: frames on
+// the worker's stdin and stdout.
+//
+//   frame   = tag (4 bytes) + payload length (u64, little endian) + payload
+//   setup   = "MJSU": JSON {source, text, quarantine_enabled, quarantine_dir}  parent -> worker, once
+//   ready   = "MJOK": empty                                                    worker -> parent
+//   error   = "MJER": UTF-8 text (a config error, or why it cannot start)      worker -> parent
+//   job     = "MJJB": u32 JSON length + JSON {kind, policy, id, name, passwords} + the input bytes
+//   result  = "MJRS": u32 JSON length + JSON (job::Result but output) + the output bytes
+//
+// The parent checks every frame a worker sends as hostile: the tag, a
+// length under the cap it set, JSON no deeper than kMaxJsonDepth, every
+// field of the right type. Anything else is a protocol error, and the
+// job fails closed (the worker is killed).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/job/job.h"
+
+namespace mugai::job {
+
+constexpr std::size_t kFrameHeaderBytes = 12;
+constexpr int kMaxJsonDepth = 256;
+
+enum class Tag : std::uint8_t { Setup, Ready, Error, Job, Result, Unknown };
+
+struct Setup {
+  std::string source;       ///< where the config came from ("(built-in defaults)" = no text)
+  std::string text;         ///< the TOML, "" for the built-in defaults
+  bool quarantineEnabled = true;
+  std::string quarantineDir;
+};
+
+std::string frameHeader(Tag tag, std::uint64_t length);
+/// Reads a header; Unknown for a tag that is not one of ours.
+Tag parseHeader(const char (&header)[kFrameHeaderBytes], std::uint64_t& length);
+
+std::string encodeSetup(const Setup& s);
+bool decodeSetup(std::string_view payload, Setup& s, std::string& error);
+std::string encodeRequest(const Request& r);
+bool decodeRequest(std::string_view payload, Request& r, std::string& error);
+std::string encodeResult(const Result& r);
+bool decodeResult(std::string_view payload, Result& r, std::string& error);
+
+/// Blocking helpers for the worker's side (the parent polls, pool.cpp).
+bool writeAll(int fd, std::string_view bytes);
+/// Reads exactly `n` bytes; false on EOF or error.
+bool readExact(int fd, char* out, std::size_t n);
+
+}  // namespace mugai::job
