@@ -200,11 +200,11 @@ void Pool::check() {
   }
   auto w = start(setup, generation);
   std::lock_guard lock(mutex_);
-  if (w->generation == generation_) idle_.push_back(std::move(w));
+  if (w->generation == generation_) idle_[std::this_thread::get_id()] = std::move(w);
 }
 
 void Pool::reconfigure(Setup setup) {
-  std::vector<std::unique_ptr<Worker>> old;
+  std::unordered_map<std::thread::id, std::unique_ptr<Worker>> old;
   {
     std::lock_guard lock(mutex_);
     setup_ = std::move(setup);
@@ -216,7 +216,7 @@ void Pool::reconfigure(Setup setup) {
 std::vector<pid_t> Pool::idlePids() const {
   std::lock_guard lock(mutex_);
   std::vector<pid_t> pids;
-  for (const auto& w : idle_) pids.push_back(w->pid);
+  for (const auto& [thread, w] : idle_) pids.push_back(w->pid);
   return pids;
 }
 
@@ -251,9 +251,9 @@ Result Pool::run(const Request& request) {
   std::uint64_t generation;
   {
     std::lock_guard lock(mutex_);
-    if (!idle_.empty()) {
-      w = std::move(idle_.back());
-      idle_.pop_back();
+    if (auto it = idle_.find(std::this_thread::get_id()); it != idle_.end()) {
+      w = std::move(it->second);
+      idle_.erase(it);
     }
     setup = setup_;
     generation = generation_;
@@ -262,7 +262,7 @@ Result Pool::run(const Request& request) {
   Result r = exchange(*w, request);  // throws: `w` is killed with it
   if (++w->jobs >= options_.maxJobs) return r;  // replaced: the next job starts a fresh one
   std::lock_guard lock(mutex_);
-  if (w->generation == generation_) idle_.push_back(std::move(w));
+  if (w->generation == generation_) idle_[std::this_thread::get_id()] = std::move(w);
   return r;
 }
 

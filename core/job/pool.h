@@ -22,7 +22,10 @@
 // answers 451 or retries in a fresh worker, mugai reports an error). A
 // new config (SIGHUP) retires idle workers of the old one.
 //
-// Thread-safe: each caller thread runs its job on a worker of its own.
+// Thread-safe: each caller thread runs its jobs on a worker of its own,
+// which it started (a worker dies with the thread that started it:
+// PR_SET_PDEATHSIG is per thread, so workers are never handed between
+// threads).
 // The constructor ignores SIGPIPE for the process (a dead worker's pipe
 // must fail a write, not kill the daemon).
 #pragma once
@@ -35,6 +38,8 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "core/config.h"
@@ -99,7 +104,7 @@ class Pool {
   mutable std::mutex mutex_;
   Setup setup_;
   std::uint64_t generation_ = 1;
-  std::vector<std::unique_ptr<Worker>> idle_;
+  std::unordered_map<std::thread::id, std::unique_ptr<Worker>> idle_;  ///< by the thread that started it
 };
 
 }  // namespace mugai::job
