@@ -5,7 +5,9 @@
 # Three passes, sharing ccache:
 #   1. the Release build (-Werror) and every test, the slow corpus sweeps included;
 #   2. the same suite built with AddressSanitizer + UndefinedBehaviorSanitizer
-#      (build-asan/), without the corpus sweeps (run once, in pass 1), the
+#      (build-asan/) and the job worker's test instruction
+#      (MUGAI_WORKER_SELFTEST: each forbidden call is tried and must fail
+#      closed; refused in Release builds), without the corpus sweeps (run once, in pass 1), the
 #      RSS bound (ASan's shadow memory is not mugaid's) and the PDF tests
 #      (the ASan runtime cannot start inside the worker's sandbox: its
 #      RLIMIT_AS is far below ASan's shadow reservation, and its seccomp
@@ -37,7 +39,7 @@ if [[ " $passes " == *" asan "* ]]; then
   # maybe-uninitialized warnings inside std::regex and std::function.
   san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" \
-    -DCMAKE_CXX_FLAGS="$san -Wno-maybe-uninitialized" -DCMAKE_EXE_LINKER_FLAGS="$san" -DMUGAI_BUILD_TESTS=ON -DMUGAI_WERROR=OFF \
+    -DCMAKE_CXX_FLAGS="$san -Wno-maybe-uninitialized" -DCMAKE_EXE_LINKER_FLAGS="$san" -DMUGAI_BUILD_TESTS=ON -DMUGAI_WERROR=OFF -DMUGAI_WORKER_SELFTEST=ON \
     -DMUGAI_TEST_SPEC="~[corpus]~[memory]~[pdf]" >/dev/null
   cmake --build build-asan
   # Leak checking stays off: LeakSanitizer traces the process at exit

@@ -24,6 +24,7 @@
 #include "test/common/cli_run.h"
 #include "test/common/net.h"
 #include "test/common/corpus.h"
+#include "test/common/mugaid_process.h"
 #include "test/common/samples.h"
 #include "test/common/smtp_sink.h"
 
@@ -31,53 +32,10 @@ namespace fs = std::filesystem;
 using mugai::test::freePort;
 using mugai::test::listening;
 using mugai::test::waitFor;
+using mugai::test::Mugaid;
+using mugai::test::mugaidPid;
 
 namespace {
-
-// mugaid in the background with a config of its own; stops on destruction.
-class Mugaid {
- public:
-  Mugaid(const fs::path& dir, const std::string& extraDaemonKeys = "") : dir_(dir) {
-    writeConfig(extraDaemonKeys);
-    start();
-  }
-  /// (Re)writes mugaid.toml: the test's quarantine, spool and maildir plus `extraDaemonKeys`.
-  void writeConfig(const std::string& extraDaemonKeys) {
-    mugai::test::writeFile(dir_ / "mugaid.toml",
-                           "[quarantine]\ndir = \"" + (dir_ / "q").string() + "\"\n[daemon]\nlisten = \"127.0.0.1:0\"\nspool_dir = \"" +
-                               (dir_ / "spool").string() + "\"\n" +
-                               (("\n" + extraDaemonKeys).find("\ndelivery =") == std::string::npos
-                                    ? "delivery = \"maildir:" + (dir_ / "maildir").string() + "\"\n"
-                                    : std::string()) +
-                               extraDaemonKeys);
-  }
-  void signal(int sig) const { process_->signal(sig); }
-
-  void start() {
-    log_ = dir_ / ("log" + std::to_string(++starts_));
-    process_.emplace(std::string(MUGAI_DAEMON) + " -c " + (dir_ / "mugaid.toml").string(), log_);
-    REQUIRE(waitFor([&] { return port() > 0; }, 15));
-  }
-  int stop(int signal) { return process_ ? process_->stop(signal) : -1; }
-  int port() const {
-    std::ifstream f(log_);
-    std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    std::smatch m;
-    return std::regex_search(text, m, std::regex("listening on 127\\.0\\.0\\.1:([0-9]+)")) ? std::stoi(m[1]) : 0;
-  }
-  std::string log() const { return fs::exists(log_) ? mugai::test::readFile(log_) : ""; }
-  std::vector<std::string> delivered(const std::string& rcpt) const {
-    std::vector<std::string> out;
-    std::error_code ec;
-    for (auto& e : fs::directory_iterator(dir_ / "maildir" / rcpt / "new", ec)) out.push_back(mugai::test::readFile(e.path()));
-    return out;
-  }
-
- private:
-  fs::path dir_, log_;
-  std::optional<mugai::test::Background> process_;
-  int starts_ = 0;
-};
 
 mugai::test::CliRun python(const std::string& script) {
   fs::path p = fs::temp_directory_path() / ("mugai-py-" + std::to_string(::getpid()) + ".py");
@@ -616,20 +574,6 @@ TEST_CASE("mugaid: one connection to the next hop carries message after message;
 // ---- Side doors (issue 15): what an internet client must not get through ----
 
 namespace {
-
-// The pid of the mugaid whose config lives in `dir` (read from /proc).
-int mugaidPid(const fs::path& dir) {
-  for (const auto& e : fs::directory_iterator("/proc")) {
-    const std::string name = e.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream f(e.path() / "cmdline");
-    std::string cmd((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    if (cmd.find("mugaid") != std::string::npos && cmd.find((dir / "mugaid.toml").string()) != std::string::npos &&
-        cmd.find("sh\0-c", 0, 5) == std::string::npos && cmd.rfind("/bin/sh", 0) != 0)
-      return std::stoi(name);
-  }
-  return -1;
-}
 
 // VmRSS of `pid` in kB (from /proc/PID/status).
 long rssKb(int pid) {
