@@ -97,16 +97,16 @@ struct Pool::Worker {
           if (length > cap) return Io::TooLarge;
           haveHeader = true;
           payload.clear();
-          payload.resize(length);
-          got = 0;
         } else {
-          const ssize_t r = ::read(out.get(), payload.data() + got, length - got);
+          // Grown as bytes arrive, never to the length a worker claims.
+          char buf[1 << 16];
+          const ssize_t r = ::read(out.get(), buf, std::min<std::uint64_t>(sizeof buf, length - payload.size()));
           if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) return Io::Closed;
-          if (r > 0) got += static_cast<std::size_t>(r);
+          if (r > 0) payload.append(buf, static_cast<std::size_t>(r));
         }
         // A frame that ends before its input was taken whole is an answer
         // to nothing (a worker that reads a job answers after it).
-        if (haveHeader && got == length) return written == send.size() ? Io::Ok : Io::BadTag;
+        if (haveHeader && payload.size() == length) return written == send.size() ? Io::Ok : Io::BadTag;
       }
     }
   }
