@@ -24,12 +24,12 @@ struct FileOptions {
 
 void printSummary(std::ostream& os, const std::string& input, const job::Result& o) {
   const char* verdict = o.removed ? "removed (削除)" : o.changed() ? "changed (無害化済み)" : "unchanged (変更なし)";
-  os << input << ": " << verdict << " — " << o.rootType << ", id " << o.id
+  os << input << ": " << verdict << " — " << maskedText(o.rootType) << ", id " << o.id
      << (o.asMail ? " (cleaned as a mail message)" : "") << "\n";
   for (const job::Part& p : o.parts) {
     if (p.action == "keep") continue;
     os << "  " << p.action << " " << (p.filename.empty() ? maskedText(p.type) : "\"" + displayName(p.filename) + "\"")
-       << ": " << maskedText(p.reason) << (p.reasonJa.empty() ? "" : " (" + p.reasonJa + ")") << "\n";
+       << ": " << maskedText(p.reason) << (p.reasonJa.empty() ? "" : " (" + maskedText(p.reasonJa) + ")") << "\n";
   }
   for (const auto& f : o.findings)
     if (f.critical) os << "  finding " << f.code << ": " << maskedText(f.detail) << "\n";

@@ -44,7 +44,7 @@ void printSummary(std::ostream& os, const std::string& input, const job::Result&
     if (p.action == "keep") continue;
     os << "  " << p.action << " part " << (p.path.empty() ? "0" : p.path) << " "
        << (p.filename.empty() ? maskedText(p.type) : "\"" + displayName(p.filename) + "\"") << ": " << maskedText(p.reason)
-       << (p.reasonJa.empty() ? "" : " (" + p.reasonJa + ")") << "\n";
+       << (p.reasonJa.empty() ? "" : " (" + maskedText(p.reasonJa) + ")") << "\n";
   }
   for (const auto& f : o.findings)
     if (f.critical)

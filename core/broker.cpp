@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <set>
@@ -17,11 +18,9 @@
 namespace mugai::broker {
 namespace {
 
-constexpr std::uint64_t kMaxMessage = 3ull << 30;  // a document and its helper's output
-
 struct State {
   std::map<std::string, Handler, std::less<>> handlers;
-  std::set<std::string> programs;
+  std::set<std::pair<std::string, std::string>, std::less<>> programs;  // (op, path)
   UniqueFd socket;  // ours: to the broker (worker) or to the worker (broker)
   pid_t pid = -1;
   std::mutex mutex;
@@ -53,8 +52,15 @@ bool receiveMessage(int fd, std::string& body) {
   if (!job::readExact(fd, h, 8)) return false;
   const std::uint64_t n = getLe(h, 8);
   if (n > kMaxMessage) return false;
-  body.resize(n);
-  return job::readExact(fd, body.data(), n);
+  body.clear();
+  // Grown as bytes arrive, never to the length the other side claims.
+  char buf[1 << 16];
+  while (body.size() < n) {
+    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(sizeof buf, n - body.size()));
+    if (!job::readExact(fd, buf, want)) return false;
+    body.append(buf, want);
+  }
+  return true;
 }
 
 [[noreturn]] void serve(int fd) {
@@ -76,10 +82,12 @@ bool receiveMessage(int fd, std::string& body) {
 }  // namespace
 
 void addHandler(std::string_view op, Handler handler) { state().handlers[std::string(op)] = handler; }
-void allowProgram(const std::string& path) {
-  if (!path.empty()) state().programs.insert(path);
+void allowProgram(std::string_view op, const std::string& path) {
+  if (!path.empty()) state().programs.insert({std::string(op), path});
 }
-bool programAllowed(const std::string& path) { return state().programs.contains(path); }
+bool programAllowed(std::string_view op, const std::string& path) {
+  return state().programs.contains(std::pair<std::string, std::string>(op, path));
+}
 bool active() { return state().pid > 0; }
 pid_t pid() { return state().pid; }
 

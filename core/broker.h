@@ -11,9 +11,13 @@
 //   - it never parses the input: a request is an operation name and
 //     length-prefixed fields, each operation's handler (registered before
 //     start(), so fixed at fork) passes the document through as bytes;
-//   - it starts only programs on its allow-list, made from the config
-//     before the fork (allowProgram), whatever a request names;
-//   - one request at a time, each bounded by its helper's own deadline;
+//   - it starts only programs on its allow-lists, one per operation, made
+//     from the config before the fork (allowProgram), whatever a request
+//     names; a handler builds the program's arguments from checked
+//     numbers, never passes a request's strings as arguments;
+//   - one request at a time, each bounded by its helper's own deadline,
+//     and no larger than kMaxMessage (read as it arrives, never allocated
+//     from a length the worker claims);
 //   - it dies with its job worker (PR_SET_PDEATHSIG), is not dumpable, and
 //     holds no descriptor but its socket and stderr.
 // A job worker taken over by its input can ask it for nothing but
@@ -25,6 +29,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,10 +43,11 @@ using Handler = std::optional<std::vector<std::string>> (*)(const std::vector<st
 
 /// Before start(): what the broker answers to `op`.
 void addHandler(std::string_view op, Handler handler);
-/// Before start(): a program (absolute path) a handler may run.
-void allowProgram(const std::string& path);
-/// In a handler: whether `path` is on the allow-list.
-bool programAllowed(const std::string& path);
+/// Before start(): a program (absolute path) the handler of `op` may run.
+/// Each operation has its own list: the renderer is not a converter.
+void allowProgram(std::string_view op, const std::string& path);
+/// In a handler: whether `op` may run `path`.
+bool programAllowed(std::string_view op, const std::string& path);
 
 /// Forks the broker (call while single-threaded). "" or what failed.
 std::string start();
@@ -53,6 +59,11 @@ pid_t pid();
 /// Runs `op` in the broker; nullopt when it refused, failed or died.
 /// Serialised: one request at a time per process.
 std::optional<std::vector<std::string>> call(std::string_view op, const std::vector<std::string_view>& request);
+
+/// The largest request or reply: a document of max_decoded_bytes (256 MiB
+/// by default), or a renderer's raw pages (a PDF whose pages pass it is
+/// removed as produced too much, pdf.timeout).
+constexpr std::uint64_t kMaxMessage = 2ull << 30;
 
 /// Length-prefixed fields (u32 count, then u64 length + bytes each).
 std::string pack(const std::vector<std::string_view>& fields);

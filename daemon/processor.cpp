@@ -150,7 +150,7 @@ void Processor::work() {
       switch (job.kind) {
         case Kind::Sanitize: sanitize(job.id, *mine); break;
         case Kind::Deliver: attempt(queue_.load(job.id, Stage::Outgoing), Stage::Outgoing, *mine); break;
-        case Kind::BeforeQueue: job.message->reply.set_value(runBeforeQueue(job.id, *job.message)); break;
+        case Kind::BeforeQueue: job.message->reply.set_value(runBeforeQueue(job.id, *job.message, *mine)); break;
       }
     } catch (const std::exception& e) {
       if (job.kind == Kind::BeforeQueue) {
@@ -181,7 +181,7 @@ void Processor::schedule() {
   }
 }
 
-job::Result Processor::inspect(const QueuedMessage& m) {
+job::Result Processor::inspect(const QueuedMessage& m, const Settings& s) {
   const std::string& id = m.id;
   // The queue id names the run: it is the X-Mugai-Id and the quarantine id.
   job::Request request;
@@ -202,10 +202,16 @@ job::Result Processor::inspect(const QueuedMessage& m) {
     if (p.code == "signature.match") {
       // Name the signatures in the log line (signature_scan's reason is "matched signature A, B").
       constexpr std::string_view kPrefix = "matched signature ";
-      if (p.reason.starts_with(kPrefix)) actions += "[" + p.reason.substr(kPrefix.size()) + "]";
+      if (p.reason.starts_with(kPrefix)) actions += "[" + logValue(p.reason.substr(kPrefix.size())) + "]";
       metrics_.count("mugaid_signature_hits_total", "action=\"" + p.action + "\"");
     }
-    metrics_.count("mugaid_actions_total", "sanitizer=\"" + p.decidedBy + "\",action=\"" + p.action + "\"");
+    // A label per configured stage (and the parser's), never one a worker
+    // makes up: the series are kept for the process's life.
+    std::string by = "other";
+    for (const auto& stage : s.config.stages)
+      if (stage.name == p.decidedBy) by = p.decidedBy;
+    if (p.decidedBy == "parser" || p.decidedBy == "limits" || p.decidedBy == "pipeline") by = p.decidedBy;
+    metrics_.count("mugaid_actions_total", "sanitizer=\"" + by + "\",action=\"" + p.action + "\"");
   }
   metrics_.count("mugaid_messages_sanitized_total", "verdict=\"" + o.verdict + "\"");
   metrics_.sanitizeSeconds.observe((o.parseMs + o.sanitizeMs + o.rebuildMs) / 1000.0);
@@ -225,7 +231,7 @@ void Processor::sanitize(const std::string& id, const Settings& s) {
   QueuedMessage m = queue_.load(id, Stage::Incoming);
   job::Result o;
   try {
-    o = inspect(m);
+    o = inspect(m, s);
   } catch (const job::WorkerFailed& e) {
     workerFailed(std::move(m), e, s);
     return;
@@ -291,12 +297,12 @@ void Processor::workerFailed(QueuedMessage m, const job::WorkerFailed& e, const 
   attempt(m, Stage::Incoming, s);
 }
 
-std::string Processor::runBeforeQueue(const std::string& id, Inline& in) {
+std::string Processor::runBeforeQueue(const std::string& id, Inline& in, const Settings& s) {
   QueuedMessage m{id, std::move(in.envelope), in.body.readAll(), epochSeconds()};
   in.body.clear();
   job::Result o;
   try {
-    o = inspect(m);
+    o = inspect(m, s);
   } catch (const job::WorkerFailed& e) {
     logEvent(id + " worker_failed code=" + e.code() + " detail=" + logValue(e.what()) +
              " (before-queue: the client was told to retry)");

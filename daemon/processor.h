@@ -85,12 +85,12 @@ class Processor {
   /// Runs the job for `m` in a worker: logs and counts the verdict, and
   /// puts the original into quarantine when anything changed (throws if it
   /// cannot; job::WorkerFailed when the worker did not answer).
-  job::Result inspect(const QueuedMessage& m);
+  job::Result inspect(const QueuedMessage& m, const Settings& s);
   void sanitize(const std::string& id, const Settings& s);
   /// After-queue: the worker failed on `m` again; retried, or at the last
   /// attempt kept whole in quarantine with a notice delivered instead.
   void workerFailed(QueuedMessage m, const job::WorkerFailed& e, const Settings& s);
-  std::string runBeforeQueue(const std::string& id, Inline& in);
+  std::string runBeforeQueue(const std::string& id, Inline& in, const Settings& s);
   /// One delivery attempt of `m` (sanitized) from `stage`: Incoming when it
   /// was just sanitized (deferred recipients move it to outgoing/), Outgoing
   /// for a retry.

@@ -11,12 +11,15 @@
 //      parsers load on first use (libmagic's database, iconv modules,
 //      the thread pool) is loaded before;
 //   4. confines itself (worker/sandbox.h) and says ready;
-//   5. answers jobs, one at a time, until its stdin closes. A job that
+//   5. answers jobs, one at a time, until its stdin closes (its parent
+//      replaces it after [worker] max_jobs); freed memory is overwritten
+//      (M_PERTURB), so no job finds an earlier job's bytes there. A job that
 //      throws ends the worker: the parent fails it closed.
 //
 // Built with -DMUGAI_WORKER_SELFTEST=ON (tests only; CMake refuses it in a
 // Release build), a job whose bytes hold "X-Mugai-Selftest: WHAT" does the
 // forbidden thing WHAT first (worker/selftest.h).
+#include <malloc.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -82,6 +85,12 @@ constexpr std::string_view kWarmUp =
 
 int main() {
   ::prctl(PR_SET_DUMPABLE, 0);
+  // Freed memory is overwritten: a worker taken over by a later job finds
+  // no bytes of the earlier ones in its freed heap (memory returned to the
+  // kernel comes back zeroed anyway). It still sees the jobs after it, up
+  // to [worker] max_jobs: max_jobs = 1 gives each input a process of its
+  // own (README "Process layout"). Measured in test/bench/run_mail_bench.sh.
+  ::mallopt(M_PERTURB, 0xA5);
   std::string payload;
   if (receive(payload, 64 << 20) != job::Tag::Setup) return 2;
   job::Setup setup;

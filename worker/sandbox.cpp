@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <vector>
 
 #include "core/landlock.h"
@@ -39,6 +40,14 @@ std::vector<std::string> readable() {
 }  // namespace
 
 std::string enterSandbox(const Limits& limits) {
+  // Landlock confines the calling thread (and what it creates later): a
+  // thread made before this point would parse unconfined.
+  std::error_code ec;
+  std::size_t threads = 0;
+  for (auto it = std::filesystem::directory_iterator("/proc/self/task", ec); !ec && it != std::filesystem::directory_iterator();
+       it.increment(ec))
+    ++threads;
+  if (ec || threads != 1) return "the job worker has " + std::to_string(threads) + " threads before its sandbox (must be 1)";
   if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) return sysError("PR_SET_DUMPABLE");
 #if !defined(__SANITIZE_ADDRESS__)
   if (!setLimit(RLIMIT_AS, limits.memoryBytes)) return sysError("setrlimit(RLIMIT_AS)");
@@ -62,7 +71,7 @@ std::string enterSandbox(const Limits& limits) {
                  SCMP_SYS(getrandom), SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday), SCMP_SYS(time),
                  SCMP_SYS(clock_nanosleep), SCMP_SYS(nanosleep), SCMP_SYS(sched_yield), SCMP_SYS(exit),
                  SCMP_SYS(exit_group), SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigaction),
-                 SCMP_SYS(sigaltstack), SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(getppid), SCMP_SYS(fcntl),
+                 SCMP_SYS(sigaltstack), SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(getppid),
                  SCMP_SYS(access), SCMP_SYS(faccessat), SCMP_SYS(faccessat2), SCMP_SYS(readlink),
                  SCMP_SYS(readlinkat), SCMP_SYS(getcwd), SCMP_SYS(uname), SCMP_SYS(sysinfo),
                  SCMP_SYS(sched_getaffinity), SCMP_SYS(set_robust_list), SCMP_SYS(rseq), SCMP_SYS(getuid),
@@ -75,14 +84,23 @@ std::string enterSandbox(const Limits& limits) {
   rc |= seccomp_rule_add(f.ctx, SCMP_ACT_KILL_PROCESS, SCMP_SYS(clone), 1, SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0));
   rc |= seccomp_rule_add(f.ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);  // its flags cannot be filtered
   // prctl only reads (PR_GET_*: the tests' proof of PR_GET_DUMPABLE);
-  // prlimit64 only reads (glibc's pthread_create asks for the stack size).
+  // prlimit64 only reads its own limits (glibc's pthread_create asks for
+  // the stack size).
   rc |= seccomp_rule_add(f.ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1, SCMP_A0(SCMP_CMP_EQ, PR_GET_DUMPABLE));
-  rc |= seccomp_rule_add(f.ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 1, SCMP_A2(SCMP_CMP_EQ, 0));
+  rc |= seccomp_rule_add(f.ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 2, SCMP_A0(SCMP_CMP_EQ, 0), SCMP_A2(SCMP_CMP_EQ, 0));
+  // fcntl for descriptor flags only: F_SETOWN/F_SETSIG with O_ASYNC would
+  // let it signal another process, which its filter otherwise forbids.
+  for (scmp_datum_t cmd : {F_GETFD, F_SETFD, F_GETFL, F_DUPFD_CLOEXEC})
+    rc |= seccomp_rule_add(f.ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1, SCMP_A1(SCMP_CMP_EQ, cmd));
+  rc |= seccomp_rule_add(f.ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 2, SCMP_A1(SCMP_CMP_EQ, F_SETFL),
+                         SCMP_A2(SCMP_CMP_MASKED_EQ, O_ASYNC, 0));
   // abort() signals itself; nothing else may be signalled.
   rc |= seccomp_rule_add(f.ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
                          SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(::getpid())));
-  // Opening for reading only; Landlock has already limited what.
-  constexpr scmp_datum_t kWriteFlags = O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND;
+  // Opening for reading only; Landlock has already limited what. O_PATH
+  // (a handle without reading, which Landlock does not check) and
+  // O_TMPFILE (O_DIRECTORY among its bits) are refused too.
+  constexpr scmp_datum_t kWriteFlags = O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND | O_PATH | (__O_TMPFILE & ~O_DIRECTORY);
   rc |= seccomp_rule_add(f.ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1, SCMP_A2(SCMP_CMP_MASKED_EQ, kWriteFlags, O_RDONLY));
   rc |= seccomp_rule_add(f.ctx, SCMP_ACT_ALLOW, SCMP_SYS(open), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, kWriteFlags, O_RDONLY));
   for (int sc : {SCMP_SYS(execve), SCMP_SYS(execveat), SCMP_SYS(fork), SCMP_SYS(vfork), SCMP_SYS(socket),
@@ -94,6 +112,8 @@ std::string enterSandbox(const Limits& limits) {
                  SCMP_SYS(perf_event_open), SCMP_SYS(keyctl), SCMP_SYS(unshare), SCMP_SYS(setns)})
     rc |= seccomp_rule_add(f.ctx, SCMP_ACT_KILL_PROCESS, sc, 0);
   if (rc != 0) return "seccomp_rule_add failed";
+  rc = seccomp_attr_set(f.ctx, SCMP_FLTATR_CTL_TSYNC, 1);  // every thread, should there be any
+  if (rc != 0) return "seccomp TSYNC failed";
   if (seccomp_load(f.ctx) != 0) return "seccomp_load failed";
   return "";
 }

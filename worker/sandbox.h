@@ -21,11 +21,16 @@
 // output tree, /proc, nor any home directory. Without Landlock the worker
 // refuses to start (the job fails closed, mugaid logs why).
 //
-// Then a seccomp allow-list (default: EPERM). Allowed: memory, reading and
-// writing descriptors it already holds (its job pipes, the broker's
-// socket), opening read-only, threads (clone with CLONE_THREAD only;
-// clone3 says ENOSYS so glibc falls back to clone), futexes, clocks,
-// sleeping, signalling itself (abort). Killing the worker at once
+// Then a seccomp allow-list (default: EPERM), on every thread (there must
+// be one only: Landlock confines the calling thread). Allowed: memory,
+// reading and writing descriptors it already holds (its job pipes, the
+// broker's socket), fcntl on descriptor flags (not O_ASYNC, F_SETOWN or
+// F_SETSIG: no signals to others that way), opening read-only (not
+// O_PATH, not O_TMPFILE), threads (clone with CLONE_THREAD only; clone3
+// says ENOSYS so glibc falls back to clone), futexes, clocks, sleeping,
+// reading its own limits, signalling itself (abort). Landlock does not
+// cover metadata: stat, access and readlink still see whether a path
+// exists (not what is in it). Killing the worker at once
 // (SIGSYS): execve/execveat, fork/vfork and clone without CLONE_THREAD,
 // socket/socketpair/connect/bind/listen/accept/sendto/sendmsg, ptrace,
 // process_vm_readv/writev, kill, unlink/rename, mount/chroot/pivot_root,

@@ -55,6 +55,7 @@ bool splitBlob(std::string_view payload, json& meta, std::string_view& blob, std
   if (payload.size() < 4) return error = "payload too short", false;
   const std::uint64_t n = getLe(payload.data(), 4);
   if (n > payload.size() - 4) return error = "JSON length past the payload", false;
+  if (n > kMaxJsonBytes) return error = "JSON larger than " + std::to_string(kMaxJsonBytes) + " bytes", false;
   if (!parseJson(payload.substr(4, n), meta, error)) return false;
   if (!meta.is_object()) return error = "JSON is not an object", false;
   blob = payload.substr(4 + n);
@@ -74,7 +75,36 @@ bool field(const json& j, const char* key, T& out, std::string& error) {
   }
 }
 
+bool validCode(std::string_view s, bool mayBeEmpty = false) {
+  if (s.empty()) return mayBeEmpty;
+  if (s.size() > kMaxCodeBytes) return false;
+  for (char c : s)
+    if (!codeChar(c)) return false;
+  return true;
+}
+
+// ".docx": what a file is renamed to, so never a path.
+bool validExtension(std::string_view s) {
+  if (s.empty()) return true;
+  if (s.size() < 2 || s.size() > 9 || s[0] != '.') return false;
+  for (char c : s.substr(1))
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return false;
+  return true;
+}
+
 }  // namespace
+
+bool codeChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-' ||
+         c == ':';
+}
+
+std::string asCode(std::string_view s) {
+  std::string out(s.substr(0, kMaxCodeBytes));
+  for (char& c : out)
+    if (!codeChar(c)) c = '_';
+  return out;
+}
 
 std::string frameHeader(Tag tag, std::uint64_t length) {
   std::string h(kTags[static_cast<int>(tag)]);
@@ -167,6 +197,7 @@ bool decodeResult(std::string_view payload, Result& r, std::string& error) {
     return false;
   if (r.verdict != "unchanged" && r.verdict != "changed" && r.verdict != "rejected")
     return error = "unknown verdict", false;
+  if (!validExtension(r.newExtension)) return error = "new_extension is not an extension", false;
   if (!parts.is_array() || !findings.is_array() || ms.size() != 3) return error = "malformed parts, findings or ms", false;
   for (const json& p : parts) {
     Part x;
@@ -177,6 +208,8 @@ bool decodeResult(std::string_view payload, Result& r, std::string& error) {
       return error = "part: " + error, false;
     if (x.action != "keep" && x.action != "replace" && x.action != "remove" && x.action != "reject")
       return error = "part: unknown action", false;
+    if (!validCode(x.code, true) || !validCode(x.decidedBy, true))
+      return error = "part: code or decided_by is not a code", false;
     r.parts.push_back(std::move(x));
   }
   for (const json& f : findings) {
@@ -184,6 +217,7 @@ bool decodeResult(std::string_view payload, Result& r, std::string& error) {
     if (!f.is_object() || !field(f, "code", x.code, error) || !field(f, "detail", x.detail, error) ||
         !field(f, "node_path", x.nodePath, error) || !field(f, "critical", x.critical, error))
       return error = "finding: " + error, false;
+    if (!validCode(x.code, true)) return error = "finding: code is not a code", false;
     r.findings.push_back(std::move(x));
   }
   if (const auto it = j.find("report"); it != j.end()) r.report = std::move(*it);

@@ -9,9 +9,12 @@
 //   result  = "MJRS": u32 JSON length + JSON (job::Result but output) + the output bytes
 //
 // The parent checks every frame a worker sends as hostile: the tag, a
-// length under the cap it set, JSON no deeper than kMaxJsonDepth, every
-// field of the right type. Anything else is a protocol error, and the
-// job fails closed (the worker is killed).
+// length under the cap it set, JSON no larger than kMaxJsonBytes and no
+// deeper than kMaxJsonDepth, every field of the right type, codes and
+// sanitizer names of [A-Za-z0-9_.:-] only (they reach log lines, metric labels
+// and the index), a new extension that is an extension. Free text (reasons,
+// names, subjects) is escaped wherever it is shown. Anything else is a
+// protocol error, and the job fails closed (the worker is killed).
 #pragma once
 
 #include <cstdint>
@@ -24,8 +27,18 @@ namespace mugai::job {
 
 constexpr std::size_t kFrameHeaderBytes = 12;
 constexpr int kMaxJsonDepth = 256;
+/// A result's JSON (parts, findings, report; the output bytes are apart):
+/// parsing costs up to ~20x its size in the parent, so it is bounded.
+constexpr std::uint64_t kMaxJsonBytes = 16ull << 20;
 
 enum class Tag : std::uint8_t { Setup, Ready, Error, Job, Result, Unknown };
+
+constexpr std::size_t kMaxCodeBytes = 96;
+/// A character a reason or finding code, or a sanitizer's name, may hold.
+bool codeChar(char c);
+/// `s` as a code: other characters become '_' (a code that names a header
+/// parameter, "header.param.duplicate:NAME", carries the sender's text).
+std::string asCode(std::string_view s);
 
 struct Setup {
   std::string source;       ///< where the config came from ("(built-in defaults)" = no text)

@@ -163,6 +163,9 @@ std::unique_ptr<Pool::Worker> Pool::start(const Setup& setup, std::uint64_t gene
   if (pid < 0) throw WorkerFailed("job.worker_unavailable", std::string("fork: ") + std::strerror(errno));
   if (pid == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlives its parent
+    // No capability crosses execve (mugaid's unit grants
+    // CAP_NET_BIND_SERVICE as an ambient capability).
+    ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
     sigset_t none;  // mugaid blocks its signals for a sigwait thread; the worker starts clean
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "core/file_job.h"
+#include "core/job/codec.h"
 #include "core/mail_job.h"
 #include "core/notice.h"
 
@@ -23,14 +24,14 @@ void flatten(const ParsedInput& input, const std::vector<mugai::Finding>& findin
     p.action = std::string(actionName(n.action));
     p.leaf = n.kind == NodeKind::Leaf;
     if (n.action != Action::Keep) {
-      p.code = n.reasonCode;
+      p.code = asCode(n.reasonCode);
       p.reason = n.reason;
       p.reasonJa = reasonJa(n);
-      p.decidedBy = n.decidedBy;
+      p.decidedBy = asCode(n.decidedBy);
     }
     r.parts.push_back(std::move(p));
   });
-  for (const auto& f : findings) r.findings.push_back({f.code, f.detail, f.nodePath, f.critical});
+  for (const auto& f : findings) r.findings.push_back({asCode(f.code), f.detail, f.nodePath, f.critical});
 }
 
 // office_cdr renames what it rebuilds ("a.docm" becomes "a.docx"): the

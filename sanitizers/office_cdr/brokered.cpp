@@ -34,7 +34,7 @@ std::optional<std::vector<std::string>> convertForBroker(const std::vector<std::
   const std::string soffice(r[1]);
   const long long ms = std::atoll(std::string(r[2]).c_str());
   // Only the soffice the config named, whatever the request says.
-  if (kind < 0 || kind > 2 || ms < 1 || ms > 3'600'000 || !broker::programAllowed(soffice)) return std::nullopt;
+  if (kind < 0 || kind > 2 || ms < 1 || ms > 3'600'000 || !broker::programAllowed("office.convert", soffice)) return std::nullopt;
   Converted c = convertToOoxml(r[3], static_cast<LegacyKind>(kind), soffice, std::chrono::milliseconds(ms));
   return std::vector<std::string>{c.ok ? "1" : "0", c.timedOut ? "1" : "0", std::move(c.detail), std::move(c.bytes)};
 }

@@ -27,7 +27,7 @@ Options parseOptions(const toml::table& t, const std::string& source) {
                                          : "soffice = \"" + o.soffice + "\" is not an absolute path to a program") +
                       " (LibreOffice が見つかりません)");
   // A job worker's broker runs this soffice and no other (core/broker.h).
-  if (o.legacy == LegacyPolicy::Convert) broker::allowProgram(findSoffice(o.soffice));
+  if (o.legacy == LegacyPolicy::Convert) broker::allowProgram("office.convert", findSoffice(o.soffice));
   o.maxParts = readInt(t, "max_parts", o.maxParts, 1, 1'000'000, source);
   o.maxPartBytes = readInt(t, "max_part_bytes", o.maxPartBytes, 1024, 1ll << 40, source);
   o.maxRatio = readInt(t, "max_ratio", o.maxRatio, 2, 1'000'000, source);

@@ -35,7 +35,7 @@ Options parseOptions(const toml::table& t, const std::string& source) {
 void registerFactory(SanitizerRegistry& registry) {
   registry.add("pdf_rerender", [](const toml::table& t, const std::string& source) -> SanitizerPtr {
     Options o = parseOptions(t, source);
-    broker::allowProgram(workerPath(o.render));  // the one renderer a job worker's broker starts (core/broker.h)
+    broker::allowProgram("pdf", workerPath(o.render));  // the one renderer a job worker's broker starts (core/broker.h)
     return std::make_unique<PdfRerender>(std::move(o));
   });
 }

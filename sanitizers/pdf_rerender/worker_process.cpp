@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <map>
 
 #include "core/broker.h"
 #include "sanitizers/pdf_rerender/worker_protocol.h"
@@ -159,25 +160,48 @@ RunStatus runWorkers(std::vector<Worker>& ws, const std::string& path, const std
   return status == "done" ? RunStatus::Done : status == "timeout" ? RunStatus::TimedOut : RunStatus::NotStarted;
 }
 
+namespace {
+
+// The renderer's options a request may set (workerArgs, --rebuild), each
+// with a decimal number no larger than its cap; nothing else reaches argv.
+bool checkedArgs(std::string_view packed, std::vector<std::string>& out) {
+  static const std::map<std::string_view, double> kCaps{
+      {"--dpi", 1200},          {"--max-pages", 1e6},   {"--max-page-pixels", 1e10}, {"--max-total-pixels", 1e12},
+      {"--flate-level", 12},    {"--stride", 8},        {"--offset", 7},             {"--photo", 1},
+      {"--vector", 1},          {"--memory-mb", 65536}, {"--cpu-seconds", 3601},     {"--rebuild", 1}};
+  std::vector<std::string_view> a;
+  if (!broker::unpack(packed, a, 64) || a.size() % 2 != 0) return false;
+  for (std::size_t i = 0; i < a.size(); i += 2) {
+    const auto cap = kCaps.find(a[i]);
+    const std::string v(a[i + 1]);
+    if (cap == kCaps.end() || v.empty() || v.size() > 20 || v.find_first_not_of("0123456789.") != std::string::npos ||
+        std::strtod(v.c_str(), nullptr) > cap->second)
+      return false;
+    out.emplace_back(a[i]);
+    out.push_back(v);
+  }
+  return true;
+}
+
+}  // namespace
+
 std::optional<std::vector<std::string>> runWorkersForBroker(const std::vector<std::string_view>& r) {
   if (r.size() < 6) return std::nullopt;
   const std::string path(r[0]);
-  if (!broker::programAllowed(path)) return std::nullopt;  // whatever a request names, only the configured renderer
+  if (!broker::programAllowed("pdf", path)) return std::nullopt;  // only the configured renderer, whatever a request names
   const long long ms = std::atoll(std::string(r[1]).c_str());
-  const unsigned long long cap = std::strtoull(std::string(r[2]).c_str(), nullptr, 10);
   const long long n = std::atoll(std::string(r[3]).c_str());
+  // All the renderers' output goes back in one reply, within kMaxMessage.
+  const unsigned long long cap = std::min<unsigned long long>(std::strtoull(std::string(r[2]).c_str(), nullptr, 10),
+                                                              broker::kMaxMessage / std::max(1LL, std::min(n, 8LL)) - (1 << 20));
   const bool same = r[4] == "1";
-  if (n < 1 || n > 8 || ms < 1 || ms > 3'600'000 || r.size() != 5 + static_cast<std::size_t>(n) * (same ? 1 : 2) + (same ? 1 : 0))
+  if (n < 1 || n > 8 || ms < 1 || ms > 3'600'000 ||
+      r.size() != 5 + static_cast<std::size_t>(n) * (same ? 1 : 2) + (same ? 1 : 0))
     return std::nullopt;
   std::vector<Worker> ws(static_cast<std::size_t>(n));
   std::vector<std::vector<std::string>> args(ws.size());
   for (std::size_t i = 0; i < ws.size(); ++i) {
-    std::vector<std::string_view> a;
-    if (!broker::unpack(r[5 + i], a, 64)) return std::nullopt;
-    for (auto x : a) {
-      if (x.find('\0') != std::string_view::npos) return std::nullopt;
-      args[i].emplace_back(x);
-    }
+    if (!checkedArgs(r[5 + i], args[i])) return std::nullopt;
     ws[i].input.assign(r[5 + ws.size() + (same ? 0 : i)]);
   }
   const RunStatus status = runLocally(ws, path, args, std::chrono::milliseconds(ms), cap);

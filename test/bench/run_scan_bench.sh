@@ -10,6 +10,8 @@
 #        MUGAI_BENCH_NO_CLAMSCAN=1 skips the ~100 s-per-round clamscan runs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# MUGAI_BENCH_BUILD=DIR measures another build tree (an older commit, to compare).
+b=${MUGAI_BENCH_BUILD:-build}
 rounds=${1:-3}
 tree=${MUGAI_BENCH_TREE:-../shared/corpora}
 work=$(mktemp -d /tmp/mugai-scan-bench.XXXXXX)
@@ -18,7 +20,7 @@ trap 'rm -rf "$work" "$shm"' EXIT
 if ! command -v clamscan >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends clamav >/dev/null
 fi
-cmake --build build --target mugai >/dev/null
+cmake --build "$b" --target mugai >/dev/null
 python3 - "$work/sigs.ndb" <<'PY'
 import random, sys
 rng = random.Random(7)
@@ -51,12 +53,12 @@ run() {  # label, command...: prints one line per round, then the median
     "$(echo "$files / $m" | bc -l)" "$(echo "$bytes / $m / 1000000" | bc -l)"
   eval "M_${label//[^a-z0-9]/_}=$m"
 }
-run "mugai scan --jobs 1" build/cli/mugai scan "$tree" --out "$work/out" --quarantine "$work/q" --jobs 1
-run "mugai scan --jobs 2" build/cli/mugai scan "$tree" --out "$work/out" --quarantine "$work/q" --jobs 2
+run "mugai scan --jobs 1" "$b"/cli/mugai scan "$tree" --out "$work/out" --quarantine "$work/q" --jobs 1
+run "mugai scan --jobs 2" "$b"/cli/mugai scan "$tree" --out "$work/out" --quarantine "$work/q" --jobs 2
 # The same with output and quarantine on tmpfs: what the pipeline itself
 # does when file creation on disk (ext4 journal) is not the limit.
-run "tmpfs scan --jobs 1" build/cli/mugai scan "$tree" --out "$shm/out" --quarantine "$shm/q" --jobs 1
-run "tmpfs scan --jobs 2" build/cli/mugai scan "$tree" --out "$shm/out" --quarantine "$shm/q" --jobs 2
+run "tmpfs scan --jobs 1" "$b"/cli/mugai scan "$tree" --out "$shm/out" --quarantine "$shm/q" --jobs 1
+run "tmpfs scan --jobs 2" "$b"/cli/mugai scan "$tree" --out "$shm/out" --quarantine "$shm/q" --jobs 2
 if [ -n "${MUGAI_BENCH_NO_CLAMSCAN:-}" ]; then exit 0; fi  # mugai's own figures only
 run "clamscan -r" clamscan -r --no-summary -d "$work/sigs.ndb" "$tree"
 printf "speed-up jobs 1 -> 2: %.2fx on disk, %.2fx on tmpfs; mugai --jobs 2 vs clamscan: %.2fx; mugai --jobs 1 vs clamscan: %.2fx\n" \

@@ -16,6 +16,8 @@
 # Usage: bash test/bench/run_smtp_bench.sh [N] [ROUNDS]   (build first: scripts/test.sh)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# MUGAI_BENCH_BUILD=DIR measures another build tree (an older commit, to compare).
+b=${MUGAI_BENCH_BUILD:-build}
 n=${1:-3000}
 rounds=${2:-3}
 if ! command -v smtp-source >/dev/null; then
@@ -23,7 +25,7 @@ if ! command -v smtp-source >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postfix >/dev/null
 fi
 export PATH=$PATH:/usr/sbin
-cmake --build build --target mugaid >/dev/null
+cmake --build "$b" --target mugaid >/dev/null
 work=$(mktemp -d /tmp/mugai-smtp-bench.XXXXXX)
 chmod 755 "$work"  # the private Postfix runs parts of itself as the postfix user
 # The same shape as anchors/make_msg.py's msg10k_att.eml (about 3.5 kB of
@@ -67,7 +69,7 @@ metrics_listen = "127.0.0.1:$metrics_port"
 max_connections_per_client = 1000
 ${MUGAI_BENCH_WORKERS:+workers = $MUGAI_BENCH_WORKERS}
 TOML
-build/daemon/mugaid -c "$work/mugaid.toml" > "$work/mugaid.log" 2>&1 &
+"$b"/daemon/mugaid -c "$work/mugaid.toml" > "$work/mugaid.log" 2>&1 &
 daemon=$!
 trap 'kill $daemon $sink 2>/dev/null || true; [ -n "${MUGAI_BENCH_KEEP:-}" ] && cp "$work/mugaid.log" /tmp/mugaid-bench.log; rm -rf "$work"' EXIT
 for _ in $(seq 50); do grep -q "listening on" "$work/mugaid.log" && break; sleep 0.1; done
