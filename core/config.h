@@ -58,7 +58,7 @@ struct QuarantineConfig {
 /// The job workers ([worker]; core/job/pool.h): the confined processes
 /// that parse and sanitize, one job at a time each.
 struct WorkerConfig {
-  int maxJobs = 100;          ///< jobs before a worker is replaced (Postfix's max_use)
+  int maxJobs = 100;          ///< jobs before a worker is replaced (Postfix's max_use; README "Process layout")
   int timeoutSeconds = 300;   ///< one job, hard: a worker still busy is killed (fail closed)
   int memoryMb = 4096;        ///< each worker's address space (RLIMIT_AS)
   int cpuSeconds = 3600;      ///< each worker's CPU time over its life (RLIMIT_CPU)

@@ -40,11 +40,10 @@ std::uint64_t getLe(const char* p, int n) {
 
 std::string dumped(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
-// u32 JSON length + JSON + the rest.
-std::string withBlob(const json& meta, std::string_view blob) {
+// u32 JSON length + JSON + the rest, after `prefix`.
+std::string withBlob(const json& meta, std::string_view blob, std::string s = {}) {
   const std::string m = dumped(meta);
-  std::string s;
-  s.reserve(4 + m.size() + blob.size());
+  s.reserve(s.size() + 4 + m.size() + blob.size());
   putU32(s, static_cast<std::uint32_t>(m.size()));
   s += m;
   s += blob;
@@ -132,13 +131,22 @@ bool decodeSetup(std::string_view payload, Setup& s, std::string& error) {
          field(j, "quarantine_enabled", s.quarantineEnabled, error) && field(j, "quarantine_dir", s.quarantineDir, error);
 }
 
-std::string encodeRequest(const Request& r) {
-  return withBlob(json{{"kind", r.kind == Kind::Mail ? "mail" : "file"},
-                       {"policy", r.policy == Policy::Main ? "main" : "release"},
-                       {"id", r.id},
-                       {"name", r.name},
-                       {"passwords", r.passwords}},
-                  r.bytes);
+namespace {
+json requestMeta(const Request& r) {
+  return json{{"kind", r.kind == Kind::Mail ? "mail" : "file"},
+              {"policy", r.policy == Policy::Main ? "main" : "release"},
+              {"id", r.id},
+              {"name", r.name},
+              {"passwords", r.passwords}};
+}
+}  // namespace
+
+std::string encodeRequest(const Request& r) { return withBlob(requestMeta(r), r.bytes); }
+
+std::string encodeRequestFrame(const Request& r) {
+  const json meta = requestMeta(r);
+  const std::size_t length = 4 + dumped(meta).size() + r.bytes.size();
+  return withBlob(meta, r.bytes, frameHeader(Tag::Job, length));
 }
 
 bool decodeRequest(std::string_view payload, Request& r, std::string& error) {

@@ -54,6 +54,8 @@ Tag parseHeader(const char (&header)[kFrameHeaderBytes], std::uint64_t& length);
 std::string encodeSetup(const Setup& s);
 bool decodeSetup(std::string_view payload, Setup& s, std::string& error);
 std::string encodeRequest(const Request& r);
+/// frameHeader(Tag::Job, ...) + encodeRequest(r), the input copied once.
+std::string encodeRequestFrame(const Request& r);
 bool decodeRequest(std::string_view payload, Request& r, std::string& error);
 std::string encodeResult(const Result& r);
 bool decodeResult(std::string_view payload, Result& r, std::string& error);

@@ -224,12 +224,11 @@ std::vector<pid_t> Pool::idlePids() const {
 }
 
 Result Pool::exchange(Worker& w, const Request& request) {
-  const std::string payload = encodeRequest(request);
+  const std::string frame = encodeRequestFrame(request);
   Tag tag = Tag::Unknown;
   std::string answer;
   const std::uint64_t cap = options_.maxResultBytes + request.bytes.size();
-  const Worker::Io io =
-      w.transact(frameHeader(Tag::Job, payload.size()) + payload, Clock::now() + options_.timeout, cap, tag, answer);
+  const Worker::Io io = w.transact(frame, Clock::now() + options_.timeout, cap, tag, answer);
   std::string error;
   Result r;
   if (io == Worker::Io::Ok && tag == Tag::Result && decodeResult(answer, r, error) && r.id == request.id) return r;
