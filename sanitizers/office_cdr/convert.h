@@ -23,6 +23,9 @@
 // Landlock here: pdf_rerender's sandbox.h only offers its whole read-only,
 // no-exec sandbox, which LibreOffice cannot run under), and system calls
 // are not filtered.
+// In a job worker (worker/, whose sandbox forbids starting programs and
+// writing files) convertToOoxml runs in the worker's broker
+// (core/broker.h, brokered.h): the same code, the document passed as bytes.
 // Trust: the document is hostile and so is LibreOffice once it has read
 // it; its output is only ever read back as bytes for cleanOoxml. How it
 // fails: every failure (no namespaces, no soffice, timeout, crash, no

@@ -9,7 +9,8 @@
 // python3-msoffcrypto-tool) in one python3 process run by the confinement
 // of legacy conversion (convert.h runConfined: private 0700 directory,
 // empty environment, user+network+PID namespaces, resource limits,
-// deadline). One run tries every candidate (at most kMaxPasswordTries),
+// deadline); in a job worker that process is started by the worker's
+// broker (core/broker.h, brokered.h). One run tries every candidate (at most kMaxPasswordTries),
 // so python starts once per document, not once per password.
 // The passwords never appear on a command line (any local user can read
 // /proc/PID/cmdline, and the child's PID namespace does not hide it from
