@@ -78,6 +78,9 @@ int main(int argc, char** argv) {
     if (std::string m = server.bindMetrics(); !m.empty()) logEvent("metrics on http://" + m + "/metrics");
     logEvent("mugaid listening on " + bound + " mode=" + daemon.mode + " delivery=" + daemon.delivery + " spool=" + daemon.spoolDir +
              " quarantine=" + (store ? store->dir() : std::string("off")) + " recovered_temp_files=" + std::to_string(stale));
+    // The worker check() started belongs to this thread, which runs no job:
+    // let it go (each message thread starts its own).
+    pool.reconfigure(job::setupFor(boot->config));
     processor.start();
     std::thread waiter([&] {
       std::uint64_t generation = 1;
