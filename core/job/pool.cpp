@@ -10,9 +10,9 @@
 
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 
 #include "core/c_handles.h"
+#include "core/helper_path.h"
 
 namespace mugai::job {
 namespace {
@@ -113,16 +113,11 @@ struct Pool::Worker {
 };
 
 std::string workerPath() {
-  std::error_code ec;
-  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    const std::string beside = self.parent_path().string() + "/mugai-job-worker";
-    if (::access(beside.c_str(), X_OK) == 0) return beside;
-  }
 #ifdef MUGAI_JOB_WORKER_BUILD_PATH
-  if (::access(MUGAI_JOB_WORKER_BUILD_PATH, X_OK) == 0) return MUGAI_JOB_WORKER_BUILD_PATH;
+  return helperProgram("mugai-job-worker", MUGAI_JOB_WORKER_BUILD_PATH);
+#else
+  return helperProgram("mugai-job-worker", "");
 #endif
-  return "/usr/lib/mugai/mugai-job-worker";
 }
 
 Setup setupFor(const Config& config) {

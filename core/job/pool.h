@@ -68,8 +68,7 @@ struct PoolOptions {
   std::uint64_t maxResultBytes = 1ull << 30;
 };
 
-/// The worker program: next to the running program, else this build
-/// tree's copy, else /usr/lib/mugai/mugai-job-worker.
+/// The worker program (core/helper_path.h says where it is looked for).
 std::string workerPath();
 
 /// What a worker needs from a loaded config: its text and the overrides

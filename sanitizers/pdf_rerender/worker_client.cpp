@@ -19,18 +19,13 @@
 #include <memory>
 
 #include "core/c_handles.h"
+#include "core/helper_path.h"
 #include "core/parallel.h"
 #include "sanitizers/pdf_rerender/worker_process.h"
 #include "sanitizers/pdf_rerender/worker_protocol.h"
 
 namespace mugai::sanitizers::pdf_rerender {
 namespace {
-
-std::string selfDirectory() {
-  std::error_code ec;
-  auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string() : p.parent_path().string();
-}
 
 /// Parses one worker's stdout into `pages` (by index). "" or the problem.
 std::string parseFrames(const std::string& s, const RenderOptions& o, std::uint32_t& docPages,
@@ -142,12 +137,11 @@ bool encodeJpegs(const std::vector<PageImage*>& pages, int quality) {
 
 std::string workerPath(const RenderOptions& o) {
   if (!o.workerPath.empty()) return o.workerPath;
-  const std::string beside = selfDirectory() + "/mugai-pdf-worker";
-  if (::access(beside.c_str(), X_OK) == 0) return beside;
 #ifdef MUGAI_PDF_WORKER_BUILD_PATH
-  if (::access(MUGAI_PDF_WORKER_BUILD_PATH, X_OK) == 0) return MUGAI_PDF_WORKER_BUILD_PATH;
+  return helperProgram("mugai-pdf-worker", MUGAI_PDF_WORKER_BUILD_PATH);
+#else
+  return helperProgram("mugai-pdf-worker", "");
 #endif
-  return "/usr/lib/mugai/mugai-pdf-worker";
 }
 
 RenderResult renderPdf(const RenderOptions& o, std::string_view pdf, const std::vector<std::string>& passwords) {

@@ -36,7 +36,7 @@ struct RenderOptions {
   int jpegQuality = 85;          ///< photographic colour pages become JPEG at this quality; 0 = always Flate
   int pageWorkers = 2;
   bool vector = false;           ///< mode = "vector": cairo draws text and paths, qpdf rebuilds (README)
-  std::string workerPath;                      ///< "" = next to this program, then the build tree
+  std::string workerPath;                      ///< "" = core/helper_path.h (beside, PREFIX/lib/mugai, build tree)
 };
 
 struct RenderResult {
