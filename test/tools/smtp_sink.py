@@ -75,8 +75,12 @@ class Session(socketserver.StreamRequestHandler):
                     n = counter
                 with open(os.path.join(OUT, "%d.eml" % n), "wb") as f:
                     f.write(bytes(data))
-                with open(os.path.join(OUT, "%d.json" % n), "w") as f:
+                # The envelope appears whole, by rename, after the message:
+                # readers take N.json as "message N is complete".
+                tmp = os.path.join(OUT, "%d.json.tmp" % n)
+                with open(tmp, "w") as f:
                     json.dump({"from": sender, "to": rcpts, "tls": tls, "session": session}, f)
+                os.replace(tmp, os.path.join(OUT, "%d.json" % n))
                 self.reply("250 2.0.0 queued as %d" % n)
             elif verb == "RSET":
                 sender, rcpts = None, []
