@@ -31,26 +31,16 @@ State& state() {
   return s;
 }
 
-void putLe(std::string& s, std::uint64_t v, int n) {
-  for (int i = 0; i < n; ++i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
-}
-
-std::uint64_t getLe(const char* p, int n) {
-  std::uint64_t v = 0;
-  for (int i = 0; i < n; ++i) v |= std::uint64_t{static_cast<unsigned char>(p[i])} << (8 * i);
-  return v;
-}
-
 bool sendMessage(int fd, const std::string& body) {
   std::string h;
-  putLe(h, body.size(), 8);
+  job::putLittleEndian(h, body.size(), 8);
   return job::writeAll(fd, h) && job::writeAll(fd, body);
 }
 
 bool receiveMessage(int fd, std::string& body) {
   char h[8];
   if (!job::readExact(fd, h, 8)) return false;
-  const std::uint64_t n = getLe(h, 8);
+  const std::uint64_t n = job::getLittleEndian(h, 8);
   if (n > kMaxMessage) return false;
   body.clear();
   // Grown as bytes arrive, never to the length the other side claims.
@@ -143,9 +133,9 @@ std::string pack(const std::vector<std::string_view>& fields) {
   for (auto f : fields) total += 8 + f.size();
   std::string s;
   s.reserve(total);
-  putLe(s, fields.size(), 4);
+  job::putLittleEndian(s, fields.size(), 4);
   for (auto f : fields) {
-    putLe(s, f.size(), 8);
+    job::putLittleEndian(s, f.size(), 8);
     s += f;
   }
   return s;
@@ -154,12 +144,12 @@ std::string pack(const std::vector<std::string_view>& fields) {
 bool unpack(std::string_view bytes, std::vector<std::string_view>& fields, std::size_t maxFields) {
   fields.clear();
   if (bytes.size() < 4) return false;
-  const std::uint64_t n = getLe(bytes.data(), 4);
+  const std::uint64_t n = job::getLittleEndian(bytes.data(), 4);
   if (n > maxFields) return false;
   bytes.remove_prefix(4);
   for (std::uint64_t i = 0; i < n; ++i) {
     if (bytes.size() < 8) return false;
-    const std::uint64_t len = getLe(bytes.data(), 8);
+    const std::uint64_t len = job::getLittleEndian(bytes.data(), 8);
     bytes.remove_prefix(8);
     if (len > bytes.size()) return false;
     fields.push_back(bytes.substr(0, len));

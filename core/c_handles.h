@@ -5,6 +5,7 @@
 #include <libdeflate.h>
 #include <magic.h>
 #include <sqlite3.h>
+#include <fcntl.h>
 #include <unistd.h>
 #include <zip.h>
 
@@ -103,5 +104,14 @@ class UniqueFd {
  private:
   int fd_ = -1;
 };
+
+/// A pipe, both ends close-on-exec (a child gets them by dup2 only).
+inline bool makePipe(UniqueFd& readEnd, UniqueFd& writeEnd) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return false;
+  readEnd = UniqueFd(fds[0]);
+  writeEnd = UniqueFd(fds[1]);
+  return true;
+}
 
 }  // namespace mugai

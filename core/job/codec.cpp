@@ -28,23 +28,13 @@ bool parseJson(std::string_view text, json& out, std::string& error) {
   }
 }
 
-void putU32(std::string& s, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
-}
-
-std::uint64_t getLe(const char* p, int n) {
-  std::uint64_t v = 0;
-  for (int i = 0; i < n; ++i) v |= std::uint64_t{static_cast<unsigned char>(p[i])} << (8 * i);
-  return v;
-}
-
 std::string dumped(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 // u32 JSON length + JSON + the rest, after `prefix`.
 std::string withBlob(const json& meta, std::string_view blob, std::string s = {}) {
   const std::string m = dumped(meta);
   s.reserve(s.size() + 4 + m.size() + blob.size());
-  putU32(s, static_cast<std::uint32_t>(m.size()));
+  putLittleEndian(s, m.size(), 4);
   s += m;
   s += blob;
   return s;
@@ -52,7 +42,7 @@ std::string withBlob(const json& meta, std::string_view blob, std::string s = {}
 
 bool splitBlob(std::string_view payload, json& meta, std::string_view& blob, std::string& error) {
   if (payload.size() < 4) return error = "payload too short", false;
-  const std::uint64_t n = getLe(payload.data(), 4);
+  const std::uint64_t n = getLittleEndian(payload.data(), 4);
   if (n > payload.size() - 4) return error = "JSON length past the payload", false;
   if (n > kMaxJsonBytes) return error = "JSON larger than " + std::to_string(kMaxJsonBytes) + " bytes", false;
   if (!parseJson(payload.substr(4, n), meta, error)) return false;
@@ -105,14 +95,24 @@ std::string asCode(std::string_view s) {
   return out;
 }
 
+void putLittleEndian(std::string& s, std::uint64_t v, int n) {
+  for (int i = 0; i < n; ++i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+}
+
+std::uint64_t getLittleEndian(const char* p, int n) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < n; ++i) v |= std::uint64_t{static_cast<unsigned char>(p[i])} << (8 * i);
+  return v;
+}
+
 std::string frameHeader(Tag tag, std::uint64_t length) {
   std::string h(kTags[static_cast<int>(tag)]);
-  for (int i = 0; i < 8; ++i) h.push_back(static_cast<char>((length >> (8 * i)) & 0xFF));
+  putLittleEndian(h, length, 8);
   return h;
 }
 
 Tag parseHeader(const char (&header)[kFrameHeaderBytes], std::uint64_t& length) {
-  length = getLe(header + 4, 8);
+  length = getLittleEndian(header + 4, 8);
   const std::string_view t(header, 4);
   for (int i = 0; i < 5; ++i)
     if (t == kTags[i]) return static_cast<Tag>(i);

@@ -60,6 +60,10 @@ bool decodeRequest(std::string_view payload, Request& r, std::string& error);
 std::string encodeResult(const Result& r);
 bool decodeResult(std::string_view payload, Result& r, std::string& error);
 
+/// `n` bytes of `v`, little endian, appended to `s`; and back.
+void putLittleEndian(std::string& s, std::uint64_t v, int n);
+std::uint64_t getLittleEndian(const char* p, int n);
+
 /// Blocking helpers for the worker's side (the parent polls, pool.cpp).
 bool writeAll(int fd, std::string_view bytes);
 /// Reads exactly `n` bytes; false on EOF or error.

@@ -19,14 +19,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-bool makePipe(UniqueFd& readEnd, UniqueFd& writeEnd) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) return false;
-  readEnd = UniqueFd(fds[0]);
-  writeEnd = UniqueFd(fds[1]);
-  return true;
-}
-
 std::string exitText(int status) {
   if (WIFSIGNALED(status)) {
     const int sig = WTERMSIG(status);

@@ -19,14 +19,6 @@
 namespace mugai::sanitizers::pdf_rerender {
 namespace {
 
-bool makePipe(UniqueFd& readEnd, UniqueFd& writeEnd) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) return false;
-  readEnd = UniqueFd(fds[0]);
-  writeEnd = UniqueFd(fds[1]);
-  return true;
-}
-
 std::string firstLine(const std::string& s) { return s.substr(0, s.find('\n')); }
 
 }  // namespace
