@@ -249,6 +249,9 @@ TEST_CASE("a confined program cannot reach the network, not even 127.0.0.1", "[o
     auto r = runCommand(kPython + " -c " + quoted(connect));
     REQUIRE(r.out.find("connected") != std::string::npos);
   }
+  // The kernel completes a connect before the listener's accept() counts
+  // it: wait for that count, or it may land after `before` is read.
+  REQUIRE(test::waitFor([&] { return listener.accepted() == 1; }, 5));
   const int before = listener.accepted();
   ConfinedRun run;
   run.argv = {kPython, "-c", connect};
