@@ -19,7 +19,9 @@
 namespace mugai::cli {
 
 void addCommonOptions(CLI::App* cmd, CommonOptions& o, bool canDisable) {
-  cmd->add_option("-c,--config", o.config, "TOML config (default: built-in defaults)");
+  cmd->add_option("-c,--config", o.config,
+                  "TOML config, with its conf.d/*.toml merged in order (default: " + std::string(kSystemConfig) +
+                      " when it exists, else the built-in defaults)");
   cmd->add_option("--quarantine", o.quarantineDir, "Quarantine directory (overrides [quarantine] dir)");
   if (canDisable)
     cmd->add_flag("--no-quarantine", o.noQuarantine,
@@ -40,7 +42,8 @@ std::unique_ptr<job::Pool> startPool(const Config& config) {
 }
 
 Config loadConfig(const CommonOptions& o) {
-  Config c = o.config.empty() ? Config() : loadConfigFile(o.config);
+  const std::string path = resolveConfigPath(o.config);
+  Config c = path.empty() ? Config() : loadConfigFile(path);
   if (!o.quarantineDir.empty()) {
     c.quarantine.dir = o.quarantineDir;
     c.quarantine.enabled = true;
@@ -51,7 +54,9 @@ Config loadConfig(const CommonOptions& o) {
 
 std::unique_ptr<quarantine::Store> openStore(const Config& config) {
   if (!config.quarantine.enabled) return nullptr;
-  return std::make_unique<quarantine::Store>(config.quarantine.dir);
+  auto store = std::make_unique<quarantine::Store>(config.quarantine.dir);
+  if (!store->migration().empty()) std::cerr << "mugai: " << store->migration() << "\n";
+  return store;
 }
 
 std::string readInput(const std::string& path, std::string& out, std::uint64_t maxBytes) {

@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/config_command.h"
 #include "cli/exit_codes.h"
 #include "cli/file_command.h"
 #include "cli/mail_command.h"
@@ -26,7 +27,7 @@ int main(int argc, char** argv) {
   using namespace mugai::cli;
   CLI::App app{"mugai — mail and file detoxification (メール・ファイル無害化)"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "mugai 0.1.0");
+  app.set_version_flag("--version", "mugai " MUGAI_VERSION);
   int exitCode = kInternal;
   addMailCommand(app, exitCode);
   addFileCommand(app, exitCode);
@@ -35,6 +36,7 @@ int main(int argc, char** argv) {
   addWatchCommand(app, exitCode);
   addTlsCertCommand(app, exitCode);
   addSigsCommand(app, exitCode);
+  addConfigCommand(app, exitCode);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

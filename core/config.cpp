@@ -2,7 +2,7 @@
 #include "core/config.h"
 
 #include <algorithm>
-
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -162,7 +162,8 @@ std::vector<std::string> readStrings(const toml::table& t, std::string_view key,
 }
 
 void configFail(const std::string& source, const toml::node* at, const std::string& what) {
-  std::string where = source;
+  // A node names the file it was read from: with conf.d, not always `source`.
+  std::string where = at && at->source().path ? *at->source().path : source;
   if (at && at->source().begin.line) where += ":" + std::to_string(at->source().begin.line);
   throw ConfigError(where + ": " + what);
 }
@@ -180,17 +181,82 @@ void checkKeys(const toml::table& table, std::initializer_list<std::string_view>
   }
 }
 
-Config parseConfig(std::string_view text, const std::string& sourceName) {
-  auto doc = std::make_shared<toml::table>();
+namespace {
+
+toml::table parseToml(std::string_view text, const std::string& sourceName) {
   try {
-    *doc = toml::parse(text, sourceName);
+    return toml::parse(text, sourceName);
   } catch (const toml::parse_error& e) {
     throw ConfigError(sourceName + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
   }
+}
+
+std::string readConfigText(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw ConfigError(path + ": cannot read config file (設定ファイルを読めません)");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  if (f.bad()) throw ConfigError(path + ": read error (設定ファイルを読めません)");
+  return ss.str();
+}
+
+// Checks a merged document: the sections and their keys, as parseConfig
+// does for one file. Stage options point into `doc`.
+Config readDocument(std::shared_ptr<toml::table> doc, std::string text, const std::string& sourceName);
+
+}  // namespace
+
+Config parseConfig(std::string_view text, const std::string& sourceName) {
+  return readDocument(std::make_shared<toml::table>(parseToml(text, sourceName)), std::string(text), sourceName);
+}
+
+toml::table parseTomlFile(const std::string& path) { return parseToml(readConfigText(path), path); }
+
+void mergeToml(toml::table& base, toml::table&& over) {
+  for (auto&& [key, node] : over) {
+    toml::node* old = base.get(key.str());
+    if (old && old->is_table() && node.is_table()) {
+      mergeToml(*old->as_table(), std::move(*node.as_table()));
+      continue;
+    }
+    base.insert_or_assign(key, std::move(node));
+  }
+}
+
+std::string resolveConfigPath(const std::string& given) {
+  if (!given.empty()) return given;
+  std::error_code ec;
+  return std::filesystem::exists(kSystemConfig, ec) ? kSystemConfig : "";
+}
+
+std::vector<std::string> configFiles(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> files{path};
+  const fs::path dir = fs::path(path).parent_path() / "conf.d";
+  std::error_code ec;
+  if (!fs::exists(dir, ec) && !ec) return files;
+  std::vector<std::string> names;
+  fs::directory_iterator it(dir, ec);
+  // Fail closed: local settings that cannot be read are not silently dropped.
+  if (ec) throw ConfigError(dir.string() + ": cannot read directory (設定ディレクトリを読めません): " + ec.message());
+  for (const auto& entry : it) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name[0] == '.' || name.size() <= 5 || name.compare(name.size() - 5, 5, ".toml") != 0) continue;
+    if (!entry.is_regular_file(ec)) continue;
+    names.push_back(name);
+  }
+  std::sort(names.begin(), names.end());  // byte order: "10-x" before "20-y", as in rspamd's local.d
+  for (const auto& n : names) files.push_back((dir / n).string());
+  return files;
+}
+
+namespace {
+
+Config readDocument(std::shared_ptr<toml::table> doc, std::string text, const std::string& sourceName) {
   const toml::table& root = *doc;
   Config c;
   c.source = sourceName;
-  c.text = std::string(text);
+  c.text = std::move(text);
   c.document = doc;
   // [daemon] belongs to mugaid, which reads and checks it (daemon/daemon_config.cpp).
   checkKeys(root, {"limits", "pipeline", "stage", "notice", "quarantine", "release", "worker", "daemon"}, sourceName, "top level");
@@ -234,12 +300,18 @@ Config parseConfig(std::string_view text, const std::string& sourceName) {
   return c;
 }
 
+}  // namespace
+
 Config loadConfigFile(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw ConfigError(path + ": cannot read config file (設定ファイルを読めません)");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return parseConfig(ss.str(), path);
+  const std::vector<std::string> files = configFiles(path);
+  std::string text = readConfigText(path);
+  if (files.size() == 1) return parseConfig(text, path);
+  auto doc = std::make_shared<toml::table>(parseToml(text, path));
+  for (std::size_t i = 1; i < files.size(); ++i) mergeToml(*doc, parseTomlFile(files[i]));
+  // The job workers get the merged result as one TOML text (Config::text).
+  std::ostringstream merged;
+  merged << toml::toml_formatter(*doc);
+  return readDocument(doc, merged.str(), path);
 }
 
 }  // namespace mugai

@@ -94,10 +94,29 @@ struct Config {
 /// The built-in release policy, as TOML (also in samples/mugai.toml).
 extern const char* const kDefaultReleasePolicy;
 
-/// Reads and checks a TOML file. Throws ConfigError("FILE:LINE: what").
+/// Reads and checks a TOML file, then the `conf.d/*.toml` files beside it
+/// (a missing conf.d is none) merged over it in byte order of their names
+/// (mergeToml). Names starting with "." and names not ending in ".toml"
+/// (dpkg's .dpkg-old, an editor's backup) are skipped. Throws
+/// ConfigError("FILE:LINE: what"), naming the file that set the value.
 Config loadConfigFile(const std::string& path);
 /// Same, from text; `sourceName` is used in error messages.
 Config parseConfig(std::string_view text, const std::string& sourceName);
+
+/// The installed config (Debian package: a conffile), used by mugai and
+/// mugaid when no -c/--config is given and it exists.
+inline constexpr const char* kSystemConfig = "/etc/mugai/mugai.toml";
+/// `given` when set; else kSystemConfig when it exists; else "" (the
+/// built-in defaults).
+std::string resolveConfigPath(const std::string& given);
+
+/// The files loadConfigFile reads for `path`, in merge order (path first).
+std::vector<std::string> configFiles(const std::string& path);
+/// Parses one TOML file; every node remembers FILE and line (node::source).
+toml::table parseTomlFile(const std::string& path);
+/// Merges `over` into `base`: tables key by key, any other value (arrays
+/// included) replaces the earlier one. Nodes keep their source.
+void mergeToml(toml::table& base, toml::table&& over);
 
 /// Throws ConfigError naming `source`, the node's line and `what`.
 [[noreturn]] void configFail(const std::string& source, const toml::node* at, const std::string& what);

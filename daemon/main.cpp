@@ -7,8 +7,12 @@
 // sessions; a config that does not load is logged and ignored. Stage
 // options are checked by starting a job worker with the config (this
 // process builds no pipeline: it links no parser, core/job/pool.h).
+// Under systemd (Type=notify) it says READY=1 once listening, RELOADING=1
+// and READY=1 around a SIGHUP reload, and STOPPING=1 (sd_notify(3)).
 #include <signal.h>
 #include <sys/prctl.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
 
 #include <iostream>
 #include <thread>
@@ -25,6 +29,16 @@
 #include "daemon/server.h"
 #include "daemon/settings.h"
 
+namespace {
+
+std::uint64_t monotonicMicros() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000u + static_cast<std::uint64_t>(ts.tv_nsec) / 1000u;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   // Not dumpable: no other process of our user (a subverted worker among
   // them) reads our memory, descriptors, TLS key or spool through /proc.
@@ -34,14 +48,23 @@ int main(int argc, char** argv) {
   CLI::App app{"mugaid — the mugai SMTP relay (無害化メールゲートウェイ)"};
   std::string configPath;
   bool checkOnly = false;
-  app.add_option("-c,--config", configPath, "TOML config (default: built-in defaults)");
+  std::string configArg;
+  app.add_option("-c,--config", configPath,
+                 "TOML config, with its conf.d/*.toml merged in order (default: " + std::string(kSystemConfig) +
+                     " when it exists, else the built-in defaults)");
+  app.add_option("config", configArg, "The same as -c (so `mugaid --check-config FILE` reads)");
   app.add_flag("--check-config", checkOnly, "Check the config and exit (0 = valid)");
-  app.set_version_flag("--version", "mugaid 0.1.0");
+  app.set_version_flag("--version", "mugaid " MUGAI_VERSION);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 3;
   }
+  if (!configArg.empty() && !configPath.empty() && configArg != configPath) {
+    std::cerr << "mugaid: two config files given (" << configPath << ", " << configArg << ")\n";
+    return 3;
+  }
+  configPath = resolveConfigPath(configPath.empty() ? configArg : configPath);
   try {
     SettingsHolder settings(loadSettings(configPath, 1));
     const SettingsPtr boot = settings.get();
@@ -67,6 +90,7 @@ int main(int argc, char** argv) {
     std::size_t stale = queue.recover();
     std::unique_ptr<quarantine::Store> store;
     if (boot->config.quarantine.enabled) store = std::make_unique<quarantine::Store>(boot->config.quarantine.dir);
+    if (store && !store->migration().empty()) logEvent(store->migration());
     Metrics metrics;
     Processor processor(settings, queue, store.get(), metrics, pool);
     Server server(settings, queue, metrics,
@@ -78,6 +102,9 @@ int main(int argc, char** argv) {
     if (std::string m = server.bindMetrics(); !m.empty()) logEvent("metrics on http://" + m + "/metrics");
     logEvent("mugaid listening on " + bound + " mode=" + daemon.mode + " delivery=" + daemon.delivery + " spool=" + daemon.spoolDir +
              " quarantine=" + (store ? store->dir() : std::string("off")) + " recovered_temp_files=" + std::to_string(stale));
+    // systemd (Type=notify): up only once the listener is bound and a
+    // worker has started. Without NOTIFY_SOCKET these calls do nothing.
+    sd_notifyf(0, "READY=1\nSTATUS=listening on %s", bound.c_str());
     // The worker check() started belongs to this thread, which runs no job:
     // let it go (each message thread starts its own).
     pool.reconfigure(job::setupFor(boot->config));
@@ -88,6 +115,7 @@ int main(int argc, char** argv) {
         if (sig == SIGPIPE) continue;
         if (sig == SIGHUP) {
           // Reload: a bad file leaves the running settings in place.
+          sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu", static_cast<unsigned long long>(monotonicMicros()));
           try {
             SettingsPtr next = loadSettings(configPath, ++generation);
             job::Pool(job::setupFor(next->config), job::optionsFor(next->config)).check();  // stage options
@@ -101,9 +129,11 @@ int main(int argc, char** argv) {
           } catch (const std::exception& e) {
             logEvent(std::string("reload failed, keeping the running config: ") + e.what());
           }
+          sd_notify(0, "READY=1");
           continue;
         }
         logEvent("signal " + std::to_string(sig) + ": stopping (work in hand is finished, the rest stays spooled)");
+        sd_notify(0, "STOPPING=1");
         server.stop();
         return;
       }

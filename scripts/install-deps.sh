@@ -27,12 +27,13 @@ if [ ! -f "$bp" ] || ! grep -qxF "$line" "$bp"; then
 fi
 
 apt-get update -qq
+# scdoc: the man pages (doc/man/*.scd); without it they are not built.
 apt-get install -y -qq --no-install-recommends \
-  build-essential cmake ninja-build ccache pkg-config git file python3 \
+  build-essential cmake ninja-build ccache pkg-config git file python3 scdoc \
   libgmime-3.0-dev libglib2.0-dev libmagic-dev zlib1g-dev \
   libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libxml2-dev libidn2-dev \
   libsqlite3-dev sqlite3 libzip-dev unzip libasio-dev \
-  libpoppler-cpp-dev libpoppler-glib-dev libcairo2-dev libqpdf-dev libseccomp-dev libjpeg62-turbo-dev libdeflate-dev libgsf-1-dev fonts-dejavu-core \
+  libpoppler-cpp-dev libpoppler-glib-dev libcairo2-dev libqpdf-dev libseccomp-dev libsystemd-dev libjpeg62-turbo-dev libdeflate-dev libgsf-1-dev fonts-dejavu-core \
   >/dev/null
 apt-get install -y -qq --no-install-recommends -t bookworm-backports libcatch2-dev >/dev/null
 # Run by mugai itself (not a build dependency): office_cdr's

@@ -2,9 +2,13 @@
 # README command 2: install dependencies, build with tests, run every test
 # through CTest. .ci/run calls exactly this.
 #
-# Three passes, sharing ccache:
+# Four passes, sharing ccache:
 #   1. the Release build (-Werror) and every test, the slow corpus sweeps included;
-#   2. the same suite built with AddressSanitizer + UndefinedBehaviorSanitizer
+#   2. the Debian package, the product's install path
+#      (test/packaging/package_test.sh): built from a clean copy of the
+#      tree, lintian, dpkg -i, mugaid as the unit starts it relaying a mail,
+#      upgrade, remove and purge; the package is purged at its end;
+#   3. the same suite built with AddressSanitizer + UndefinedBehaviorSanitizer
 #      (build-asan/) and the job worker's test instruction
 #      (MUGAI_WORKER_SELFTEST: each forbidden call is tried and must fail
 #      closed; refused in Release builds), without the corpus sweeps (run once, in pass 1), the
@@ -12,14 +16,14 @@
 #      (the ASan runtime cannot start inside the worker's sandbox: its
 #      RLIMIT_AS is far below ASan's shadow reservation, and its seccomp
 #      filter kills what the runtime calls);
-#   3. every fuzz target for a short smoke (test/fuzz/run_fuzz.sh all,
+#   4. every fuzz target for a short smoke (test/fuzz/run_fuzz.sh all,
 #      MUGAI_FUZZ_SECONDS each, default 60).
-# MUGAI_TEST_PASSES="release asan fuzz" chooses passes (all three by default).
+# MUGAI_TEST_PASSES="release package asan fuzz" chooses passes (all four by default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # ccache hits wherever the tree is cloned: paths under it are hashed relative.
 export CCACHE_BASEDIR="$PWD"
-passes=${MUGAI_TEST_PASSES:-release asan fuzz}
+passes=${MUGAI_TEST_PASSES:-release package asan fuzz}
 
 bash scripts/install-deps.sh --test
 jobs=$(nproc)
@@ -33,8 +37,14 @@ if [[ " $passes " == *" release "* ]]; then
   total=$((total + $(grep -oE 'tests failed out of [0-9]+' build/ctest.log | grep -oE '[0-9]+$')))
 fi
 
+if [[ " $passes " == *" package "* ]]; then
+  echo "== pass 2: the Debian package (test/packaging/package_test.sh)"
+  bash test/packaging/package_test.sh
+  total=$((total + 1))
+fi
+
 if [[ " $passes " == *" asan "* ]]; then
-  echo "== pass 2: AddressSanitizer + UndefinedBehaviorSanitizer build, the suite without the corpus sweeps"
+  echo "== pass 3: AddressSanitizer + UndefinedBehaviorSanitizer build, the suite without the corpus sweeps"
   # Warnings are held to -Werror in pass 1; here GCC 12 raises false
   # maybe-uninitialized warnings inside std::regex and std::function.
   san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
@@ -50,7 +60,7 @@ if [[ " $passes " == *" asan "* ]]; then
 fi
 
 if [[ " $passes " == *" fuzz "* ]]; then
-  echo "== pass 3: fuzz smoke, ${MUGAI_FUZZ_SECONDS:-60} s per target"
+  echo "== pass 4: fuzz smoke, ${MUGAI_FUZZ_SECONDS:-60} s per target"
   bash test/fuzz/run_fuzz.sh "${MUGAI_FUZZ_SECONDS:-60}" all
 fi
 echo "test.sh: all passes done ($passes)"

@@ -147,19 +147,40 @@ Store::Store(std::string dir) : dir_(std::move(dir)) {
   exec("PRAGMA journal_mode=WAL");
   exec("PRAGMA synchronous=FULL");
   exec("PRAGMA foreign_keys=ON");
-  exec("BEGIN IMMEDIATE");
-  auto v = prepare("PRAGMA user_version");
-  int version = sqlite3_step(v.get()) == SQLITE_ROW ? sqlite3_column_int(v.get(), 0) : 0;
-  v.reset();
-  if (version > kSchemaVersion) {
-    exec("ROLLBACK");
-    throw StoreError(index + ": index schema version " + std::to_string(version) +
-                     " is newer than this mugai understands (" + std::to_string(kSchemaVersion) + ")");
+  migrate(index);
+}
+
+void Store::migrate(const std::string& index) {
+  auto version = [&] {
+    auto v = prepare("PRAGMA user_version");
+    return sqlite3_step(v.get()) == SQLITE_ROW ? sqlite3_column_int(v.get(), 0) : 0;
+  };
+  const int found = version();
+  if (found > kSchemaVersion)
+    throw StoreError(index + ": index schema version " + std::to_string(found) + " is newer than this mugai understands (" +
+                     std::to_string(kSchemaVersion) + "): a newer mugai wrote it (新しい版の mugai で作成された索引です)");
+  std::string backup;
+  if (found > 0 && found < kSchemaVersion) {
+    // The whole index as it was, consistent (VACUUM INTO reads one snapshot,
+    // WAL included), before anything is changed.
+    backup = index + ".v" + std::to_string(found) + "." + std::to_string(epochSeconds()) + ".bak";
+    auto s = prepare("VACUUM INTO ?1");
+    bindValue(s.get(), 1, backup);
+    if (sqlite3_step(s.get()) != SQLITE_DONE) fail("cannot back up the index to " + backup + " before migrating it");
+    ::chmod(backup.c_str(), 0640);
   }
-  if (version == 1) exec("ALTER TABLE items ADD COLUMN envelope TEXT");  // a store of mugai before schema 2
+  exec("BEGIN IMMEDIATE");
+  const int from = version();  // another process may have migrated meanwhile
+  // Each step takes schema N to N+1; new steps go at the end.
+  for (int v = from; v > 0 && v < kSchemaVersion; ++v) {
+    if (v == 1) exec("ALTER TABLE items ADD COLUMN envelope TEXT");  // 2: the envelope, for release
+  }
   exec(kSchema);
   exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
   exec("COMMIT");
+  if (from > 0 && from < kSchemaVersion)
+    migration_ = "quarantine index migrated from schema " + std::to_string(from) + " to " + std::to_string(kSchemaVersion) +
+                 ", the old index kept as " + backup;
 }
 
 void Store::setDeferredSync(bool deferred) {

@@ -93,12 +93,17 @@ bool validId(std::string_view id);
 
 class Store {
  public:
-  /// Opens (creating if needed) the store at `dir`. Throws StoreError.
+  /// Opens (creating if needed) the store at `dir`. An index of an older
+  /// schema is first copied whole to index.sqlite.v<N>.<time>.bak, then
+  /// migrated forward step by step in one transaction (migration() says
+  /// so); an index newer than this mugai is refused. Throws StoreError.
   explicit Store(std::string dir);
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
   const std::string& dir() const { return dir_; }
+  /// What opening did to an older index ("" = nothing), for the log.
+  const std::string& migration() const { return migration_; }
 
   /// Stores `original` and its item; `item.sha256` and `size` are computed here.
   /// @return the item's id: `item.id`, or the id stored earlier under the same origin.
@@ -134,6 +139,9 @@ class Store {
   void exec(const char* sql);
   [[noreturn]] void fail(const std::string& what);
 
+  /// Backs up and migrates an index of an older schema (see the constructor).
+  void migrate(const std::string& index);
+
   struct PendingRow;
   /// Inserts `item`'s rows inside the caller's transaction; returns its id.
   std::string insertRows(const Item& item);
@@ -141,6 +149,7 @@ class Store {
   void commitBatch(const std::vector<PendingRow*>& batch);
 
   std::string dir_;
+  std::string migration_;
   std::mutex mutex_;  // one connection, shared by a scan's worker threads
   std::mutex pendingMutex_;  // put()s waiting for the next commit
   std::condition_variable committed_;

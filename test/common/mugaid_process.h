@@ -20,7 +20,9 @@ namespace mugai::test {
 // mugaid in the background with a config of its own; stops on destruction.
 class Mugaid {
  public:
-  Mugaid(const std::filesystem::path& dir, const std::string& extraDaemonKeys = "") : dir_(dir) {
+  /// `environment`: shell assignments put before the command ("NAME=value ...").
+  Mugaid(const std::filesystem::path& dir, const std::string& extraDaemonKeys = "", const std::string& environment = "")
+      : dir_(dir), environment_(environment) {
     writeConfig(extraDaemonKeys);
     start();
   }
@@ -38,7 +40,9 @@ class Mugaid {
 
   void start() {
     log_ = dir_ / ("log" + std::to_string(++starts_));
-    process_.emplace(std::string(MUGAI_DAEMON) + " -c " + (dir_ / "mugaid.toml").string(), log_);
+    process_.emplace((environment_.empty() ? "" : "env " + environment_ + " ") + std::string(MUGAI_DAEMON) + " -c " +
+                         (dir_ / "mugaid.toml").string(),
+                     log_);
     REQUIRE(waitFor([&] { return port() > 0; }, 15));
   }
   int stop(int signal) { return process_ ? process_->stop(signal) : -1; }
@@ -58,6 +62,7 @@ class Mugaid {
 
  private:
   std::filesystem::path dir_, log_;
+  std::string environment_;
   std::optional<Background> process_;
   int starts_ = 0;
 };

@@ -17,6 +17,7 @@
 #include "core/hash.h"
 #include "core/mail_job.h"
 #include "core/quarantine/store.h"
+#include "test/common/cli_run.h"
 #include "test/common/corpus.h"
 
 namespace fs = std::filesystem;
@@ -161,6 +162,44 @@ TEST_CASE("quarantine: a store from a newer mugai is refused, not rewritten", "[
   { Store s(d.string()); }
   REQUIRE(std::system(("sqlite3 " + (d / "index.sqlite").string() + " 'PRAGMA user_version=99'").c_str()) == 0);
   CHECK_THROWS_WITH(Store(d.string()), ContainsSubstring("newer"));
+  fs::remove_all(d);
+}
+
+TEST_CASE("quarantine: an index of an older schema is backed up, then migrated with its items", "[quarantine]") {
+  fs::path d = freshDir("migrate");
+  const fs::path index = d / "index.sqlite";
+  std::string id;
+  {
+    Store s(d.string());
+    id = s.put(mailItem("a@example.com", {"attachment.executable"}), "the original bytes");
+  }
+  // Make it the index of a mugai of schema 1 (before items.envelope), with sqlite3 itself.
+  auto sql = [&](const fs::path& db, const std::string& q) {
+    return mugai::test::runCommand("sqlite3 " + db.string() + " \"" + q + "\"").out;
+  };
+  REQUIRE(std::system(("sqlite3 " + index.string() + " 'ALTER TABLE items DROP COLUMN envelope; PRAGMA user_version=1'").c_str()) == 0);
+
+  Store s(d.string());
+  CHECK_THAT(s.migration(), ContainsSubstring("from schema 1 to 2"));
+  auto got = s.get(id);
+  REQUIRE(got);
+  CHECK(got->sender == "a@example.com");
+  CHECK(s.readOriginal(*got) == "the original bytes");
+  CHECK(sql(index, "PRAGMA user_version") == "2\n");
+  CHECK_THAT(sql(index, "SELECT name FROM pragma_table_info('items')"), ContainsSubstring("envelope"));
+
+  std::vector<fs::path> backups;
+  for (const auto& e : fs::directory_iterator(d))
+    if (e.path().filename().string().find(".v1.") != std::string::npos) backups.push_back(e.path());
+  REQUIRE(backups.size() == 1);
+  CHECK_THAT(s.migration(), ContainsSubstring(backups[0].string()));
+  CHECK(sql(backups[0], "PRAGMA user_version") == "1\n");
+  CHECK(sql(backups[0], "SELECT id FROM items") == id + "\n");
+  CHECK((fs::status(backups[0]).permissions() & fs::perms::others_all) == fs::perms::none);
+
+  // Opened again: nothing left to do, no second backup.
+  Store again(d.string());
+  CHECK(again.migration().empty());
   fs::remove_all(d);
 }
 
