@@ -190,6 +190,9 @@ std::optional<std::vector<std::string>> runWorkersForBroker(const std::vector<st
   if (n < 1 || n > 8 || ms < 1 || ms > 3'600'000 ||
       r.size() != 5 + static_cast<std::size_t>(n) * (same ? 1 : 2) + (same ? 1 : 0))
     return std::nullopt;
+  // As runWorkers: a renderer that dies early makes our write fail with
+  // EPIPE; the broker must not depend on having inherited SIG_IGN.
+  ::signal(SIGPIPE, SIG_IGN);
   std::vector<Worker> ws(static_cast<std::size_t>(n));
   std::vector<std::vector<std::string>> args(ws.size());
   for (std::size_t i = 0; i < ws.size(); ++i) {
