@@ -27,10 +27,12 @@ bool bareKey(std::string_view k) {
   return true;
 }
 
+// A quoted key is written as a basic string with escapes (never as a
+// literal or multi-line string, which a key cannot be).
 std::string keyText(std::string_view k) {
   if (bareKey(k)) return std::string(k);
   std::ostringstream o;
-  o << toml::toml_formatter(toml::value<std::string>(std::string(k)));
+  o << toml::toml_formatter(toml::value<std::string>(std::string(k)), toml::format_flags::allow_unicode_strings);
   return o.str();
 }
 
@@ -104,7 +106,9 @@ void addConfigCommand(CLI::App& app, int& exitCode) {
     const std::string path = resolveConfigPath(*file);
     std::vector<std::string> files;
     if (!path.empty()) {
-      loadConfigFile(path);  // the same checks every command makes; ConfigError exits 3
+      // The same checks every command makes, stage options included (a job
+      // worker builds both pipelines): ConfigError exits 3.
+      startPool(loadConfigFile(path));
       files = configFiles(path);
     }
     toml::table merged = toml::parse(std::string_view(kBuiltinConfigToml), std::string_view(kBuiltinName));

@@ -1,7 +1,12 @@
 // See config.h.
 #include "core/config.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -25,10 +30,46 @@ void readLimits(const toml::table& t, Limits& l, const std::string& source) {
       readInt<std::int64_t>(t, "max_seconds", l.maxTime.count() / 1000, 1, 86400, source));
 }
 
+// The position of a config file in the merge order, for "which came last".
+class FileOrder {
+ public:
+  explicit FileOrder(const std::vector<ConfigText>& texts) {
+    for (const auto& t : texts) names_.push_back(t.name);
+  }
+  /// The latest file any line of `n` comes from (-1: none of ours).
+  int latest(const toml::node& n) const { return rank(*latestNode(n)); }
+  /// The node (n or one inside it) from the latest file: where to point an error.
+  const toml::node* latestNode(const toml::node& n) const {
+    const toml::node* best = &n;
+    auto consider = [&](const toml::node& v) {
+      const toml::node* c = latestNode(v);
+      if (rank(*c) > rank(*best)) best = c;
+    };
+    if (const toml::table* t = n.as_table())
+      for (const auto& [k, v] : *t) consider(v);
+    if (const toml::array* a = n.as_array())
+      for (const auto& v : *a) consider(v);
+    return best;
+  }
+  int rank(const toml::node& n) const {
+    const auto& p = n.source().path;
+    if (!p) return -1;
+    for (std::size_t i = 0; i < names_.size(); ++i)
+      if (names_[i] == *p) return static_cast<int>(i);
+    return -1;
+  }
+
+ private:
+  std::vector<std::string> names_;
+};
+
 // Reads a stage list and the options of each stage. `where` names the
-// sections in messages ("pipeline" / "release").
+// sections in messages ("pipeline" / "release"). Options of a stage the
+// list does not run are an error (a typo guard), unless they all come from
+// files before the one that set the list.
 std::vector<StageConfig> readStages(const toml::node* list, const toml::table* stageOptions, const std::string& source,
-                                    const std::string& where, const std::string& optionsPrefix) {
+                                    const std::string& where, const std::string& optionsPrefix, const FileOrder& order,
+                                    bool listIsBuiltIn) {
   std::vector<StageConfig> stages;
   if (!list->is_array()) configFail(source, list, "stages must be an array of sanitizer names");
   for (const auto& item : *list->as_array()) {
@@ -45,7 +86,10 @@ std::vector<StageConfig> readStages(const toml::node* list, const toml::table* s
     for (const auto& [key, node] : *stageOptions) {
       bool used = false;
       for (const auto& s : stages) used = used || s.name == key.str();
-      if (!used) configFail(source, &node, "[" + optionsPrefix + std::string(key.str()) + "] is not in [" + where + "] stages");
+      if (!used && !listIsBuiltIn && order.latest(node) < order.rank(*list)) continue;  // dropped by a later file
+      if (!used)
+        configFail(source, order.latestNode(node),
+                   "[" + optionsPrefix + std::string(key.str()) + "] is not in [" + where + "] stages");
     }
   return stages;
 }
@@ -58,11 +102,12 @@ const toml::table* subTable(const toml::table& t, std::string_view name, const s
   return n->as_table();
 }
 
-std::vector<StageConfig> readRelease(const toml::table& release, const std::string& source) {
+std::vector<StageConfig> readRelease(const toml::table& release, const std::string& source, const FileOrder& order) {
   checkKeys(release, {"stages", "stage"}, source, "release");
   const toml::node* list = release.get("stages");
   if (!list) configFail(source, &release, "[release] needs stages (the release policy's pipeline)");
-  return readStages(list, subTable(release, "stage", source, "release.stage"), source, "release", "release.stage.");
+  return readStages(list, subTable(release, "stage", source, "release.stage"), source, "release", "release.stage.", order,
+                    false);
 }
 
 void readQuarantine(const toml::table& t, QuarantineConfig& q, const std::string& source) {
@@ -97,7 +142,7 @@ unknown = "keep"
 Config::Config() {
   document = std::make_shared<const toml::table>();
   releaseDocument = builtinReleaseDocument();
-  releaseStages = readRelease(*releaseDocument->get("release")->as_table(), "(built-in release policy)");
+  releaseStages = readRelease(*releaseDocument->get("release")->as_table(), "(built-in release policy)", FileOrder({}));
 }
 
 Config Config::forRelease() const {
@@ -200,14 +245,21 @@ std::string readConfigText(const std::string& path) {
   return ss.str();
 }
 
-// Checks a merged document: the sections and their keys, as parseConfig
-// does for one file. Stage options point into `doc`.
-Config readDocument(std::shared_ptr<toml::table> doc, std::string text, const std::string& sourceName);
+// Checks a merged document: the sections and their keys. Stage options
+// point into `doc`.
+Config readDocument(std::shared_ptr<toml::table> doc, std::vector<ConfigText> texts);
 
 }  // namespace
 
 Config parseConfig(std::string_view text, const std::string& sourceName) {
-  return readDocument(std::make_shared<toml::table>(parseToml(text, sourceName)), std::string(text), sourceName);
+  return parseConfigTexts({{sourceName, std::string(text)}});
+}
+
+Config parseConfigTexts(std::vector<ConfigText> texts) {
+  if (texts.empty()) return Config();
+  auto doc = std::make_shared<toml::table>(parseToml(texts[0].text, texts[0].name));
+  for (std::size_t i = 1; i < texts.size(); ++i) mergeToml(*doc, parseToml(texts[i].text, texts[i].name));
+  return readDocument(doc, std::move(texts));
 }
 
 toml::table parseTomlFile(const std::string& path) { return parseToml(readConfigText(path), path); }
@@ -226,23 +278,52 @@ void mergeToml(toml::table& base, toml::table&& over) {
 std::string resolveConfigPath(const std::string& given) {
   if (!given.empty()) return given;
   std::error_code ec;
-  return std::filesystem::exists(kSystemConfig, ec) ? kSystemConfig : "";
+  const bool exists = std::filesystem::exists(kSystemConfig, ec);
+  // Fail closed: a config that exists but cannot be looked at is not "none".
+  if (ec) throw ConfigError(std::string(kSystemConfig) + ": " + ec.message() + " (設定ファイルを確認できません)");
+  return exists ? kSystemConfig : "";
 }
+
+namespace {
+
+// A conf.d directory or file may hold a policy: only root or the user
+// running us may own it, and nobody else may write to it (else a local
+// user could, say, empty [pipeline] stages beside a config in /tmp).
+void checkTrusted(const std::filesystem::path& p) {
+  struct stat st {};
+  if (::stat(p.c_str(), &st) != 0)
+    throw ConfigError(p.string() + ": " + std::strerror(errno) + " (設定を読めません)");
+  if (st.st_uid != 0 && st.st_uid != ::geteuid())
+    throw ConfigError(p.string() + ": owned by uid " + std::to_string(st.st_uid) +
+                      ", neither root nor this user: not read (所有者が root でも実行ユーザーでもないため読みません)");
+  if (st.st_mode & (S_IWGRP | S_IWOTH))
+    throw ConfigError(p.string() + ": writable by group or others: not read (他のユーザーが書き込めるため読みません)");
+}
+
+}  // namespace
 
 std::vector<std::string> configFiles(const std::string& path) {
   namespace fs = std::filesystem;
   std::vector<std::string> files{path};
   const fs::path dir = fs::path(path).parent_path() / "conf.d";
   std::error_code ec;
-  if (!fs::exists(dir, ec) && !ec) return files;
+  const fs::file_status link = fs::symlink_status(dir, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory)
+    throw ConfigError(dir.string() + ": " + ec.message() + " (設定ディレクトリを確認できません)");
+  if (!fs::exists(link)) return files;
+  // Fail closed from here: local settings that cannot be read are never
+  // silently dropped (a dangling link, a directory named x.toml, EACCES).
+  if (!fs::is_directory(dir, ec)) throw ConfigError(dir.string() + ": not a directory (ディレクトリではありません)");
+  checkTrusted(dir);
   std::vector<std::string> names;
   fs::directory_iterator it(dir, ec);
-  // Fail closed: local settings that cannot be read are not silently dropped.
   if (ec) throw ConfigError(dir.string() + ": cannot read directory (設定ディレクトリを読めません): " + ec.message());
   for (const auto& entry : it) {
     const std::string name = entry.path().filename().string();
     if (name.empty() || name[0] == '.' || name.size() <= 5 || name.compare(name.size() - 5, 5, ".toml") != 0) continue;
-    if (!entry.is_regular_file(ec)) continue;
+    if (!entry.is_regular_file(ec))
+      throw ConfigError(entry.path().string() + ": not a regular file (通常のファイルではありません)");
+    checkTrusted(entry.path());
     names.push_back(name);
   }
   std::sort(names.begin(), names.end());  // byte order: "10-x" before "20-y", as in rspamd's local.d
@@ -252,11 +333,13 @@ std::vector<std::string> configFiles(const std::string& path) {
 
 namespace {
 
-Config readDocument(std::shared_ptr<toml::table> doc, std::string text, const std::string& sourceName) {
+Config readDocument(std::shared_ptr<toml::table> doc, std::vector<ConfigText> texts) {
   const toml::table& root = *doc;
+  const std::string sourceName = texts.front().name;
+  const FileOrder order(texts);
   Config c;
   c.source = sourceName;
-  c.text = std::move(text);
+  c.texts = std::move(texts);
   c.document = doc;
   // [daemon] belongs to mugaid, which reads and checks it (daemon/daemon_config.cpp).
   checkKeys(root, {"limits", "pipeline", "stage", "notice", "quarantine", "release", "worker", "daemon"}, sourceName, "top level");
@@ -275,9 +358,10 @@ Config readDocument(std::shared_ptr<toml::table> doc, std::string text, const st
   }
   toml::array defaultStages;  // options given for the built-in stage list apply to it
   for (const auto& s : c.stages) defaultStages.push_back(s.name);
-  c.stages = readStages(stageList ? stageList : &defaultStages, stageOptions, sourceName, "pipeline", "stage.");
+  c.stages = readStages(stageList ? stageList : &defaultStages, stageOptions, sourceName, "pipeline", "stage.", order,
+                        stageList == nullptr);
   if (const auto* t = section("quarantine")) readQuarantine(*t, c.quarantine, sourceName);
-  if (const auto* t = section("release")) c.releaseStages = readRelease(*t, sourceName);
+  if (const auto* t = section("release")) c.releaseStages = readRelease(*t, sourceName, order);
   if (const auto* t = section("worker")) {
     checkKeys(*t, {"max_jobs", "timeout_seconds", "memory_mb", "cpu_seconds", "attempts"}, sourceName, "worker");
     WorkerConfig& w = c.worker;
@@ -303,15 +387,9 @@ Config readDocument(std::shared_ptr<toml::table> doc, std::string text, const st
 }  // namespace
 
 Config loadConfigFile(const std::string& path) {
-  const std::vector<std::string> files = configFiles(path);
-  std::string text = readConfigText(path);
-  if (files.size() == 1) return parseConfig(text, path);
-  auto doc = std::make_shared<toml::table>(parseToml(text, path));
-  for (std::size_t i = 1; i < files.size(); ++i) mergeToml(*doc, parseTomlFile(files[i]));
-  // The job workers get the merged result as one TOML text (Config::text).
-  std::ostringstream merged;
-  merged << toml::toml_formatter(*doc);
-  return readDocument(doc, merged.str(), path);
+  std::vector<ConfigText> texts;
+  for (const auto& f : configFiles(path)) texts.push_back({f, readConfigText(f)});
+  return parseConfigTexts(std::move(texts));
 }
 
 }  // namespace mugai

@@ -13,6 +13,7 @@
 
 #include <toml++/toml.h>
 
+#include "core/config_text.h"
 #include "core/limits.h"
 #include "core/pipeline.h"
 
@@ -78,9 +79,10 @@ struct Config {
   /// again ([release]; built in: kDefaultReleasePolicy).
   std::vector<StageConfig> releaseStages;
   std::string source = "(built-in defaults)";  ///< where it came from, for messages
-  /// The TOML it was read from ("" = the built-in defaults): job workers
-  /// read the same config from it (core/job/pool.h).
-  std::string text;
+  /// The files it was read from, in merge order (none = the built-in
+  /// defaults): job workers parse and merge the same texts the same way
+  /// (core/job/pool.h), so they run exactly what was checked here.
+  std::vector<ConfigText> texts;
   /// The parsed file; stage options point into it (keeping their line numbers).
   std::shared_ptr<const toml::table> document;
   /// Holds the built-in release policy's options when the file has no [release].
@@ -97,11 +99,18 @@ extern const char* const kDefaultReleasePolicy;
 /// Reads and checks a TOML file, then the `conf.d/*.toml` files beside it
 /// (a missing conf.d is none) merged over it in byte order of their names
 /// (mergeToml). Names starting with "." and names not ending in ".toml"
-/// (dpkg's .dpkg-old, an editor's backup) are skipped. Throws
+/// (dpkg's .dpkg-old, an editor's backup) are skipped; any other entry
+/// that is not a readable regular file, and a conf.d (or file in it) that
+/// others may write to or that neither root nor we own, is an error. Throws
 /// ConfigError("FILE:LINE: what"), naming the file that set the value.
 Config loadConfigFile(const std::string& path);
 /// Same, from text; `sourceName` is used in error messages.
 Config parseConfig(std::string_view text, const std::string& sourceName);
+/// Parses each text, merges them in order (mergeToml) and checks the result.
+/// Options of a stage that the stage list does not run are an error, unless
+/// every line of them comes from a file before the one that set the list
+/// (a conf.d file that drops a stage the main file configured).
+Config parseConfigTexts(std::vector<ConfigText> texts);
 
 /// The installed config (Debian package: a conffile), used by mugai and
 /// mugaid when no -c/--config is given and it exists.

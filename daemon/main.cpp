@@ -89,6 +89,9 @@ int main(int argc, char** argv) {
     Queue queue(daemon.spoolDir);
     std::size_t stale = queue.recover();
     std::unique_ptr<quarantine::Store> store;
+    // Opening may migrate an old index (a backup copy first): more than
+    // systemd's start timeout allows for a large one.
+    sd_notify(0, "EXTEND_TIMEOUT_USEC=1800000000\nSTATUS=opening the quarantine store");
     if (boot->config.quarantine.enabled) store = std::make_unique<quarantine::Store>(boot->config.quarantine.dir);
     if (store && !store->migration().empty()) logEvent(store->migration());
     Metrics metrics;

@@ -99,7 +99,7 @@ int main() {
   Config config;
   std::optional<Pipeline> main, release;
   try {
-    if (!setup.text.empty()) config = parseConfig(setup.text, setup.source);
+    if (!setup.texts.empty()) config = parseConfigTexts(setup.texts);
     config.quarantine.enabled = setup.quarantineEnabled;
     config.quarantine.dir = setup.quarantineDir;
     main.emplace(sanitizers::builtinRegistry().build(config));

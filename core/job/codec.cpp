@@ -120,15 +120,30 @@ Tag parseHeader(const char (&header)[kFrameHeaderBytes], std::uint64_t& length) 
 }
 
 std::string encodeSetup(const Setup& s) {
-  return dumped(json{{"source", s.source}, {"text", s.text}, {"quarantine_enabled", s.quarantineEnabled},
+  json texts = json::array();
+  for (const auto& t : s.texts) texts.push_back(json{{"name", t.name}, {"text", t.text}});
+  return dumped(json{{"source", s.source}, {"texts", texts}, {"quarantine_enabled", s.quarantineEnabled},
                      {"quarantine_dir", s.quarantineDir}});
 }
 
 bool decodeSetup(std::string_view payload, Setup& s, std::string& error) {
   json j;
   if (!parseJson(payload, j, error)) return false;
-  return field(j, "source", s.source, error) && field(j, "text", s.text, error) &&
-         field(j, "quarantine_enabled", s.quarantineEnabled, error) && field(j, "quarantine_dir", s.quarantineDir, error);
+  if (!field(j, "source", s.source, error) || !field(j, "quarantine_enabled", s.quarantineEnabled, error) ||
+      !field(j, "quarantine_dir", s.quarantineDir, error))
+    return false;
+  const auto texts = j.find("texts");
+  if (texts == j.end() || !texts->is_array()) {
+    error = "setup: texts must be an array";
+    return false;
+  }
+  s.texts.clear();
+  for (const auto& t : *texts) {
+    ConfigText ct;
+    if (!t.is_object() || !field(t, "name", ct.name, error) || !field(t, "text", ct.text, error)) return false;
+    s.texts.push_back(std::move(ct));
+  }
+  return true;
 }
 
 namespace {

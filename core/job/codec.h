@@ -2,7 +2,7 @@
 // the worker's stdin and stdout.
 //
 //   frame   = tag (4 bytes) + payload length (u64, little endian) + payload
-//   setup   = "MJSU": JSON {source, text, quarantine_enabled, quarantine_dir}  parent -> worker, once
+//   setup   = "MJSU": JSON {source, texts: [{name, text}], quarantine_enabled, quarantine_dir}  parent -> worker, once
 //   ready   = "MJOK": empty                                                    worker -> parent
 //   error   = "MJER": UTF-8 text (a config error, or why it cannot start)      worker -> parent
 //   job     = "MJJB": u32 JSON length + JSON {kind, policy, id, name, passwords} + the input bytes
@@ -20,7 +20,9 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "core/config_text.h"
 #include "core/job/job.h"
 
 namespace mugai::job {
@@ -42,7 +44,9 @@ std::string asCode(std::string_view s);
 
 struct Setup {
   std::string source;       ///< where the config came from ("(built-in defaults)" = no text)
-  std::string text;         ///< the TOML, "" for the built-in defaults
+  /// The config files' texts in merge order (none = the built-in defaults):
+  /// the worker merges and checks them as the parent did (parseConfigTexts).
+  std::vector<ConfigText> texts;
   bool quarantineEnabled = true;
   std::string quarantineDir;
 };

@@ -2,7 +2,9 @@
 #include "core/quarantine/store.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -136,6 +138,12 @@ Store::Store(std::string dir) : dir_(std::move(dir)) {
     if (ec) throw StoreError("cannot create quarantine directory " + (fs::path(dir_) / sub).string() + ": " + ec.message());
   }
   ::chmod(dir_.c_str(), 0750);  // originals are hostile and private: not world-readable
+  struct stat owner {};
+  if (::geteuid() == 0 && ::stat(dir_.c_str(), &owner) == 0 && owner.st_uid != 0) {
+    ownerUid_ = static_cast<int>(owner.st_uid);
+    ownerGid_ = static_cast<int>(owner.st_gid);
+    keepOwner((fs::path(dir_) / "objects").string());
+  }
   sqlite3* raw = nullptr;
   std::string index = (fs::path(dir_) / "index.sqlite").string();
   int rc = sqlite3_open_v2(index.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -148,6 +156,41 @@ Store::Store(std::string dir) : dir_(std::move(dir)) {
   exec("PRAGMA synchronous=FULL");
   exec("PRAGMA foreign_keys=ON");
   migrate(index);
+  ::chmod(index.c_str(), 0640);
+  for (const char* suffix : {"", "-wal", "-shm"}) keepOwner(index + suffix);
+}
+
+void Store::keepOwner(const std::string& path) const {
+  if (ownerUid_ >= 0) (void)::lchown(path.c_str(), static_cast<uid_t>(ownerUid_), static_cast<gid_t>(ownerGid_));
+}
+
+std::string Store::backupBeforeMigration(const std::string& index, int version) {
+  // One backup per old version is enough: a migration that failed and is
+  // tried again (a restarting service) does not fill the disk with copies.
+  const std::string prefix = fs::path(index).filename().string() + ".v" + std::to_string(version) + ".";
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir_, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind(prefix, 0) == 0 && name.size() > 4 && name.compare(name.size() - 4, 4, ".bak") == 0 &&
+        e.is_regular_file(ec) && e.file_size(ec) > 0)
+      return e.path().string();
+  }
+  // The whole index as it was, consistent (VACUUM INTO reads one snapshot,
+  // WAL included), into a new file of ours: O_EXCL and O_NOFOLLOW, so a
+  // planted link or file cannot redirect it; 0640, as the index.
+  const std::string backup = index + ".v" + std::to_string(version) + "." + std::to_string(epochSeconds()) + "." +
+                             std::to_string(::getpid()) + ".bak";
+  UniqueFd fd(::open(backup.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640));
+  if (!fd) fail("cannot create " + backup + " to back up the index before migrating it");
+  keepOwner(backup);
+  auto s = prepare("VACUUM INTO ?1");  // an empty existing file is allowed
+  bindValue(s.get(), 1, backup);
+  if (sqlite3_step(s.get()) != SQLITE_DONE) {
+    ::unlink(backup.c_str());
+    fail("cannot back up the index to " + backup + " before migrating it");
+  }
+  if (::fsync(fd.get()) != 0) fail("cannot sync " + backup);
+  return backup;
 }
 
 void Store::migrate(const std::string& index) {
@@ -160,14 +203,15 @@ void Store::migrate(const std::string& index) {
     throw StoreError(index + ": index schema version " + std::to_string(found) + " is newer than this mugai understands (" +
                      std::to_string(kSchemaVersion) + "): a newer mugai wrote it (新しい版の mugai で作成された索引です)");
   std::string backup;
+  UniqueFd lock;
   if (found > 0 && found < kSchemaVersion) {
-    // The whole index as it was, consistent (VACUUM INTO reads one snapshot,
-    // WAL included), before anything is changed.
-    backup = index + ".v" + std::to_string(found) + "." + std::to_string(epochSeconds()) + ".bak";
-    auto s = prepare("VACUUM INTO ?1");
-    bindValue(s.get(), 1, backup);
-    if (sqlite3_step(s.get()) != SQLITE_DONE) fail("cannot back up the index to " + backup + " before migrating it");
-    ::chmod(backup.c_str(), 0640);
+    // One process backs up and migrates at a time (another may open the
+    // same old index at the same moment); it re-reads the version inside.
+    const std::string lockPath = (fs::path(dir_) / ".migrate.lock").string();
+    lock.reset(::open(lockPath.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640));
+    if (!lock || ::flock(lock.get(), LOCK_EX) != 0) fail("cannot lock " + lockPath + " to migrate the index");
+    keepOwner(lockPath);
+    backup = backupBeforeMigration(index, found);
   }
   exec("BEGIN IMMEDIATE");
   const int from = version();  // another process may have migrated meanwhile
@@ -222,13 +266,14 @@ void Store::writeObject(const std::string& sha256, std::string_view original) {
     return;
   }
   std::error_code ec;
-  fs::create_directories(fs::path(path).parent_path(), ec);
+  if (fs::create_directories(fs::path(path).parent_path(), ec)) keepOwner(fs::path(path).parent_path().string());
   if (ec) throw StoreError("cannot create " + fs::path(path).parent_path().string() + ": " + ec.message());
   WriteOptions options;
   options.sync = !deferredSync_;
   std::string err = writeFileDurably(path, gzipCompress(original), options);
   if (err.empty() && !deferredSync_) err = syncDirectory((fs::path(dir_) / "objects").string());
   if (!err.empty()) throw StoreError("cannot store original: " + err);
+  keepOwner(path);
 }
 
 struct Store::PendingRow {

@@ -94,7 +94,8 @@ bool validId(std::string_view id);
 class Store {
  public:
   /// Opens (creating if needed) the store at `dir`. An index of an older
-  /// schema is first copied whole to index.sqlite.v<N>.<time>.bak, then
+  /// schema is first copied whole to index.sqlite.v<N>.<time>.<pid>.bak
+  /// (once per old version), then
   /// migrated forward step by step in one transaction (migration() says
   /// so); an index newer than this mugai is refused. Throws StoreError.
   explicit Store(std::string dir);
@@ -141,6 +142,12 @@ class Store {
 
   /// Backs up and migrates an index of an older schema (see the constructor).
   void migrate(const std::string& index);
+  /// The backup of an index of `version` (an existing one, else a new copy).
+  std::string backupBeforeMigration(const std::string& index, int version);
+  /// Run as root on a store that belongs to another user (the service user
+  /// _mugai; an operator's `sudo mugai quarantine list`): gives what this
+  /// process created to that user, or mugaid's next write would fail.
+  void keepOwner(const std::string& path) const;
 
   struct PendingRow;
   /// Inserts `item`'s rows inside the caller's transaction; returns its id.
@@ -150,6 +157,7 @@ class Store {
 
   std::string dir_;
   std::string migration_;
+  int ownerUid_ = -1, ownerGid_ = -1;  ///< the store's owner when we are root and it is not (keepOwner)
   std::mutex mutex_;  // one connection, shared by a scan's worker threads
   std::mutex pendingMutex_;  // put()s waiting for the next commit
   std::condition_variable committed_;

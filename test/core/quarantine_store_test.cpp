@@ -203,6 +203,25 @@ TEST_CASE("quarantine: an index of an older schema is backed up, then migrated w
   fs::remove_all(d);
 }
 
+TEST_CASE("quarantine: root working on the service user's store leaves every file to that user", "[quarantine]") {
+  if (::geteuid() != 0) SKIP("needs root (an operator's sudo mugai quarantine ...)");
+  fs::path d = freshDir("owner");
+  fs::create_directories(d);
+  REQUIRE(::chown(d.c_str(), 65534, 65534) == 0);  // nobody:nogroup stands for _mugai
+  {
+    Store s(d.string());
+    s.put(mailItem("a@example.com", {"attachment.executable"}), "kept by root");
+  }
+  // find(1) lists what is not the owner's; sqlite3 as that user must be able to write the index.
+  CHECK(mugai::test::runCommand("find " + d.string() + " ! -user 65534").out.empty());
+  auto write = mugai::test::runCommand("setpriv --reuid=65534 --regid=65534 --clear-groups sqlite3 " +
+                                       (d / "index.sqlite").string() + " 'CREATE TABLE t(x); DROP TABLE t;'");
+  INFO(write.out);
+  CHECK(write.code == 0);
+  CHECK(mugai::test::runCommand("stat -c %a " + (d / "index.sqlite").string()).out == "640\n");
+  fs::remove_all(d);
+}
+
 TEST_CASE("quarantine: kill -9 while writing leaves a consistent index and every row readable", "[quarantine][crash]") {
   fs::path d = freshDir("kill");
   { Store s(d.string()); }
