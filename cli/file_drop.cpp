@@ -32,10 +32,12 @@ DropResult failed(DropResult r, std::string error) {
 
 }  // namespace
 
-std::string deliveredPath(const std::string& output, const std::string& newExtension) {
+std::string deliveredPath(const std::string& output, const std::string& newExtension, const std::string& source) {
   if (newExtension.empty()) return output;
   const fs::path out(output);
   if (newExtension == out.extension().string()) return output;
+  std::error_code ec;
+  if (!source.empty() && fs::exists(fs::path(source).replace_extension(newExtension), ec)) return output + newExtension;
   return fs::path(out).replace_extension(newExtension).string();
 }
 
@@ -80,7 +82,7 @@ DropResult cleanBytes(const DropJob& job, std::string bytes, std::optional<std::
   }
 
   std::error_code ec;
-  const std::string output = deliveredPath(job.output, o.newExtension);
+  const std::string output = deliveredPath(job.output, o.newExtension, job.source);
   fs::create_directories(fs::path(output).parent_path(), ec);
   if (ec) return failed(std::move(r), "cannot create " + fs::path(output).parent_path().string() + ": " + ec.message());
   const std::string noticePath = output + ".removed.txt";

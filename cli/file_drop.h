@@ -54,13 +54,19 @@ struct DropJob {
   std::string tmpDir;             ///< where outputs are written before the rename (see writeFileDurably)
   bool sync = true;               ///< false: the caller syncs the output file system before recording (group commit)
   std::vector<std::string> passwords;  ///< tried on protected archives
+  /// The input file's path ("" = none): a renamed clean copy ("a.docm" ->
+  /// "a.docx") must not take the name of another input beside it.
+  std::string source;
 };
 
 /// Where the clean copy goes: `output`, or `output` with the extension the
 /// pipeline gave the file (job::Result::newExtension: office_cdr delivers
 /// a cleaned "a.docm" as "a.docx", since a macro-free document under a
 /// macro-enabled name does not open in Office).
-std::string deliveredPath(const std::string& output, const std::string& newExtension);
+/// When `source` ("" = none) has a sibling of the new name ("a.docx" beside
+/// "a.docm"), that name is the sibling's: the copy is "a.docm.docx" instead,
+/// so one input's clean copy never replaces another's.
+std::string deliveredPath(const std::string& output, const std::string& newExtension, const std::string& source = "");
 
 /// `output` under the macro-free extension ("a.docm" -> "a.docx"), where a
 /// cleaned macro-enabled document is written; "" for other extensions.

@@ -226,7 +226,8 @@ void processOne(Shared& sh, job::Pool& pool, const Input& in) {
   const std::string sha = sha256Hex(bytes);
   if (!sh.opt.force)
     if (auto id = sh.state.doneId(in.rel, sha); id && (fs::exists(output) || fs::exists(output + ".removed.txt") ||
-                                                       fs::exists(macroFreeOutput(output)))) {
+                                                       fs::exists(macroFreeOutput(output)) ||
+                                                       fs::exists(output + fs::path(macroFreeOutput(output)).extension().string()))) {
       logLine(sh, "skipped " + name + ": " + logValue("already done as " + *id));
       finish(sh, in, "skipped", {{"reason", "already done (same content)"}, {"id", *id}, {"sha256", sha}}, {});
       return;
@@ -234,7 +235,7 @@ void processOne(Shared& sh, job::Pool& pool, const Input& in) {
   // Sources stay where they are, so outputs need not be durable one by
   // one: ScanState syncs them in groups before it records them (sync=false).
   DropJob job{in.rel, output, "scan:" + fs::absolute(in.path).lexically_normal().string() + ":" + sha, false,
-              sh.tmpDir, false, sh.opt.common.passwords};
+              sh.tmpDir, false, sh.opt.common.passwords, in.path};
   DropResult r = cleanBytes(job, std::move(bytes), mtime, pool, sh.store);
   std::string status(dropStatusName(r.status));
   nlohmann::json line{{"id", r.id}, {"sha256", sha}, {"size", r.size}};

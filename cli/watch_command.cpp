@@ -272,7 +272,8 @@ class Watcher {
     fd.reset();
     const std::int64_t mtime = mtimeNs(st);
     const std::string origin = "watch:" + rel.string() + ":" + std::to_string(mtime) + ":" + std::to_string(bytes.size());
-    DropJob job{rel.string(), (outRoot_ / rel).string(), origin, true, (outRoot_ / ".mugai" / "tmp").string(), true, {}};
+    DropJob job{rel.string(), (outRoot_ / rel).string(), origin, true, (outRoot_ / ".mugai" / "tmp").string(), true, {},
+                (inRoot_ / rel).string()};
     DropResult r = cleanBytes(job, std::move(bytes), mtime, *pool_, &store_);
     std::string why;
     for (const auto& c : r.reasons) why += (why.empty() ? " (" : ", ") + logValue(c);

@@ -334,3 +334,28 @@ TEST_CASE("mugai scan: a file name with a newline cannot forge a log line", "[cl
   CHECK(r.out.find("removed \"a\\x0Akept forged.txt\" (name.bidi)") != std::string::npos);
   fs::remove_all(d);
 }
+
+TEST_CASE("mugai scan: a renamed clean copy never takes the name of another input beside it", "[cli][scan][office]") {
+  // "a.docm" is delivered macro-free as "a.docx"; with an "a.docx" of its
+  // own beside it, that name belongs to the other file (the corpora hold
+  // such pairs, and which one was written last used to decide what was lost).
+  fs::path d = mugai::test::freshTempDir("scan-rename");
+  const fs::path msodde = mugai::test::corpora() / "oletools/test-data/msodde";
+  fs::create_directories(d / "in");
+  fs::copy_file(msodde / "dde-test.docm", d / "in" / "a.docm");
+  fs::copy_file(msodde / "harmless-clean.docx", d / "in" / "a.docx");
+  fs::copy_file(msodde / "dde-test.docm", d / "in" / "b.docm");  // no b.docx: the plain macro-free name
+  auto r = runCli("scan " + (d / "in").string() + " --out " + (d / "out").string() + " --quarantine " +
+                  (d / "q").string() + " --jobs 2");
+  INFO(r.out);
+  REQUIRE((r.code == 0 || r.code == 1));
+  CHECK(mugai::test::readFile(d / "out" / "a.docx") == mugai::test::readFile(d / "in" / "a.docx"));
+  REQUIRE(fs::exists(d / "out" / "a.docm.docx"));
+  CHECK(fs::exists(d / "out" / "b.docx"));
+  CHECK_FALSE(fs::exists(d / "out" / "a.docm"));
+  // unzip judges the renamed copy: a document, without a macro project.
+  auto list = mugai::test::runCommand("unzip -l " + (d / "out" / "a.docm.docx").string());
+  CHECK(list.code == 0);
+  CHECK(list.out.find("word/document.xml") != std::string::npos);
+  CHECK(list.out.find("vbaProject") == std::string::npos);
+}
