@@ -40,6 +40,8 @@ struct QuarantineOptions {
   bool raw = false;
   // purge
   std::string olderThan;
+  // audit
+  bool csv = false;
 };
 
 quarantine::Store openOrThrow(const Config& config) {
@@ -120,24 +122,84 @@ int runShow(const QuarantineOptions& o) {
   auto it = findItem(store, o.id);
   auto j = itemJson(it);
   j["actions"] = nlohmann::json::parse(it.actionsJson, nullptr, false);
-  auto releases = nlohmann::json::array();
-  for (const auto& r : store.releases(it.id))
-    releases.push_back({{"time", formatTime(r.time)}, {"who", r.who}, {"mode", r.mode}, {"target", r.target}, {"result", r.result}});
-  j["releases"] = releases;
+  auto audit = nlohmann::json::array();
+  quarantine::AuditFilter f;
+  f.itemId = it.id;
+  for (const auto& a : store.auditLog(f))
+    audit.push_back({{"time", formatTime(a.time)}, {"who", a.who}, {"role", a.role}, {"action", a.action},
+                     {"client", a.client}, {"target", a.target}, {"result", a.result}});
+  j["audit"] = audit;
   j["report"] = nlohmann::json::parse(it.reportJson, nullptr, false);
   std::cout << dumpReport(j, true) << "\n";
   return kUnchanged;
 }
 
-void audit(quarantine::Store& store, const quarantine::Item& it, const std::string& mode, const std::string& target,
+// Where the user is: the SSH client's address when they came in by SSH.
+std::string clientAddress() {
+  if (const char* ssh = std::getenv("SSH_CLIENT")) {
+    std::string a(ssh);
+    return "ssh:" + logValue(a.substr(0, a.find(' ')));
+  }
+  return "local";
+}
+
+// Every release, export and purge goes into the store's audit log (and
+// syslog, authpriv); the action fails with it if the log cannot be written.
+void audit(quarantine::Store& store, const std::string& itemId, const std::string& action, const std::string& target,
            const std::string& result) {
-  std::string who = currentUser();
-  store.recordRelease(it.id, {epochSeconds(), who, mode, target, result});
-  int priority = mode == "resanitized" ? LOG_NOTICE : LOG_WARNING;
+  const std::string who = currentUser();
+  store.audit({0, epochSeconds(), who, "cli", action, itemId, clientAddress(), target, result});
+  const int priority = action == "release_raw" || action == "export" ? LOG_WARNING : LOG_NOTICE;
   ::openlog("mugai", LOG_PID, LOG_AUTHPRIV);
-  ::syslog(priority, "quarantine %s of %s by %s to %s: %s", mode.c_str(), it.id.c_str(), who.c_str(), target.c_str(),
-           result.c_str());
+  ::syslog(priority, "quarantine %s of %s by %s to %s: %s", action.c_str(), itemId.empty() ? "(store)" : itemId.c_str(),
+           who.c_str(), logValue(target).c_str(), logValue(result).c_str());
   ::closelog();
+}
+
+// RFC 4180 cell; a cell a spreadsheet would run as a formula (= + - @, tab,
+// CR) gets a leading ' (OWASP "CSV injection"): targets carry addresses
+// that came from the internet.
+std::string csvCell(const std::string& v) {
+  std::string s = v;
+  if (!s.empty() && std::string_view("=+-@\t\r").find(s[0]) != std::string_view::npos) s = "'" + s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+int runAudit(const QuarantineOptions& o) {
+  Config config = loadConfig(o.common);
+  auto store = openOrThrow(config);
+  quarantine::AuditFilter f;
+  if (!o.id.empty()) {
+    if (!quarantine::validId(o.id)) throw CLI::ValidationError("--item", "\"" + o.id + "\" is not a quarantine id");
+    f.itemId = o.id;
+  }
+  const std::int64_t now = epochSeconds();
+  auto when = [now](const std::string& text, const char* opt) -> std::optional<std::int64_t> {
+    if (text.empty()) return std::nullopt;
+    auto t = parseTimePoint(text, now);
+    if (!t) throw CLI::ValidationError(opt, "\"" + text + "\" is not a date (2026-11-01, 2026-11-01T09:30) or an age (7d, 12h)");
+    return t;
+  };
+  f.since = when(o.since, "--since");
+  f.before = when(o.before, "--before");
+  f.limit = o.limit;
+  const auto entries = store.auditLog(f);
+  if (o.csv) {
+    std::cout << "seq,time,who,role,action,item,client,target,result\r\n";
+    for (const auto& a : entries)
+      std::cout << a.seq << "," << csvCell(formatTime(a.time)) << "," << csvCell(a.who) << "," << csvCell(a.role) << ","
+                << csvCell(a.action) << "," << csvCell(a.itemId) << "," << csvCell(a.client) << "," << csvCell(a.target)
+                << "," << csvCell(a.result) << "\r\n";
+    return kUnchanged;
+  }
+  for (const auto& a : entries)
+    std::cout << formatTime(a.time) << "  " << logValue(a.action) << "  " << (a.itemId.empty() ? "(store)" : a.itemId)
+              << "  by " << logValue(a.who) << " [" << logValue(a.role) << ", " << logValue(a.client) << "]  to "
+              << logValue(a.target) << ": " << logValue(a.result) << "\n";
+  std::cout << entries.size() << " entr" << (entries.size() == 1 ? "y" : "ies") << " (監査ログ)\n";
+  return kUnchanged;
 }
 
 int runExport(const QuarantineOptions& o) {
@@ -146,7 +208,7 @@ int runExport(const QuarantineOptions& o) {
   auto it = findItem(store, o.id);
   std::string original = store.readOriginal(it);
   std::string error = writeOutput(o.output, original);
-  audit(store, it, "export", o.output, error.empty() ? "ok" : error);
+  audit(store, it.id, "export", o.output, error.empty() ? "ok" : "failed: " + error);
   if (!error.empty()) {
     std::cerr << "mugai: cannot write " << o.output << ": " << error << "\n";
     return kOutputError;
@@ -183,6 +245,7 @@ int runRelease(const QuarantineOptions& o) {
   auto store = openOrThrow(config);
   auto it = findItem(store, o.id);
   const std::string mode = o.raw ? "raw" : "resanitized";
+  const std::string action = o.raw ? "release_raw" : "release";
   if (it.source == "file" && o.output.empty())
     throw CLI::ValidationError("-o", "a file is released to a file: give -o FILE");
   if (o.raw)
@@ -192,13 +255,13 @@ int runRelease(const QuarantineOptions& o) {
   std::string why;
   std::string bytes = releaseBytes(o, config, it, original, why);
   if (!why.empty()) {
-    audit(store, it, mode, o.output.empty() ? "(mail)" : o.output, "refused: " + why);
+    audit(store, it.id, action, o.output.empty() ? "(mail)" : o.output, "refused: " + why);
     std::cerr << "mugai: not released: " << why << "\n  (--raw releases the original as it is, with an audit entry)\n";
     return kRejected;
   }
   if (!o.output.empty()) {
     std::string error = writeOutput(o.output, bytes);
-    audit(store, it, mode, o.output, error.empty() ? "ok" : error);
+    audit(store, it.id, action, o.output, error.empty() ? "ok" : "failed: " + error);
     if (!error.empty()) {
       std::cerr << "mugai: cannot write " << o.output << ": " << error << "\n";
       return kOutputError;
@@ -221,13 +284,13 @@ int runRelease(const QuarantineOptions& o) {
     if (!validMailbox(a)) {
       const std::string why = "invalid recipient address " + shownAddress(a) + " (RFC 5321 syntax, no control characters)";
       if (!o.to.empty()) throw CLI::ValidationError("--to", why);
-      audit(store, it, mode, "(mail)", "refused: " + why);
+      audit(store, it.id, action, "(mail)", "refused: " + why);
       std::cerr << "mugai: not released: " << why << " (宛先アドレスが不正です)\n";
       return kOutputError;
     }
   if (!from.empty() && !validMailbox(from)) {
     const std::string why = "invalid sender address " + shownAddress(from) + " (release_from or the recorded envelope)";
-    audit(store, it, mode, "(mail)", "refused: " + why);
+    audit(store, it.id, action, "(mail)", "refused: " + why);
     std::cerr << "mugai: not released: " << why << " (送信者アドレスが不正です)\n";
     return kOutputError;
   }
@@ -237,7 +300,7 @@ int runRelease(const QuarantineOptions& o) {
   std::string target;
   for (const auto& a : rcpts) target += (target.empty() ? "" : ",") + a;
   target += " via " + config.quarantine.releaseRelay;
-  audit(store, it, mode, target, r.ok ? "ok: " + r.detail : "failed: " + r.detail);
+  audit(store, it.id, action, target, r.ok ? "ok: " + r.detail : "failed: " + r.detail);
   if (!r.ok) {
     std::cerr << "mugai: release of " << it.id << " failed: " << r.detail << " (解放に失敗しました)\n";
     return kOutputError;
@@ -257,6 +320,8 @@ int runPurge(const QuarantineOptions& o) {
     age = *d;
   }
   auto r = store.purge(epochSeconds() - age);
+  audit(store, "", "purge", "older than " + formatTime(epochSeconds() - age),
+        "ok: " + std::to_string(r.items) + " item(s), " + std::to_string(r.objects) + " original(s)");
   std::cout << "purged " << r.items << " item(s) older than " << formatTime(epochSeconds() - age) << ", " << r.objects
             << " stored original(s) no longer needed (削除しました)\n";
   return kUnchanged;
@@ -266,7 +331,7 @@ int runPurge(const QuarantineOptions& o) {
 
 void addQuarantineCommand(CLI::App& app, int& exitCode) {
   auto o = std::make_shared<QuarantineOptions>();
-  CLI::App* q = app.add_subcommand("quarantine", "Originals kept by mugai: list, show, export, release, purge (隔離保管)");
+  CLI::App* q = app.add_subcommand("quarantine", "Originals kept by mugai: list, show, export, release, purge, audit (隔離保管)");
   q->require_subcommand(1);
   addCommonOptions(q, o->common, false);
   auto wrap = [o, &exitCode](int (*fn)(const QuarantineOptions&)) { return [o, fn, &exitCode] { exitCode = fn(*o); }; };
@@ -281,7 +346,7 @@ void addQuarantineCommand(CLI::App& app, int& exitCode) {
   list->add_flag("--json", o->json, "One JSON object per line");
   list->callback(wrap(runList));
 
-  CLI::App* show = q->add_subcommand("show", "Everything about one item: report, actions, releases");
+  CLI::App* show = q->add_subcommand("show", "Everything about one item: report, actions, its audit entries");
   show->add_option("id", o->id, "Quarantine id")->required();
   show->callback(wrap(runShow));
 
@@ -300,6 +365,13 @@ void addQuarantineCommand(CLI::App& app, int& exitCode) {
   CLI::App* purge = q->add_subcommand("purge", "Remove items older than the retention");
   purge->add_option("--older-than", o->olderThan, "Age such as 90d (default: [quarantine] retention_days)");
   purge->callback(wrap(runPurge));
+  CLI::App* aud = q->add_subcommand("audit", "The audit log: every release, export and purge, newest first (監査ログ)");
+  aud->add_option("--item", o->id, "Only entries of this quarantine id");
+  aud->add_option("--since", o->since, "Only entries from this date/time or age (7d)");
+  aud->add_option("--before", o->before, "Only entries before this date/time or age");
+  aud->add_option("--limit", o->limit, "At most this many entries (default 100)")->check(CLI::Range(1, 10'000'000));
+  aud->add_flag("--csv", o->csv, "CSV (RFC 4180, a header line; formula-like cells get a leading ')");
+  aud->callback(wrap(runAudit));
   q->footer(
       "Exit codes: 0 done, 2 the release policy still removes the item (nothing released), 3 bad usage or config,\n"
       "5 output, delivery or quarantine failure.");

@@ -21,7 +21,7 @@ namespace mugai::quarantine {
 namespace fs = std::filesystem;
 namespace {
 
-constexpr int kSchemaVersion = 2;  // 2: items.envelope
+constexpr int kSchemaVersion = 3;  // 2: items.envelope; 3: the audit log replaces releases
 constexpr std::uint64_t kMaxOriginal = 1ull << 40;  // decompression guard: 1 TiB
 
 constexpr const char* kSchema = R"sql(
@@ -49,15 +49,28 @@ CREATE TABLE IF NOT EXISTS item_reasons (
   PRIMARY KEY (item_id, code)
 );
 CREATE INDEX IF NOT EXISTS item_reasons_code ON item_reasons(code);
-CREATE TABLE IF NOT EXISTS releases (
-  item_id TEXT NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+)sql" /* the audit log: kAuditSchema */;
+
+// Append-only: no entry is changed or removed, purge included (an item's
+// entries name it after it is gone). Only a new schema step may add to it.
+constexpr const char* kAuditSchema = R"sql(
+CREATE TABLE IF NOT EXISTS audit (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
   time INTEGER NOT NULL,
   who TEXT NOT NULL,
-  mode TEXT NOT NULL,
-  target TEXT NOT NULL,
+  role TEXT NOT NULL,
+  action TEXT NOT NULL,
+  item_id TEXT NOT NULL DEFAULT '',
+  client TEXT NOT NULL DEFAULT '',
+  target TEXT NOT NULL DEFAULT '',
   result TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS releases_item ON releases(item_id);
+CREATE INDEX IF NOT EXISTS audit_time ON audit(time);
+CREATE INDEX IF NOT EXISTS audit_item ON audit(item_id);
+CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 )sql";
 
 void bindValue(sqlite3_stmt* s, int i, std::string_view v) {
@@ -218,8 +231,16 @@ void Store::migrate(const std::string& index) {
   // Each step takes schema N to N+1; new steps go at the end.
   for (int v = from; v > 0 && v < kSchemaVersion; ++v) {
     if (v == 1) exec("ALTER TABLE items ADD COLUMN envelope TEXT");  // 2: the envelope, for release
+    if (v == 2) {  // 3: every release record moves into the audit log, in order
+      exec(kAuditSchema);
+      exec("INSERT INTO audit (time, who, role, action, item_id, target, result) "
+           "SELECT time, who, 'cli', CASE mode WHEN 'raw' THEN 'release_raw' WHEN 'resanitized' THEN 'release' "
+           "ELSE mode END, item_id, target, result FROM releases ORDER BY rowid");
+      exec("DROP TABLE releases");
+    }
   }
   exec(kSchema);
+  exec(kAuditSchema);
   exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
   exec("COMMIT");
   if (from > 0 && from < kSchemaVersion)
@@ -444,26 +465,38 @@ std::string Store::readOriginal(const Item& item) {
   return out;
 }
 
-void Store::recordRelease(const std::string& id, const Release& r) {
+void Store::audit(AuditEntry e) {
   std::lock_guard lock(mutex_);
-  auto s = prepare("INSERT INTO releases (item_id, time, who, mode, target, result) VALUES (?,?,?,?,?,?)");
-  bindValue(s.get(), 1, id);
-  bindValue(s.get(), 2, r.time ? r.time : epochSeconds());
-  bindValue(s.get(), 3, r.who);
-  bindValue(s.get(), 4, r.mode);
-  bindValue(s.get(), 5, r.target);
-  bindValue(s.get(), 6, r.result);
-  if (sqlite3_step(s.get()) != SQLITE_DONE) fail("cannot record the release of " + id);
+  auto s = prepare("INSERT INTO audit (time, who, role, action, item_id, client, target, result) VALUES (?,?,?,?,?,?,?,?)");
+  bindValue(s.get(), 1, e.time ? e.time : epochSeconds());
+  bindValue(s.get(), 2, e.who);
+  bindValue(s.get(), 3, e.role);
+  bindValue(s.get(), 4, e.action);
+  bindValue(s.get(), 5, e.itemId);
+  bindValue(s.get(), 6, e.client);
+  bindValue(s.get(), 7, e.target);
+  bindValue(s.get(), 8, e.result);
+  if (sqlite3_step(s.get()) != SQLITE_DONE) fail("cannot write the audit log (" + e.action + " " + e.itemId + ")");
 }
 
-std::vector<Release> Store::releases(const std::string& id) {
+std::vector<AuditEntry> Store::auditLog(const AuditFilter& f) {
   std::lock_guard lock(mutex_);
-  auto s = prepare("SELECT time, who, mode, target, result FROM releases WHERE item_id = ? ORDER BY rowid");
-  bindValue(s.get(), 1, id);
-  std::vector<Release> out;
+  std::string sql = "SELECT seq, time, who, role, action, item_id, client, target, result FROM audit WHERE 1=1";
+  if (!f.itemId.empty()) sql += " AND item_id = :item";
+  if (f.since) sql += " AND time >= :since";
+  if (f.before) sql += " AND time < :before";
+  sql += " ORDER BY seq DESC LIMIT :limit";
+  auto s = prepare(sql.c_str());
+  auto named = [&](const char* n) { return sqlite3_bind_parameter_index(s.get(), n); };
+  if (!f.itemId.empty()) bindValue(s.get(), named(":item"), f.itemId);
+  if (f.since) bindValue(s.get(), named(":since"), *f.since);
+  if (f.before) bindValue(s.get(), named(":before"), *f.before);
+  bindValue(s.get(), named(":limit"), static_cast<std::int64_t>(f.limit));
+  std::vector<AuditEntry> out;
   while (sqlite3_step(s.get()) == SQLITE_ROW)
-    out.push_back({sqlite3_column_int64(s.get(), 0), column(s.get(), 1), column(s.get(), 2), column(s.get(), 3),
-                   column(s.get(), 4)});
+    out.push_back({sqlite3_column_int64(s.get(), 0), sqlite3_column_int64(s.get(), 1), column(s.get(), 2),
+                   column(s.get(), 3), column(s.get(), 4), column(s.get(), 5), column(s.get(), 6), column(s.get(), 7),
+                   column(s.get(), 8)});
   return out;
 }
 

@@ -2,7 +2,8 @@
 // removed, kept so that nothing a sender sent is lost.
 //
 // Layout under the store directory:
-//   index.sqlite             SQLite index (WAL, synchronous=FULL), one row per item
+//   index.sqlite             SQLite index (WAL, synchronous=FULL), one row per item,
+//                            and the append-only audit log
 //   objects/ab/abcd....gz     originals, gzip, named by the SHA-256 of the original
 //                             (a crash may leave *.tmp-* files beside them; purge sweeps them)
 //
@@ -64,13 +65,26 @@ struct Item {
   std::string origin;                   ///< optional idempotency key: a second put() with it returns the first id
 };
 
-/// A release (or raw release) of an item: the audit trail.
-struct Release {
-  std::int64_t time = 0;
-  std::string who;     ///< the releasing user (login name and uid)
-  std::string mode;    ///< "resanitized" or "raw"
-  std::string target;  ///< where it went: an address list or a file path
-  std::string result;  ///< "ok" or the failure
+/// One line of the audit log: who did what to which item, from where, and
+/// how it ended. The log is append-only (the index refuses UPDATE and
+/// DELETE on it) and outlives the items it names (purge keeps it).
+struct AuditEntry {
+  std::int64_t seq = 0;   ///< order of recording (set by the store)
+  std::int64_t time = 0;  ///< seconds since the epoch (0 = now)
+  std::string who;        ///< the user: login name and uid for the CLI
+  std::string role;       ///< "cli" (a user of this host's shell)
+  std::string action;     ///< "release", "release_raw", "export", "purge"
+  std::string itemId;     ///< "" for actions on the whole store (purge)
+  std::string client;     ///< where the user was: "local", or the SSH client's address
+  std::string target;     ///< where it went: addresses via the relay, a file, "older than ..."
+  std::string result;     ///< "ok", "ok: detail", "refused: why", "failed: why"
+};
+
+struct AuditFilter {
+  std::string itemId;                  ///< exact item id ("" = any)
+  std::optional<std::int64_t> since;   ///< time >= since
+  std::optional<std::int64_t> before;  ///< time < before
+  int limit = 1000;                    ///< newest first
 };
 
 struct ListFilter {
@@ -120,8 +134,10 @@ class Store {
   /// Whether an item with this SHA-256 exists.
   bool hasOriginal(const std::string& sha256);
 
-  void recordRelease(const std::string& id, const Release& release);
-  std::vector<Release> releases(const std::string& id);
+  /// Appends to the audit log (durable before it returns). Throws StoreError.
+  void audit(AuditEntry entry);
+  /// Audit entries, newest first.
+  std::vector<AuditEntry> auditLog(const AuditFilter& filter);
 
   /// Group-commit mode for batch callers whose inputs stay where they are
   /// (`mugai scan`): put() no longer fsyncs each object and row (SQLite
@@ -131,6 +147,7 @@ class Store {
 
   /// Removes items older than `cutoff` (seconds since the epoch), then object
   /// files no item names (older than an hour, so a concurrent put() is safe).
+  /// The audit log keeps its entries.
   PurgeResult purge(std::int64_t cutoff);
 
  private:

@@ -91,7 +91,7 @@ TEST_CASE("mugai quarantine: list, show, export, release and purge with an audit
     REQUIRE(runCli(q + "export " + exeId + " -o " + (d / "x.eml").string()).code == 0);
     CHECK(mugai::test::readFile(d / "x.eml") == kExeMail);
     auto j = nlohmann::json::parse(runCli(q + "show " + exeId).out);
-    CHECK(j["releases"][0]["mode"] == "export");
+    CHECK(j["audit"][0]["action"] == "export");
   }
   SECTION("release re-sanitizes under the release policy and delivers to --to (no envelope was recorded)") {
     // mugai mail records no SMTP envelope: the header's To is never taken as one.
@@ -110,9 +110,9 @@ TEST_CASE("mugai quarantine: list, show, export, release and purge with an audit
     CHECK(msgs[0].find("name=data.bin") != std::string::npos);  // the release policy keeps unknown types
     CHECK(msgs[0].find("X-Mugai-Id: " + docId) != std::string::npos);
     auto j = nlohmann::json::parse(runCli(q + "show " + docId).out);
-    CHECK(j["releases"][0]["mode"] == "resanitized");
-    CHECK(j["releases"][0]["result"].get<std::string>().rfind("ok", 0) == 0);
-    CHECK(j["releases"][0]["who"].get<std::string>().find("uid") != std::string::npos);
+    CHECK(j["audit"][0]["action"] == "release");
+    CHECK(j["audit"][0]["result"].get<std::string>().rfind("ok", 0) == 0);
+    CHECK(j["audit"][0]["who"].get<std::string>().find("uid") != std::string::npos);
   }
   SECTION("release never hands out a program; --to overrides the recipients") {
     auto r = runCli(q + "release " + exeId + " --to admin@example.lg.jp");
@@ -131,7 +131,7 @@ TEST_CASE("mugai quarantine: list, show, export, release and purge with an audit
     REQUIRE(msgs.size() == 1);
     CHECK(msgs[0] == crlf(kExeMail));
     auto j = nlohmann::json::parse(runCli(q + "show " + exeId).out);
-    CHECK(j["releases"][0]["mode"] == "raw");
+    CHECK(j["audit"][0]["action"] == "release_raw");
   }
   SECTION("a refused recipient or a dead relay is a failure, recorded as such") {
     mugai::test::SmtpSink picky(d / "picky", {"nobody@example.lg.jp"});
@@ -144,8 +144,8 @@ TEST_CASE("mugai quarantine: list, show, export, release and purge with an audit
                                                 "\"\nrelease_relay = \"127.0.0.1:1\"\n");
     CHECK(runCli("quarantine -c " + (d / "dead.toml").string() + " release " + docId + " --to kikaku@example.lg.jp").code == 5);
     auto j = nlohmann::json::parse(runCli(q + "show " + docId).out);
-    REQUIRE(j["releases"].size() == 2);
-    CHECK(j["releases"][0]["result"].get<std::string>().rfind("failed", 0) == 0);
+    REQUIRE(j["audit"].size() == 2);
+    CHECK(j["audit"][0]["result"].get<std::string>().rfind("failed", 0) == 0);
   }
   SECTION("purge keeps what is younger than the age given") {
     auto r = runCli(q + "purge --older-than 1d");
@@ -153,6 +153,32 @@ TEST_CASE("mugai quarantine: list, show, export, release and purge with an audit
     CHECK(r.out.find("purged 0 item(s)") != std::string::npos);
     CHECK(runCli(q + "list").out.find(exeId) != std::string::npos);
     CHECK(runCli(q + "purge --older-than soon").code == 3);
+  }
+  SECTION("the audit log holds every release, export and purge, as CSV a spreadsheet cannot run") {
+    // A recipient that starts like a formula, as an internet sender could write one.
+    REQUIRE(runCli(q + "release " + docId + " --to '=cmd@example.lg.jp'").code == 0);
+    REQUIRE(runCli(q + "export " + exeId + " -o " + (d / "x.eml").string()).code == 0);
+    REQUIRE(runCli(q + "purge --older-than 1d").code == 0);
+    auto text = runCli(q + "audit");
+    INFO(text.out);
+    CHECK(text.out.find("3 entries") != std::string::npos);
+    mugai::test::writeFile(d / "audit.csv", runCli(q + "audit --csv").out);
+    // Python's csv module reads it back (an independent reader of RFC 4180).
+    auto rows = mugai::test::runCommand(
+        "/usr/bin/python3 -c 'import csv,sys\nrows = list(csv.DictReader(open(sys.argv[1], newline=\"\")))\n"
+        "print(len(rows))\nfor r in rows: print(r[\"action\"], r[\"item\"], r[\"target\"].split(\",\")[0], r[\"role\"])' " +
+        (d / "audit.csv").string());
+    INFO(rows.out);
+    REQUIRE(rows.code == 0);
+    CHECK(rows.out.rfind("3\n", 0) == 0);
+    CHECK(rows.out.find("purge  ") != std::string::npos);                      // newest first, no item
+    CHECK(rows.out.find("export " + exeId) != std::string::npos);
+    CHECK(rows.out.find("release " + docId + " '=cmd@example.lg.jp via ") != std::string::npos);  // defused
+    // Append-only: sqlite3 itself cannot change or remove an entry.
+    auto del = mugai::test::runCommand("sqlite3 " + (d / "q" / "index.sqlite").string() + " 'DELETE FROM audit'");
+    CHECK(del.code != 0);
+    CHECK(del.out.find("append-only") != std::string::npos);
+    CHECK(runCli(q + "audit --item " + exeId).out.find("1 entry") != std::string::npos);
   }
   fs::remove_all(d);
 }
@@ -227,7 +253,7 @@ TEST_CASE("mugai quarantine release: the envelope never comes from header text",
     CHECK(b.out.find("invalid sender address") != std::string::npos);
     CHECK(sink.messages().size() == 1);
     auto j = nlohmann::json::parse(runCli(q + "show " + bad.id).out);
-    CHECK(j["releases"][0]["result"].get<std::string>().rfind("refused: invalid sender", 0) == 0);
+    CHECK(j["audit"][0]["result"].get<std::string>().rfind("refused: invalid sender", 0) == 0);
   }
   fs::remove_all(d);
 }

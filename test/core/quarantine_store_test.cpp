@@ -142,7 +142,7 @@ TEST_CASE("quarantine: purge removes old items and the objects nobody names", "[
   store.put(old1, "only-old");
   store.put(old2, "shared");
   store.put(young, "shared");
-  store.recordRelease(old1.id, {0, "tester", "resanitized", "a@example.lg.jp", "ok"});
+  store.audit({0, 0, "tester", "cli", "release", old1.id, "local", "a@example.lg.jp", "ok"});
   // Age every object past the one-hour grace of concurrent writers.
   for (auto& e : fs::recursive_directory_iterator(d / "objects"))
     if (e.is_regular_file()) fs::last_write_time(e.path(), fs::file_time_type::clock::now() - std::chrono::hours(2));
@@ -150,7 +150,10 @@ TEST_CASE("quarantine: purge removes old items and the objects nobody names", "[
   CHECK(r.items == 2);
   CHECK(r.objects == 1);  // "shared" is still named by the young item
   CHECK_FALSE(store.get(old1.id));
-  CHECK(store.releases(old1.id).empty());
+  AuditFilter f;
+  f.itemId = old1.id;
+  REQUIRE(store.auditLog(f).size() == 1);  // the audit log outlives the item
+  CHECK(store.auditLog(f)[0].who == "tester");
   auto y = store.get(young.id);
   REQUIRE(y);
   CHECK(store.readOriginal(*y) == "shared");
@@ -177,16 +180,26 @@ TEST_CASE("quarantine: an index of an older schema is backed up, then migrated w
   auto sql = [&](const fs::path& db, const std::string& q) {
     return mugai::test::runCommand("sqlite3 " + db.string() + " \"" + q + "\"").out;
   };
-  REQUIRE(std::system(("sqlite3 " + index.string() + " 'ALTER TABLE items DROP COLUMN envelope; PRAGMA user_version=1'").c_str()) == 0);
+  // Schema 1: no items.envelope, and releases were recorded in their own table.
+  REQUIRE(std::system(("sqlite3 " + index.string() +
+                       " 'ALTER TABLE items DROP COLUMN envelope; DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;"
+                       " DROP TABLE audit; CREATE TABLE releases (item_id TEXT NOT NULL, time INTEGER NOT NULL,"
+                       " who TEXT NOT NULL, mode TEXT NOT NULL, target TEXT NOT NULL, result TEXT NOT NULL);"
+                       " INSERT INTO releases VALUES (\"" + id + "\", 5, \"old admin\", \"raw\", \"x@example.lg.jp\", \"ok\");"
+                       " PRAGMA user_version=1'").c_str()) == 0);
 
   Store s(d.string());
-  CHECK_THAT(s.migration(), ContainsSubstring("from schema 1 to 2"));
+  CHECK_THAT(s.migration(), ContainsSubstring("from schema 1 to 3"));
   auto got = s.get(id);
   REQUIRE(got);
   CHECK(got->sender == "a@example.com");
   CHECK(s.readOriginal(*got) == "the original bytes");
-  CHECK(sql(index, "PRAGMA user_version") == "2\n");
+  CHECK(sql(index, "PRAGMA user_version") == "3\n");
   CHECK_THAT(sql(index, "SELECT name FROM pragma_table_info('items')"), ContainsSubstring("envelope"));
+  // The old release record is the audit log's first entry; the old table is gone.
+  CHECK(sql(index, "SELECT who, role, action, item_id, target FROM audit") ==
+        "old admin|cli|release_raw|" + id + "|x@example.lg.jp\n");
+  CHECK(sql(index, "SELECT count(*) FROM sqlite_master WHERE name = 'releases'") == "0\n");
 
   std::vector<fs::path> backups;
   for (const auto& e : fs::directory_iterator(d))
