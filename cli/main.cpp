@@ -16,6 +16,7 @@
 #include "cli/sigs_command.h"
 #include "cli/tls_cert_command.h"
 #include "cli/watch_command.h"
+#include "cli/web_command.h"
 #include "core/config.h"
 #include "core/job/pool.h"
 #include "core/quarantine/store.h"
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
   addTlsCertCommand(app, exitCode);
   addSigsCommand(app, exitCode);
   addConfigCommand(app, exitCode);
+  addWebCommand(app, exitCode);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

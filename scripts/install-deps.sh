@@ -33,7 +33,7 @@ apt-get install -y -qq --no-install-recommends \
   libgmime-3.0-dev libglib2.0-dev libmagic-dev zlib1g-dev \
   libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libxml2-dev libidn2-dev \
   libsqlite3-dev sqlite3 libzip-dev unzip libasio-dev \
-  libpoppler-cpp-dev libpoppler-glib-dev libcairo2-dev libqpdf-dev libseccomp-dev libsystemd-dev libjpeg62-turbo-dev libdeflate-dev libgsf-1-dev fonts-dejavu-core \
+  libpoppler-cpp-dev libpoppler-glib-dev libcairo2-dev libqpdf-dev libseccomp-dev libsystemd-dev libargon2-dev libjpeg62-turbo-dev libdeflate-dev libgsf-1-dev fonts-dejavu-core \
   >/dev/null
 apt-get install -y -qq --no-install-recommends -t bookworm-backports libcatch2-dev >/dev/null
 # Run by mugai itself (not a build dependency): office_cdr's
@@ -57,7 +57,7 @@ if [ "${1:-}" = "--test" ]; then
   echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
   apt-get install -y -qq --no-install-recommends postfix clamav qpdf poppler-utils clang libclang-rt-14-dev \
     swaks libnet-ssleay-perl libio-socket-ssl-perl \
-    python3-olefile python3-lxml python3-docx python3-openpyxl python3-xlsxwriter \
+    python3-olefile python3-lxml python3-argon2 python3-docx python3-openpyxl python3-xlsxwriter \
     libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui >/dev/null
   if command -v systemctl >/dev/null && systemctl is-system-running >/dev/null 2>&1; then
     systemctl disable --now clamav-freshclam >/dev/null 2>&1 || true

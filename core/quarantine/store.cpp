@@ -21,7 +21,7 @@ namespace mugai::quarantine {
 namespace fs = std::filesystem;
 namespace {
 
-constexpr int kSchemaVersion = 3;  // 2: items.envelope; 3: the audit log replaces releases
+constexpr int kSchemaVersion = 4;  // 2: items.envelope; 3: the audit log replaces releases; 4: console users
 constexpr std::uint64_t kMaxOriginal = 1ull << 40;  // decompression guard: 1 TiB
 
 constexpr const char* kSchema = R"sql(
@@ -49,6 +49,13 @@ CREATE TABLE IF NOT EXISTS item_reasons (
   PRIMARY KEY (item_id, code)
 );
 CREATE INDEX IF NOT EXISTS item_reasons_code ON item_reasons(code);
+CREATE TABLE IF NOT EXISTS users (
+  name TEXT PRIMARY KEY,
+  role TEXT NOT NULL CHECK (role IN ('admin', 'auditor')),
+  hash TEXT NOT NULL,
+  created INTEGER NOT NULL,
+  changed INTEGER NOT NULL
+);
 )sql" /* the audit log: kAuditSchema */;
 
 // Append-only: no entry is changed or removed, purge included (an item's
@@ -463,6 +470,62 @@ std::string Store::readOriginal(const Item& item) {
     throw StoreError("stored original " + path + " is damaged: " + e);
   if (sha256Hex(out) != item.sha256) throw StoreError("stored original " + path + " does not match its SHA-256");
   return out;
+}
+
+void Store::addUser(const WebUser& u) {
+  std::lock_guard lock(mutex_);
+  const std::int64_t now = epochSeconds();
+  auto s = prepare("INSERT INTO users (name, role, hash, created, changed) VALUES (?,?,?,?,?)");
+  bindValue(s.get(), 1, u.name);
+  bindValue(s.get(), 2, u.role);
+  bindValue(s.get(), 3, u.hash);
+  bindValue(s.get(), 4, u.created ? u.created : now);
+  bindValue(s.get(), 5, u.changed ? u.changed : now);
+  const int rc = sqlite3_step(s.get());
+  if (rc == SQLITE_CONSTRAINT) throw StoreError("user " + u.name + " exists, or role " + u.role + " is not admin or auditor");
+  if (rc != SQLITE_DONE) fail("cannot add user " + u.name);
+}
+
+bool Store::setUserHash(const std::string& name, const std::string& hash) {
+  std::lock_guard lock(mutex_);
+  auto s = prepare("UPDATE users SET hash = ?, changed = ? WHERE name = ?");
+  bindValue(s.get(), 1, hash);
+  bindValue(s.get(), 2, epochSeconds());
+  bindValue(s.get(), 3, name);
+  if (sqlite3_step(s.get()) != SQLITE_DONE) fail("cannot change the password of " + name);
+  return sqlite3_changes(db_.get()) == 1;
+}
+
+bool Store::deleteUser(const std::string& name) {
+  std::lock_guard lock(mutex_);
+  auto s = prepare("DELETE FROM users WHERE name = ?");
+  bindValue(s.get(), 1, name);
+  if (sqlite3_step(s.get()) != SQLITE_DONE) fail("cannot delete user " + name);
+  return sqlite3_changes(db_.get()) == 1;
+}
+
+namespace {
+std::vector<WebUser> readUsers(sqlite3_stmt* s) {
+  std::vector<WebUser> out;
+  while (sqlite3_step(s) == SQLITE_ROW)
+    out.push_back({column(s, 0), column(s, 1), column(s, 2), sqlite3_column_int64(s, 3), sqlite3_column_int64(s, 4)});
+  return out;
+}
+}  // namespace
+
+std::optional<WebUser> Store::user(const std::string& name) {
+  std::lock_guard lock(mutex_);
+  auto s = prepare("SELECT name, role, hash, created, changed FROM users WHERE name = ?");
+  bindValue(s.get(), 1, name);
+  auto users = readUsers(s.get());
+  if (users.empty()) return std::nullopt;
+  return users.front();
+}
+
+std::vector<WebUser> Store::users() {
+  std::lock_guard lock(mutex_);
+  auto s = prepare("SELECT name, role, hash, created, changed FROM users ORDER BY name");
+  return readUsers(s.get());
 }
 
 void Store::audit(AuditEntry e) {

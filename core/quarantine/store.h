@@ -80,6 +80,16 @@ struct AuditEntry {
   std::string result;     ///< "ok", "ok: detail", "refused: why", "failed: why"
 };
 
+/// An account of the quarantine console (`mugai web user`; role "admin"
+/// or "auditor"). The password is kept only as an Argon2id PHC string.
+struct WebUser {
+  std::string name;
+  std::string role;
+  std::string hash;
+  std::int64_t created = 0;
+  std::int64_t changed = 0;  ///< last password change
+};
+
 struct AuditFilter {
   std::string itemId;                  ///< exact item id ("" = any)
   std::optional<std::int64_t> since;   ///< time >= since
@@ -133,6 +143,14 @@ class Store {
   std::string readOriginal(const Item& item);
   /// Whether an item with this SHA-256 exists.
   bool hasOriginal(const std::string& sha256);
+
+  /// Console accounts. addUser throws StoreError when the name is taken;
+  /// setUserHash and deleteUser return false when there is no such user.
+  void addUser(const WebUser& user);
+  bool setUserHash(const std::string& name, const std::string& hash);
+  bool deleteUser(const std::string& name);
+  std::optional<WebUser> user(const std::string& name);
+  std::vector<WebUser> users();
 
   /// Appends to the audit log (durable before it returns). Throws StoreError.
   void audit(AuditEntry entry);

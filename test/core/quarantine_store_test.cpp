@@ -183,18 +183,18 @@ TEST_CASE("quarantine: an index of an older schema is backed up, then migrated w
   // Schema 1: no items.envelope, and releases were recorded in their own table.
   REQUIRE(std::system(("sqlite3 " + index.string() +
                        " 'ALTER TABLE items DROP COLUMN envelope; DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;"
-                       " DROP TABLE audit; CREATE TABLE releases (item_id TEXT NOT NULL, time INTEGER NOT NULL,"
+                       " DROP TABLE audit; DROP TABLE users; CREATE TABLE releases (item_id TEXT NOT NULL, time INTEGER NOT NULL,"
                        " who TEXT NOT NULL, mode TEXT NOT NULL, target TEXT NOT NULL, result TEXT NOT NULL);"
                        " INSERT INTO releases VALUES (\"" + id + "\", 5, \"old admin\", \"raw\", \"x@example.lg.jp\", \"ok\");"
                        " PRAGMA user_version=1'").c_str()) == 0);
 
   Store s(d.string());
-  CHECK_THAT(s.migration(), ContainsSubstring("from schema 1 to 3"));
+  CHECK_THAT(s.migration(), ContainsSubstring("from schema 1 to 4"));
   auto got = s.get(id);
   REQUIRE(got);
   CHECK(got->sender == "a@example.com");
   CHECK(s.readOriginal(*got) == "the original bytes");
-  CHECK(sql(index, "PRAGMA user_version") == "3\n");
+  CHECK(sql(index, "PRAGMA user_version") == "4\n");
   CHECK_THAT(sql(index, "SELECT name FROM pragma_table_info('items')"), ContainsSubstring("envelope"));
   // The old release record is the audit log's first entry; the old table is gone.
   CHECK(sql(index, "SELECT who, role, action, item_id, target FROM audit") ==

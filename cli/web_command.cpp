@@ -1,0 +1,161 @@
+// `mugai web user add NAME --role admin|auditor`, `passwd NAME`, `del NAME`,
+// `list`: accounts of the quarantine console (role admin: search, release,
+// purge; auditor: read only). The password is read from the terminal (twice,
+// without echo) or, when standard input is not a terminal, from its first
+// line; never from the command line, where `ps` would show it. It is kept
+// only as an Argon2id hash (core/password_hash.h). Every change is an entry
+// of the store's audit log.
+#include "cli/web_command.h"
+
+#include <termios.h>
+#include <unistd.h>
+
+#include <iostream>
+
+#include "cli/common.h"
+#include "cli/exit_codes.h"
+#include "cli/time_text.h"
+#include "core/clock.h"
+#include "core/log_escape.h"
+#include "core/password_hash.h"
+#include "core/quarantine/store.h"
+
+namespace mugai::cli {
+namespace {
+
+struct WebOptions {
+  CommonOptions common;
+  std::string name;
+  std::string role = "admin";
+};
+
+// A name an administrator types and the console shows: letters, digits and
+// . _ @ - only, so it can never forge a log line or an HTML element.
+bool validUserName(const std::string& n) {
+  if (n.empty() || n.size() > 64) return false;
+  for (char c : n)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+          c == '@' || c == '-'))
+      return false;
+  return true;
+}
+
+std::string readLineNoEcho(const char* prompt) {
+  std::cerr << prompt << std::flush;
+  termios old{};
+  const bool tty = ::tcgetattr(STDIN_FILENO, &old) == 0;
+  if (tty) {
+    termios quiet = old;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+  }
+  std::string line;
+  std::getline(std::cin, line);
+  if (tty) {
+    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+    std::cerr << "\n";
+  }
+  return line;
+}
+
+// The new password, checked; throws CLI::ValidationError (exit 3).
+std::string newPassword(const std::string& user) {
+  std::string password;
+  if (::isatty(STDIN_FILENO)) {
+    password = readLineNoEcho("New password (新しいパスワード): ");
+    if (readLineNoEcho("Again (もう一度): ") != password)
+      throw CLI::ValidationError("password", "the two passwords differ (パスワードが一致しません)");
+  } else {
+    std::getline(std::cin, password);
+    if (!password.empty() && password.back() == '\r') password.pop_back();
+  }
+  if (std::string why = passwordProblem(password, user); !why.empty()) throw CLI::ValidationError("password", why);
+  return password;
+}
+
+quarantine::Store openStoreOrThrow(const Config& config) {
+  if (!config.quarantine.enabled) throw quarantine::StoreError("quarantine is disabled in the config ([quarantine] enabled)");
+  return quarantine::Store(config.quarantine.dir);
+}
+
+void auditUser(quarantine::Store& store, const std::string& action, const std::string& target) {
+  const char* ssh = std::getenv("SSH_CLIENT");
+  std::string client = ssh ? "ssh:" + logValue(std::string(ssh).substr(0, std::string(ssh).find(' '))) : "local";
+  store.audit({0, epochSeconds(), currentUser(), "cli", action, "", client, target, "ok"});
+}
+
+void checkName(const std::string& name) {
+  if (!validUserName(name))
+    throw CLI::ValidationError("NAME", "a user name is 1 to 64 of A-Z a-z 0-9 . _ @ - (ユーザー名に使えない文字があります)");
+}
+
+int runAdd(const WebOptions& o) {
+  checkName(o.name);
+  auto store = openStoreOrThrow(loadConfig(o.common));
+  if (store.user(o.name)) throw CLI::ValidationError("NAME", "user " + o.name + " exists (既に存在します); to change the password: passwd");
+  const std::string password = newPassword(o.name);
+  store.addUser({o.name, o.role, hashPassword(password), 0, 0});
+  auditUser(store, "user_add", o.name + " (" + o.role + ")");
+  std::cout << "added " << o.name << " (" << o.role << ") (追加しました)\n";
+  return kUnchanged;
+}
+
+int runPasswd(const WebOptions& o) {
+  checkName(o.name);
+  auto store = openStoreOrThrow(loadConfig(o.common));
+  if (!store.user(o.name)) throw CLI::ValidationError("NAME", "no user " + o.name + " (ユーザーが見つかりません)");
+  const std::string password = newPassword(o.name);
+  store.setUserHash(o.name, hashPassword(password));
+  auditUser(store, "user_passwd", o.name);
+  std::cout << "changed the password of " << o.name << " (変更しました)\n";
+  return kUnchanged;
+}
+
+int runDel(const WebOptions& o) {
+  checkName(o.name);
+  auto store = openStoreOrThrow(loadConfig(o.common));
+  if (!store.deleteUser(o.name)) throw CLI::ValidationError("NAME", "no user " + o.name + " (ユーザーが見つかりません)");
+  auditUser(store, "user_del", o.name);
+  std::cout << "deleted " << o.name << " (削除しました)\n";
+  return kUnchanged;
+}
+
+int runList(const WebOptions& o) {
+  auto store = openStoreOrThrow(loadConfig(o.common));
+  const auto users = store.users();
+  for (const auto& u : users)
+    std::cout << u.name << "  " << u.role << "  created " << formatTime(u.created) << "  password changed "
+              << formatTime(u.changed) << "\n";
+  std::cout << users.size() << " user(s)\n";
+  return kUnchanged;
+}
+
+}  // namespace
+
+void addWebCommand(CLI::App& app, int& exitCode) {
+  auto o = std::make_shared<WebOptions>();
+  CLI::App* web = app.add_subcommand("web", "The quarantine console's accounts (隔離コンソールのアカウント)");
+  web->require_subcommand(1);
+  addCommonOptions(web, o->common, false);
+  CLI::App* user = web->add_subcommand("user", "Add, change, delete and list accounts (admin or auditor)");
+  user->require_subcommand(1);
+  auto wrap = [o, &exitCode](int (*fn)(const WebOptions&)) { return [o, fn, &exitCode] { exitCode = fn(*o); }; };
+
+  CLI::App* add = user->add_subcommand("add", "Add an account; the password is read from the terminal or standard input");
+  add->add_option("name", o->name, "User name")->required();
+  add->add_option("--role", o->role, "admin (release, purge) or auditor (read only); default admin")
+      ->check(CLI::IsMember({"admin", "auditor"}));
+  add->callback(wrap(runAdd));
+  CLI::App* passwd = user->add_subcommand("passwd", "Set a new password (read as for add)");
+  passwd->add_option("name", o->name, "User name")->required();
+  passwd->callback(wrap(runPasswd));
+  CLI::App* del = user->add_subcommand("del", "Delete an account");
+  del->add_option("name", o->name, "User name")->required();
+  del->callback(wrap(runDel));
+  CLI::App* list = user->add_subcommand("list", "List the accounts");
+  list->callback(wrap(runList));
+  web->footer("Passwords: at least 12 characters, kept as Argon2id hashes (OWASP parameters). Every change is in the\n"
+              "quarantine's audit log. Exit codes: 0 done, 3 bad usage (a taken or unknown name, a weak password), 5 store failure.");
+}
+
+}  // namespace mugai::cli

@@ -1,0 +1,80 @@
+// `mugai web user`: console accounts live in the quarantine store with an
+// Argon2id hash that Python's argon2-cffi (an independent implementation's
+// binding) verifies; a weak, repeated or unknown name or password changes
+// nothing; every change is an audit log entry.
+#include <catch2/catch_test_macros.hpp>
+
+#include <filesystem>
+
+#include "test/common/cli_run.h"
+#include "test/common/corpus.h"
+
+namespace fs = std::filesystem;
+using mugai::test::cliCommand;
+using mugai::test::runCli;
+using mugai::test::runCommand;
+
+namespace {
+
+// argon2-cffi's verdict on PASSWORD against the hash sqlite3 reads from the index.
+std::string pythonVerdict(const fs::path& store, const std::string& user, const std::string& password) {
+  const std::string hash = runCommand("sqlite3 " + (store / "index.sqlite").string() +
+                                      " \"SELECT hash FROM users WHERE name = '" + user + "'\"").out;
+  return runCommand("/usr/bin/python3 -c 'import argon2, sys\n"
+                    "try:\n  argon2.PasswordHasher().verify(sys.argv[1].strip(), sys.argv[2]); print(\"match\")\n"
+                    "except argon2.exceptions.VerifyMismatchError: print(\"mismatch\")' '" +
+                    hash + "' '" + password + "'")
+      .out;
+}
+
+}  // namespace
+
+TEST_CASE("mugai web user: accounts with Argon2id hashes, checked passwords, audited changes", "[cli][web]") {
+  fs::path d = mugai::test::freshTempDir("webuser");
+  const fs::path q = d / "q";
+  const std::string web = "web --quarantine " + q.string() + " user ";
+  auto withPassword = [&](const std::string& password, const std::string& args) {
+    return runCommand("printf '%s\\n' '" + password + "' | " + cliCommand(web + args));
+  };
+
+  auto add = withPassword("correct horse battery", "add alice --role admin");
+  INFO(add.out);
+  REQUIRE(add.code == 0);
+  // The hash: Argon2id with OWASP's parameters, in the PHC format.
+  auto stored = runCommand("sqlite3 " + (q / "index.sqlite").string() + " \"SELECT role, hash FROM users\"");
+  CHECK(stored.out.rfind("admin|$argon2id$v=19$m=19456,t=2,p=1$", 0) == 0);
+  CHECK(stored.out.find("correct horse") == std::string::npos);
+  CHECK(pythonVerdict(q, "alice", "correct horse battery") == "match\n");
+  CHECK(pythonVerdict(q, "alice", "correct horse batterY") == "mismatch\n");
+
+  // Refused, and nothing changes: a taken name, a short password, a bad role or name.
+  CHECK(withPassword("another good password", "add alice").code == 3);
+  CHECK(withPassword("short", "add bob").code == 3);
+  CHECK(withPassword("another good password", "add bob --role root").code == 3);
+  CHECK(withPassword("another good password", "add 'bob smith'").code == 3);
+  CHECK(withPassword("another good password", "add '<script>'").code == 3);
+  CHECK(withPassword("another good password", "passwd nobody").code == 3);
+  CHECK(withPassword("auditor-password-1", "add carol --role auditor").code == 0);
+  auto list = runCli(web + "list");
+  CHECK(list.out.find("alice  admin") != std::string::npos);
+  CHECK(list.out.find("carol  auditor") != std::string::npos);
+  CHECK(list.out.find("2 user(s)") != std::string::npos);
+
+  // A new password replaces the old one.
+  REQUIRE(withPassword("a brand new passphrase", "passwd alice").code == 0);
+  CHECK(pythonVerdict(q, "alice", "a brand new passphrase") == "match\n");
+  CHECK(pythonVerdict(q, "alice", "correct horse battery") == "mismatch\n");
+
+  REQUIRE(runCli(web + "del carol").code == 0);
+  CHECK(runCli(web + "del carol").code == 3);
+  CHECK(runCli(web + "list").out.find("carol") == std::string::npos);
+
+  // Each change is in the audit log, newest first; no password in it.
+  auto audit = runCli("quarantine --quarantine " + q.string() + " audit");
+  INFO(audit.out);
+  CHECK(audit.out.find("user_del") < audit.out.find("user_passwd"));
+  CHECK(audit.out.find("user_passwd") < audit.out.find("user_add"));
+  CHECK(audit.out.find("4 entries") != std::string::npos);
+  CHECK(audit.out.find("passphrase") == std::string::npos);
+  fs::remove_all(d);
+}
