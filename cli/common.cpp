@@ -14,6 +14,7 @@
 
 #include "core/c_handles.h"
 #include "core/durable_file.h"
+#include "core/log_escape.h"
 #include "core/report.h"
 
 namespace mugai::cli {
@@ -108,7 +109,10 @@ std::string currentUser() {
   std::string name = "?";
   if (const passwd* pw = ::getpwuid(uid)) name = pw->pw_name;
   std::string who = name + " (uid " + std::to_string(uid) + ")";
-  if (const char* sudo = std::getenv("SUDO_USER")) who += " via sudo by " + std::string(sudo);
+  // SUDO_USER is the caller's to set: named only where sudo made us root,
+  // and marked as sudo's word.
+  const char* sudo = std::getenv("SUDO_USER");
+  if (sudo && uid == 0 && std::getenv("SUDO_UID")) who += " via sudo by " + logValue(sudo) + " (as sudo says)";
   return who;
 }
 

@@ -152,18 +152,29 @@ void audit(quarantine::Store& store, const std::string& itemId, const std::strin
   const int priority = action == "release_raw" || action == "export" ? LOG_WARNING : LOG_NOTICE;
   ::openlog("mugai", LOG_PID, LOG_AUTHPRIV);
   ::syslog(priority, "quarantine %s of %s by %s to %s: %s", action.c_str(), itemId.empty() ? "(store)" : itemId.c_str(),
-           who.c_str(), logValue(target).c_str(), logValue(result).c_str());
+           logValue(who).c_str(), logValue(target).c_str(), logValue(result).c_str());
   ::closelog();
 }
 
-// RFC 4180 cell; a cell a spreadsheet would run as a formula (= + - @, tab,
-// CR) gets a leading ' (OWASP "CSV injection"): targets carry addresses
-// that came from the internet.
+// RFC 4180 cell. A cell a spreadsheet would run as a formula gets a leading
+// ' (OWASP "CSV injection"): after any leading blanks, one of = + - @ or the
+// full-width ＝ ＋ － ＠. Control bytes are written as \xNN, so the CSV on a
+// terminal cannot move the cursor. Targets carry addresses from the internet.
 std::string csvCell(const std::string& v) {
-  std::string s = v;
-  if (!s.empty() && std::string_view("=+-@\t\r").find(s[0]) != std::string_view::npos) s = "'" + s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  std::size_t lead = v.find_first_not_of(" \t\r\n");
+  const std::string_view rest = lead == std::string::npos ? std::string_view() : std::string_view(v).substr(lead);
+  bool formula = !rest.empty() && std::string_view("=+-@").find(rest[0]) != std::string_view::npos;
+  for (std::string_view wide : {"\xEF\xBC\x9D", "\xEF\xBC\x8B", "\xEF\xBC\x8D", "\xEF\xBC\xA0"})
+    formula = formula || rest.substr(0, wide.size()) == wide;
+  std::string out = formula ? "\"'" : "\"";
+  for (unsigned char c : v) {
+    if (c == '"') out += "\"\"";
+    else if (c < 0x20 || c == 0x7F) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\x%02X", c);
+      out += hex;
+    } else out += static_cast<char>(c);
+  }
   return out + "\"";
 }
 
@@ -207,6 +218,8 @@ int runExport(const QuarantineOptions& o) {
   auto store = openOrThrow(config);
   auto it = findItem(store, o.id);
   std::string original = store.readOriginal(it);
+  // Recorded before the original leaves: no export without an entry.
+  audit(store, it.id, "export", o.output, "started");
   std::string error = writeOutput(o.output, original);
   audit(store, it.id, "export", o.output, error.empty() ? "ok" : "failed: " + error);
   if (!error.empty()) {
@@ -260,6 +273,7 @@ int runRelease(const QuarantineOptions& o) {
     return kRejected;
   }
   if (!o.output.empty()) {
+    audit(store, it.id, action, o.output, "started");  // before the bytes leave
     std::string error = writeOutput(o.output, bytes);
     audit(store, it.id, action, o.output, error.empty() ? "ok" : "failed: " + error);
     if (!error.empty()) {
@@ -296,11 +310,16 @@ int runRelease(const QuarantineOptions& o) {
   }
   SubmitOptions options;
   options.timeoutSeconds = 60;
-  SubmitResult r = submitMail(config.quarantine.releaseRelay, from, rcpts, bytes, options);
   std::string target;
   for (const auto& a : rcpts) target += (target.empty() ? "" : ",") + a;
   target += " via " + config.quarantine.releaseRelay;
-  audit(store, it.id, action, target, r.ok ? "ok: " + r.detail : "failed: " + r.detail);
+  audit(store, it.id, action, target, "started");  // before the mail leaves
+  SubmitResult r = submitMail(config.quarantine.releaseRelay, from, rcpts, bytes, options);
+  std::string accepted;
+  for (const auto& a : r.accepted) accepted += (accepted.empty() ? "" : ",") + a;
+  audit(store, it.id, action, target,
+        r.ok ? "ok: " + r.detail + (r.accepted.size() == rcpts.size() ? "" : "; accepted only: " + accepted)
+             : "failed: " + r.detail);
   if (!r.ok) {
     std::cerr << "mugai: release of " << it.id << " failed: " << r.detail << " (解放に失敗しました)\n";
     return kOutputError;
@@ -319,9 +338,12 @@ int runPurge(const QuarantineOptions& o) {
     if (!d) throw CLI::ValidationError("--older-than", "\"" + o.olderThan + "\" is not an age (90d, 12h, 2w)");
     age = *d;
   }
+  const std::string target = "older than " + formatTime(epochSeconds() - age);
+  audit(store, "", "purge", target, "started");  // before anything is removed
   auto r = store.purge(epochSeconds() - age);
-  audit(store, "", "purge", "older than " + formatTime(epochSeconds() - age),
-        "ok: " + std::to_string(r.items) + " item(s), " + std::to_string(r.objects) + " original(s)");
+  audit(store, "", "purge", target,
+        std::string(r.failed ? "failed: " + std::to_string(r.failed) + " object(s) not removed; " : "ok: ") +
+            std::to_string(r.items) + " item(s), " + std::to_string(r.objects) + " original(s)");
   std::cout << "purged " << r.items << " item(s) older than " << formatTime(epochSeconds() - age) << ", " << r.objects
             << " stored original(s) no longer needed (削除しました)\n";
   return kUnchanged;

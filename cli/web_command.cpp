@@ -7,6 +7,7 @@
 // of the store's audit log.
 #include "cli/web_command.h"
 
+#include <signal.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -26,7 +27,7 @@ namespace {
 struct WebOptions {
   CommonOptions common;
   std::string name;
-  std::string role = "admin";
+  std::string role = "auditor";  // the lesser role unless asked
 };
 
 // A name an administrator types and the console shows: letters, digits and
@@ -40,19 +41,36 @@ bool validUserName(const std::string& n) {
   return true;
 }
 
+// The terminal as it was before the prompt: put back on every way out,
+// Ctrl-C and Ctrl-Z included, so a shell is never left without echo.
+termios savedTerminal{};
+volatile sig_atomic_t terminalSaved = 0;
+
+void restoreTerminalAndDie(int sig) {
+  if (terminalSaved) ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &savedTerminal);
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
 std::string readLineNoEcho(const char* prompt) {
   std::cerr << prompt << std::flush;
-  termios old{};
-  const bool tty = ::tcgetattr(STDIN_FILENO, &old) == 0;
+  const bool tty = ::tcgetattr(STDIN_FILENO, &savedTerminal) == 0;
+  struct sigaction restore {}, old[4]{};
+  const int signals[4] = {SIGINT, SIGTERM, SIGHUP, SIGTSTP};
   if (tty) {
-    termios quiet = old;
+    restore.sa_handler = restoreTerminalAndDie;
+    for (int i = 0; i < 4; ++i) ::sigaction(signals[i], &restore, &old[i]);
+    terminalSaved = 1;
+    termios quiet = savedTerminal;
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
     ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
   }
   std::string line;
   std::getline(std::cin, line);
   if (tty) {
-    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &savedTerminal);
+    terminalSaved = 0;
+    for (int i = 0; i < 4; ++i) ::sigaction(signals[i], &old[i], nullptr);
     std::cerr << "\n";
   }
   return line;
@@ -105,7 +123,8 @@ int runPasswd(const WebOptions& o) {
   auto store = openStoreOrThrow(loadConfig(o.common));
   if (!store.user(o.name)) throw CLI::ValidationError("NAME", "no user " + o.name + " (ユーザーが見つかりません)");
   const std::string password = newPassword(o.name);
-  store.setUserHash(o.name, hashPassword(password));
+  if (!store.setUserHash(o.name, hashPassword(password)))  // deleted while we asked for the password
+    throw quarantine::StoreError("user " + o.name + " no longer exists; nothing changed (ユーザーが削除されました)");
   auditUser(store, "user_passwd", o.name);
   std::cout << "changed the password of " << o.name << " (変更しました)\n";
   return kUnchanged;
@@ -143,7 +162,7 @@ void addWebCommand(CLI::App& app, int& exitCode) {
 
   CLI::App* add = user->add_subcommand("add", "Add an account; the password is read from the terminal or standard input");
   add->add_option("name", o->name, "User name")->required();
-  add->add_option("--role", o->role, "admin (release, purge) or auditor (read only); default admin")
+  add->add_option("--role", o->role, "admin (release, purge) or auditor (read only); default auditor")
       ->check(CLI::IsMember({"admin", "auditor"}));
   add->callback(wrap(runAdd));
   CLI::App* passwd = user->add_subcommand("passwd", "Set a new password (read as for add)");

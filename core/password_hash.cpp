@@ -50,6 +50,7 @@ std::string passwordProblem(std::string_view password, std::string_view user) {
   if (codePoints(password) < 12) return "at least 12 characters (12 文字以上にしてください)";
   if (password.size() > 1024) return "at most 1024 bytes (1024 バイト以内にしてください)";
   if (password == user) return "not the user name (ユーザー名と同じパスワードは使えません)";
+  if (password.find_first_not_of(" \t") == std::string_view::npos) return "not only blanks (空白だけのパスワードは使えません)";
   return "";
 }
 

@@ -50,7 +50,7 @@ CREATE TABLE IF NOT EXISTS item_reasons (
 );
 CREATE INDEX IF NOT EXISTS item_reasons_code ON item_reasons(code);
 CREATE TABLE IF NOT EXISTS users (
-  name TEXT PRIMARY KEY,
+  name TEXT PRIMARY KEY COLLATE NOCASE,
   role TEXT NOT NULL CHECK (role IN ('admin', 'auditor')),
   hash TEXT NOT NULL,
   created INTEGER NOT NULL,
@@ -78,7 +78,16 @@ CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
   BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
   BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_no_reuse BEFORE INSERT ON audit
+  WHEN NEW.seq > 0 AND NEW.seq <= (SELECT coalesce(max(seq), 0) FROM audit)
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 )sql";
+// REPLACE INTO audit would overwrite an entry without a DELETE trigger
+// firing (SQLite fires it only with recursive_triggers): audit_no_reuse
+// refuses an insert at a seq already used. A store of schema 3 or later
+// whose log or triggers are gone (DROP TABLE fires no trigger) is refused,
+// never given a fresh empty log.
+constexpr const char* kAuditParts[] = {"audit", "audit_no_update", "audit_no_delete"};
 
 void bindValue(sqlite3_stmt* s, int i, std::string_view v) {
   sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
@@ -175,6 +184,10 @@ Store::Store(std::string dir) : dir_(std::move(dir)) {
   exec("PRAGMA journal_mode=WAL");
   exec("PRAGMA synchronous=FULL");
   exec("PRAGMA foreign_keys=ON");
+  // Deleted rows (a removed account's hash, purged items) are overwritten,
+  // not left in free pages; triggers fire inside REPLACE as well.
+  exec("PRAGMA secure_delete=ON");
+  exec("PRAGMA recursive_triggers=ON");
   migrate(index);
   ::chmod(index.c_str(), 0640);
   for (const char* suffix : {"", "-wal", "-shm"}) keepOwner(index + suffix);
@@ -246,6 +259,16 @@ void Store::migrate(const std::string& index) {
       exec("DROP TABLE releases");
     }
   }
+  if (from >= 3)
+    for (const char* part : kAuditParts) {
+      auto q = prepare("SELECT count(*) FROM sqlite_master WHERE name = ?1");
+      bindValue(q.get(), 1, std::string_view(part));
+      if (sqlite3_step(q.get()) != SQLITE_ROW || sqlite3_column_int(q.get(), 0) != 1) {
+        exec("ROLLBACK");
+        throw StoreError(index + ": the audit log's " + part +
+                         " is missing: the index was altered outside mugai; not opened (監査ログが改変されています)");
+      }
+    }
   exec(kSchema);
   exec(kAuditSchema);
   exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
@@ -578,12 +601,15 @@ PurgeResult Store::purge(std::int64_t cutoff) {
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(fs::path(dir_) / "objects", ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (!it->is_regular_file() || it->last_write_time() > grace) continue;
+    std::error_code fileEc;
+    if (!it->is_regular_file(fileEc) || it->last_write_time(fileEc) > grace || fileEc) continue;
     std::string name = it->path().filename().string();
     bool halfWritten = name.find(".tmp-") != std::string::npos;  // a crash inside writeFileDurably
     if (!halfWritten && (it->path().extension() != ".gz" || hasOriginal(it->path().stem().string()))) continue;
-    if (fs::remove(it->path(), ec)) ++result.objects;
+    if (fs::remove(it->path(), fileEc)) ++result.objects;
+    else if (fileEc) ++result.failed;
   }
+  if (ec) ++result.failed;  // the walk itself stopped early
   return result;
 }
 

@@ -110,6 +110,7 @@ struct ListFilter {
 struct PurgeResult {
   std::size_t items = 0;    ///< index rows removed
   std::size_t objects = 0;  ///< object files removed (no longer referenced)
+  std::size_t failed = 0;   ///< object files (or the walk) that could not be removed or read
 };
 
 /// True when `id` has the shape of a store id (32 lower-case hex digits).

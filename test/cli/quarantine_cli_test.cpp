@@ -144,7 +144,8 @@ TEST_CASE("mugai quarantine: list, show, export, release and purge with an audit
                                                 "\"\nrelease_relay = \"127.0.0.1:1\"\n");
     CHECK(runCli("quarantine -c " + (d / "dead.toml").string() + " release " + docId + " --to kikaku@example.lg.jp").code == 5);
     auto j = nlohmann::json::parse(runCli(q + "show " + docId).out);
-    REQUIRE(j["audit"].size() == 2);
+    REQUIRE(j["audit"].size() == 4);  // each attempt: "started", then how it ended
+    CHECK(j["audit"][1]["result"] == "started");
     CHECK(j["audit"][0]["result"].get<std::string>().rfind("failed", 0) == 0);
   }
   SECTION("purge keeps what is younger than the age given") {
@@ -161,7 +162,7 @@ TEST_CASE("mugai quarantine: list, show, export, release and purge with an audit
     REQUIRE(runCli(q + "purge --older-than 1d").code == 0);
     auto text = runCli(q + "audit");
     INFO(text.out);
-    CHECK(text.out.find("3 entries") != std::string::npos);
+    CHECK(text.out.find("6 entries") != std::string::npos);  // each action: "started", then its end
     mugai::test::writeFile(d / "audit.csv", runCli(q + "audit --csv").out);
     // Python's csv module reads it back (an independent reader of RFC 4180).
     auto rows = mugai::test::runCommand(
@@ -170,7 +171,7 @@ TEST_CASE("mugai quarantine: list, show, export, release and purge with an audit
         (d / "audit.csv").string());
     INFO(rows.out);
     REQUIRE(rows.code == 0);
-    CHECK(rows.out.rfind("3\n", 0) == 0);
+    CHECK(rows.out.rfind("6\n", 0) == 0);
     CHECK(rows.out.find("purge  ") != std::string::npos);                      // newest first, no item
     CHECK(rows.out.find("export " + exeId) != std::string::npos);
     CHECK(rows.out.find("release " + docId + " '=cmd@example.lg.jp via ") != std::string::npos);  // defused
@@ -178,7 +179,15 @@ TEST_CASE("mugai quarantine: list, show, export, release and purge with an audit
     auto del = mugai::test::runCommand("sqlite3 " + (d / "q" / "index.sqlite").string() + " 'DELETE FROM audit'");
     CHECK(del.code != 0);
     CHECK(del.out.find("append-only") != std::string::npos);
-    CHECK(runCli(q + "audit --item " + exeId).out.find("1 entry") != std::string::npos);
+    // Nor overwrite one (REPLACE fires no DELETE trigger), nor drop the log and have a fresh one made.
+    auto replace = mugai::test::runCommand("sqlite3 " + (d / "q" / "index.sqlite").string() +
+                                           " \"REPLACE INTO audit (seq, time, who, role, action, result) VALUES (1, 0, 'x', 'cli', 'none', 'ok')\"");
+    CHECK(replace.code != 0);
+    CHECK(runCli(q + "audit --item " + exeId).out.find("2 entries") != std::string::npos);
+    REQUIRE(mugai::test::runCommand("sqlite3 " + (d / "q" / "index.sqlite").string() + " 'DROP TABLE audit'").code == 0);
+    auto refused = runCli(q + "audit");
+    CHECK(refused.code == 5);
+    CHECK(refused.out.find("altered outside mugai") != std::string::npos);
   }
   fs::remove_all(d);
 }

@@ -49,12 +49,14 @@ TEST_CASE("mugai web user: accounts with Argon2id hashes, checked passwords, aud
 
   // Refused, and nothing changes: a taken name, a short password, a bad role or name.
   CHECK(withPassword("another good password", "add alice").code == 3);
+  CHECK(withPassword("another good password", "add ALICE").code != 0);  // names are unique in any case
+  CHECK(withPassword("              ", "add blank").code == 3);         // 14 blanks are no password
   CHECK(withPassword("short", "add bob").code == 3);
   CHECK(withPassword("another good password", "add bob --role root").code == 3);
   CHECK(withPassword("another good password", "add 'bob smith'").code == 3);
   CHECK(withPassword("another good password", "add '<script>'").code == 3);
   CHECK(withPassword("another good password", "passwd nobody").code == 3);
-  CHECK(withPassword("auditor-password-1", "add carol --role auditor").code == 0);
+  CHECK(withPassword("auditor-password-1", "add carol").code == 0);  // auditor unless asked
   auto list = runCli(web + "list");
   CHECK(list.out.find("alice  admin") != std::string::npos);
   CHECK(list.out.find("carol  auditor") != std::string::npos);
