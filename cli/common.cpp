@@ -60,6 +60,11 @@ std::unique_ptr<quarantine::Store> openStore(const Config& config) {
   return store;
 }
 
+quarantine::Store requireStore(const Config& config) {
+  if (!config.quarantine.enabled) throw quarantine::StoreError("quarantine is disabled in the config ([quarantine] enabled)");
+  return quarantine::Store(config.quarantine.dir);
+}
+
 std::string readInput(const std::string& path, std::string& out, std::uint64_t maxBytes) {
   if (path != "-") return readWholeFile(path, out, maxBytes);
   out.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
@@ -114,6 +119,13 @@ std::string currentUser() {
   const char* sudo = std::getenv("SUDO_USER");
   if (sudo && uid == 0 && std::getenv("SUDO_UID")) who += " via sudo by " + logValue(sudo) + " (as sudo says)";
   return who;
+}
+
+std::string auditClient() {
+  const char* ssh = std::getenv("SSH_CLIENT");
+  if (!ssh) return "local";
+  const std::string a(ssh);
+  return "ssh:" + logValue(a.substr(0, a.find(' ')));
 }
 
 }  // namespace mugai::cli

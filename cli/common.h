@@ -40,6 +40,10 @@ Config loadConfig(const CommonOptions& o);
 /// The configured store, or null when quarantine is disabled. Throws
 /// quarantine::StoreError when it cannot be opened.
 std::unique_ptr<quarantine::Store> openStore(const Config& config);
+/// The configured store for commands that work on it (`quarantine`,
+/// `web user`). Throws quarantine::StoreError when quarantine is disabled
+/// or the store cannot be opened.
+quarantine::Store requireStore(const Config& config);
 
 /// Reads a whole file ('-' = stdin), at most `maxBytes`. Returns "" or the error.
 std::string readInput(const std::string& path, std::string& out, std::uint64_t maxBytes);
@@ -61,7 +65,9 @@ std::string originalLine(const Config& config, const std::string& id, bool chang
 bool writeReport(const std::string& path, const nlohmann::json& report);
 
 /// "name (uid N)" of the user running this command, for the audit trail
-/// (SUDO_USER is named too when set).
+/// (SUDO_USER is named too when sudo made us root).
 std::string currentUser();
+/// Where the user is, for the audit log: "ssh:ADDRESS" from SSH_CLIENT, else "local".
+std::string auditClient();
 
 }  // namespace mugai::cli

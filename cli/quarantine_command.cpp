@@ -44,10 +44,6 @@ struct QuarantineOptions {
   bool csv = false;
 };
 
-quarantine::Store openOrThrow(const Config& config) {
-  if (!config.quarantine.enabled) throw quarantine::StoreError("quarantine is disabled in the config ([quarantine] enabled)");
-  return quarantine::Store(config.quarantine.dir);
-}
 
 std::string oneLine(std::string s, std::size_t max) {
   for (char& c : s)
@@ -71,7 +67,7 @@ nlohmann::json itemJson(const quarantine::Item& it) {
 
 int runList(const QuarantineOptions& o) {
   Config config = loadConfig(o.common);
-  auto store = openOrThrow(config);
+  auto store = requireStore(config);
   quarantine::ListFilter f;
   std::int64_t now = epochSeconds();
   auto when = [&](const std::string& text, const char* flag) {
@@ -118,7 +114,7 @@ quarantine::Item findItem(quarantine::Store& store, const std::string& id) {
 
 int runShow(const QuarantineOptions& o) {
   Config config = loadConfig(o.common);
-  auto store = openOrThrow(config);
+  auto store = requireStore(config);
   auto it = findItem(store, o.id);
   auto j = itemJson(it);
   j["actions"] = nlohmann::json::parse(it.actionsJson, nullptr, false);
@@ -134,21 +130,12 @@ int runShow(const QuarantineOptions& o) {
   return kUnchanged;
 }
 
-// Where the user is: the SSH client's address when they came in by SSH.
-std::string clientAddress() {
-  if (const char* ssh = std::getenv("SSH_CLIENT")) {
-    std::string a(ssh);
-    return "ssh:" + logValue(a.substr(0, a.find(' ')));
-  }
-  return "local";
-}
-
 // Every release, export and purge goes into the store's audit log (and
 // syslog, authpriv); the action fails with it if the log cannot be written.
 void audit(quarantine::Store& store, const std::string& itemId, const std::string& action, const std::string& target,
            const std::string& result) {
   const std::string who = currentUser();
-  store.audit({0, epochSeconds(), who, "cli", action, itemId, clientAddress(), target, result});
+  store.audit({0, epochSeconds(), who, "cli", action, itemId, auditClient(), target, result});
   const int priority = action == "release_raw" || action == "export" ? LOG_WARNING : LOG_NOTICE;
   ::openlog("mugai", LOG_PID, LOG_AUTHPRIV);
   ::syslog(priority, "quarantine %s of %s by %s to %s: %s", action.c_str(), itemId.empty() ? "(store)" : itemId.c_str(),
@@ -180,7 +167,7 @@ std::string csvCell(const std::string& v) {
 
 int runAudit(const QuarantineOptions& o) {
   Config config = loadConfig(o.common);
-  auto store = openOrThrow(config);
+  auto store = requireStore(config);
   quarantine::AuditFilter f;
   if (!o.id.empty()) {
     if (!quarantine::validId(o.id)) throw CLI::ValidationError("--item", "\"" + o.id + "\" is not a quarantine id");
@@ -215,7 +202,7 @@ int runAudit(const QuarantineOptions& o) {
 
 int runExport(const QuarantineOptions& o) {
   Config config = loadConfig(o.common);
-  auto store = openOrThrow(config);
+  auto store = requireStore(config);
   auto it = findItem(store, o.id);
   std::string original = store.readOriginal(it);
   // Recorded before the original leaves: no export without an entry.
@@ -255,7 +242,7 @@ std::string releaseBytes(const QuarantineOptions& o, const Config& config, const
 
 int runRelease(const QuarantineOptions& o) {
   Config config = loadConfig(o.common);
-  auto store = openOrThrow(config);
+  auto store = requireStore(config);
   auto it = findItem(store, o.id);
   const std::string mode = o.raw ? "raw" : "resanitized";
   const std::string action = o.raw ? "release_raw" : "release";
@@ -331,7 +318,7 @@ int runRelease(const QuarantineOptions& o) {
 
 int runPurge(const QuarantineOptions& o) {
   Config config = loadConfig(o.common);
-  auto store = openOrThrow(config);
+  auto store = requireStore(config);
   std::int64_t age = static_cast<std::int64_t>(config.quarantine.retentionDays) * 86400;
   if (!o.olderThan.empty()) {
     auto d = parseDuration(o.olderThan);

@@ -17,7 +17,6 @@
 #include "cli/exit_codes.h"
 #include "cli/time_text.h"
 #include "core/clock.h"
-#include "core/log_escape.h"
 #include "core/password_hash.h"
 #include "core/quarantine/store.h"
 
@@ -91,15 +90,8 @@ std::string newPassword(const std::string& user) {
   return password;
 }
 
-quarantine::Store openStoreOrThrow(const Config& config) {
-  if (!config.quarantine.enabled) throw quarantine::StoreError("quarantine is disabled in the config ([quarantine] enabled)");
-  return quarantine::Store(config.quarantine.dir);
-}
-
 void auditUser(quarantine::Store& store, const std::string& action, const std::string& target) {
-  const char* ssh = std::getenv("SSH_CLIENT");
-  std::string client = ssh ? "ssh:" + logValue(std::string(ssh).substr(0, std::string(ssh).find(' '))) : "local";
-  store.audit({0, epochSeconds(), currentUser(), "cli", action, "", client, target, "ok"});
+  store.audit({0, epochSeconds(), currentUser(), "cli", action, "", auditClient(), target, "ok"});
 }
 
 void checkName(const std::string& name) {
@@ -109,7 +101,7 @@ void checkName(const std::string& name) {
 
 int runAdd(const WebOptions& o) {
   checkName(o.name);
-  auto store = openStoreOrThrow(loadConfig(o.common));
+  auto store = requireStore(loadConfig(o.common));
   if (store.user(o.name)) throw CLI::ValidationError("NAME", "user " + o.name + " exists (既に存在します); to change the password: passwd");
   const std::string password = newPassword(o.name);
   store.addUser({o.name, o.role, hashPassword(password), 0, 0});
@@ -120,7 +112,7 @@ int runAdd(const WebOptions& o) {
 
 int runPasswd(const WebOptions& o) {
   checkName(o.name);
-  auto store = openStoreOrThrow(loadConfig(o.common));
+  auto store = requireStore(loadConfig(o.common));
   if (!store.user(o.name)) throw CLI::ValidationError("NAME", "no user " + o.name + " (ユーザーが見つかりません)");
   const std::string password = newPassword(o.name);
   if (!store.setUserHash(o.name, hashPassword(password)))  // deleted while we asked for the password
@@ -132,7 +124,7 @@ int runPasswd(const WebOptions& o) {
 
 int runDel(const WebOptions& o) {
   checkName(o.name);
-  auto store = openStoreOrThrow(loadConfig(o.common));
+  auto store = requireStore(loadConfig(o.common));
   if (!store.deleteUser(o.name)) throw CLI::ValidationError("NAME", "no user " + o.name + " (ユーザーが見つかりません)");
   auditUser(store, "user_del", o.name);
   std::cout << "deleted " << o.name << " (削除しました)\n";
@@ -140,7 +132,7 @@ int runDel(const WebOptions& o) {
 }
 
 int runList(const WebOptions& o) {
-  auto store = openStoreOrThrow(loadConfig(o.common));
+  auto store = requireStore(loadConfig(o.common));
   const auto users = store.users();
   for (const auto& u : users)
     std::cout << u.name << "  " << u.role << "  created " << formatTime(u.created) << "  password changed "
