@@ -104,21 +104,23 @@ void addConfigCommand(CLI::App& app, int& exitCode) {
                    "TOML config file (default: " + std::string(kSystemConfig) + " when it exists, else the built-in defaults)");
   show->callback([file, &exitCode] {
     const std::string path = resolveConfigPath(*file);
-    std::vector<std::string> files;
+    std::vector<ConfigText> files;
     if (!path.empty()) {
       // The same checks every command makes, stage options included (a job
-      // worker builds both pipelines): ConfigError exits 3.
-      startPool(loadConfigFile(path));
-      files = configFiles(path);
+      // worker builds both pipelines): ConfigError exits 3. What is shown
+      // is the texts that were checked, not a second reading of the files.
+      Config checked = loadConfigFile(path);
+      startPool(checked);
+      files = std::move(checked.texts);
     }
     toml::table merged = toml::parse(std::string_view(kBuiltinConfigToml), std::string_view(kBuiltinName));
-    for (const auto& f : files) mergeToml(merged, parseTomlFile(f));
+    for (const auto& f : files) mergeToml(merged, toml::parse(f.text, f.name));
     keepRunStages(merged, "pipeline", "");
     keepRunStages(merged, "release", "release");
     std::cout << "# mugai config show: the effective configuration (有効な設定)\n";
     if (files.empty()) std::cout << "# files: none, the built-in defaults only (設定ファイルなし：既定値のみ)\n";
     for (std::size_t i = 0; i < files.size(); ++i)
-      std::cout << (i == 0 ? "# files, in merge order (読み込み順): " : "#   then ") << files[i] << "\n";
+      std::cout << (i == 0 ? "# files, in merge order (読み込み順): " : "#   then ") << files[i].name << "\n";
     std::cout << "# each value: \"# built-in\" (既定値) or \"# FILE:LINE\" (設定元)\n"
                  "# [daemon] is checked by `mugaid --check-config` ([daemon] は mugaid --check-config で検査)\n";
     printTable(std::cout, merged, "");

@@ -262,7 +262,6 @@ Config parseConfigTexts(std::vector<ConfigText> texts) {
   return readDocument(doc, std::move(texts));
 }
 
-toml::table parseTomlFile(const std::string& path) { return parseToml(readConfigText(path), path); }
 
 void mergeToml(toml::table& base, toml::table&& over) {
   for (auto&& [key, node] : over) {

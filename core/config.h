@@ -121,8 +121,6 @@ std::string resolveConfigPath(const std::string& given);
 
 /// The files loadConfigFile reads for `path`, in merge order (path first).
 std::vector<std::string> configFiles(const std::string& path);
-/// Parses one TOML file; every node remembers FILE and line (node::source).
-toml::table parseTomlFile(const std::string& path);
 /// Merges `over` into `base`: tables key by key, any other value (arrays
 /// included) replaces the earlier one. Nodes keep their source.
 void mergeToml(toml::table& base, toml::table&& over);
