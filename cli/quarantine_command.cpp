@@ -5,11 +5,9 @@
 // through the pipeline again under the release policy ([release]), and
 // only what that policy keeps is delivered. `--raw` hands out the
 // untouched original only when asked for by name, and is written loudly
-// to the audit trail (the store's releases table, syslog and stderr).
+// to the audit trail (the store's audit log, syslog and stderr).
 // Every export and release is recorded with who, when, where and result.
 #include "cli/quarantine_command.h"
-
-#include <syslog.h>
 
 #include <iostream>
 
@@ -18,7 +16,7 @@
 #include "cli/progress.h"
 #include "core/log_escape.h"
 #include "core/smtp_address.h"
-#include "core/smtp_client.h"
+#include "core/quarantine/release.h"
 #include "cli/time_text.h"
 #include "core/clock.h"
 #include "core/job/pool.h"
@@ -134,13 +132,7 @@ int runShow(const QuarantineOptions& o) {
 // syslog, authpriv); the action fails with it if the log cannot be written.
 void audit(quarantine::Store& store, const std::string& itemId, const std::string& action, const std::string& target,
            const std::string& result) {
-  const std::string who = currentUser();
-  store.audit({0, epochSeconds(), who, "cli", action, itemId, auditClient(), target, result});
-  const int priority = action == "release_raw" || action == "export" ? LOG_WARNING : LOG_NOTICE;
-  ::openlog("mugai", LOG_PID, LOG_AUTHPRIV);
-  ::syslog(priority, "quarantine %s of %s by %s to %s: %s", action.c_str(), itemId.empty() ? "(store)" : itemId.c_str(),
-           logValue(who).c_str(), logValue(target).c_str(), logValue(result).c_str());
-  ::closelog();
+  quarantine::recordAudit(store, {currentUser(), "cli", auditClient()}, itemId, action, target, result);
 }
 
 // RFC 4180 cell. A cell a spreadsheet would run as a formula gets a leading
@@ -218,28 +210,6 @@ int runExport(const QuarantineOptions& o) {
   return kUnchanged;
 }
 
-// The bytes to hand out: the original (--raw) or what the release policy keeps.
-// Returns "" and sets `why` when the release policy removes the whole item.
-std::string releaseBytes(const QuarantineOptions& o, const Config& config, const quarantine::Item& it,
-                         const std::string& original, std::string& why) {
-  if (o.raw) return original;
-  // Parsed in a confined job worker under the release policy, like any
-  // input; the original's id names the run: the notice in the released
-  // mail points at the original, which stays in quarantine.
-  const auto pool = startPool(config);
-  job::Request request{it.source == "mail" ? job::Kind::Mail : job::Kind::File, job::Policy::Release, it.id, it.filename,
-                       {}, original};
-  const job::Result r = pool->run(request);  // WorkerFailed reaches main(): nothing is released
-  if (it.source == "mail") {
-    if (r.rejected()) why = "the release policy still rejects the message";
-    return r.output;
-  }
-  if (r.removed)
-    for (const job::Part& p : r.parts)
-      if (why.empty() && p.action != "keep") why = "the release policy still removes it: " + p.code + " — " + p.reason;
-  return r.removed ? "" : r.output;
-}
-
 int runRelease(const QuarantineOptions& o) {
   Config config = loadConfig(o.common);
   auto store = requireStore(config);
@@ -248,71 +218,60 @@ int runRelease(const QuarantineOptions& o) {
   const std::string action = o.raw ? "release_raw" : "release";
   if (it.source == "file" && o.output.empty())
     throw CLI::ValidationError("-o", "a file is released to a file: give -o FILE");
+  if (o.output.empty()) {
+    if (o.to.empty() && !it.envelope)
+      throw CLI::ValidationError("--to", "item " + it.id + " has no SMTP envelope on record (it was not received by mugaid): "
+                                         "give --to ADDR (宛先を --to で指定してください)");
+    for (const auto& a : o.to)
+      if (!validMailbox(a))
+        throw CLI::ValidationError("--to", "invalid recipient address " + shownAddress(a) +
+                                               " (RFC 5321 syntax, no control characters)");
+  }
   if (o.raw)
     std::cerr << "WARNING (警告): releasing the UNTOUCHED original of " << it.id
               << " without sanitizing. This is recorded in the audit trail with your name.\n";
+  std::unique_ptr<job::Pool> pool;
+  if (!o.raw) pool = startPool(config);
+
+  if (o.output.empty()) {
+    const auto r = quarantine::releaseByMail(config, store, pool.get(), it, {o.raw, o.to},
+                                             {currentUser(), "cli", auditClient()});
+    using Status = quarantine::ReleaseOutcome::Status;
+    switch (r.status) {
+      case Status::Removed:
+        std::cerr << "mugai: not released: " << r.detail << "\n  (--raw releases the original as it is, with an audit entry)\n";
+        return kRejected;
+      case Status::Refused:
+        std::cerr << "mugai: not released: " << r.detail << " (解放できません)\n";
+        return kOutputError;
+      case Status::Failed:
+        std::cerr << "mugai: release of " << it.id << " failed: " << r.detail << " (解放に失敗しました)\n";
+        if (!r.workerCode.empty()) return r.workerCode == "job.worker_unavailable" ? kInternal : kInputError;
+        return kOutputError;
+      case Status::Released:
+        break;
+    }
+    std::cerr << "released " << it.id << " (" << mode << ") to " << r.target << ": " << r.detail << "\n";
+    if (r.partial) std::cerr << "  some recipients were refused; see the relay's log\n";
+    return kUnchanged;
+  }
+
   std::string original = store.readOriginal(it);
   std::string why;
-  std::string bytes = releaseBytes(o, config, it, original, why);
+  std::string bytes = o.raw ? original : quarantine::resanitize(*pool, it, original, why);  // WorkerFailed reaches main()
   if (!why.empty()) {
-    audit(store, it.id, action, o.output.empty() ? "(mail)" : o.output, "refused: " + why);
+    audit(store, it.id, action, o.output, "refused: " + why);
     std::cerr << "mugai: not released: " << why << "\n  (--raw releases the original as it is, with an audit entry)\n";
     return kRejected;
   }
-  if (!o.output.empty()) {
-    audit(store, it.id, action, o.output, "started");  // before the bytes leave
-    std::string error = writeOutput(o.output, bytes);
-    audit(store, it.id, action, o.output, error.empty() ? "ok" : "failed: " + error);
-    if (!error.empty()) {
-      std::cerr << "mugai: cannot write " << o.output << ": " << error << "\n";
-      return kOutputError;
-    }
-    std::cerr << "released " << it.id << " (" << mode << ") to " << o.output << "\n";
-    return kUnchanged;
-  }
-  // The envelope: never from header text (a From field can hold a whole
-  // SMTP dialogue in an encoded word). Recipients are --to, else those
-  // recorded at receipt by mugaid; the sender is release_from, else the
-  // recorded one, else the null sender.
-  std::vector<std::string> rcpts = o.to;
-  if (rcpts.empty() && it.envelope) rcpts = it.envelope->to;
-  if (rcpts.empty())
-    throw CLI::ValidationError("--to", "item " + it.id + " has no SMTP envelope on record (it was not received by mugaid): "
-                                       "give --to ADDR (宛先を --to で指定してください)");
-  std::string from = config.quarantine.releaseFrom;
-  if (from.empty() && it.envelope) from = it.envelope->from;
-  for (const auto& a : rcpts)
-    if (!validMailbox(a)) {
-      const std::string why = "invalid recipient address " + shownAddress(a) + " (RFC 5321 syntax, no control characters)";
-      if (!o.to.empty()) throw CLI::ValidationError("--to", why);
-      audit(store, it.id, action, "(mail)", "refused: " + why);
-      std::cerr << "mugai: not released: " << why << " (宛先アドレスが不正です)\n";
-      return kOutputError;
-    }
-  if (!from.empty() && !validMailbox(from)) {
-    const std::string why = "invalid sender address " + shownAddress(from) + " (release_from or the recorded envelope)";
-    audit(store, it.id, action, "(mail)", "refused: " + why);
-    std::cerr << "mugai: not released: " << why << " (送信者アドレスが不正です)\n";
+  audit(store, it.id, action, o.output, "started");  // before the bytes leave
+  std::string error = writeOutput(o.output, bytes);
+  audit(store, it.id, action, o.output, error.empty() ? "ok" : "failed: " + error);
+  if (!error.empty()) {
+    std::cerr << "mugai: cannot write " << o.output << ": " << error << "\n";
     return kOutputError;
   }
-  SubmitOptions options;
-  options.timeoutSeconds = 60;
-  std::string target;
-  for (const auto& a : rcpts) target += (target.empty() ? "" : ",") + a;
-  target += " via " + config.quarantine.releaseRelay;
-  audit(store, it.id, action, target, "started");  // before the mail leaves
-  SubmitResult r = submitMail(config.quarantine.releaseRelay, from, rcpts, bytes, options);
-  std::string accepted;
-  for (const auto& a : r.accepted) accepted += (accepted.empty() ? "" : ",") + a;
-  audit(store, it.id, action, target,
-        r.ok ? "ok: " + r.detail + (r.accepted.size() == rcpts.size() ? "" : "; accepted only: " + accepted)
-             : "failed: " + r.detail);
-  if (!r.ok) {
-    std::cerr << "mugai: release of " << it.id << " failed: " << r.detail << " (解放に失敗しました)\n";
-    return kOutputError;
-  }
-  std::cerr << "released " << it.id << " (" << mode << ") to " << target << ": " << r.detail << "\n";
-  if (r.accepted.size() != rcpts.size()) std::cerr << "  some recipients were refused; see the relay's log\n";
+  std::cerr << "released " << it.id << " (" << mode << ") to " << o.output << "\n";
   return kUnchanged;
 }
 
