@@ -9,20 +9,14 @@
 #include <vector>
 
 #include "core/config.h"
+#include "core/network.h"
 #include "core/smtp_client.h"
 #include "daemon/smtp_session.h"
 
 namespace mugai::daemon {
 
-/// An IPv4 or IPv6 network, "192.0.2.0/24" or "::1/128".
-struct Network {
-  bool v6 = false;
-  unsigned char addr[16] = {};
-  int prefix = 0;
-  bool contains(const std::string& ip) const;
-};
-/// Parses "a.b.c.d/n" or "x::y/n" (no prefix = one host). False if malformed.
-bool parseNetwork(const std::string& text, Network& out);
+using mugai::Network;
+using mugai::parseNetwork;
 
 struct DaemonConfig {
   std::string listen = "127.0.0.1:2525";     ///< host:port; port 0 = any free port (tests)

@@ -21,7 +21,8 @@ namespace mugai::quarantine {
 namespace fs = std::filesystem;
 namespace {
 
-constexpr int kSchemaVersion = 4;  // 2: items.envelope; 3: the audit log replaces releases; 4: console users
+constexpr int kSchemaVersion = 5;  // 2: items.envelope; 3: the audit log replaces releases; 4: console users;
+                                   // 5: login failure counters, the search index
 constexpr std::uint64_t kMaxOriginal = 1ull << 40;  // decompression guard: 1 TiB
 
 constexpr const char* kSchema = R"sql(
@@ -54,9 +55,30 @@ CREATE TABLE IF NOT EXISTS users (
   role TEXT NOT NULL CHECK (role IN ('admin', 'auditor')),
   hash TEXT NOT NULL,
   created INTEGER NOT NULL,
-  changed INTEGER NOT NULL
+  changed INTEGER NOT NULL,
+  failed_logins INTEGER NOT NULL DEFAULT 0,
+  locked_until INTEGER NOT NULL DEFAULT 0,
+  last_login INTEGER NOT NULL DEFAULT 0
 );
-)sql" /* the audit log: kAuditSchema */;
+)sql" /* the audit log: kAuditSchema; the search index: kSearchSchema */;
+
+// Substring search over the fields people search by (the console): an
+// FTS5 trigram index over items, kept in step by triggers. A term of three
+// characters or more is looked up in it (Japanese included: trigrams are
+// of characters); shorter terms fall back to LIKE on items.
+constexpr const char* kSearchSchema = R"sql(
+CREATE VIRTUAL TABLE IF NOT EXISTS items_text USING fts5(
+  subject, sender, recipients, filename, content='items', content_rowid='rowid', tokenize='trigram');
+CREATE TRIGGER IF NOT EXISTS items_text_insert AFTER INSERT ON items BEGIN
+  INSERT INTO items_text(rowid, subject, sender, recipients, filename)
+  VALUES (new.rowid, new.subject, new.sender, new.recipients, new.filename);
+END;
+CREATE TRIGGER IF NOT EXISTS items_text_delete AFTER DELETE ON items BEGIN
+  INSERT INTO items_text(items_text, rowid, subject, sender, recipients, filename)
+  VALUES ('delete', old.rowid, old.subject, old.sender, old.recipients, old.filename);
+END;
+)sql";
+
 
 // Append-only: no entry is changed or removed, purge included (an item's
 // entries name it after it is gone). Only a new schema step may add to it.
@@ -258,6 +280,17 @@ void Store::migrate(const std::string& index) {
            "ELSE mode END, item_id, target, result FROM releases ORDER BY rowid");
       exec("DROP TABLE releases");
     }
+    if (v == 3)  // 4: console users (as schema 4 had them; 5 adds columns)
+      exec("CREATE TABLE users (name TEXT PRIMARY KEY COLLATE NOCASE, "
+           "role TEXT NOT NULL CHECK (role IN ('admin', 'auditor')), hash TEXT NOT NULL, "
+           "created INTEGER NOT NULL, changed INTEGER NOT NULL)");
+    if (v == 4) {  // 5: login failure counters, the search index over existing items
+      exec("ALTER TABLE users ADD COLUMN failed_logins INTEGER NOT NULL DEFAULT 0");
+      exec("ALTER TABLE users ADD COLUMN locked_until INTEGER NOT NULL DEFAULT 0");
+      exec("ALTER TABLE users ADD COLUMN last_login INTEGER NOT NULL DEFAULT 0");
+      exec(kSearchSchema);
+      exec("INSERT INTO items_text(items_text) VALUES ('rebuild')");
+    }
   }
   if (from >= 3)
     for (const char* part : kAuditParts) {
@@ -271,6 +304,7 @@ void Store::migrate(const std::string& index) {
     }
   exec(kSchema);
   exec(kAuditSchema);
+  exec(kSearchSchema);
   exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
   exec("COMMIT");
   if (from > 0 && from < kSchemaVersion)
@@ -451,30 +485,93 @@ std::optional<Item> Store::get(const std::string& id) {
   return std::nullopt;
 }
 
+namespace {
+// An FTS5 query for `text` as one literal substring of `column` (a
+// trigram phrase; '"' doubled per FTS5's string syntax).
+std::string ftsPhrase(const char* column, const std::string& text) {
+  std::string q = std::string(column) + " : \"";
+  for (char c : text) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+// Characters, not bytes: the trigram index needs three of them.
+std::size_t codePoints(const std::string& s) {
+  std::size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+}  // namespace
+
 std::vector<Item> Store::list(const ListFilter& f) {
   std::string sql = std::string("SELECT ") + kItemColumns + " FROM items WHERE 1";
+  std::string match;  // FTS5 terms, AND-ed
+  std::vector<std::pair<std::string, std::string>> likes;  // (":param", pattern) for short terms
+  auto text = [&](const std::string& value, const char* column, const char* param, const char* sqlColumn) {
+    if (value.empty()) return;
+    if (codePoints(value) >= 3) {
+      match += (match.empty() ? "" : " AND ") + ftsPhrase(column, value);
+    } else {
+      sql += std::string(" AND ") + sqlColumn + " LIKE " + param + " ESCAPE '\\'";
+      likes.emplace_back(param, likeContaining(value));
+    }
+  };
+  text(f.sender, "sender", ":sender", "sender");
+  text(f.recipient, "recipients", ":recipient", "recipients");
+  if (!f.subject.empty()) {  // the subject of a mail, the name of a file
+    if (codePoints(f.subject) >= 3) {
+      match += (match.empty() ? "" : " AND ") + std::string("(") + ftsPhrase("subject", f.subject) + " OR " +
+               ftsPhrase("filename", f.subject) + ")";
+    } else {
+      sql += " AND (subject LIKE :subject ESCAPE '\\' OR filename LIKE :subject ESCAPE '\\')";
+      likes.emplace_back(":subject", likeContaining(f.subject));
+    }
+  }
+  if (!match.empty()) sql += " AND rowid IN (SELECT rowid FROM items_text WHERE items_text MATCH :match)";
   if (f.since) sql += " AND time >= :since";
   if (f.before) sql += " AND time < :before";
-  if (!f.sender.empty()) sql += " AND sender LIKE :sender ESCAPE '\\'";
   if (!f.source.empty()) sql += " AND source = :source";
+  if (!f.verdict.empty()) sql += " AND verdict = :verdict";
+  if (!f.idPrefix.empty()) sql += " AND id >= :idlow AND id < :idhigh";
   if (!f.sha256.empty()) sql += " AND sha256 = :sha256";
   if (!f.reason.empty()) sql += " AND id IN (SELECT item_id FROM item_reasons WHERE code = :reason)";
-  sql += " ORDER BY time DESC, id LIMIT :limit";
+  if (f.status == "released" || f.status == "held")
+    sql += std::string(f.status == "held" ? " AND NOT" : " AND") +
+           " EXISTS (SELECT 1 FROM audit a WHERE a.item_id = items.id AND a.action IN ('release', 'release_raw')"
+           " AND a.result LIKE 'ok%')";
+  sql += " ORDER BY time DESC, id LIMIT :limit OFFSET :offset";
   std::lock_guard lock(mutex_);
   auto s = prepare(sql.c_str());
   auto named = [&](const char* name) { return sqlite3_bind_parameter_index(s.get(), name); };
+  for (const auto& [param, pattern] : likes) bindValue(s.get(), named(param.c_str()), pattern);
+  if (!match.empty()) bindValue(s.get(), named(":match"), match);
   if (f.since) bindValue(s.get(), named(":since"), *f.since);
   if (f.before) bindValue(s.get(), named(":before"), *f.before);
-  if (!f.sender.empty()) bindValue(s.get(), named(":sender"), likeContaining(f.sender));
   if (!f.source.empty()) bindValue(s.get(), named(":source"), f.source);
+  if (!f.verdict.empty()) bindValue(s.get(), named(":verdict"), f.verdict);
+  if (!f.idPrefix.empty()) {
+    // Ids are lower-case hex: the prefix's range is [prefix, prefix + "g").
+    std::string low;
+    for (char c : f.idPrefix) low += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    bindValue(s.get(), named(":idlow"), low);
+    bindValue(s.get(), named(":idhigh"), low + "g");
+  }
   if (!f.sha256.empty()) bindValue(s.get(), named(":sha256"), f.sha256);
   if (!f.reason.empty()) bindValue(s.get(), named(":reason"), f.reason);
   bindValue(s.get(), named(":limit"), static_cast<std::int64_t>(f.limit));
+  bindValue(s.get(), named(":offset"), static_cast<std::int64_t>(f.offset));
   std::vector<Item> out;
   int rc;
   while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) out.push_back(readItem(s.get()));
   if (rc != SQLITE_DONE) fail("cannot list items");
   return out;
+}
+
+bool Store::released(const std::string& itemId) {
+  std::lock_guard lock(mutex_);
+  auto s = prepare("SELECT EXISTS (SELECT 1 FROM audit WHERE item_id = ? AND action IN ('release', 'release_raw') "
+                   "AND result LIKE 'ok%')");
+  bindValue(s.get(), 1, itemId);
+  if (sqlite3_step(s.get()) != SQLITE_ROW) fail("cannot read the audit log");
+  return sqlite3_column_int(s.get(), 0) != 0;
 }
 
 bool Store::hasOriginal(const std::string& sha256) {
@@ -511,7 +608,7 @@ void Store::addUser(const WebUser& u) {
 
 bool Store::setUserHash(const std::string& name, const std::string& hash) {
   std::lock_guard lock(mutex_);
-  auto s = prepare("UPDATE users SET hash = ?, changed = ? WHERE name = ?");
+  auto s = prepare("UPDATE users SET hash = ?, changed = ?, failed_logins = 0, locked_until = 0 WHERE name = ?");
   bindValue(s.get(), 1, hash);
   bindValue(s.get(), 2, epochSeconds());
   bindValue(s.get(), 3, name);
@@ -531,14 +628,15 @@ namespace {
 std::vector<WebUser> readUsers(sqlite3_stmt* s) {
   std::vector<WebUser> out;
   while (sqlite3_step(s) == SQLITE_ROW)
-    out.push_back({column(s, 0), column(s, 1), column(s, 2), sqlite3_column_int64(s, 3), sqlite3_column_int64(s, 4)});
+    out.push_back({column(s, 0), column(s, 1), column(s, 2), sqlite3_column_int64(s, 3), sqlite3_column_int64(s, 4),
+                   sqlite3_column_int(s, 5), sqlite3_column_int64(s, 6), sqlite3_column_int64(s, 7)});
   return out;
 }
 }  // namespace
 
 std::optional<WebUser> Store::user(const std::string& name) {
   std::lock_guard lock(mutex_);
-  auto s = prepare("SELECT name, role, hash, created, changed FROM users WHERE name = ?");
+  auto s = prepare("SELECT name, role, hash, created, changed, failed_logins, locked_until, last_login FROM users WHERE name = ?");
   bindValue(s.get(), 1, name);
   auto users = readUsers(s.get());
   if (users.empty()) return std::nullopt;
@@ -547,8 +645,34 @@ std::optional<WebUser> Store::user(const std::string& name) {
 
 std::vector<WebUser> Store::users() {
   std::lock_guard lock(mutex_);
-  auto s = prepare("SELECT name, role, hash, created, changed FROM users ORDER BY name");
+  auto s = prepare("SELECT name, role, hash, created, changed, failed_logins, locked_until, last_login FROM users ORDER BY name");
   return readUsers(s.get());
+}
+
+std::int64_t Store::loginFailed(const std::string& name, std::int64_t now, int maxFailures, std::int64_t lockSeconds) {
+  std::lock_guard lock(mutex_);
+  // One statement: two concurrent failures both count.
+  auto s = prepare("UPDATE users SET failed_logins = failed_logins + 1, "
+                   "locked_until = CASE WHEN failed_logins + 1 >= ?1 THEN ?2 + ?3 ELSE locked_until END "
+                   "WHERE name = ?4 RETURNING locked_until");
+  bindValue(s.get(), 1, static_cast<std::int64_t>(maxFailures));
+  bindValue(s.get(), 2, now);
+  bindValue(s.get(), 3, lockSeconds);
+  bindValue(s.get(), 4, name);
+  const int rc = sqlite3_step(s.get());
+  if (rc == SQLITE_DONE) return 0;
+  if (rc != SQLITE_ROW) fail("cannot record a failed login of " + name);
+  const std::int64_t until = sqlite3_column_int64(s.get(), 0);
+  sqlite3_step(s.get());
+  return until > now ? until : 0;
+}
+
+void Store::loginSucceeded(const std::string& name, std::int64_t now) {
+  std::lock_guard lock(mutex_);
+  auto s = prepare("UPDATE users SET failed_logins = 0, locked_until = 0, last_login = ? WHERE name = ?");
+  bindValue(s.get(), 1, now);
+  bindValue(s.get(), 2, name);
+  if (sqlite3_step(s.get()) != SQLITE_DONE) fail("cannot record the login of " + name);
 }
 
 void Store::audit(AuditEntry e) {

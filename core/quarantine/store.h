@@ -88,6 +88,9 @@ struct WebUser {
   std::string hash;
   std::int64_t created = 0;
   std::int64_t changed = 0;  ///< last password change
+  int failedLogins = 0;           ///< failed logins since the last good one
+  std::int64_t lockedUntil = 0;   ///< logins refused until then (seconds since the epoch; 0 = never locked)
+  std::int64_t lastLogin = 0;     ///< last successful login (0 = never)
 };
 
 struct AuditFilter {
@@ -97,14 +100,23 @@ struct AuditFilter {
   int limit = 1000;                    ///< newest first
 };
 
+/// Which items list() returns, newest first. Text fields match a
+/// substring, ASCII case-insensitively (terms of three characters or more
+/// through the trigram index, shorter ones by a scan).
 struct ListFilter {
   std::optional<std::int64_t> since;    ///< time >= since
   std::optional<std::int64_t> before;   ///< time < before
-  std::string sender;                   ///< substring of sender (case-insensitive)
+  std::string sender;                   ///< substring of sender
+  std::string recipient;                ///< substring of the recipients
+  std::string subject;                  ///< substring of the subject (mail) or file name (file)
   std::string reason;                   ///< exact reason code
   std::string source;                   ///< "mail" / "file" / ""
+  std::string verdict;                  ///< "changed" / "rejected" / "unchanged" / ""
+  std::string idPrefix;                 ///< leading hex digits of the id
+  std::string status;                   ///< "released" (a release went out) / "held" (none did) / ""
   std::string sha256;                   ///< exact hash
   int limit = 1000;
+  int offset = 0;                       ///< rows to skip (the console's pages)
 };
 
 struct PurgeResult {
@@ -146,12 +158,21 @@ class Store {
   bool hasOriginal(const std::string& sha256);
 
   /// Console accounts. addUser throws StoreError when the name is taken;
-  /// setUserHash and deleteUser return false when there is no such user.
+  /// setUserHash (which also clears a lock) and deleteUser return false
+  /// when there is no such user.
   void addUser(const WebUser& user);
   bool setUserHash(const std::string& name, const std::string& hash);
   bool deleteUser(const std::string& name);
   std::optional<WebUser> user(const std::string& name);
   std::vector<WebUser> users();
+  /// A failed login of `name` at `now`: the count goes up, and from
+  /// `maxFailures` in a row the account is locked for `lockSeconds`.
+  /// Returns the lock's end (0 = not locked). No such user: returns 0.
+  std::int64_t loginFailed(const std::string& name, std::int64_t now, int maxFailures, std::int64_t lockSeconds);
+  /// A good login: the failure count and any lock are cleared.
+  void loginSucceeded(const std::string& name, std::int64_t now);
+  /// Whether `itemId` has been released (a release whose result is "ok...").
+  bool released(const std::string& itemId);
 
   /// Appends to the audit log (durable before it returns). Throws StoreError.
   void audit(AuditEntry entry);

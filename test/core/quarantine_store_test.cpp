@@ -182,20 +182,24 @@ TEST_CASE("quarantine: an index of an older schema is backed up, then migrated w
   };
   // Schema 1: no items.envelope, and releases were recorded in their own table.
   REQUIRE(std::system(("sqlite3 " + index.string() +
-                       " 'ALTER TABLE items DROP COLUMN envelope; DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;"
+                       " 'DROP TRIGGER items_text_insert; DROP TRIGGER items_text_delete; DROP TABLE items_text;"
+                       " ALTER TABLE items DROP COLUMN envelope; DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;"
                        " DROP TABLE audit; DROP TABLE users; CREATE TABLE releases (item_id TEXT NOT NULL, time INTEGER NOT NULL,"
                        " who TEXT NOT NULL, mode TEXT NOT NULL, target TEXT NOT NULL, result TEXT NOT NULL);"
                        " INSERT INTO releases VALUES (\"" + id + "\", 5, \"old admin\", \"raw\", \"x@example.lg.jp\", \"ok\");"
                        " PRAGMA user_version=1'").c_str()) == 0);
 
   Store s(d.string());
-  CHECK_THAT(s.migration(), ContainsSubstring("from schema 1 to 4"));
+  CHECK_THAT(s.migration(), ContainsSubstring("from schema 1 to 5"));
   auto got = s.get(id);
   REQUIRE(got);
   CHECK(got->sender == "a@example.com");
   CHECK(s.readOriginal(*got) == "the original bytes");
-  CHECK(sql(index, "PRAGMA user_version") == "4\n");
+  CHECK(sql(index, "PRAGMA user_version") == "5\n");
   CHECK_THAT(sql(index, "SELECT name FROM pragma_table_info('items')"), ContainsSubstring("envelope"));
+  CHECK_THAT(sql(index, "SELECT name FROM pragma_table_info('users')"), ContainsSubstring("locked_until"));
+  // The search index covers the items that were there before it.
+  CHECK(sql(index, "SELECT count(*) FROM items_text WHERE items_text MATCH 'sender : \\\"example.com\\\"'") == "1\n");
   // The old release record is the audit log's first entry; the old table is gone.
   CHECK(sql(index, "SELECT who, role, action, item_id, target FROM audit") ==
         "old admin|cli|release_raw|" + id + "|x@example.lg.jp\n");
@@ -299,5 +303,89 @@ TEST_CASE("quarantine: puts from many threads at once are all stored; a bad one 
     CHECK(store.readOriginal(*item) == "original " + std::to_string(n));
   }
   CHECK(store.get(first.id)->sender == "first@example.net");
+  fs::remove_all(d);
+}
+
+TEST_CASE("quarantine: the console's search finds items by subject, people, verdict, id and status", "[quarantine][search]") {
+  fs::path d = freshDir("search");
+  Store s(d.string());
+  Item a = mailItem("keiri@torihiki.example.co.jp", {"attachment.executable"}, 1000);
+  a.subject = "【至急】請求書の送付について";
+  a.recipients = {"soumu@city.example.lg.jp"};
+  Item b = mailItem("news@example.net", {"url.defanged"}, 2000);
+  b.subject = "メールマガジン 12月号";
+  b.verdict = "rejected";
+  b.recipients = {"kouhou@example.org"};
+  Item c = mailItem("x@example.net", {"archive.encrypted"}, 3000);
+  c.subject = "Re: 会議";
+  c.recipients = {"kikaku@city.example.lg.jp", "soumu@city.example.lg.jp"};
+  for (Item* it : {&a, &b, &c}) s.put(*it, "original of " + it->subject);
+
+  auto ids = [&](auto set) {
+    ListFilter f;
+    set(f);
+    std::vector<std::string> out;
+    for (const auto& it : s.list(f)) out.push_back(it.id);
+    return out;
+  };
+  using V = std::vector<std::string>;
+  SECTION("a Japanese substring of three characters and more goes through the index, shorter ones too") {
+    CHECK(ids([](ListFilter& f) { f.subject = "請求書"; }) == V{a.id});
+    CHECK(ids([](ListFilter& f) { f.subject = "会議"; }) == V{c.id});       // two characters: the scan
+    CHECK(ids([](ListFilter& f) { f.subject = "マガジン 12"; }) == V{b.id});
+  }
+  SECTION("sender and recipient match substrings, ASCII case-insensitively") {
+    CHECK(ids([](ListFilter& f) { f.sender = "TORIHIKI"; }) == V{a.id});
+    CHECK(ids([](ListFilter& f) { f.recipient = "soumu@"; }) == V{c.id, a.id});
+    CHECK(ids([](ListFilter& f) { f.recipient = "kikaku"; f.sender = "example.net"; }) == V{c.id});
+  }
+  SECTION("FTS5 syntax in a term is taken literally") {
+    CHECK(ids([](ListFilter& f) { f.subject = "\" OR sender : \"example"; }).empty());
+    CHECK(ids([](ListFilter& f) { f.subject = "NEAR(a b)"; }).empty());
+    CHECK(ids([](ListFilter& f) { f.subject = "%"; }).empty());
+  }
+  SECTION("verdict, reason, id prefix and time range") {
+    CHECK(ids([](ListFilter& f) { f.verdict = "rejected"; }) == V{b.id});
+    CHECK(ids([](ListFilter& f) { f.reason = "archive.encrypted"; }) == V{c.id});
+    const std::string prefix = a.id.substr(0, 6);
+    CHECK(ids([&](ListFilter& f) { f.idPrefix = prefix; }) == V{a.id});
+    CHECK(ids([](ListFilter& f) { f.since = 1500; f.before = 2500; }) == V{b.id});
+  }
+  SECTION("status follows the audit log: only a release that went out counts") {
+    s.audit({0, 0, "admin", "admin", "release", a.id, "web:192.0.2.1", "soumu@city.example.lg.jp", "started"});
+    s.audit({0, 0, "admin", "admin", "release", b.id, "web:192.0.2.1", "x", "failed: 451"});
+    s.audit({0, 0, "admin", "admin", "release", a.id, "web:192.0.2.1", "soumu@city.example.lg.jp", "ok: 250"});
+    CHECK(ids([](ListFilter& f) { f.status = "released"; }) == V{a.id});
+    CHECK(ids([](ListFilter& f) { f.status = "held"; }) == V{c.id, b.id});
+    CHECK(s.released(a.id));
+    CHECK_FALSE(s.released(b.id));
+  }
+  SECTION("pages: limit and offset") {
+    CHECK(ids([](ListFilter& f) { f.limit = 2; }) == V{c.id, b.id});
+    CHECK(ids([](ListFilter& f) { f.limit = 2; f.offset = 2; }) == V{a.id});
+  }
+  fs::remove_all(d);
+}
+
+TEST_CASE("quarantine: failed logins lock an account; a good login or a new password clears it", "[quarantine][users]") {
+  fs::path d = freshDir("lockout");
+  Store s(d.string());
+  WebUser u;
+  u.name = "Tanaka";
+  u.role = "admin";
+  u.hash = "$argon2id$x";
+  s.addUser(u);
+  CHECK(s.loginFailed("tanaka", 100, 3, 900) == 0);
+  CHECK(s.loginFailed("TANAKA", 101, 3, 900) == 0);
+  CHECK(s.loginFailed("tanaka", 102, 3, 900) == 1002);
+  CHECK(s.user("tanaka")->lockedUntil == 1002);
+  CHECK(s.user("tanaka")->failedLogins == 3);
+  CHECK(s.loginFailed("nobody", 102, 3, 900) == 0);
+  CHECK(s.setUserHash("tanaka", "$argon2id$y"));
+  CHECK(s.user("tanaka")->lockedUntil == 0);
+  CHECK(s.loginFailed("tanaka", 200, 3, 900) == 0);
+  s.loginSucceeded("tanaka", 201);
+  CHECK(s.user("tanaka")->failedLogins == 0);
+  CHECK(s.user("tanaka")->lastLogin == 201);
   fs::remove_all(d);
 }
