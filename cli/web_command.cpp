@@ -1,6 +1,7 @@
-// `mugai web user add NAME --role admin|auditor`, `passwd NAME`, `del NAME`,
-// `list`: accounts of the quarantine console (role admin: search, release,
-// purge; auditor: read only). The password is read from the terminal (twice,
+// `mugai web user add NAME --role admin|auditor [--originals]`, `passwd
+// NAME`, `del NAME`, `list`: accounts of the quarantine console, mugai-web
+// (role admin: search, release re-sanitized, purge; --originals: also the
+// untouched original; auditor: read only). The password is read from the terminal (twice,
 // without echo) or, when standard input is not a terminal, from its first
 // line; never from the command line, where `ps` would show it. It is kept
 // only as an Argon2id hash (core/password_hash.h). Every change is an entry
@@ -27,6 +28,7 @@ struct WebOptions {
   CommonOptions common;
   std::string name;
   std::string role = "auditor";  // the lesser role unless asked
+  bool originals = false;
 };
 
 // A name an administrator types and the console shows: letters, digits and
@@ -103,10 +105,18 @@ int runAdd(const WebOptions& o) {
   checkName(o.name);
   auto store = requireStore(loadConfig(o.common));
   if (store.user(o.name)) throw CLI::ValidationError("NAME", "user " + o.name + " exists (既に存在します); to change the password: passwd");
+  if (o.originals && o.role != "admin")
+    throw CLI::ValidationError("--originals", "only an admin may hand out originals (原本の取り扱いは admin のみ)");
   const std::string password = newPassword(o.name);
-  store.addUser({o.name, o.role, hashPassword(password), 0, 0});
-  auditUser(store, "user_add", o.name + " (" + o.role + ")");
-  std::cout << "added " << o.name << " (" << o.role << ") (追加しました)\n";
+  quarantine::WebUser u;
+  u.name = o.name;
+  u.role = o.role;
+  u.hash = hashPassword(password);
+  u.originals = o.originals;
+  store.addUser(u);
+  const std::string what = o.role + (o.originals ? ", originals" : "");
+  auditUser(store, "user_add", o.name + " (" + what + ")");
+  std::cout << "added " << o.name << " (" << what << ") (追加しました)\n";
   return kUnchanged;
 }
 
@@ -135,8 +145,11 @@ int runList(const WebOptions& o) {
   auto store = requireStore(loadConfig(o.common));
   const auto users = store.users();
   for (const auto& u : users)
-    std::cout << u.name << "  " << u.role << "  created " << formatTime(u.created) << "  password changed "
-              << formatTime(u.changed) << "\n";
+    std::cout << u.name << "  " << u.role << (u.originals ? "+originals" : "") << "  created " << formatTime(u.created)
+              << "  password changed " << formatTime(u.changed) << "  last login "
+              << (u.lastLogin ? formatTime(u.lastLogin) : std::string("never"))
+              << (u.lockedUntil > epochSeconds() ? "  LOCKED until " + formatTime(u.lockedUntil) + " (ロック中)" : "")
+              << "\n";
   std::cout << users.size() << " user(s)\n";
   return kUnchanged;
 }
@@ -156,8 +169,10 @@ void addWebCommand(CLI::App& app, int& exitCode) {
   add->add_option("name", o->name, "User name")->required();
   add->add_option("--role", o->role, "admin (release, purge) or auditor (read only); default auditor")
       ->check(CLI::IsMember({"admin", "auditor"}));
+  add->add_flag("--originals", o->originals,
+                "An admin who may also release or download the untouched original (each time with a reason and the password)");
   add->callback(wrap(runAdd));
-  CLI::App* passwd = user->add_subcommand("passwd", "Set a new password (read as for add)");
+  CLI::App* passwd = user->add_subcommand("passwd", "Set a new password (read as for add); also unlocks a locked account");
   passwd->add_option("name", o->name, "User name")->required();
   passwd->callback(wrap(runPasswd));
   CLI::App* del = user->add_subcommand("del", "Delete an account");

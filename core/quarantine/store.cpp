@@ -58,7 +58,8 @@ CREATE TABLE IF NOT EXISTS users (
   changed INTEGER NOT NULL,
   failed_logins INTEGER NOT NULL DEFAULT 0,
   locked_until INTEGER NOT NULL DEFAULT 0,
-  last_login INTEGER NOT NULL DEFAULT 0
+  last_login INTEGER NOT NULL DEFAULT 0,
+  originals INTEGER NOT NULL DEFAULT 0
 );
 )sql" /* the audit log: kAuditSchema; the search index: kSearchSchema */;
 
@@ -288,6 +289,7 @@ void Store::migrate(const std::string& index) {
       exec("ALTER TABLE users ADD COLUMN failed_logins INTEGER NOT NULL DEFAULT 0");
       exec("ALTER TABLE users ADD COLUMN locked_until INTEGER NOT NULL DEFAULT 0");
       exec("ALTER TABLE users ADD COLUMN last_login INTEGER NOT NULL DEFAULT 0");
+      exec("ALTER TABLE users ADD COLUMN originals INTEGER NOT NULL DEFAULT 0");
       exec(kSearchSchema);
       exec("INSERT INTO items_text(items_text) VALUES ('rebuild')");
     }
@@ -595,12 +597,13 @@ std::string Store::readOriginal(const Item& item) {
 void Store::addUser(const WebUser& u) {
   std::lock_guard lock(mutex_);
   const std::int64_t now = epochSeconds();
-  auto s = prepare("INSERT INTO users (name, role, hash, created, changed) VALUES (?,?,?,?,?)");
+  auto s = prepare("INSERT INTO users (name, role, hash, created, changed, originals) VALUES (?,?,?,?,?,?)");
   bindValue(s.get(), 1, u.name);
   bindValue(s.get(), 2, u.role);
   bindValue(s.get(), 3, u.hash);
   bindValue(s.get(), 4, u.created ? u.created : now);
   bindValue(s.get(), 5, u.changed ? u.changed : now);
+  bindValue(s.get(), 6, static_cast<std::int64_t>(u.originals));
   const int rc = sqlite3_step(s.get());
   if (rc == SQLITE_CONSTRAINT) throw StoreError("user " + u.name + " exists, or role " + u.role + " is not admin or auditor");
   if (rc != SQLITE_DONE) fail("cannot add user " + u.name);
@@ -629,14 +632,15 @@ std::vector<WebUser> readUsers(sqlite3_stmt* s) {
   std::vector<WebUser> out;
   while (sqlite3_step(s) == SQLITE_ROW)
     out.push_back({column(s, 0), column(s, 1), column(s, 2), sqlite3_column_int64(s, 3), sqlite3_column_int64(s, 4),
-                   sqlite3_column_int(s, 5), sqlite3_column_int64(s, 6), sqlite3_column_int64(s, 7)});
+                   sqlite3_column_int(s, 5), sqlite3_column_int64(s, 6), sqlite3_column_int64(s, 7),
+                   sqlite3_column_int(s, 8) != 0});
   return out;
 }
 }  // namespace
 
 std::optional<WebUser> Store::user(const std::string& name) {
   std::lock_guard lock(mutex_);
-  auto s = prepare("SELECT name, role, hash, created, changed, failed_logins, locked_until, last_login FROM users WHERE name = ?");
+  auto s = prepare("SELECT name, role, hash, created, changed, failed_logins, locked_until, last_login, originals FROM users WHERE name = ?");
   bindValue(s.get(), 1, name);
   auto users = readUsers(s.get());
   if (users.empty()) return std::nullopt;
@@ -645,7 +649,7 @@ std::optional<WebUser> Store::user(const std::string& name) {
 
 std::vector<WebUser> Store::users() {
   std::lock_guard lock(mutex_);
-  auto s = prepare("SELECT name, role, hash, created, changed, failed_logins, locked_until, last_login FROM users ORDER BY name");
+  auto s = prepare("SELECT name, role, hash, created, changed, failed_logins, locked_until, last_login, originals FROM users ORDER BY name");
   return readUsers(s.get());
 }
 

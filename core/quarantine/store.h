@@ -80,8 +80,9 @@ struct AuditEntry {
   std::string result;     ///< "ok", "ok: detail", "refused: why", "failed: why"
 };
 
-/// An account of the quarantine console (`mugai web user`; role "admin"
-/// or "auditor"). The password is kept only as an Argon2id PHC string.
+/// An account of the quarantine console (`mugai web user`; role "admin":
+/// search, release re-sanitized, purge; "auditor": read only). The
+/// password is kept only as an Argon2id PHC string.
 struct WebUser {
   std::string name;
   std::string role;
@@ -91,6 +92,9 @@ struct WebUser {
   int failedLogins = 0;           ///< failed logins since the last good one
   std::int64_t lockedUntil = 0;   ///< logins refused until then (seconds since the epoch; 0 = never locked)
   std::int64_t lastLogin = 0;     ///< last successful login (0 = never)
+  /// May also hand out the untouched original (raw release, download),
+  /// each time with its password again and a reason. Admins only.
+  bool originals = false;
 };
 
 struct AuditFilter {
