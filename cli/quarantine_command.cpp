@@ -14,6 +14,7 @@
 #include "cli/common.h"
 #include "cli/exit_codes.h"
 #include "cli/progress.h"
+#include "core/csv.h"
 #include "core/log_escape.h"
 #include "core/smtp_address.h"
 #include "core/quarantine/release.h"
@@ -36,6 +37,7 @@ struct QuarantineOptions {
   std::string output;
   std::vector<std::string> to;
   bool raw = false;
+  std::string why;  // release --reason
   // purge
   std::string olderThan;
   // audit
@@ -135,28 +137,6 @@ void audit(quarantine::Store& store, const std::string& itemId, const std::strin
   quarantine::recordAudit(store, {currentUser(), "cli", auditClient()}, itemId, action, target, result);
 }
 
-// RFC 4180 cell. A cell a spreadsheet would run as a formula gets a leading
-// ' (OWASP "CSV injection"): after any leading blanks, one of = + - @ or the
-// full-width ＝ ＋ － ＠. Control bytes are written as \xNN, so the CSV on a
-// terminal cannot move the cursor. Targets carry addresses from the internet.
-std::string csvCell(const std::string& v) {
-  std::size_t lead = v.find_first_not_of(" \t\r\n");
-  const std::string_view rest = lead == std::string::npos ? std::string_view() : std::string_view(v).substr(lead);
-  bool formula = !rest.empty() && std::string_view("=+-@").find(rest[0]) != std::string_view::npos;
-  for (std::string_view wide : {"\xEF\xBC\x9D", "\xEF\xBC\x8B", "\xEF\xBC\x8D", "\xEF\xBC\xA0"})
-    formula = formula || rest.substr(0, wide.size()) == wide;
-  std::string out = formula ? "\"'" : "\"";
-  for (unsigned char c : v) {
-    if (c == '"') out += "\"\"";
-    else if (c < 0x20 || c == 0x7F) {
-      char hex[8];
-      std::snprintf(hex, sizeof hex, "\\x%02X", c);
-      out += hex;
-    } else out += static_cast<char>(c);
-  }
-  return out + "\"";
-}
-
 int runAudit(const QuarantineOptions& o) {
   Config config = loadConfig(o.common);
   auto store = requireStore(config);
@@ -234,7 +214,7 @@ int runRelease(const QuarantineOptions& o) {
   if (!o.raw) pool = startPool(config);
 
   if (o.output.empty()) {
-    const auto r = quarantine::releaseByMail(config, store, pool.get(), it, {o.raw, o.to},
+    const auto r = quarantine::releaseByMail(config, store, pool.get(), it, {o.raw, o.to, o.why},
                                              {currentUser(), "cli", auditClient()});
     using Status = quarantine::ReleaseOutcome::Status;
     switch (r.status) {
@@ -264,7 +244,7 @@ int runRelease(const QuarantineOptions& o) {
     std::cerr << "mugai: not released: " << why << "\n  (--raw releases the original as it is, with an audit entry)\n";
     return kRejected;
   }
-  audit(store, it.id, action, o.output, "started");  // before the bytes leave
+  audit(store, it.id, action, o.output, o.why.empty() ? "started" : "started; reason: " + o.why);  // before the bytes leave
   std::string error = writeOutput(o.output, bytes);
   audit(store, it.id, action, o.output, error.empty() ? "ok" : "failed: " + error);
   if (!error.empty()) {
@@ -327,6 +307,7 @@ void addQuarantineCommand(CLI::App& app, int& exitCode) {
   rel->add_option("id", o->id, "Quarantine id")->required();
   rel->add_option("--to", o->to, "Recipient address (repeatable; default: the original recipients)");
   rel->add_option("-o,--output", o->output, "Write to this file instead of sending (files: required)");
+  rel->add_option("--reason", o->why, "Why (written to the audit log with the release)");
   rel->add_flag("--raw", o->raw, "Release the untouched original without sanitizing (loud audit entry)");
   rel->callback(wrap(runRelease));
 

@@ -340,8 +340,8 @@ Config readDocument(std::shared_ptr<toml::table> doc, std::vector<ConfigText> te
   c.source = sourceName;
   c.texts = std::move(texts);
   c.document = doc;
-  // [daemon] belongs to mugaid, which reads and checks it (daemon/daemon_config.cpp).
-  checkKeys(root, {"limits", "pipeline", "stage", "notice", "quarantine", "release", "worker", "daemon"}, sourceName, "top level");
+  // [daemon] belongs to mugaid and [web] to mugai-web, which read and check them (daemon/daemon_config.cpp, web/web_config.cpp).
+  checkKeys(root, {"limits", "pipeline", "stage", "notice", "quarantine", "release", "worker", "daemon", "web"}, sourceName, "top level");
   auto section = [&](std::string_view name) -> const toml::table* {
     const toml::node* n = root.get(name);
     if (!n) return nullptr;

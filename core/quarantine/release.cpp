@@ -93,7 +93,8 @@ ReleaseOutcome releaseByMail(const Config& config, Store& store, job::Pool* pool
 
   SubmitOptions options;
   options.timeoutSeconds = 60;
-  recordAudit(store, actor, item.id, action, out.target, "started");  // before the mail leaves
+  recordAudit(store, actor, item.id, action, out.target,  // before the mail leaves
+              request.reason.empty() ? "started" : "started; reason: " + request.reason);
   const SubmitResult r = submitMail(config.quarantine.releaseRelay, from, rcpts, bytes, options);
   out.partial = r.ok && r.accepted.size() != rcpts.size();
   recordAudit(store, actor, item.id, action, out.target,

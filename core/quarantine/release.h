@@ -44,6 +44,7 @@ std::string resanitize(job::Pool& pool, const Item& item, const std::string& ori
 struct MailRelease {
   bool raw = false;                ///< the untouched original, not resanitized
   std::vector<std::string> to;     ///< recipients; empty = the envelope recorded at receipt
+  std::string reason;              ///< why (the console asks for one for a raw release); in the audit entry
 };
 
 struct ReleaseOutcome {

@@ -714,6 +714,34 @@ std::vector<AuditEntry> Store::auditLog(const AuditFilter& f) {
   return out;
 }
 
+PurgeResult Store::remove(const std::string& id) {
+  PurgeResult result;
+  if (!validId(id)) return result;
+  std::string sha256;
+  {
+    std::lock_guard lock(mutex_);
+    auto s = prepare("DELETE FROM items WHERE id = ? RETURNING sha256");
+    bindValue(s.get(), 1, id);
+    int rc = sqlite3_step(s.get());
+    if (rc == SQLITE_ROW) {
+      sha256 = column(s.get(), 0);
+      rc = sqlite3_step(s.get());
+    }
+    if (rc != SQLITE_DONE) fail("cannot remove item " + id);
+    result.items = sha256.empty() ? 0 : 1;
+  }
+  if (sha256.empty() || hasOriginal(sha256)) return result;  // another item keeps the same original
+  // As purge(): an object touched in the last hour may be a concurrent
+  // put()'s; it stays for the next purge() to sweep.
+  const std::string path = objectPath(sha256);
+  std::error_code ec;
+  const auto written = fs::last_write_time(path, ec);
+  if (ec || written > fs::file_time_type::clock::now() - std::chrono::hours(1)) return result;
+  if (fs::remove(path, ec)) ++result.objects;
+  else if (ec) ++result.failed;
+  return result;
+}
+
 PurgeResult Store::purge(std::int64_t cutoff) {
   PurgeResult result;
   {

@@ -193,6 +193,10 @@ class Store {
   /// files no item names (older than an hour, so a concurrent put() is safe).
   /// The audit log keeps its entries.
   PurgeResult purge(std::int64_t cutoff);
+  /// Removes one item, and its object file when no other item names it
+  /// (unless touched in the last hour: then purge() sweeps it later).
+  /// The audit log keeps its entries.
+  PurgeResult remove(const std::string& id);
 
  private:
   std::string objectPath(const std::string& sha256) const;

@@ -1,0 +1,127 @@
+// The quarantine console's request handling, apart from the network
+// (web/server.h feeds it parsed requests; the tests call handle()
+// directly). One route table; every route says which role it needs.
+//
+//   GET  /login, POST /login, POST /logout, POST /lang
+//   GET  /items                 search (any role)
+//   GET  /items/ID              detail: header fields, what was done, audit entries (any role)
+//   POST /items/ID/release      re-sanitized, or the untouched original (admin; the original:
+//                               --originals, a reason and the password again)
+//   POST /items/ID/download     the untouched original as .eml (as the original above)
+//   POST /items/ID/purge        (admin)
+//   POST /bulk                  release or purge the selected items (admin)
+//   GET  /audit, /audit.csv     the audit log (any role)
+//   GET  /static/...            the console's own CSS and JS
+//
+// Web security, as OWASP describes it: the session cookie is
+// __Host-mugai (Secure; HttpOnly; SameSite=Strict); every POST needs the
+// session's CSRF token, and is refused when Origin or Sec-Fetch-Site say
+// it came from another site; GET never changes anything; every response
+// carries a CSP without inline script (default-src 'self';
+// frame-ancestors 'none'), nosniff, no-referrer and no-store; every string
+// that came from a mail is escaped (web/html.h). Logins are throttled per
+// account (a lock after login_max_failures in a row, kept in the store so
+// every node sees it) and per client address (in memory).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/config.h"
+#include "core/job/pool.h"
+#include "core/quarantine/release.h"
+#include "core/quarantine/store.h"
+#include "web/html.h"
+#include "web/sessions.h"
+#include "web/web_config.h"
+
+namespace mugai::web {
+
+struct Request {
+  std::string method;  ///< "GET", "HEAD", "POST", ...
+  std::string target;  ///< "/items?subject=..."
+  std::string peer;    ///< the client's address (of the TCP connection)
+  /// Field names in lower case; a repeated field's values joined with ", "
+  /// (cookies with "; ").
+  std::map<std::string, std::string> headers;
+  std::string body;
+  std::string header(const std::string& lowerName) const;
+};
+
+struct Response {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  /// The first value of `name` (case-insensitive), or "".
+  std::string header(const std::string& name) const;
+};
+
+class Console {
+ public:
+  /// `now` is the clock (seconds since the epoch); `store` must outlive the console.
+  Console(Config config, WebConfig web, quarantine::Store& store, std::function<std::int64_t()> now);
+  ~Console();
+
+  /// Never throws: an unexpected error is a 500 page (and a log line).
+  Response handle(const Request& request);
+
+  /// The session cookie's name.
+  static constexpr const char* kCookie = "__Host-mugai";
+
+  /// One request on its way through (console_context.h).
+  struct Context;
+
+ private:
+  using Handler = Response (Console::*)(Context&);
+  struct Route;
+
+  Response dispatch(Context& c);
+  bool resolveSession(Context& c, Response& early);
+  bool postAllowed(Context& c, Response& early);
+
+  Response loginPage(Context& c);
+  Response loginPost(Context& c);
+  Response logoutPost(Context& c);
+  Response languagePost(Context& c);
+  Response itemsPage(Context& c);
+  Response itemPage(Context& c);
+  Response releasePost(Context& c);
+  Response downloadPost(Context& c);
+  Response purgePost(Context& c);
+  Response bulkPost(Context& c);
+  Response auditPage(Context& c);
+  Response auditCsv(Context& c);
+
+  // Shared by the pages.
+  std::string layout(Context& c, const std::string& title, const std::string& body);
+  Response html(Context& c, int status, const std::string& title, const std::string& body);
+  Response message(Context& c, int status, const std::string& title, const std::string& text);
+  Response redirect(const std::string& location);
+  /// Checks the account's password again (re-authentication); a failure counts as a failed login.
+  bool reauthenticated(Context& c);
+  quarantine::Actor actor(const Context& c) const;
+  job::Pool& pool();
+
+  /// Per client address: failed logins in the current window.
+  bool addressThrottled(const std::string& peer);
+  void addressFailed(const std::string& peer);
+
+  Config config_;
+  WebConfig web_;
+  quarantine::Store& store_;
+  std::function<std::int64_t()> now_;
+  Sessions sessions_;
+  std::string dummyHash_;  ///< verified against for unknown names, so they take as long as known ones
+  std::mutex poolMutex_;
+  std::unique_ptr<job::Pool> pool_;
+  std::mutex throttleMutex_;
+  std::map<std::string, std::pair<std::int64_t, int>> failures_;  ///< peer -> (window start, count)
+};
+
+}  // namespace mugai::web
