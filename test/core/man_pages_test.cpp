@@ -16,6 +16,7 @@
 
 #include "core/config.h"
 #include "daemon/daemon_config.h"
+#include "web/web_config.h"
 #include "sanitizers/builtin.h"
 #include "test/common/cli_run.h"
 #include "test/common/corpus.h"
@@ -75,7 +76,7 @@ std::string withProbe(const std::string& text, const std::string& table) {
 
 // Runs what the programs run on a config: parseConfig (core sections), the
 // factory of each stage whose options hold the probe (main pipeline and
-// release policy; built alone), mugaid's [daemon] reader. The ConfigError
+// release policy; built alone), mugaid's [daemon] reader, mugai-web's [web] reader. The ConfigError
 // message, or "".
 std::string loadEverything(const std::string& text) {
   try {
@@ -89,6 +90,7 @@ std::string loadEverything(const std::string& text) {
           (void)registry.build(one);
         }
     (void)daemon::readDaemonConfig(c);
+    (void)web::readWebConfig(c);
   } catch (const ConfigError& e) {
     return e.what();
   }
