@@ -32,7 +32,7 @@ apt-get install -y -qq --no-install-recommends \
   build-essential cmake ninja-build ccache pkg-config git file python3 scdoc \
   libgmime-3.0-dev libglib2.0-dev libmagic-dev zlib1g-dev \
   libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libxml2-dev libidn2-dev \
-  libsqlite3-dev sqlite3 libzip-dev unzip libasio-dev \
+  libsqlite3-dev sqlite3 libzip-dev unzip libasio-dev libboost1.81-dev \
   libpoppler-cpp-dev libpoppler-glib-dev libcairo2-dev libqpdf-dev libseccomp-dev libsystemd-dev libargon2-dev libjpeg62-turbo-dev libdeflate-dev libgsf-1-dev fonts-dejavu-core \
   >/dev/null
 apt-get install -y -qq --no-install-recommends -t bookworm-backports libcatch2-dev >/dev/null
@@ -52,12 +52,17 @@ apt-get install -y -qq --no-install-recommends python3-msoffcrypto-tool >/dev/nu
 # targets the test command runs for a short smoke. office_cdr's judges read
 # documents with Debian's python3 (/usr/bin/python3: olefile, lxml) and its
 # generator writes them (python-docx, openpyxl, xlsxwriter); LibreOffice
-# headless shows a cleaned document still opens. Command 1 needs none of these.
+# headless shows a cleaned document still opens. Chromium, driven by
+# chromium-driver and python3-selenium (versions always match in Debian),
+# is the browser of the console's browser test (test/web/browser_test.py);
+# IPA Gothic gives its screenshots Japanese glyphs.
+# Command 1 needs none of these.
 if [ "${1:-}" = "--test" ]; then
   echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
   apt-get install -y -qq --no-install-recommends postfix clamav qpdf poppler-utils clang libclang-rt-14-dev \
     swaks libnet-ssleay-perl libio-socket-ssl-perl \
     python3-olefile python3-lxml python3-argon2 python3-docx python3-openpyxl python3-xlsxwriter \
+    chromium chromium-driver python3-selenium fonts-ipafont-gothic \
     libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui >/dev/null
   if command -v systemctl >/dev/null && systemctl is-system-running >/dev/null 2>&1; then
     systemctl disable --now clamav-freshclam >/dev/null 2>&1 || true

@@ -50,7 +50,7 @@ if [[ " $passes " == *" asan "* ]]; then
   san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" \
     -DCMAKE_CXX_FLAGS="$san -Wno-maybe-uninitialized" -DCMAKE_EXE_LINKER_FLAGS="$san" -DMUGAI_BUILD_TESTS=ON -DMUGAI_WERROR=OFF -DMUGAI_WORKER_SELFTEST=ON \
-    -DMUGAI_TEST_SPEC="~[corpus]~[memory]~[pdf]" >/dev/null
+    -DMUGAI_TEST_SPEC="~[corpus]~[memory]~[pdf]" -DMUGAI_BROWSER_TEST=OFF >/dev/null
   cmake --build build-asan
   # Leak checking stays off: LeakSanitizer traces the process at exit
   # (ptrace), which the PDF worker's seccomp filter forbids by design.

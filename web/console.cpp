@@ -116,7 +116,9 @@ Response Console::handle(const Request& request) {
                          "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'");
   r.headers.emplace_back("X-Content-Type-Options", "nosniff");
   r.headers.emplace_back("X-Frame-Options", "DENY");
-  r.headers.emplace_back("Referrer-Policy", "no-referrer");
+  // same-origin, not no-referrer: with no-referrer a browser sends "Origin:
+  // null" on our own form posts, and ids in URLs still never leave the site.
+  r.headers.emplace_back("Referrer-Policy", "same-origin");
   r.headers.emplace_back("Cross-Origin-Opener-Policy", "same-origin");
   r.headers.emplace_back("Strict-Transport-Security", "max-age=31536000");
   if (r.header("Cache-Control").empty()) r.headers.emplace_back("Cache-Control", "no-store");

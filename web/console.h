@@ -18,7 +18,7 @@
 // session's CSRF token, and is refused when Origin or Sec-Fetch-Site say
 // it came from another site; GET never changes anything; every response
 // carries a CSP without inline script (default-src 'self';
-// frame-ancestors 'none'), nosniff, no-referrer and no-store; every string
+// frame-ancestors 'none'), nosniff, a same-origin referrer policy and no-store; every string
 // that came from a mail is escaped (web/html.h). Logins are throttled per
 // account (a lock after login_max_failures in a row, kept in the store so
 // every node sees it) and per client address (in memory).

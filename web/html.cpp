@@ -164,6 +164,7 @@ const char* tr(Lang lang, std::string_view key) {
       {"action", {"処置", "Action"}},
       {"name", {"名前", "Name"}},
       {"code", {"コード", "Code"}},
+      {"type", {"種類", "Type"}},
       {"history", {"この隔離の監査ログ", "Audit log of this item"}},
       {"release", {"解放（再無害化して送信）", "Release (re-sanitized)"}},
       {"release_help",

@@ -237,8 +237,7 @@ Response Console::itemPage(Context& c) {
 
   // What was done: the report's parts and findings.
   auto report = nlohmann::json::parse(it->reportJson, nullptr, false);
-  b += "<h2>" + h(tr(l, "parts")) + "</h2><table class=\"parts\"><thead><tr>" + th(l, "path") + th(l, "name") +
-       "<th>Type</th>" + th(l, "action") + th(l, "reason") + "</tr></thead><tbody>";
+  b += "<h2>" + h(tr(l, "parts")) + "</h2><table class=\"parts\"><thead><tr>" + th(l, "path") + th(l, "name") + th(l, "type") + th(l, "action") + th(l, "reason") + "</tr></thead><tbody>";
   auto str = [](const nlohmann::json& j, const char* k) {
     return j.is_object() && j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string();
   };

@@ -306,3 +306,17 @@ TEST_CASE("mugaid(8) documents every long option of mugaid --help", "[man][daemo
     CHECK(hasWord(text, option));
   }
 }
+
+TEST_CASE("mugai-web(8) documents every long option of mugai-web --help", "[man][web]") {
+  const std::string page = builtPage("mugai-web.8");
+  if (page.empty()) SKIP("man pages not built: scdoc was not found (scripts/install-deps.sh installs it)");
+  const auto r = test::runCommand(std::string(MUGAI_BUILD_DIR) + "/web/mugai-web --help");
+  REQUIRE(r.code == 0);
+  const Help help = parseHelp(r.out);
+  REQUIRE(help.longOptions.size() >= 3);
+  const std::string text = plainText(page);
+  for (const auto& option : help.longOptions) {
+    INFO("mugai-web " << option);
+    CHECK(hasWord(text, option));
+  }
+}

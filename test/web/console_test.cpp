@@ -157,7 +157,7 @@ TEST_CASE("console: every response carries the security headers, errors too", "[
           "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'");
     CHECK(r.header("X-Content-Type-Options") == "nosniff");
     CHECK(r.header("X-Frame-Options") == "DENY");
-    CHECK(r.header("Referrer-Policy") == "no-referrer");
+    CHECK(r.header("Referrer-Policy") == "same-origin");
   }
   CHECK(b.get("/nothing-here").status == 404);
   CHECK(b.send("DELETE", "/items", "").status == 405);

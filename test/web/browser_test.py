@@ -1,0 +1,179 @@
+#!/usr/bin/python3
+"""The quarantine console in a real browser: Debian's chromium, driven by
+chromium-driver through python3-selenium (all three from Debian, so their
+versions always match). Run by CTest (test/CMakeLists.txt, test web.browser).
+
+It starts what an operator starts: a quarantine filled by `mugai mail`, an
+account made with `mugai web user add`, mugai-web over HTTPS with a
+certificate from `mugai tls-cert`, and an SMTP sink as the release relay
+(test/tools/smtp_sink.py). Then, as an administrator would: log in, search
+for a Japanese subject, open the item, release it, and check that the mail
+arrives at the sink re-sanitized (Python's email package reads it: the HTML
+part is gone, the Japanese subject is intact); read the audit log; switch to
+English; log out. Each page is saved as a screenshot under
+ARTIFACTS/ (test artefacts; README's screenshots are taken from them).
+
+Usage: browser_test.py BUILD_DIR SOURCE_DIR ARTIFACTS_DIR
+"""
+import email
+import email.policy
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+build, source, artifacts = sys.argv[1], sys.argv[2], sys.argv[3]
+mugai = os.path.join(build, "cli", "mugai")
+mugai_web = os.path.join(build, "web", "mugai-web")
+password = "correct horse battery staple"
+work = tempfile.mkdtemp(prefix="mugai-browser-")
+os.makedirs(artifacts, exist_ok=True)
+procs = []
+
+
+def fail(why):
+    print("FAIL:", why)
+    sys.exit(1)
+
+
+def run(args, stdin=None):
+    r = subprocess.run(args, input=stdin, capture_output=True, text=True)
+    if r.returncode not in (0, 1):
+        fail(" ".join(args) + " exited " + str(r.returncode) + ": " + r.stderr)
+    return r
+
+
+try:
+    sink_dir = os.path.join(work, "sink")
+    os.makedirs(sink_dir)
+    sink = subprocess.Popen([sys.executable, os.path.join(source, "test", "tools", "smtp_sink.py"), sink_dir],
+                            stdout=subprocess.PIPE, text=True)
+    procs.append(sink)
+    sink_port = int(sink.stdout.readline())
+
+    run([mugai, "tls-cert", "--cert", os.path.join(work, "cert.pem"), "--key", os.path.join(work, "key.pem")])
+    config = os.path.join(work, "mugai.toml")
+    with open(config, "w") as f:
+        f.write('[quarantine]\ndir = "%s"\nrelease_relay = "127.0.0.1:%d"\n'
+                '[web]\nlisten = "127.0.0.1:0"\ntls_cert = "%s"\ntls_key = "%s"\n'
+                % (os.path.join(work, "q"), sink_port, os.path.join(work, "cert.pem"), os.path.join(work, "key.pem")))
+    # A phishing mail (HTML only, Shift_JIS subject): mugai converts it and keeps the original.
+    sample = os.path.join(source, "samples", "mail", "05-html-only-phishing.eml")
+    r = run([mugai, "mail", "-c", config, sample, "-o", os.path.join(work, "out.eml")])
+    if "original kept in quarantine" not in r.stdout + r.stderr:
+        fail("the sample was not quarantined: " + r.stdout + r.stderr)
+    run([mugai, "web", "-c", config, "user", "add", "kanri", "--role", "admin"], stdin=password + "\n")
+
+    log = open(os.path.join(work, "web.log"), "w+")
+    web = subprocess.Popen([mugai_web, "-c", config], stderr=log)
+    procs.append(web)
+    url = None
+    for _ in range(100):
+        log.seek(0)
+        for line in log:
+            if line.startswith("mugai-web listening on "):
+                url = line.split()[3].rstrip("/")
+        if url:
+            break
+        time.sleep(0.1)
+    if not url:
+        log.seek(0)
+        fail("mugai-web did not start: " + log.read())
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--ignore-certificate-errors", "--window-size=1280,900", "--lang=ja"):
+        options.add_argument(arg)
+    options.set_capability("acceptInsecureCerts", True)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.set_page_load_timeout(60)
+
+    def shot(name):
+        driver.save_screenshot(os.path.join(artifacts, name + ".png"))
+
+    try:
+        driver.get(url + "/items")
+        if "/login" not in driver.current_url:
+            fail("no redirect to the login page: " + driver.current_url)
+        shot("1-login")
+        driver.find_element(By.NAME, "user").send_keys("kanri")
+        driver.find_element(By.NAME, "password").send_keys(password)
+        driver.find_element(By.CSS_SELECTOR, "form.login button").click()
+        if not driver.current_url.endswith("/items"):
+            fail("login did not lead to the list: " + driver.current_url + "\n" + driver.page_source[:2000])
+        cookies = {c["name"]: c for c in driver.get_cookies()}
+        session = cookies.get("__Host-mugai")
+        if not session or not session["secure"] or not session["httpOnly"] or session.get("sameSite") != "Strict":
+            fail("the session cookie is not Secure, HttpOnly, SameSite=Strict: " + str(session))
+
+        # Search by a Japanese word of the subject (【重要】アカウント確認のお願い).
+        box = driver.find_element(By.NAME, "subject")
+        box.send_keys("アカウント確認")
+        driver.find_element(By.CSS_SELECTOR, "#search button").click()
+        links = driver.find_elements(By.CSS_SELECTOR, "table.items a")
+        if len(links) != 1 or "アカウント確認のお願い" not in links[0].text:
+            fail("search did not find the Japanese subject: " + driver.page_source[:3000])
+        shot("2-search")
+        links[0].click()
+        if "【重要】アカウント確認のお願い" not in driver.find_element(By.CSS_SELECTOR, "table.meta").text:
+            fail("the detail page lacks the decoded subject")
+        shot("3-detail")
+
+        # Release, re-sanitized, to a chosen recipient (mugai mail recorded no envelope).
+        form = driver.find_element(By.ID, "release")
+        form.find_element(By.NAME, "to").send_keys("kaikei@example.lg.jp")
+        form.find_element(By.TAG_NAME, "button").click()
+        outcome = driver.find_element(By.ID, "outcome").text
+        shot("4-released")
+        if outcome != "解放しました":
+            fail("release outcome: " + driver.page_source[:3000])
+        deadline = time.time() + 20
+        while time.time() < deadline and not os.path.exists(os.path.join(sink_dir, "1.eml")):
+            time.sleep(0.2)
+        if not os.path.exists(os.path.join(sink_dir, "1.eml")):
+            fail("the released mail did not reach the sink")
+        with open(os.path.join(sink_dir, "1.eml"), "rb") as f:
+            released = email.message_from_binary_file(f, policy=email.policy.default)
+        types = [p.get_content_type() for p in released.walk()]
+        if "text/html" in types:
+            fail("the released mail still has HTML: " + str(types))
+        if "アカウント確認のお願い" not in str(released["Subject"]):
+            fail("the released subject is wrong: " + str(released["Subject"]))
+        with open(os.path.join(sink_dir, "1.json")) as f:
+            if "kaikei@example.lg.jp" not in f.read():
+                fail("the release went to the wrong recipient")
+
+        driver.find_element(By.LINK_TEXT, "監査ログ").click()
+        audit = driver.find_element(By.CSS_SELECTOR, "table.audit").text
+        if "release" not in audit or "kanri" not in audit:
+            fail("the audit log lacks the release: " + audit)
+        shot("5-audit")
+
+        driver.find_element(By.ID, "lang").click()
+        if "Audit log" not in driver.page_source:
+            fail("English was not switched on")
+        shot("6-audit-en")
+        driver.find_element(By.LINK_TEXT, "Quarantine").click()
+        shot("7-list-en")
+        driver.find_element(By.ID, "logout").click()
+        driver.get(url + "/items")
+        if "/login" not in driver.current_url:
+            fail("still logged in after logout")
+    finally:
+        driver.quit()
+    print("browser test: ok; screenshots in", artifacts)
+finally:
+    for p in procs:
+        p.terminate()
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+    shutil.rmtree(work, ignore_errors=True) if not os.environ.get("KEEP") else print(work)
