@@ -8,9 +8,14 @@
 // of the store's audit log.
 #include "cli/web_command.h"
 
+#include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <termios.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <iostream>
 
@@ -20,6 +25,8 @@
 #include "core/clock.h"
 #include "core/password_hash.h"
 #include "core/quarantine/store.h"
+#include "core/c_handles.h"
+#include "core/request_link.h"
 
 namespace mugai::cli {
 namespace {
@@ -29,6 +36,7 @@ struct WebOptions {
   std::string name;
   std::string role = "auditor";  // the lesser role unless asked
   bool originals = false;
+  std::string keyFile;  // key --output
 };
 
 // A name an administrator types and the console shows: letters, digits and
@@ -154,11 +162,37 @@ int runList(const WebOptions& o) {
   return kUnchanged;
 }
 
+// `mugai web key`: the key that signs the release-request links in
+// notices. Created, never overwritten (a new key voids every link already
+// sent): 0640, and group _mugai when run as root and the group exists, so
+// mugaid and mugai-web (user _mugai) can read it and nobody else.
+int runKey(const WebOptions& o) {
+  std::string path = o.keyFile;
+  if (path.empty()) path = loadConfig(o.common).notice.consoleKeyFile;
+  const std::string key = newRequestKey() + "\n";
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640));
+  if (!fd) {
+    std::cerr << "mugai: cannot create " << path << ": " << std::strerror(errno)
+              << (errno == EEXIST ? " (it exists; a new key voids the links already sent: remove it first to replace it)" : "")
+              << "\n";
+    return kOutputError;
+  }
+  if (::geteuid() == 0)
+    if (const group* g = ::getgrnam("_mugai")) (void)::fchown(fd.get(), 0, g->gr_gid);
+  if (::write(fd.get(), key.data(), key.size()) != static_cast<ssize_t>(key.size()) || ::fsync(fd.get()) != 0) {
+    std::cerr << "mugai: cannot write " << path << ": " << std::strerror(errno) << "\n";
+    ::unlink(path.c_str());
+    return kOutputError;
+  }
+  std::cout << "wrote a new key to " << path << " (鍵を作成しました); set [notice] console_url to the console's address\n";
+  return kUnchanged;
+}
+
 }  // namespace
 
 void addWebCommand(CLI::App& app, int& exitCode) {
   auto o = std::make_shared<WebOptions>();
-  CLI::App* web = app.add_subcommand("web", "The quarantine console's accounts (隔離コンソールのアカウント)");
+  CLI::App* web = app.add_subcommand("web", "The quarantine console's accounts and link key (隔離コンソール)");
   web->require_subcommand(1);
   addCommonOptions(web, o->common, false);
   CLI::App* user = web->add_subcommand("user", "Add, change, delete and list accounts (admin or auditor)");
@@ -180,6 +214,9 @@ void addWebCommand(CLI::App& app, int& exitCode) {
   del->callback(wrap(runDel));
   CLI::App* list = user->add_subcommand("list", "List the accounts");
   list->callback(wrap(runList));
+  CLI::App* key = web->add_subcommand("key", "Make the key that signs the release-request links in notices");
+  key->add_option("-o,--output", o->keyFile, "Where (default: [notice] console_key_file)");
+  key->callback(wrap(runKey));
   web->footer("Passwords: at least 12 characters, kept as Argon2id hashes (OWASP parameters). Every change is in the\n"
               "quarantine's audit log. Exit codes: 0 done, 3 bad usage (a taken or unknown name, a weak password), 5 store failure.");
 }

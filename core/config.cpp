@@ -1,6 +1,8 @@
 // See config.h.
 #include "core/config.h"
 
+#include "core/request_link.h"
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -371,7 +373,10 @@ Config readDocument(std::shared_ptr<toml::table> doc, std::vector<ConfigText> te
     w.attempts = readInt(*t, "attempts", w.attempts, 1, 20, sourceName);
   }
   if (const auto* t = section("notice")) {
-    checkKeys(*t, {"enabled", "intro_ja", "intro_en", "file_intro_ja", "file_intro_en", "request_ja", "request_en"}, sourceName, "notice");
+    checkKeys(*t,
+              {"enabled", "intro_ja", "intro_en", "file_intro_ja", "file_intro_en", "request_ja", "request_en", "console_url",
+               "console_key_file", "request_link_days", "request_link_ja", "request_link_en"},
+              sourceName, "notice");
     c.notice.enabled = readBool(*t, "enabled", c.notice.enabled, sourceName);
     c.notice.introJa = readString(*t, "intro_ja", c.notice.introJa, sourceName);
     c.notice.introEn = readString(*t, "intro_en", c.notice.introEn, sourceName);
@@ -379,6 +384,16 @@ Config readDocument(std::shared_ptr<toml::table> doc, std::vector<ConfigText> te
     c.notice.fileIntroEn = readString(*t, "file_intro_en", c.notice.fileIntroEn, sourceName);
     c.notice.requestJa = readString(*t, "request_ja", c.notice.requestJa, sourceName);
     c.notice.requestEn = readString(*t, "request_en", c.notice.requestEn, sourceName);
+    c.notice.consoleUrl = readString(*t, "console_url", c.notice.consoleUrl, sourceName);
+    if (!c.notice.consoleUrl.empty() && c.notice.consoleUrl.rfind("https://", 0) != 0)
+      configFail(sourceName, t->get("console_url"), "[notice] console_url must start with https:// (the console speaks only HTTPS)");
+    for (unsigned char ch : c.notice.consoleUrl)
+      if (ch <= 0x20 || ch >= 0x7F || ch == '"' || ch == '<' || ch == '>')
+        configFail(sourceName, t->get("console_url"), "[notice] console_url must be a plain URL (no spaces, quotes or non-ASCII)");
+    c.notice.consoleKeyFile = readString(*t, "console_key_file", c.notice.consoleKeyFile, sourceName);
+    c.notice.requestLinkDays = readInt(*t, "request_link_days", c.notice.requestLinkDays, 1, 365, sourceName);
+    c.notice.requestLinkJa = readString(*t, "request_link_ja", c.notice.requestLinkJa, sourceName);
+    c.notice.requestLinkEn = readString(*t, "request_link_en", c.notice.requestLinkEn, sourceName);
   }
   return c;
 }
@@ -388,7 +403,15 @@ Config readDocument(std::shared_ptr<toml::table> doc, std::vector<ConfigText> te
 Config loadConfigFile(const std::string& path) {
   std::vector<ConfigText> texts;
   for (const auto& f : configFiles(path)) texts.push_back({f, readConfigText(f)});
-  return parseConfigTexts(std::move(texts));
+  Config c = parseConfigTexts(std::move(texts));
+  // The request links' key: read here, by the parent (a job worker reads
+  // no files; it gets the key in its setup frame).
+  if (!c.notice.consoleUrl.empty()) {
+    std::string error;
+    c.notice.consoleKey = readRequestKey(c.notice.consoleKeyFile, error);
+    if (c.notice.consoleKey.empty()) throw ConfigError(path + ": [notice] console_url is set, but " + error);
+  }
+  return c;
 }
 
 }  // namespace mugai

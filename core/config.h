@@ -42,6 +42,18 @@ struct NoticeConfig {
   std::string requestJa = "原本は隔離番号 {id} で保管しています。必要な場合は、この番号をシステム管理者にお知らせください。";
   std::string requestEn =
       "The original is kept under quarantine id {id}. If you need it, give this id to your system administrator.";
+  /// The console (mugai-web) as recipients reach it, "https://host:port";
+  /// when set, each notice carries a signed release-request link
+  /// (core/request_link.h). "" = no link.
+  std::string consoleUrl;
+  std::string consoleKeyFile = "/etc/mugai/console.key";
+  int requestLinkDays = 14;
+  /// The lines above the link; "{days}" becomes its validity.
+  std::string requestLinkJa = "原本が必要な場合は、次のページから解放を申請できます（{days} 日間有効）。";
+  std::string requestLinkEn = "To ask for the original, use this page (valid for {days} days):";
+  /// The key itself: read from consoleKeyFile by loadConfigFile (the
+  /// parent), handed to job workers in their setup frame. Not a TOML key.
+  std::string consoleKey;
 };
 
 /// Where originals are kept (core/quarantine/store.h).

@@ -1,6 +1,9 @@
 // See notice.h.
 #include "core/notice.h"
 
+#include "core/clock.h"
+#include "core/request_link.h"
+
 #include "core/display_text.h"
 
 #include <array>
@@ -101,8 +104,21 @@ std::string noticeText(const Node& root, const NoticeConfig& config, const std::
   if (id.empty()) {
     // Inside a container (a notice file in a re-packed ZIP): the original
     // and its id belong to the outer input's notice.
-  } else if (originalKept)
-    out += withId(config.requestJa, id) + "\n" + withId(config.requestEn, id) + "\n\n隔離番号 / Quarantine id: " + id + "\n";
+  } else if (originalKept) {
+    out += withId(config.requestJa, id) + "\n" + withId(config.requestEn, id) + "\n";
+    if (!config.consoleUrl.empty() && !config.consoleKey.empty()) {
+      const std::int64_t until = epochSeconds() + static_cast<std::int64_t>(config.requestLinkDays) * 86400;
+      const std::string link = requestLink(config.consoleUrl, config.consoleKey, id, until);
+      auto fill = [&](std::string text) {
+        const std::string days = std::to_string(config.requestLinkDays);
+        for (std::size_t at = text.find("{days}"); at != std::string::npos; at = text.find("{days}", at + days.size()))
+          text.replace(at, 6, days);
+        return text;
+      };
+      out += "\n" + fill(config.requestLinkJa) + "\n" + fill(config.requestLinkEn) + "\n" + link + "\n";
+    }
+    out += "\n隔離番号 / Quarantine id: " + id + "\n";
+  }
   else
     out += "原本は保管していません。\nThe original was not kept.\n\n受付番号 / Reference: " + id + "\n";
   return out;

@@ -142,6 +142,11 @@ Response Console::dispatch(Context& c) {
       {"POST", "/bulk", false, "", &Console::bulkPost, "admin"},
       {"GET", "/audit", false, "", &Console::auditPage, "any"},
       {"GET", "/audit.csv", false, "", &Console::auditCsv, "any"},
+      {"GET", "/request/", true, "", &Console::requestPage, ""},
+      {"POST", "/request/", true, "", &Console::requestPost, ""},
+      {"GET", "/requests", false, "", &Console::requestsPage, "any"},
+      {"POST", "/requests/", true, "/approve", &Console::approvePost, "admin"},
+      {"POST", "/requests/", true, "/deny", &Console::denyPost, "admin"},
   };
   const std::string& target = c.request.target;
   const std::size_t q = target.find('?');

@@ -11,6 +11,11 @@
 //   POST /items/ID/purge        (admin)
 //   POST /bulk                  release or purge the selected items (admin)
 //   GET  /audit, /audit.csv     the audit log (any role)
+//   GET  /request/ID?until&sig  a recipient's request page (no account: the signed link of a
+//   POST /request/ID            notice, core/request_link.h); it can only ask, never release
+//   GET  /requests              the pending queue (any role)
+//   POST /requests/N/approve    release to the requester, re-sanitized (admin); /deny (admin);
+//                               the requester is told by mail either way
 //   GET  /static/...            the console's own CSS and JS
 //
 // Web security, as OWASP describes it: the session cookie is
@@ -29,6 +34,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -97,6 +103,16 @@ class Console {
   Response bulkPost(Context& c);
   Response auditPage(Context& c);
   Response auditCsv(Context& c);
+  Response requestPage(Context& c);
+  Response requestPost(Context& c);
+  Response requestsPage(Context& c);
+  Response approvePost(Context& c);
+  Response denyPost(Context& c);
+  /// The item of a signed request link, or none (a 4xx page in `error`).
+  std::optional<quarantine::Item> linkedItem(Context& c, const std::string& until, const std::string& sig, Response& error);
+  /// Mails `to` (through [quarantine] release_relay) a plain-text notice in
+  /// Japanese and English. Returns "" or what went wrong (logged, audited by the caller).
+  std::string sendMail(const std::vector<std::string>& to, const std::string& subject, const std::string& body);
 
   // Shared by the pages.
   std::string layout(Context& c, const std::string& title, const std::string& body);
@@ -122,6 +138,7 @@ class Console {
   std::unique_ptr<job::Pool> pool_;
   std::mutex throttleMutex_;
   std::map<std::string, std::pair<std::int64_t, int>> failures_;  ///< peer -> (window start, count)
+  std::map<std::string, std::pair<std::int64_t, int>> requestsBy_;  ///< peer -> (window start, requests made)
 };
 
 }  // namespace mugai::web

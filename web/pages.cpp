@@ -111,7 +111,8 @@ std::string Console::layout(Context& c, const std::string& title, const std::str
       "<header><span class=\"brand\">" + h(tr(l, "title")) + "</span>";
   const bool in = c.session && !c.session->user.empty();
   if (in)
-    out += "<nav><a href=\"/items\">" + h(tr(l, "items")) + "</a> <a href=\"/audit\">" + h(tr(l, "audit")) + "</a></nav>";
+    out += "<nav><a href=\"/items\">" + h(tr(l, "items")) + "</a> <a href=\"/requests\">" + h(tr(l, "requests")) +
+           "</a> <a href=\"/audit\">" + h(tr(l, "audit")) + "</a></nav>";
   out += "<div class=\"account\">";
   if (c.session)
     out += "<form method=\"post\" action=\"/lang\" class=\"inline\">" + c.csrfField() +
@@ -302,6 +303,14 @@ Response Console::itemPage(Context& c) {
     b += "<h2>" + h(tr(l, "purge")) + "</h2><p>" + h(tr(l, "purge_help")) + "</p><form method=\"post\" action=\"" + h(base) +
          "/purge\">" + c.csrfField() + "<label><input type=\"checkbox\" name=\"confirm\" value=\"yes\" required> " +
          h(tr(l, "confirm")) + "</label> <button type=\"submit\" class=\"danger\">" + h(tr(l, "purge")) + "</button></form>";
+  }
+
+  const auto requests = store_.requests("", it->id, 50);
+  if (!requests.empty()) {
+    b += "<h2>" + h(tr(l, "requests")) + "</h2><ul class=\"requests\">";
+    for (const auto& r : requests)
+      b += "<li>" + h(jst(r.time)) + " " + h(r.requester) + ": " + h(r.reason) + " — " + h(r.state) + "</li>";
+    b += "</ul><p><a href=\"/requests\">" + h(tr(l, "requests")) + "</a></p>";
   }
 
   quarantine::AuditFilter af;

@@ -1,6 +1,8 @@
 // See web_config.h.
 #include "web/web_config.h"
 
+#include "core/smtp_address.h"
+
 namespace mugai::web {
 
 WebConfig readWebConfig(const Config& config) {
@@ -19,7 +21,8 @@ WebConfig readWebConfig(const Config& config) {
   const toml::table& t = *n->as_table();
   checkKeys(t,
             {"listen", "tls_cert", "tls_key", "language", "session_idle_minutes", "session_max_hours",
-             "login_max_failures", "login_lock_minutes", "max_connections", "trusted_header", "trusted_proxies"},
+             "login_max_failures", "login_lock_minutes", "max_connections", "trusted_header", "trusted_proxies", "notify_to",
+             "mail_from", "requests_per_hour"},
             src, "web");
   w.listen = readString(t, "listen", w.listen, src);
   if (w.listen.rfind(':') == std::string::npos) configFail(src, t.get("listen"), "[web] listen must be HOST:PORT");
@@ -44,6 +47,13 @@ WebConfig readWebConfig(const Config& config) {
       configFail(src, t.get("trusted_proxies"), "[web] trusted_proxies: \"" + text + "\" is not an address or network");
     w.trustedProxies.push_back(net);
   }
+  w.notifyTo = readStrings(t, "notify_to", w.notifyTo, src);
+  for (const auto& a : w.notifyTo)
+    if (!validMailbox(a)) configFail(src, t.get("notify_to"), "[web] notify_to: \"" + a + "\" is not an address");
+  w.mailFrom = readString(t, "mail_from", w.mailFrom, src);
+  if (!w.mailFrom.empty() && !validMailbox(w.mailFrom))
+    configFail(src, t.get("mail_from"), "[web] mail_from: \"" + w.mailFrom + "\" is not an address");
+  w.requestsPerHour = readInt(t, "requests_per_hour", w.requestsPerHour, 1, 10000, src);
   if (!w.trustedHeader.empty() && w.trustedProxies.empty())
     configFail(src, t.get("trusted_header"),
                "[web] trusted_header needs trusted_proxies: the addresses of the proxies that set it");

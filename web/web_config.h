@@ -28,6 +28,14 @@ struct WebConfig {
   std::string trustedHeader;
   std::vector<std::string> trustedProxyText;
   std::vector<Network> trustedProxies;
+  /// Administrators told by mail of each new release request (through
+  /// [quarantine] release_relay); empty = nobody (the queue is in the console).
+  std::vector<std::string> notifyTo;
+  /// Sender of the console's mails (envelope and From); "" = the null sender,
+  /// From: mugai-web@HOSTNAME.
+  std::string mailFrom;
+  /// A client address may file this many requests an hour.
+  int requestsPerHour = 20;
 };
 
 /// Reads [web] from `config.document` (defaults for absent keys). Throws ConfigError.

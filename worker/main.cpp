@@ -102,6 +102,7 @@ int main() {
     if (!setup.texts.empty()) config = parseConfigTexts(setup.texts);
     config.quarantine.enabled = setup.quarantineEnabled;
     config.quarantine.dir = setup.quarantineDir;
+    config.notice.consoleKey = setup.consoleKey;
     main.emplace(sanitizers::builtinRegistry().build(config));
     release.emplace(sanitizers::builtinRegistry().build(config.forRelease()));
   } catch (const std::exception& e) {

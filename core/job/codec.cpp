@@ -123,14 +123,14 @@ std::string encodeSetup(const Setup& s) {
   json texts = json::array();
   for (const auto& t : s.texts) texts.push_back(json{{"name", t.name}, {"text", t.text}});
   return dumped(json{{"source", s.source}, {"texts", texts}, {"quarantine_enabled", s.quarantineEnabled},
-                     {"quarantine_dir", s.quarantineDir}});
+                     {"quarantine_dir", s.quarantineDir}, {"console_key", s.consoleKey}});
 }
 
 bool decodeSetup(std::string_view payload, Setup& s, std::string& error) {
   json j;
   if (!parseJson(payload, j, error)) return false;
   if (!field(j, "source", s.source, error) || !field(j, "quarantine_enabled", s.quarantineEnabled, error) ||
-      !field(j, "quarantine_dir", s.quarantineDir, error))
+      !field(j, "quarantine_dir", s.quarantineDir, error) || !field(j, "console_key", s.consoleKey, error))
     return false;
   const auto texts = j.find("texts");
   if (texts == j.end() || !texts->is_array()) {

@@ -49,6 +49,7 @@ struct Setup {
   std::vector<ConfigText> texts;
   bool quarantineEnabled = true;
   std::string quarantineDir;
+  std::string consoleKey;  ///< [notice] console_key_file's key ("" = none), for the request links
 };
 
 std::string frameHeader(Tag tag, std::uint64_t length);

@@ -113,7 +113,7 @@ std::string workerPath() {
 }
 
 Setup setupFor(const Config& config) {
-  return {config.source, config.texts, config.quarantine.enabled, config.quarantine.dir};
+  return {config.source, config.texts, config.quarantine.enabled, config.quarantine.dir, config.notice.consoleKey};
 }
 
 PoolOptions optionsFor(const Config& config) {

@@ -61,7 +61,27 @@ CREATE TABLE IF NOT EXISTS users (
   last_login INTEGER NOT NULL DEFAULT 0,
   originals INTEGER NOT NULL DEFAULT 0
 );
-)sql" /* the audit log: kAuditSchema; the search index: kSearchSchema */;
+)sql" /* the audit log: kAuditSchema; the search index: kSearchSchema; requests: kRequestSchema */;
+
+// Release requests from recipients (the links in notices), decided by an
+// administrator. A request outlives its item (purge keeps it, as the log).
+constexpr const char* kRequestSchema = R"sql(
+CREATE TABLE IF NOT EXISTS requests (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  item_id TEXT NOT NULL,
+  time INTEGER NOT NULL,
+  requester TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  client TEXT NOT NULL DEFAULT '',
+  state TEXT NOT NULL DEFAULT 'pending'
+    CHECK (state IN ('pending', 'deciding', 'approved', 'denied', 'failed')),
+  decided_by TEXT NOT NULL DEFAULT '',
+  decided_at INTEGER NOT NULL DEFAULT 0,
+  note TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS requests_state ON requests(state, time);
+CREATE INDEX IF NOT EXISTS requests_item ON requests(item_id);
+)sql";
 
 // Substring search over the fields people search by (the console): an
 // FTS5 trigram index over items, kept in step by triggers. A term of three
@@ -292,6 +312,7 @@ void Store::migrate(const std::string& index) {
       exec("ALTER TABLE users ADD COLUMN originals INTEGER NOT NULL DEFAULT 0");
       exec(kSearchSchema);
       exec("INSERT INTO items_text(items_text) VALUES ('rebuild')");
+      exec(kRequestSchema);
     }
   }
   if (from >= 3)
@@ -307,6 +328,7 @@ void Store::migrate(const std::string& index) {
   exec(kSchema);
   exec(kAuditSchema);
   exec(kSearchSchema);
+  exec(kRequestSchema);
   exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
   exec("COMMIT");
   if (from > 0 && from < kSchemaVersion)
@@ -677,6 +699,90 @@ void Store::loginSucceeded(const std::string& name, std::int64_t now) {
   bindValue(s.get(), 1, now);
   bindValue(s.get(), 2, name);
   if (sqlite3_step(s.get()) != SQLITE_DONE) fail("cannot record the login of " + name);
+}
+
+namespace {
+std::vector<ReleaseRequest> readRequests(sqlite3_stmt* s) {
+  std::vector<ReleaseRequest> out;
+  while (sqlite3_step(s) == SQLITE_ROW)
+    out.push_back({sqlite3_column_int64(s, 0), column(s, 1), sqlite3_column_int64(s, 2), column(s, 3), column(s, 4),
+                   column(s, 5), column(s, 6), column(s, 7), sqlite3_column_int64(s, 8), column(s, 9)});
+  return out;
+}
+constexpr const char* kRequestColumns =
+    "SELECT seq, item_id, time, requester, reason, client, state, decided_by, decided_at, note FROM requests";
+}  // namespace
+
+std::int64_t Store::addRequest(const ReleaseRequest& r) {
+  std::lock_guard lock(mutex_);
+  exec("BEGIN IMMEDIATE");
+  auto q = prepare("SELECT count(*) FROM requests WHERE item_id = ? AND requester = ? COLLATE NOCASE "
+                   "AND state IN ('pending', 'deciding')");
+  bindValue(q.get(), 1, r.itemId);
+  bindValue(q.get(), 2, r.requester);
+  if (sqlite3_step(q.get()) != SQLITE_ROW) {
+    exec("ROLLBACK");
+    fail("cannot read the requests");
+  }
+  if (sqlite3_column_int(q.get(), 0) > 0) {
+    exec("ROLLBACK");
+    return 0;
+  }
+  auto s = prepare("INSERT INTO requests (item_id, time, requester, reason, client) VALUES (?,?,?,?,?)");
+  bindValue(s.get(), 1, r.itemId);
+  bindValue(s.get(), 2, r.time ? r.time : epochSeconds());
+  bindValue(s.get(), 3, r.requester);
+  bindValue(s.get(), 4, r.reason);
+  bindValue(s.get(), 5, r.client);
+  if (sqlite3_step(s.get()) != SQLITE_DONE) {
+    exec("ROLLBACK");
+    fail("cannot record the request");
+  }
+  const std::int64_t seq = sqlite3_last_insert_rowid(db_.get());
+  exec("COMMIT");
+  return seq;
+}
+
+std::vector<ReleaseRequest> Store::requests(const std::string& state, const std::string& itemId, int limit) {
+  std::lock_guard lock(mutex_);
+  std::string sql = std::string(kRequestColumns) + " WHERE 1";
+  if (!state.empty()) sql += " AND state = :state";
+  if (!itemId.empty()) sql += " AND item_id = :item";
+  sql += " ORDER BY seq DESC LIMIT :limit";
+  auto s = prepare(sql.c_str());
+  auto named = [&](const char* name) { return sqlite3_bind_parameter_index(s.get(), name); };
+  if (!state.empty()) bindValue(s.get(), named(":state"), state);
+  if (!itemId.empty()) bindValue(s.get(), named(":item"), itemId);
+  bindValue(s.get(), named(":limit"), static_cast<std::int64_t>(limit));
+  return readRequests(s.get());
+}
+
+std::optional<ReleaseRequest> Store::request(std::int64_t seq) {
+  std::lock_guard lock(mutex_);
+  auto s = prepare((std::string(kRequestColumns) + " WHERE seq = ?").c_str());
+  bindValue(s.get(), 1, seq);
+  auto r = readRequests(s.get());
+  if (r.empty()) return std::nullopt;
+  return r.front();
+}
+
+bool Store::claimRequest(std::int64_t seq, const std::string& who, std::int64_t now) {
+  std::lock_guard lock(mutex_);
+  auto s = prepare("UPDATE requests SET state = 'deciding', decided_by = ?, decided_at = ? WHERE seq = ? AND state = 'pending'");
+  bindValue(s.get(), 1, who);
+  bindValue(s.get(), 2, now);
+  bindValue(s.get(), 3, seq);
+  if (sqlite3_step(s.get()) != SQLITE_DONE) fail("cannot claim request " + std::to_string(seq));
+  return sqlite3_changes(db_.get()) == 1;
+}
+
+void Store::finishRequest(std::int64_t seq, const std::string& state, const std::string& note) {
+  std::lock_guard lock(mutex_);
+  auto s = prepare("UPDATE requests SET state = ?, note = ? WHERE seq = ? AND state = 'deciding'");
+  bindValue(s.get(), 1, state);
+  bindValue(s.get(), 2, note);
+  bindValue(s.get(), 3, seq);
+  if (sqlite3_step(s.get()) != SQLITE_DONE) fail("cannot finish request " + std::to_string(seq));
 }
 
 void Store::audit(AuditEntry e) {

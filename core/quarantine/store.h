@@ -3,7 +3,8 @@
 //
 // Layout under the store directory:
 //   index.sqlite             SQLite index (WAL, synchronous=FULL), one row per item,
-//                            and the append-only audit log
+//                            the append-only audit log, console accounts and
+//                            recipients' release requests
 //   objects/ab/abcd....gz     originals, gzip, named by the SHA-256 of the original
 //                             (a crash may leave *.tmp-* files beside them; purge sweeps them)
 //
@@ -97,6 +98,21 @@ struct WebUser {
   bool originals = false;
 };
 
+/// A recipient's request for an original (the link in a notice), and
+/// what an administrator decided.
+struct ReleaseRequest {
+  std::int64_t seq = 0;      ///< set by the store
+  std::string itemId;
+  std::int64_t time = 0;     ///< when it was made (0 = now)
+  std::string requester;     ///< the address the requester gave: one of the item's recipients
+  std::string reason;        ///< why, in their words
+  std::string client;        ///< "web:ADDRESS"
+  std::string state = "pending";  ///< "pending", "deciding", "approved", "denied", "failed"
+  std::string decidedBy;
+  std::int64_t decidedAt = 0;
+  std::string note;          ///< the administrator's note, or what went wrong
+};
+
 struct AuditFilter {
   std::string itemId;                  ///< exact item id ("" = any)
   std::optional<std::int64_t> since;   ///< time >= since
@@ -177,6 +193,19 @@ class Store {
   void loginSucceeded(const std::string& name, std::int64_t now);
   /// Whether `itemId` has been released (a release whose result is "ok...").
   bool released(const std::string& itemId);
+
+  /// Records a request; returns its seq, or 0 when the same requester
+  /// already has one pending for the item.
+  std::int64_t addRequest(const ReleaseRequest& request);
+  /// Requests, newest first ("" = any state / any item).
+  std::vector<ReleaseRequest> requests(const std::string& state, const std::string& itemId, int limit);
+  std::optional<ReleaseRequest> request(std::int64_t seq);
+  /// Takes a pending request for `who` to decide (pending -> deciding);
+  /// false when it is not pending (another administrator took it), so a
+  /// request is decided once however many click at the same time.
+  bool claimRequest(std::int64_t seq, const std::string& who, std::int64_t now);
+  /// Ends a claimed request: "approved", "denied" or "failed", with a note.
+  void finishRequest(std::int64_t seq, const std::string& state, const std::string& note);
 
   /// Appends to the audit log (durable before it returns). Throws StoreError.
   void audit(AuditEntry entry);

@@ -80,3 +80,47 @@ TEST_CASE("mugai web user: accounts with Argon2id hashes, checked passwords, aud
   CHECK(audit.out.find("passphrase") == std::string::npos);
   fs::remove_all(d);
 }
+
+TEST_CASE("mugai web key, and the signed request link in a notice, checked with Python's hmac", "[cli][web][request]") {
+  fs::path d = mugai::test::freshTempDir("webkey");
+  const fs::path key = d / "console.key";
+  auto made = runCli("web key -o " + key.string());
+  INFO(made.out);
+  REQUIRE(made.code == 0);
+  CHECK(runCommand("stat -c %a " + key.string()).out == "640\n");
+  CHECK(runCli("web key -o " + key.string()).code == 5);  // never overwritten
+  const fs::path config = d / "mugai.toml";
+  mugai::test::writeFile(config, "[quarantine]\ndir = \"" + (d / "q").string() +
+                                     "\"\n[notice]\nconsole_url = \"https://mugai.example.lg.jp:8443\"\nconsole_key_file = \"" +
+                                     key.string() + "\"\n");
+  const fs::path out = d / "out.eml";
+  auto run = runCli("mail -c " + config.string() + " " + std::string(MUGAI_SOURCE_DIR) +
+                    "/samples/mail/05-html-only-phishing.eml -o " + out.string());
+  INFO(run.out);
+  REQUIRE(run.code == 1);
+  // Python reads the notice, finds the link and recomputes its HMAC-SHA256
+  // with the key file: over "mugai-request-v1\nID\nUNTIL", keyed with its 32 bytes.
+  auto judge = runCommand(
+      "/usr/bin/python3 -c '\n"
+      "import email, email.policy, hmac, hashlib, re, sys, time\n"
+      "m = email.message_from_binary_file(open(sys.argv[1], \"rb\"), policy=email.policy.default)\n"
+      "text = \"\".join(p.get_content() for p in m.walk() if p.get_content_type() == \"text/plain\")\n"
+      "links = re.findall(r\"https://mugai.example.lg.jp:8443/request/([0-9a-f]{32})\\?until=([0-9]+)&sig=([0-9a-f]{64})\", text)\n"
+      "key = bytes.fromhex(open(sys.argv[2]).read().strip())\n"
+      "ok = [hmac.compare_digest(hmac.new(key, (\"mugai-request-v1\\n%s\\n%s\" % (i, u)).encode(), hashlib.sha256).hexdigest(), s)\n"
+      "      for i, u, s in links]\n"
+      "days = [(int(u) - time.time()) / 86400 for i, u, s in links]\n"
+      "print(len(links), all(ok), all(13.9 < x <= 14.0 for x in days), links[0][0] in text.split(\"隔離番号 / Quarantine id: \")[1])\n"
+      "' " + out.string() + " " + key.string());
+  INFO(judge.out);
+  CHECK(judge.out == "1 True True True\n");
+
+  // console_url without a readable key: a config error, nothing processed.
+  fs::remove(key);
+  auto broken = runCli("mail -c " + config.string() + " " + std::string(MUGAI_SOURCE_DIR) +
+                       "/samples/mail/05-html-only-phishing.eml -o " + (d / "out2.eml").string());
+  CHECK(broken.code == 3);
+  CHECK(broken.out.find("mugai web key") != std::string::npos);
+  CHECK_FALSE(fs::exists(d / "out2.eml"));
+  fs::remove_all(d);
+}

@@ -94,6 +94,10 @@ check "the workers are installed where mugaid looks" test -x /usr/lib/mugai/muga
 check "mugaid --check-config /etc/mugai/mugai.toml" /usr/sbin/mugaid --check-config /etc/mugai/mugai.toml
 check "mugai --version says $version" sh -c "mugai --version | grep -qx 'mugai $version'"
 check "systemd-analyze verify mugaid.service" systemd-analyze verify /lib/systemd/system/mugaid.service
+check "systemd-analyze verify mugai-web.service" systemd-analyze verify /lib/systemd/system/mugai-web.service
+check "man -w mugai-web finds the page" sh -c 'man -w mugai-web | grep -q "/usr/share/man/man8/mugai-web.8"'
+check "mugai-web is installed and not enabled (it waits for an account)" sh -c \
+  'test -x /usr/sbin/mugai-web && ! test -e /etc/systemd/system/multi-user.target.wants/mugai-web.service'
 check "systemd-analyze verify mugai-watch@.service (an instance)" sh -c \
   'mkdir -p /srv/mugai/pkgtest/in /srv/mugai/pkgtest/out && systemd-analyze verify mugai-watch@pkgtest.service'
 rm -rf /srv/mugai/pkgtest
@@ -104,6 +108,10 @@ score=$(systemd-analyze security --offline=true /lib/systemd/system/mugaid.servi
 readme_score=$(sed -n 's/.*systemd-analyze security mugaid.service` rates the unit \([0-9.]*\).*/\1/p' README.md)
 echo "       systemd-analyze security mugaid.service: $score (README: $readme_score)"
 check "the hardening score is the README's or better" awk -v s="$score" -v r="$readme_score" 'BEGIN { exit !(s != "" && r != "" && s <= r) }'
+web_score=$(systemd-analyze security --offline=true /lib/systemd/system/mugai-web.service 2>/dev/null | sed -n 's/.*Overall exposure level for .*: \([0-9.]*\).*/\1/p')
+readme_web_score=$(sed -n 's/.*systemd-analyze security mugai-web.service` rates the unit \([0-9.]*\).*/\1/p' README.md)
+echo "       systemd-analyze security mugai-web.service: $web_score (README: $readme_web_score)"
+check "the console's hardening score is the README's or better" awk -v s="$web_score" -v r="$readme_web_score" 'BEGIN { exit !(s != "" && r != "" && s <= r) }'
 
 echo "== mugaid as the unit starts it, as _mugai"
 exec_start=$(sed -n 's/^ExecStart=//p' /lib/systemd/system/mugaid.service)

@@ -16,6 +16,7 @@
 #include "core/ids.h"
 #include "core/password_hash.h"
 #include "core/quarantine/store.h"
+#include "core/request_link.h"
 #include "test/common/cli_run.h"
 #include "test/common/python_judge.h"
 #include "test/common/smtp_sink.h"
@@ -30,6 +31,7 @@ using Catch::Matchers::ContainsSubstring;
 namespace {
 
 const std::string kPassword = "correct horse battery";
+const std::string kKey = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 
 std::string readSample(const std::string& name) {
   std::ifstream in(std::string(MUGAI_SOURCE_DIR) + "/samples/mail/" + name, std::ios::binary);
@@ -49,6 +51,7 @@ struct Fixture {
     const std::string text = "[quarantine]\ndir = \"" + (dir / "q").string() + "\"\nrelease_relay = \"" + releaseRelay +
                              "\"\n[web]\n" + webToml;
     config = parseConfig(text, "test.toml");
+    config.notice.consoleKey = kKey;  // loadConfigFile would read it from console_key_file
     web = readWebConfig(config);
     addUser("admin1", "admin", true);
     addUser("admin2", "admin", false);
@@ -412,7 +415,7 @@ TEST_CASE("console: hostile subjects, names and headers are shown as text, never
   const std::string judge = R"py(
 import sys, os
 from html.parser import HTMLParser
-allowed = {"html","head","meta","title","link","script","body","header","span","nav","a","div","form","input","button",
+allowed = {"html","head","meta","title","link","script","body","header","span","nav","a","div","form","input","button","textarea",
            "main","h1","h2","p","label","select","option","table","thead","tbody","tr","th","td","code","ul","li"}
 bad = []
 class P(HTMLParser):
@@ -549,4 +552,101 @@ TEST_CASE("console: single sign-on believes the trusted header only from the con
   stranger.extra["x-remote-user"] = "no-such-user";
   CHECK(stranger.get("/items").status == 403);
   CHECK(auditCount(f.store, "login", "refused: no console account") == 1);
+}
+
+TEST_CASE("console: a recipient requests through the notice's link; an administrator approves or denies; both are told by mail",
+          "[web][request]") {
+  const fs::path sinkDir = mugai::test::freshTempDir("web-request-sink");
+  mugai::test::SmtpSink sink(sinkDir);
+  Fixture f(sink.hostPort(), "notify_to = [\"kanri@example.lg.jp\"]\nmail_from = \"mugai@example.lg.jp\"\nrequests_per_hour = 5\n");
+  const std::string id = f.putMail(readSample("05-html-only-phishing.eml"), "【重要】確認", {"tanaka@example.lg.jp", "suzuki@example.lg.jp"});
+  const std::int64_t until = f.now.load() + 14 * 86400;
+  const std::string sig = requestSignature(kKey, id, until);
+  const std::string link = "/request/" + id + "?until=" + std::to_string(until) + "&sig=" + sig;
+  Browser clerk(*f.console);
+  clerk.peer = "10.20.30.40";
+
+  SECTION("forged, altered and expired links are refused") {
+    CHECK(clerk.get("/request/" + id + "?until=" + std::to_string(until) + "&sig=" + std::string(64, '0')).status == 403);
+    CHECK(clerk.get("/request/" + id + "?until=" + std::to_string(until + 1) + "&sig=" + sig).status == 403);
+    const std::string other = f.putMail("Subject: x\r\n\r\nx\r\n", "x");
+    CHECK(clerk.get("/request/" + other + "?until=" + std::to_string(until) + "&sig=" + sig).status == 403);
+    CHECK(clerk.get("/request/" + id + "?until=" + std::to_string(until)).status == 403);
+    const std::string missing = "0123456789abcdef0123456789abcdef";
+    CHECK(clerk.get("/request/" + missing + "?until=" + std::to_string(until) + "&sig=" + requestSignature(kKey, missing, until))
+              .status == 404);
+    f.now += 15 * 86400;
+    CHECK(clerk.get(link).status == 410);
+    CHECK(f.store.requests("", "", 10).empty());
+  }
+
+  SECTION("only a recipient may ask, once, and the link never releases anything") {
+    REQUIRE(clerk.get(link).status == 200);
+    CHECK(clerk.post("/request/" + id, "until=" + std::to_string(until) + "&sig=" + sig + "&address=x%40evil.example&reason=please").status == 422);
+    CHECK(clerk.post("/request/" + id, "until=" + std::to_string(until) + "&sig=" + sig + "&address=tanaka%40example.lg.jp&reason=+").status == 422);
+    auto r = clerk.post("/request/" + id, "until=" + std::to_string(until) + "&sig=" + sig + "&address=Tanaka%40example.lg.jp&reason=" +
+                                             urlEncode("請求書の確認に必要です"));
+    CHECK(r.status == 200);
+    CHECK(clerk.post("/request/" + id, "until=" + std::to_string(until) + "&sig=" + sig + "&address=tanaka%40example.lg.jp&reason=again")
+              .body.find("既に") != std::string::npos);
+    CHECK(f.store.requests("pending", id, 10).size() == 1);
+    CHECK_FALSE(f.store.released(id));
+    // The administrators are told.
+    REQUIRE(mugai::test::waitFor([&] { return sink.messages().size() == 1; }, 10));
+    CHECK_THAT(sink.envelope(1), ContainsSubstring("kanri@example.lg.jp"));
+    const auto notice = mugai::test::readWithPython(sink.messages()[0]);
+    CHECK(notice.defects.empty());
+    // The request's own routes need an account.
+    CHECK(clerk.get("/requests").status == 303);
+    CHECK(clerk.post("/requests/1/approve", "").status == 401);
+    // A flood from one address stops.
+    for (int i = 0; i < 3; ++i)
+      clerk.post("/request/" + id, "until=" + std::to_string(until) + "&sig=" + sig + "&address=suzuki%40example.lg.jp&reason=x");
+    CHECK(clerk.post("/request/" + id, "until=" + std::to_string(until) + "&sig=" + sig + "&address=suzuki%40example.lg.jp&reason=x")
+              .status == 429);
+  }
+
+  SECTION("approved: released to the requester alone, re-sanitized, and the requester is told") {
+    REQUIRE(clerk.get(link).status == 200);
+    REQUIRE(clerk.post("/request/" + id, "until=" + std::to_string(until) + "&sig=" + sig +
+                                             "&address=tanaka%40example.lg.jp&reason=need").status == 200);
+    REQUIRE(mugai::test::waitFor([&] { return sink.messages().size() == 1; }, 10));
+    const std::int64_t seq = f.store.requests("pending", id, 1).at(0).seq;
+    Browser auditor(*f.console);
+    REQUIRE(auditor.login("audit1").status == 303);
+    CHECK_THAT(auditor.get("/requests").body, ContainsSubstring("tanaka@example.lg.jp"));
+    CHECK(auditor.post("/requests/" + std::to_string(seq) + "/approve", "").status == 403);
+    Browser admin(*f.console);
+    admin.peer = "192.0.2.30";
+    REQUIRE(admin.login("admin2").status == 303);
+    admin.get("/requests");
+    CHECK(admin.post("/requests/" + std::to_string(seq) + "/approve", "").status == 200);
+    CHECK(admin.post("/requests/" + std::to_string(seq) + "/approve", "").status == 409);  // decided once
+    REQUIRE(mugai::test::waitFor([&] { return sink.messages().size() == 3; }, 20));
+    // 2: the release, to tanaka alone, without the HTML; 3: the outcome, to tanaka.
+    CHECK_THAT(sink.envelope(2), ContainsSubstring("tanaka@example.lg.jp"));
+    CHECK(sink.envelope(2).find("suzuki") == std::string::npos);
+    for (const auto& p : mugai::test::readWithPython(sink.messages()[1]).parts) CHECK(p.rfind("text/html", 0) != 0);
+    CHECK_THAT(sink.envelope(3), ContainsSubstring("tanaka@example.lg.jp"));
+    CHECK(f.store.request(seq)->state == "approved");
+    CHECK(f.store.request(seq)->decidedBy == "admin2");
+    CHECK(f.store.released(id));
+    CHECK(auditCount(f.store, "request_approve", "ok") == 1);
+  }
+
+  SECTION("denied: nothing is released, the requester gets the note") {
+    REQUIRE(clerk.get(link).status == 200);
+    REQUIRE(clerk.post("/request/" + id, "until=" + std::to_string(until) + "&sig=" + sig +
+                                             "&address=suzuki%40example.lg.jp&reason=need").status == 200);
+    const std::int64_t seq = f.store.requests("pending", id, 1).at(0).seq;
+    Browser admin(*f.console);
+    REQUIRE(admin.login("admin1").status == 303);
+    admin.get("/requests");
+    CHECK(admin.post("/requests/" + std::to_string(seq) + "/deny", "note=" + urlEncode("業務に不要なため")).status == 200);
+    REQUIRE(mugai::test::waitFor([&] { return sink.messages().size() == 2; }, 20));
+    CHECK_THAT(sink.envelope(2), ContainsSubstring("suzuki@example.lg.jp"));
+    CHECK(f.store.request(seq)->state == "denied");
+    CHECK_FALSE(f.store.released(id));
+  }
+  fs::remove_all(sinkDir);
 }
