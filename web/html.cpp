@@ -242,7 +242,8 @@ const char* tr(Lang lang, std::string_view key) {
       {"req_note", {"却下の理由（申請者に送られます）", "Why (sent to the requester)"}},
       {"req_taken", {"この申請は他の管理者が処理済みか処理中です。", "Another administrator has decided or is deciding this request."}},
       {"req_pending_list", {"承認待ちの申請", "Waiting for a decision"}},
-      {"req_recent", {"最近の申請", "Recent requests"}},
+      {"req_decided", {"処理済みの申請", "Decided requests"}},
+      {"req_requester", {"申請者", "Requester"}},
       {"req_none", {"申請はありません。", "No requests."}},
       {"partial", {"一部の宛先のみ受け付けられました", "Accepted for some recipients only"}},
   };

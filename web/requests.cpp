@@ -164,11 +164,12 @@ Response Console::requestsPage(Context& c) {
   const Lang l = c.lang;
   auto pending = store_.requests("pending", "", 500);
   auto recent = store_.requests("", "", 200);
+  std::erase_if(recent, [](const quarantine::ReleaseRequest& r) { return r.state == "pending"; });
   const bool admin = c.session->role == "admin";
   std::string b;
   auto table = [&](const std::vector<quarantine::ReleaseRequest>& rows, bool actions) {
     std::string t = "<table class=\"requests\"><thead><tr><th>" + h(tr(l, "time_short")) + "</th><th>" + h(tr(l, "item")) +
-                    "</th><th>" + h(tr(l, "req_address")) + "</th><th>" + h(tr(l, "req_reason")) + "</th><th>" +
+                    "</th><th>" + h(tr(l, "req_requester")) + "</th><th>" + h(tr(l, "req_reason")) + "</th><th>" +
                     h(tr(l, "status")) + "</th>" + (actions ? "<th>" + h(tr(l, "action")) + "</th>" : std::string()) +
                     "</tr></thead><tbody>";
     for (const auto& r : rows) {
@@ -189,7 +190,7 @@ Response Console::requestsPage(Context& c) {
   };
   b += "<h2>" + h(tr(l, "req_pending_list")) + "</h2>";
   b += pending.empty() ? "<p class=\"empty\">" + h(tr(l, "req_none")) + "</p>" : table(pending, admin);
-  b += "<h2>" + h(tr(l, "req_recent")) + "</h2>";
+  b += "<h2>" + h(tr(l, "req_decided")) + "</h2>";
   b += recent.empty() ? "<p class=\"empty\">" + h(tr(l, "req_none")) + "</p>" : table(recent, false);
   return html(c, 200, tr(l, "requests"), b);
 }

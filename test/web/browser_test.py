@@ -6,19 +6,25 @@ versions always match). Run by CTest (test/CMakeLists.txt, test web.browser).
 It starts what an operator starts: a quarantine filled by `mugai mail`, an
 account made with `mugai web user add`, mugai-web over HTTPS with a
 certificate from `mugai tls-cert`, and an SMTP sink as the release relay
-(test/tools/smtp_sink.py). Then, as an administrator would: log in, search
-for a Japanese subject, open the item, release it, and check that the mail
-arrives at the sink re-sanitized (Python's email package reads it: the HTML
-part is gone, the Japanese subject is intact); read the audit log; switch to
-English; log out. Each page is saved as a screenshot under
+(test/tools/smtp_sink.py). First, as the clerk who got the mail would: open
+the release-request link of the notice `mugai mail` wrote and file a request.
+Then, as an administrator would: log in, search for a Japanese subject, open
+the item, release it, and check that the mail arrives at the sink
+re-sanitized (Python's email package reads it: the HTML part is gone, the
+Japanese subject is intact); approve the clerk's request and check that the
+clerk gets the release and the outcome by mail; read the audit log; switch
+to English; log out. Each page is saved as a screenshot under
 ARTIFACTS/ (test artefacts; README's screenshots are taken from them).
 
 Usage: browser_test.py BUILD_DIR SOURCE_DIR ARTIFACTS_DIR
 """
 import email
 import email.policy
+import json
 import os
+import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -58,16 +64,30 @@ try:
     sink_port = int(sink.stdout.readline())
 
     run([mugai, "tls-cert", "--cert", os.path.join(work, "cert.pem"), "--key", os.path.join(work, "key.pem")])
+    run([mugai, "web", "key", "-o", os.path.join(work, "console.key")])
+    # The console's port is chosen first: the notices name its URL.
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
     config = os.path.join(work, "mugai.toml")
     with open(config, "w") as f:
         f.write('[quarantine]\ndir = "%s"\nrelease_relay = "127.0.0.1:%d"\n'
-                '[web]\nlisten = "127.0.0.1:0"\ntls_cert = "%s"\ntls_key = "%s"\n'
-                % (os.path.join(work, "q"), sink_port, os.path.join(work, "cert.pem"), os.path.join(work, "key.pem")))
+                '[notice]\nconsole_url = "https://127.0.0.1:%d"\nconsole_key_file = "%s"\n'
+                '[web]\nlisten = "127.0.0.1:%d"\ntls_cert = "%s"\ntls_key = "%s"\nnotify_to = ["kanri@example.lg.jp"]\n'
+                % (os.path.join(work, "q"), sink_port, port, os.path.join(work, "console.key"), port,
+                   os.path.join(work, "cert.pem"), os.path.join(work, "key.pem")))
     # A phishing mail (HTML only, Shift_JIS subject): mugai converts it and keeps the original.
     sample = os.path.join(source, "samples", "mail", "05-html-only-phishing.eml")
     r = run([mugai, "mail", "-c", config, sample, "-o", os.path.join(work, "out.eml")])
     if "original kept in quarantine" not in r.stdout + r.stderr:
         fail("the sample was not quarantined: " + r.stdout + r.stderr)
+    with open(os.path.join(work, "out.eml"), "rb") as f:
+        delivered = email.message_from_binary_file(f, policy=email.policy.default)
+    notice = "".join(p.get_content() for p in delivered.walk() if p.get_content_type() == "text/plain")
+    links = re.findall(r"https://127\.0\.0\.1:\d+/request/[0-9a-f]{32}\?until=\d+&sig=[0-9a-f]{64}", notice)
+    if len(links) != 1:
+        fail("the notice has no request link: " + notice)
     run([mugai, "web", "-c", config, "user", "add", "kanri", "--role", "admin"], stdin=password + "\n")
 
     log = open(os.path.join(work, "web.log"), "w+")
@@ -98,7 +118,39 @@ try:
     def shot(name):
         driver.save_screenshot(os.path.join(artifacts, name + ".png"))
 
+    def sink_mail():
+        out = []
+        for name in sorted(os.listdir(sink_dir), key=lambda n: int(n.split(".")[0])):
+            if name.endswith(".json"):
+                with open(os.path.join(sink_dir, name)) as f:
+                    envelope = json.load(f)
+                with open(os.path.join(sink_dir, name[:-5] + ".eml"), "rb") as f:
+                    out.append((envelope, email.message_from_binary_file(f, policy=email.policy.default)))
+        return out
+
+    def wait_mail(count):
+        deadline = time.time() + 30
+        while time.time() < deadline and len(sink_mail()) < count:
+            time.sleep(0.2)
+        got = sink_mail()
+        if len(got) < count:
+            fail("expected %d mails at the sink, got %d" % (count, len(got)))
+        return got
+
     try:
+        # The clerk: the notice's link, a request with a reason.
+        driver.get(links[0])
+        shot("0-request")
+        driver.find_element(By.NAME, "address").send_keys("kaikei@example.lg.jp")
+        driver.find_element(By.NAME, "reason").send_keys("取引先からの請求書の確認に必要です")
+        driver.find_element(By.CSS_SELECTOR, "#request button").click()
+        if "申請を受け付けました" not in driver.find_element(By.ID, "outcome").text:
+            fail("the request was not accepted: " + driver.page_source[:2000])
+        shot("0-request-sent")
+        mails = wait_mail(1)
+        if mails[0][0]["to"] != ["kanri@example.lg.jp"]:
+            fail("the administrators were not told: " + str(mails[0][0]))
+
         driver.get(url + "/items")
         if "/login" not in driver.current_url:
             fail("no redirect to the login page: " + driver.current_url)
@@ -134,21 +186,29 @@ try:
         shot("4-released")
         if outcome != "解放しました":
             fail("release outcome: " + driver.page_source[:3000])
-        deadline = time.time() + 20
-        while time.time() < deadline and not os.path.exists(os.path.join(sink_dir, "1.eml")):
-            time.sleep(0.2)
-        if not os.path.exists(os.path.join(sink_dir, "1.eml")):
-            fail("the released mail did not reach the sink")
-        with open(os.path.join(sink_dir, "1.eml"), "rb") as f:
-            released = email.message_from_binary_file(f, policy=email.policy.default)
+        envelope, released = wait_mail(2)[1]
         types = [p.get_content_type() for p in released.walk()]
         if "text/html" in types:
             fail("the released mail still has HTML: " + str(types))
         if "アカウント確認のお願い" not in str(released["Subject"]):
             fail("the released subject is wrong: " + str(released["Subject"]))
-        with open(os.path.join(sink_dir, "1.json")) as f:
-            if "kaikei@example.lg.jp" not in f.read():
-                fail("the release went to the wrong recipient")
+        if envelope["to"] != ["kaikei@example.lg.jp"]:
+            fail("the release went to the wrong recipient: " + str(envelope))
+
+        # The clerk's request: approve it; the clerk gets the release and the outcome.
+        driver.find_element(By.LINK_TEXT, "解放申請").click()
+        if "取引先からの請求書の確認に必要です" not in driver.page_source:
+            fail("the request is not in the queue")
+        shot("4b-requests")
+        driver.find_element(By.CSS_SELECTOR, "button.approve").click()
+        shot("4c-approved")
+        mails = wait_mail(4)
+        to_clerk = [m for e, m in mails[2:] if e["to"] == ["kaikei@example.lg.jp"]]
+        if len(to_clerk) != 2:
+            fail("the clerk did not get both the release and the outcome: " + str([e for e, m in mails]))
+        subjects = [str(m["Subject"]) for m in to_clerk]
+        if not any("解放申請の結果" in s for s in subjects) or not any("アカウント確認のお願い" in s for s in subjects):
+            fail("unexpected mails to the clerk: " + str(subjects))
 
         driver.find_element(By.LINK_TEXT, "監査ログ").click()
         audit = driver.find_element(By.CSS_SELECTOR, "table.audit").text
