@@ -135,6 +135,7 @@ Response Console::dispatch(Context& c) {
       {"POST", "/logout", false, "", &Console::logoutPost, "any"},
       {"POST", "/lang", false, "", &Console::languagePost, ""},
       {"GET", "/items", false, "", &Console::itemsPage, "any"},
+      {"GET", "/items/", true, "/preview", &Console::previewPage, "any"},
       {"GET", "/items/", true, "", &Console::itemPage, "any"},
       {"POST", "/items/", true, "/release", &Console::releasePost, "admin"},
       {"POST", "/items/", true, "/download", &Console::downloadPost, "admin"},

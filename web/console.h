@@ -5,6 +5,8 @@
 //   GET  /login, POST /login, POST /logout, POST /lang
 //   GET  /items                 search (any role)
 //   GET  /items/ID              detail: header fields, what was done, audit entries (any role)
+//   GET  /items/ID/preview      the text a reader would see, as the release policy leaves it
+//                               (HTML converted to text in a job worker; any role; audited)
 //   POST /items/ID/release      re-sanitized, or the untouched original (admin; the original:
 //                               --originals, a reason and the password again)
 //   POST /items/ID/download     the untouched original as .eml (as the original above)
@@ -97,6 +99,7 @@ class Console {
   Response languagePost(Context& c);
   Response itemsPage(Context& c);
   Response itemPage(Context& c);
+  Response previewPage(Context& c);
   Response releasePost(Context& c);
   Response downloadPost(Context& c);
   Response purgePost(Context& c);

@@ -245,6 +245,11 @@ const char* tr(Lang lang, std::string_view key) {
       {"req_decided", {"処理済みの申請", "Decided requests"}},
       {"req_requester", {"申請者", "Requester"}},
       {"req_none", {"申請はありません。", "No requests."}},
+      {"preview", {"本文を表示（テキストのみ）", "Show the text (text only)"}},
+      {"preview_help",
+       {"解放ポリシーで無害化した後の本文をテキストで表示しています（HTML はテキストに変換、添付ファイルは表示しません）。",
+        "The text as the release policy leaves it (HTML converted to text; attachments are not shown)."}},
+      {"preview_failed", {"本文を表示できませんでした（検査プロセスが失敗しました）。", "The text could not be shown (the job worker failed)."}},
       {"partial", {"一部の宛先のみ受け付けられました", "Accepted for some recipients only"}},
   };
   auto it = table.find(key);

@@ -4,6 +4,7 @@
 
 #include "core/charset/rfc2047.h"
 #include "core/csv.h"
+#include "core/job/job.h"
 #include "core/quarantine/release.h"
 #include "web/console_context.h"
 #include "web/static_files.h"
@@ -266,6 +267,8 @@ Response Console::itemPage(Context& c) {
     b += "</ul>";
   }
 
+  if (it->source == "mail")
+    b += "<p><a href=\"/items/" + h(it->id) + "/preview\" id=\"preview\">" + h(tr(l, "preview")) + "</a></p>";
   if (it->source == "mail") {
     std::string original;
     try {
@@ -328,6 +331,38 @@ Response Console::itemPage(Context& c) {
   }
   b += "<p><a href=\"/items\">" + h(tr(l, "back")) + "</a></p>";
   return html(c, 200, tr(l, "detail"), b);
+}
+
+Response Console::previewPage(Context& c) {
+  const Lang l = c.lang;
+  if (!quarantine::validId(c.itemId)) return message(c, 404, tr(l, "preview"), tr(l, "not_found"));
+  auto it = store_.get(c.itemId);
+  if (!it || it->source != "mail") return message(c, 404, tr(l, "preview"), tr(l, "not_found"));
+  // Parsed and converted in a confined job worker, never here; the text
+  // comes back as data and is shown escaped, line by line.
+  job::Request request{job::Kind::Mail, job::Policy::Preview, it->id, "", {}, store_.readOriginal(*it)};
+  job::Result r;
+  try {
+    r = pool().run(request);
+  } catch (const job::WorkerFailed& e) {
+    quarantine::recordAudit(store_, actor(c), it->id, "preview", "text", "failed: " + e.code());
+    return message(c, 502, tr(l, "preview"), tr(l, "preview_failed"));
+  }
+  quarantine::recordAudit(store_, actor(c), it->id, "preview", "text", "ok");
+  std::string text;
+  std::size_t start = 0;
+  while (start <= r.preview.size()) {
+    std::size_t end = r.preview.find('\n', start);
+    if (end == std::string::npos) end = r.preview.size();
+    std::string line = r.preview.substr(start, end - start);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    text += h(line) + "\n";
+    start = end + 1;
+  }
+  std::string b = "<p>" + h(tr(l, "preview_help")) + "</p><table class=\"meta\"><tr><th>" + h(tr(l, "subject")) + "</th><td>" +
+                  h(it->subject) + "</td></tr></table><pre class=\"preview\" id=\"preview-text\">" + text + "</pre>";
+  b += "<p><a href=\"/items/" + h(it->id) + "\">" + h(tr(l, "detail")) + "</a></p>";
+  return html(c, 200, tr(l, "preview"), b);
 }
 
 namespace {

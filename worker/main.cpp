@@ -137,7 +137,7 @@ int main() {
     payload.shrink_to_fit();
     worker::runSelftest(request.bytes);  // compiled out unless MUGAI_WORKER_SELFTEST
     try {
-      const bool rel = request.policy == job::Policy::Release;
+      const bool rel = request.policy != job::Policy::Main;  // Release and Preview
       const job::Result r = job::runJob(std::move(request), rel ? releaseConfig : config, rel ? *release : *main);
       if (!send(job::Tag::Result, job::encodeResult(r))) return 1;
     } catch (const std::exception& e) {

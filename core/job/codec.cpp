@@ -149,7 +149,7 @@ bool decodeSetup(std::string_view payload, Setup& s, std::string& error) {
 namespace {
 json requestMeta(const Request& r) {
   return json{{"kind", r.kind == Kind::Mail ? "mail" : "file"},
-              {"policy", r.policy == Policy::Main ? "main" : "release"},
+              {"policy", r.policy == Policy::Main ? "main" : r.policy == Policy::Release ? "release" : "preview"},
               {"id", r.id},
               {"name", r.name},
               {"passwords", r.passwords}};
@@ -172,10 +172,10 @@ bool decodeRequest(std::string_view payload, Request& r, std::string& error) {
   if (!field(j, "kind", kind, error) || !field(j, "policy", policy, error) || !field(j, "id", r.id, error) ||
       !field(j, "name", r.name, error) || !field(j, "passwords", r.passwords, error))
     return false;
-  if ((kind != "mail" && kind != "file") || (policy != "main" && policy != "release"))
+  if ((kind != "mail" && kind != "file") || (policy != "main" && policy != "release" && policy != "preview"))
     return error = "unknown kind or policy", false;
   r.kind = kind == "mail" ? Kind::Mail : Kind::File;
-  r.policy = policy == "main" ? Policy::Main : Policy::Release;
+  r.policy = policy == "main" ? Policy::Main : policy == "release" ? Policy::Release : Policy::Preview;
   r.bytes.assign(blob);
   return true;
 }
@@ -194,6 +194,7 @@ std::string encodeResult(const Result& r) {
                        {"as_mail", r.asMail},
                        {"removed", r.removed},
                        {"notice", r.notice},
+                       {"preview", r.preview},
                        {"subject", r.subject},
                        {"from", r.from},
                        {"to", r.to},
@@ -214,6 +215,7 @@ bool decodeResult(std::string_view payload, Result& r, std::string& error) {
   std::vector<double> ms;
   if (!field(j, "id", r.id, error) || !field(j, "verdict", r.verdict, error) || !field(j, "as_mail", r.asMail, error) ||
       !field(j, "removed", r.removed, error) || !field(j, "notice", r.notice, error) ||
+      !field(j, "preview", r.preview, error) ||
       !field(j, "subject", r.subject, error) || !field(j, "from", r.from, error) || !field(j, "to", r.to, error) ||
       !field(j, "root_type", r.rootType, error) || !field(j, "new_extension", r.newExtension, error) ||
       !field(j, "parts", parts, error) || !field(j, "findings", findings, error) || !field(j, "ms", ms, error))

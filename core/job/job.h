@@ -19,7 +19,9 @@ namespace mugai::job {
 enum class Kind : std::uint8_t { Mail, File };
 /// Which pipeline runs: the configured one, or the release policy
 /// (`mugai quarantine release` sanitizes the original again under it).
-enum class Policy : std::uint8_t { Main, Release };
+/// Preview runs the release policy too and returns the text a reader
+/// would see (Result::preview) for the console, not the message.
+enum class Policy : std::uint8_t { Main, Release, Preview };
 
 struct Request {
   Kind kind = Kind::Mail;
@@ -48,6 +50,8 @@ struct Finding {
   bool critical = false;
 };
 
+inline constexpr std::size_t kPreviewBytes = 64 * 1024;
+
 struct Result {
   std::string id;
   std::string verdict = "unchanged";  ///< "unchanged", "changed", "rejected"
@@ -60,6 +64,9 @@ struct Result {
   std::string newExtension;           ///< File: ".docx" when the pipeline renamed a ".docm", else ""
   std::vector<Part> parts;
   std::vector<Finding> findings;
+  /// Policy::Preview, mail: the text parts as the release policy leaves
+  /// them (HTML converted to text), UTF-8, at most kPreviewBytes.
+  std::string preview;
   nlohmann::json report;
   double parseMs = 0, sanitizeMs = 0, rebuildMs = 0;
 

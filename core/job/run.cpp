@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "core/file_job.h"
+#include "core/charset/charset.h"
 #include "core/job/codec.h"
 #include "core/mail_job.h"
 #include "core/notice.h"
@@ -44,12 +45,50 @@ std::string newExtension(const Node& root) {
   return ext;
 }
 
+// What a reader of the message would see: its text parts as the pipeline
+// left them (an HTML body converted by html_to_text is text/plain now),
+// in UTF-8, attachments (parts with a file name) left out.
+std::string previewText(const Node& root) {
+  std::string out;
+  root.forEach([&](const Node& n) {
+    if (n.kind != NodeKind::Leaf || out.size() >= kPreviewBytes || !n.filename.empty()) return;
+    if (n.action == Action::Remove || n.action == Action::Reject) return;
+    std::string_view bytes;
+    std::string charset;
+    if (n.action == Action::Replace && n.replacement) {
+      if (n.replacement->mimeType != "text/plain" || !n.replacement->filename.empty()) return;
+      bytes = n.replacement->bytes;
+      charset = n.replacement->charset;
+    } else {
+      if (n.declaredType != "text/plain" || !n.bodyDecoded) return;
+      bytes = n.decoded;
+      charset = n.charset;
+    }
+    if (!out.empty()) out += "\n\n--------\n\n";
+    out += charset::toUtf8Lossy(bytes, charset.empty() ? "us-ascii" : charset);
+  });
+  if (out.size() > kPreviewBytes) {
+    out.resize(kPreviewBytes);
+    while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80) out.pop_back();  // whole code points
+    if (!out.empty() && static_cast<unsigned char>(out.back()) >= 0xC0) out.pop_back();
+  }
+  return out;
+}
+
 }  // namespace
 
 Result runJob(Request request, const Config& config, const Pipeline& pipeline) {
   Result r;
   if (request.kind == Kind::Mail) {
+    const bool preview = request.policy == Policy::Preview;
     MailOutcome o = processMail(std::move(request.bytes), config, pipeline, request.id, request.passwords);
+    if (preview) {  // the text, not the message
+      r.id = o.id;
+      r.verdict = std::string(verdictName(o.verdict));
+      r.preview = previewText(*o.input.root);
+      flatten(o.input, o.findings, r);
+      return r;
+    }
     r.id = o.id;
     r.verdict = std::string(verdictName(o.verdict));
     r.output = std::move(o.output);

@@ -33,6 +33,7 @@ import time
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 build, source, artifacts = sys.argv[1], sys.argv[2], sys.argv[3]
 mugai = os.path.join(build, "cli", "mugai")
@@ -201,6 +202,7 @@ try:
             fail("the request is not in the queue")
         shot("4b-requests")
         driver.find_element(By.CSS_SELECTOR, "button.approve").click()
+        WebDriverWait(driver, 60).until(lambda d: "承認・解放済み" in d.find_element(By.TAG_NAME, "main").text)
         shot("4c-approved")
         mails = wait_mail(4)
         to_clerk = [m for e, m in mails[2:] if e["to"] == ["kaikei@example.lg.jp"]]

@@ -650,3 +650,27 @@ TEST_CASE("console: a recipient requests through the notice's link; an administr
   }
   fs::remove_all(sinkDir);
 }
+
+TEST_CASE("console: the text preview is the release policy's text, converted in a job worker and escaped", "[web][preview]") {
+  Fixture f;
+  const std::string html = f.putMail(readSample("05-html-only-phishing.eml"), "【重要】アカウント確認のお願い");
+  const std::string plain = f.putMail(
+      "From: a@example.net\r\nSubject: x\r\nContent-Type: text/plain; charset=ISO-2022-JP\r\n\r\n"
+      "\x1b$B$3$s$K$A$O\x1b(B <script>alert(1)</script>\r\nline two\r\n",
+      "x");
+  Browser b(*f.console);
+  REQUIRE(b.login("audit1").status == 303);
+  auto r = b.get("/items/" + html + "/preview");
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  // The Shift_JIS HTML body as text: its words are there, its markup is not.
+  CHECK_THAT(r.body, ContainsSubstring("いつもご利用ありがとうございます"));
+  const std::size_t from = r.body.find("<pre");
+  const std::string pre = r.body.substr(from, r.body.find("</pre>") - from);
+  CHECK(pre.find("<a ") == std::string::npos);
+  CHECK(pre.find("href") == std::string::npos);
+  r = b.get("/items/" + plain + "/preview");
+  CHECK_THAT(r.body, ContainsSubstring("こんにちは &lt;script&gt;alert(1)&lt;/script&gt;\nline two"));
+  CHECK(auditCount(f.store, "preview", "ok") == 2);
+  CHECK(b.get("/items/0123456789abcdef0123456789abcdef/preview").status == 404);
+}
