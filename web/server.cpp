@@ -29,7 +29,7 @@ struct Server::Impl {
   net::io_context io;
   ssl::context tls{ssl::context::tls_server};
   tcp::acceptor acceptor{io};
-  net::thread_pool handlers{4};
+  net::thread_pool handlers{8};  // a release may wait a minute on the relay
   std::atomic<int> open{0};
 
   Impl(Console& c, const WebConfig& web) : console(c), maxConnections(web.maxConnections) {}

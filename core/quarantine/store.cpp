@@ -24,6 +24,10 @@ namespace {
 constexpr int kSchemaVersion = 5;  // 2: items.envelope; 3: the audit log replaces releases; 4: console users;
                                    // 5: login failure counters, the search index
 constexpr std::uint64_t kMaxOriginal = 1ull << 40;  // decompression guard: 1 TiB
+// list(): more candidates than this and the time index leads (see there);
+// a search is stopped after kSearchBudget.
+constexpr std::int64_t kFewCandidates = 4000;
+constexpr std::chrono::seconds kSearchBudget{5};
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS items (
@@ -526,47 +530,73 @@ std::size_t codePoints(const std::string& s) {
 }  // namespace
 
 std::vector<Item> Store::list(const ListFilter& f) {
-  std::string sql = std::string("SELECT ") + kItemColumns + " FROM items WHERE 1";
-  std::string match;  // FTS5 terms, AND-ed
-  std::vector<std::pair<std::string, std::string>> likes;  // (":param", pattern) for short terms
-  auto text = [&](const std::string& value, const char* column, const char* param, const char* sqlColumn) {
+  // Text terms, two ways: an FTS5 query for the trigram index (terms of
+  // three characters or more) and LIKE conditions on the row.
+  std::string match;  // FTS5 phrases, AND-ed
+  std::vector<std::pair<std::string, std::string>> likes;  // (":param", pattern)
+  std::string likeSql;       // every term as LIKE
+  std::string shortLikeSql;  // only the terms the index cannot take
+  auto text = [&](const std::string& value, const std::string& phrase, const char* param, const std::string& condition) {
     if (value.empty()) return;
-    if (codePoints(value) >= 3) {
-      match += (match.empty() ? "" : " AND ") + ftsPhrase(column, value);
-    } else {
-      sql += std::string(" AND ") + sqlColumn + " LIKE " + param + " ESCAPE '\\'";
-      likes.emplace_back(param, likeContaining(value));
-    }
+    likes.emplace_back(param, likeContaining(value));
+    likeSql += " AND " + condition;
+    // A control byte (a NUL ends an FTS5 query) keeps a term out of the index.
+    const bool indexable = codePoints(value) >= 3 &&
+                           std::none_of(value.begin(), value.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x20; });
+    if (indexable) match += (match.empty() ? "" : " AND ") + phrase;
+    else shortLikeSql += " AND " + condition;
   };
-  text(f.sender, "sender", ":sender", "sender");
-  text(f.recipient, "recipients", ":recipient", "recipients");
-  if (!f.subject.empty()) {  // the subject of a mail, the name of a file
-    if (codePoints(f.subject) >= 3) {
-      match += (match.empty() ? "" : " AND ") + std::string("(") + ftsPhrase("subject", f.subject) + " OR " +
-               ftsPhrase("filename", f.subject) + ")";
-    } else {
-      sql += " AND (subject LIKE :subject ESCAPE '\\' OR filename LIKE :subject ESCAPE '\\')";
-      likes.emplace_back(":subject", likeContaining(f.subject));
-    }
-  }
-  if (!match.empty()) sql += " AND rowid IN (SELECT rowid FROM items_text WHERE items_text MATCH :match)";
+  text(f.sender, ftsPhrase("sender", f.sender), ":sender", "sender LIKE :sender ESCAPE '\\'");
+  text(f.recipient, ftsPhrase("recipients", f.recipient), ":recipient", "recipients LIKE :recipient ESCAPE '\\'");
+  // The subject of a mail, the name of a file.
+  text(f.subject, "(" + ftsPhrase("subject", f.subject) + " OR " + ftsPhrase("filename", f.subject) + ")", ":subject",
+       "(subject LIKE :subject ESCAPE '\\' OR filename LIKE :subject ESCAPE '\\')");
+  std::lock_guard lock(mutex_);
+  // The plan. Newest first, a page at a time: when the filters match many
+  // items (a common word, a frequent reason), walk the time index, test each
+  // row (LIKE, an EXISTS on its reasons) and stop at the page's end; when
+  // they match few, start from those (the trigram index, the reason index)
+  // and sort them. SQLite's planner cannot tell the two apart (it sorted
+  // 100,000 rows for a common word), so the candidates are counted first,
+  // each count from an index and stopped past kFewCandidates.
+  std::int64_t candidates = -1;
+  auto count = [&](const char* q, const char* param, const std::string& value) {
+    auto c = prepare(q);
+    bindValue(c.get(), sqlite3_bind_parameter_index(c.get(), param), value);
+    bindValue(c.get(), sqlite3_bind_parameter_index(c.get(), ":cap"), kFewCandidates + 1);
+    if (sqlite3_step(c.get()) != SQLITE_ROW) fail("cannot count search candidates");
+    const std::int64_t n = sqlite3_column_int64(c.get(), 0);
+    candidates = candidates < 0 ? n : std::min(candidates, n);
+  };
+  if (!match.empty())
+    count("SELECT count(*) FROM (SELECT rowid FROM items_text WHERE items_text MATCH :match LIMIT :cap)", ":match", match);
+  if (!f.reason.empty())
+    count("SELECT count(*) FROM (SELECT 1 FROM item_reasons WHERE code = :reason LIMIT :cap)", ":reason", f.reason);
+  const bool walkTime = candidates > kFewCandidates && f.sha256.empty() && f.idPrefix.empty();
+  std::string sql = std::string("SELECT ") + kItemColumns + " FROM items" + (walkTime ? " INDEXED BY items_time" : "") +
+                    " WHERE 1" + (walkTime ? likeSql : shortLikeSql);
+  if (!walkTime && !match.empty()) sql += " AND rowid IN (SELECT rowid FROM items_text WHERE items_text MATCH :match)";
   if (f.since) sql += " AND time >= :since";
   if (f.before) sql += " AND time < :before";
   if (!f.source.empty()) sql += " AND source = :source";
   if (!f.verdict.empty()) sql += " AND verdict = :verdict";
   if (!f.idPrefix.empty()) sql += " AND id >= :idlow AND id < :idhigh";
   if (!f.sha256.empty()) sql += " AND sha256 = :sha256";
-  if (!f.reason.empty()) sql += " AND id IN (SELECT item_id FROM item_reasons WHERE code = :reason)";
+  if (!f.reason.empty())
+    sql += walkTime ? " AND EXISTS (SELECT 1 FROM item_reasons r WHERE r.item_id = items.id AND r.code = :reason)"
+                    : " AND id IN (SELECT item_id FROM item_reasons WHERE code = :reason)";
   if (f.status == "released" || f.status == "held")
     sql += std::string(f.status == "held" ? " AND NOT" : " AND") +
            " EXISTS (SELECT 1 FROM audit a WHERE a.item_id = items.id AND a.action IN ('release', 'release_raw')"
            " AND a.result LIKE 'ok%')";
-  sql += " ORDER BY time DESC, id LIMIT :limit OFFSET :offset";
-  std::lock_guard lock(mutex_);
+  // rowid breaks ties of one second (the later put first): the time index
+  // holds (time, rowid), so a walk along it needs no sort.
+  sql += " ORDER BY time DESC, rowid DESC LIMIT :limit OFFSET :offset";
   auto s = prepare(sql.c_str());
   auto named = [&](const char* name) { return sqlite3_bind_parameter_index(s.get(), name); };
-  for (const auto& [param, pattern] : likes) bindValue(s.get(), named(param.c_str()), pattern);
-  if (!match.empty()) bindValue(s.get(), named(":match"), match);
+  for (const auto& [param, pattern] : likes)
+    if (const int i = named(param.c_str()); i > 0) bindValue(s.get(), i, pattern);
+  if (!walkTime && !match.empty()) bindValue(s.get(), named(":match"), match);
   if (f.since) bindValue(s.get(), named(":since"), *f.since);
   if (f.before) bindValue(s.get(), named(":before"), *f.before);
   if (!f.source.empty()) bindValue(s.get(), named(":source"), f.source);
@@ -582,9 +612,21 @@ std::vector<Item> Store::list(const ListFilter& f) {
   if (!f.reason.empty()) bindValue(s.get(), named(":reason"), f.reason);
   bindValue(s.get(), named(":limit"), static_cast<std::int64_t>(f.limit));
   bindValue(s.get(), named(":offset"), static_cast<std::int64_t>(f.offset));
+  // A search that would still take long (filters that each match many
+  // items and together few) is stopped, not left to hold the store.
+  struct Deadline {
+    std::chrono::steady_clock::time_point at;
+  } deadline{std::chrono::steady_clock::now() + kSearchBudget};
+  sqlite3_progress_handler(
+      db_.get(), 20000,
+      [](void* d) { return std::chrono::steady_clock::now() > static_cast<Deadline*>(d)->at ? 1 : 0; }, &deadline);
   std::vector<Item> out;
   int rc;
   while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) out.push_back(readItem(s.get()));
+  sqlite3_progress_handler(db_.get(), 0, nullptr, nullptr);
+  if (rc == SQLITE_INTERRUPT)
+    throw SearchTooBroad("the search took longer than " + std::to_string(kSearchBudget.count()) +
+                         " s: narrow it (a date range, more words) (検索条件を絞ってください)");
   if (rc != SQLITE_DONE) fail("cannot list items");
   return out;
 }

@@ -38,6 +38,12 @@ class StoreError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// list() stopped a search that ran past its time budget (5 s).
+class SearchTooBroad : public StoreError {
+ public:
+  using StoreError::StoreError;
+};
+
 /// The SMTP envelope an original arrived with (mugaid records it).
 struct Envelope {
   std::string from;               ///< "" = the null sender
@@ -121,8 +127,9 @@ struct AuditFilter {
 };
 
 /// Which items list() returns, newest first. Text fields match a
-/// substring, ASCII case-insensitively (terms of three characters or more
-/// through the trigram index, shorter ones by a scan).
+/// substring, ASCII letters in either case (terms of three characters or
+/// more through the trigram index when they match few items, which also
+/// folds the case of other scripts' letters; otherwise by LIKE on the rows).
 struct ListFilter {
   std::optional<std::int64_t> since;    ///< time >= since
   std::optional<std::int64_t> before;   ///< time < before
@@ -171,6 +178,8 @@ class Store {
   std::string put(Item item, std::string_view original);
 
   std::optional<Item> get(const std::string& id);
+  /// Items newest first (ties of one second: the later put first). Throws
+  /// SearchTooBroad when the search runs past 5 s, StoreError otherwise.
   std::vector<Item> list(const ListFilter& filter);
   /// The original bytes of `item`, checked against its SHA-256. Throws StoreError.
   std::string readOriginal(const Item& item);

@@ -389,3 +389,59 @@ TEST_CASE("quarantine: failed logins lock an account; a good login or a new pass
   CHECK(s.user("tanaka")->lastLogin == 201);
   fs::remove_all(d);
 }
+
+TEST_CASE("quarantine: a search gives the same pages whether the time index or the trigram index leads", "[quarantine][search]") {
+  // Past 4,000 candidates list() walks the time index (LIKE on the rows);
+  // below, it starts from the trigram and reason indexes. Both must give
+  // the newest matches first, page by page, as a plain sort would.
+  fs::path d = freshDir("plans");
+  Store s(d.string());
+  s.setDeferredSync(true);
+  struct Row {
+    std::string id;
+    std::int64_t time;
+    bool common, rare, reason;
+  };
+  std::vector<Row> rows;
+  for (int i = 0; i < 5000; ++i) {
+    Item it = mailItem("s" + std::to_string(i % 7) + "@example.net", {i % 3 == 0 ? "archive.encrypted" : "url.defanged"},
+                       1000 + (i * 7919) % 3000);  // times out of order, with ties
+    const bool common = i % 5 != 0, rare = i % 997 == 3;
+    it.subject = std::string(common ? "請求書" : "会議") + (rare ? " 固定資産税" : "") + " " + std::to_string(i);
+    it.id = s.put(it, "o" + std::to_string(i));
+    rows.push_back({it.id, it.time, common, rare, i % 3 == 0});
+  }
+  // Newest first; ties of one second: the later put first.
+  std::vector<std::size_t> order(rows.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return rows[a].time != rows[b].time ? rows[a].time > rows[b].time : a > b;
+  });
+  auto expected = [&](auto keep, int offset, int limit) {
+    std::vector<std::string> out;
+    for (std::size_t i : order)
+      if (keep(rows[i])) out.push_back(rows[i].id);
+    out.erase(out.begin(), out.begin() + std::min<std::size_t>(offset, out.size()));
+    if (out.size() > static_cast<std::size_t>(limit)) out.resize(limit);
+    return out;
+  };
+  auto got = [&](auto set, int offset, int limit) {
+    ListFilter f;
+    set(f);
+    f.offset = offset;
+    f.limit = limit;
+    std::vector<std::string> out;
+    for (const auto& it : s.list(f)) out.push_back(it.id);
+    return out;
+  };
+  for (int offset : {0, 50, 3950}) {
+    INFO("offset " << offset);
+    CHECK(got([](ListFilter& f) { f.subject = "請求書"; }, offset, 51) == expected([](const Row& r) { return r.common; }, offset, 51));
+    CHECK(got([](ListFilter& f) { f.reason = "url.defanged"; }, offset, 51) ==
+          expected([](const Row& r) { return !r.reason; }, offset, 51));
+    CHECK(got([](ListFilter& f) { f.subject = "請求書"; f.reason = "archive.encrypted"; }, offset, 51) ==
+          expected([](const Row& r) { return r.common && r.reason; }, offset, 51));
+    CHECK(got([](ListFilter& f) { f.subject = "固定資産税"; }, offset, 51) == expected([](const Row& r) { return r.rare; }, offset, 51));
+  }
+  fs::remove_all(d);
+}
