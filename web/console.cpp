@@ -30,6 +30,20 @@ namespace {
 constexpr int kLoginWindowSeconds = 15 * 60;
 constexpr int kLoginFailuresPerAddress = 20;
 constexpr const char* kLangCookie = "__Host-mugai-lang";
+constexpr const char* kPreCookie = "__Host-mugai-pre";
+
+std::string lowerCase(std::string s) {
+  for (char& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return s;
+}
+
+bool hex32(const std::string& s) {
+  return s.size() == 32 && s.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+// What a session is bound to: the account's password hash, whose random
+// salt is new at every password change and every account made again.
+std::string accountStamp(const quarantine::WebUser& u) { return u.hash; }
 
 // name=value pairs of a query string or a form body.
 std::multimap<std::string, std::string> parsePairs(std::string_view text) {
@@ -99,6 +113,17 @@ Console::~Console() = default;
 
 Response Console::handle(const Request& request) {
   Context c(request);
+  c.client = request.peer;
+  if (const std::string forwarded = request.header("x-forwarded-for"); !forwarded.empty()) {
+    // Behind a trusted proxy the client is the last address it appended.
+    bool trusted = false;
+    for (const Network& n : web_.trustedProxies) trusted = trusted || n.contains(request.peer);
+    std::string last = forwarded.substr(forwarded.rfind(',') == std::string::npos ? 0 : forwarded.rfind(',') + 1);
+    while (!last.empty() && last.front() == ' ') last.erase(0, 1);
+    while (!last.empty() && last.back() == ' ') last.pop_back();
+    Network probe;
+    if (trusted && parseNetwork(last, probe)) c.client = last;
+  }
   c.lang = web_.language == "en" ? Lang::En : Lang::Ja;
   const std::string langCookie = cookie(request, kLangCookie);
   if (langCookie == "ja") c.lang = Lang::Ja;
@@ -123,7 +148,7 @@ Response Console::handle(const Request& request) {
   r.headers.emplace_back("Strict-Transport-Security", "max-age=31536000");
   if (r.header("Cache-Control").empty()) r.headers.emplace_back("Cache-Control", "no-store");
   for (const auto& set : c.setCookies) r.headers.emplace_back("Set-Cookie", set);
-  std::cerr << "mugai-web: " << logValue(request.peer) << " " << (c.session ? logValue(c.session->user) : "-") << " "
+  std::cerr << "mugai-web: " << logValue(c.client) << " " << (c.session ? logValue(c.session->user) : "-") << " "
             << logValue(request.method) << " " << logValue(c.path) << " " << r.status << "\n";
   return r;
 }
@@ -189,6 +214,8 @@ Response Console::dispatch(Context& c) {
 
   Response early;
   if (!resolveSession(c, early)) return early;
+  if (c.session) c.csrf = c.session->csrf;
+  else preLoginToken(c);
   if (method == "POST") {
     if (c.request.header("content-type").rfind("application/x-www-form-urlencoded", 0) != 0)
       return message(c, 415, tr(c.lang, "not_done"), tr(c.lang, "bad_request"));
@@ -196,7 +223,7 @@ Response Console::dispatch(Context& c) {
     if (!postAllowed(c, early)) return early;
   }
   const std::string role = route->role;
-  if (!role.empty() && (!c.session || c.session->user.empty())) {
+  if (!role.empty() && !c.session) {
     if (method == "GET") return redirect("/login");
     return message(c, 401, tr(c.lang, "login"), tr(c.lang, "login_required"));
   }
@@ -209,39 +236,50 @@ Response Console::dispatch(Context& c) {
 // when the request must stop here.
 bool Console::resolveSession(Context& c, Response& early) {
   if (const std::string id = cookie(c.request, kCookie); !id.empty()) c.session = sessions_.find(id);
-  if (c.session && !c.session->user.empty()) {
-    // The account as it is now: deleted accounts lose their sessions at
-    // once, a changed role or permission applies to the next request.
+  if (c.session) {
+    // The account as it is now: a deleted account, a new password, or an
+    // account deleted and made again ends the session at once; a changed
+    // right applies to the next request.
     auto account = store_.user(c.session->user);
-    if (!account) {
-      sessions_.removeUser(c.session->user);
+    if (!account || accountStamp(*account) != c.session->accountStamp) {
+      sessions_.remove(c.session->id);
       c.session.reset();
     } else {
       c.session->role = account->role;
       c.session->originals = account->originals && account->role == "admin";
     }
   }
-  if (web_.trustedHeader.empty()) return true;
-  std::string lower;
-  for (char ch : web_.trustedHeader) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  const std::string name = c.request.header(lower);
+  // The recipients' request pages and the static files never sign anyone in.
+  if (web_.trustedHeader.empty() || c.path.rfind("/request/", 0) == 0 || c.path.rfind("/static/", 0) == 0) return true;
+  const std::string name = c.request.header(lowerCase(web_.trustedHeader));
   bool trusted = false;
   for (const Network& n : web_.trustedProxies) trusted = trusted || n.contains(c.request.peer);
   if (!trusted || name.empty()) return true;  // an untrusted client's header is ignored
-  if (c.session && !c.session->user.empty() && c.session->sso && c.session->user == name) return true;
+  if (c.session && c.session->sso && lowerCase(c.session->user) == lowerCase(name)) return true;
   auto account = store_.user(name);
   if (!account) {
-    quarantine::recordAudit(store_, {name.substr(0, 64), "", "web:" + c.request.peer}, "", "login", "single sign-on",
+    quarantine::recordAudit(store_, {name.substr(0, 64), "", "web:" + c.client}, "", "login", "single sign-on",
                             "refused: no console account");
     early = message(c, 403, tr(c.lang, "not_done"), tr(c.lang, "sso_unknown"));
     return false;
   }
   if (c.session) sessions_.remove(c.session->id);
-  c.session = sessions_.create(account->name, account->role, account->originals && account->role == "admin", true);
+  c.session = sessions_.create(account->name, account->role, account->originals && account->role == "admin", true,
+                               accountStamp(*account));
   c.setCookies.push_back(sessionCookie(c.session->id));
   store_.loginSucceeded(account->name, now_());
   quarantine::recordAudit(store_, actor(c), "", "login", "single sign-on (" + web_.trustedHeader + ")", "ok");
   return true;
+}
+
+void Console::preLoginToken(Context& c) {
+  std::string value = cookie(c.request, kPreCookie);
+  if (!hex32(value)) {
+    if (c.request.method != "GET" && c.request.method != "HEAD") return;  // a POST without one fails its check
+    value = Sessions::randomToken();
+    c.setCookies.push_back(std::string(kPreCookie) + "=" + value + "; Path=/; Secure; HttpOnly; SameSite=Strict");
+  }
+  c.csrf = pre_.token(value);
 }
 
 // A POST must come from our own pages: Sec-Fetch-Site and Origin, when the
@@ -252,7 +290,7 @@ bool Console::postAllowed(Context& c, Response& early) {
   const std::string origin = c.request.header("origin");
   const bool crossSite = (!site.empty() && site != "same-origin" && site != "none") ||
                          (!origin.empty() && origin != "https://" + c.request.header("host"));
-  if (crossSite || !c.session || !sameToken(c.field("csrf"), c.session->csrf)) {
+  if (crossSite || !sameToken(c.field("csrf"), c.csrf)) {
     early = message(c, 403, tr(c.lang, "not_done"), tr(c.lang, "csrf"));
     return false;
   }
@@ -260,19 +298,15 @@ bool Console::postAllowed(Context& c, Response& early) {
 }
 
 Response Console::loginPage(Context& c) {
-  if (c.session && !c.session->user.empty()) return redirect("/items");
-  if (!c.session) {
-    c.session = sessions_.create("", "", false, false);
-    c.setCookies.push_back(sessionCookie(c.session->id));
-  }
+  if (c.session) return redirect("/items");
   return html(c, 200, tr(c.lang, "login"), loginForm(c, ""));
 }
 
 Response Console::loginPost(Context& c) {
   const std::string name = c.field("user").substr(0, 256);
   const std::string password = c.field("password");
-  const std::string client = "web:" + c.request.peer;
-  if (addressThrottled(c.request.peer)) {
+  const std::string client = "web:" + c.client;
+  if (addressThrottled(c.client)) {
     Response r = html(c, 429, tr(c.lang, "login"), loginForm(c, tr(c.lang, "login_throttled")));
     r.headers.emplace_back("Retry-After", std::to_string(kLoginWindowSeconds));
     return r;
@@ -283,7 +317,7 @@ Response Console::loginPost(Context& c) {
   const bool good = account ? verifyPassword(account->hash, password) : (verifyPassword(dummyHash_, password), false);
   const bool locked = account && account->lockedUntil > now;
   if (!good || locked) {
-    addressFailed(c.request.peer);
+    addressFailed(c.client);
     std::string result = "failed";
     if (locked) result = "refused: locked";
     else if (account && store_.loginFailed(account->name, now, web_.loginMaxFailures, web_.loginLockMinutes * 60) > 0)
@@ -294,8 +328,9 @@ Response Console::loginPost(Context& c) {
     return html(c, 401, tr(c.lang, "login"), loginForm(c, tr(c.lang, "login_failed")));
   }
   store_.loginSucceeded(account->name, now);
-  sessions_.remove(c.session->id);  // a new id at login
-  c.session = sessions_.create(account->name, account->role, account->originals && account->role == "admin", false);
+  if (c.session) sessions_.remove(c.session->id);  // a new id at login
+  c.session = sessions_.create(account->name, account->role, account->originals && account->role == "admin", false,
+                               accountStamp(*account));
   c.setCookies.push_back(sessionCookie(c.session->id));
   quarantine::recordAudit(store_, actor(c), "", "login", "password", "ok");
   return redirect("/items");
@@ -340,7 +375,7 @@ Response Console::message(Context& c, int status, const std::string& title, cons
 }
 
 quarantine::Actor Console::actor(const Context& c) const {
-  return {c.session ? c.session->user : "", c.session ? c.session->role : "", "web:" + c.request.peer};
+  return {c.session ? c.session->user : "", c.session ? c.session->role : "", "web:" + c.client};
 }
 
 bool Console::reauthenticated(Context& c) {

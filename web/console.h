@@ -37,6 +37,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <tuple>
 #include <string>
 #include <utility>
 #include <vector>
@@ -128,20 +129,24 @@ class Console {
   job::Pool& pool();
 
   /// Per client address: failed logins in the current window.
-  bool addressThrottled(const std::string& peer);
-  void addressFailed(const std::string& peer);
+  bool addressThrottled(const std::string& client);
+  void addressFailed(const std::string& client);
+  /// Before login: the __Host-mugai-pre cookie (set when missing) and its token.
+  void preLoginToken(Context& c);
 
   Config config_;
   WebConfig web_;
   quarantine::Store& store_;
   std::function<std::int64_t()> now_;
   Sessions sessions_;
+  PreLoginTokens pre_;
   std::string dummyHash_;  ///< verified against for unknown names, so they take as long as known ones
   std::mutex poolMutex_;
   std::unique_ptr<job::Pool> pool_;
   std::mutex throttleMutex_;
   std::map<std::string, std::pair<std::int64_t, int>> failures_;  ///< peer -> (window start, count)
-  std::map<std::string, std::pair<std::int64_t, int>> requestsBy_;  ///< peer -> (window start, requests made)
+  /// client -> (window start, requests accepted, requests refused) in the current hour
+  std::map<std::string, std::tuple<std::int64_t, int, int>> requestsBy_;
 };
 
 }  // namespace mugai::web

@@ -18,7 +18,9 @@ struct Console::Context {
   std::string path;                              ///< the target without its query
   std::multimap<std::string, std::string> query;  ///< decoded query parameters
   std::multimap<std::string, std::string> form;   ///< decoded form fields (POST)
-  std::optional<Session> session;
+  std::optional<Session> session;  ///< set only when logged in
+  std::string client;              ///< the client's address (X-Forwarded-For's last entry from a trusted proxy)
+  std::string csrf;                ///< the token this request's forms carry (the session's, or the pre-login one)
   std::string itemId;                            ///< /items/ID... routes: ID as given (checked by the handler)
   std::vector<std::string> setCookies;
 
@@ -32,7 +34,7 @@ struct Console::Context {
   }
   /// The hidden CSRF field every POST form carries.
   std::string csrfField() const {
-    return session ? "<input type=\"hidden\" name=\"csrf\" value=\"" + h(session->csrf) + "\">" : "";
+    return csrf.empty() ? "" : "<input type=\"hidden\" name=\"csrf\" value=\"" + h(csrf) + "\">";
   }
 };
 

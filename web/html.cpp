@@ -250,6 +250,9 @@ const char* tr(Lang lang, std::string_view key) {
        {"解放ポリシーで無害化した後の本文をテキストで表示しています（HTML はテキストに変換、添付ファイルは表示しません）。",
         "The text as the release policy leaves it (HTML converted to text; attachments are not shown)."}},
       {"preview_failed", {"本文を表示できませんでした（検査プロセスが失敗しました）。", "The text could not be shown (the job worker failed)."}},
+      {"too_broad", {"検索に時間がかかりすぎました。期間や語句で条件を絞ってください。",
+                     "The search took too long. Narrow it with dates or more words."}},
+      {"original_unreadable", {"原本を読めませんでした（ログを確認してください）。", "The original could not be read (see the log)."}},
       {"partial", {"一部の宛先のみ受け付けられました", "Accepted for some recipients only"}},
   };
   auto it = table.find(key);

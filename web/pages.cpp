@@ -2,7 +2,11 @@
 // audit log. Every value from the store passes through h() (web/html.h).
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <iostream>
+
 #include "core/charset/rfc2047.h"
+#include "core/log_escape.h"
 #include "core/csv.h"
 #include "core/job/job.h"
 #include "core/quarantine/release.h"
@@ -13,6 +17,7 @@ namespace mugai::web {
 namespace {
 
 constexpr int kPageSize = 50;
+constexpr int kMaxPage = 200;  // deeper than 10,000 items: narrow the search
 
 std::string th(Lang l, const char* key) { return "<th>" + h(tr(l, key)) + "</th>"; }
 
@@ -149,13 +154,21 @@ Response Console::itemsPage(Context& c) {
   const bool idOk = !id.empty() && id.size() <= 32 && id.find_first_not_of("0123456789abcdef") == std::string::npos;
   if (!id.empty() && !idOk) return message(c, 400, tr(l, "items"), tr(l, "bad_request"));
   f.idPrefix = id;
+  for (const std::string* term : {&f.sender, &f.recipient, &f.subject, &f.reason})
+    if (std::any_of(term->begin(), term->end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x20; }))
+      return message(c, 400, tr(l, "items"), tr(l, "bad_request"));
   int page = 1;
   if (const std::string p = c.param("page"); !p.empty() && p.size() <= 6 && p.find_first_not_of("0123456789") == std::string::npos)
-    page = std::max(1, std::stoi(p));
+    page = std::clamp(std::stoi(p), 1, kMaxPage);
   f.limit = kPageSize + 1;
   f.offset = (page - 1) * kPageSize;
-  auto items = store_.list(f);
-  const bool more = items.size() > static_cast<std::size_t>(kPageSize);
+  std::vector<quarantine::Item> items;
+  try {
+    items = store_.list(f);
+  } catch (const quarantine::SearchTooBroad&) {
+    return message(c, 503, tr(l, "items"), tr(l, "too_broad"));
+  }
+  const bool more = items.size() > static_cast<std::size_t>(kPageSize) && page < kMaxPage;
   if (more) items.pop_back();
 
   std::string b = "<form method=\"get\" action=\"/items\" class=\"search\" id=\"search\">";
@@ -274,8 +287,9 @@ Response Console::itemPage(Context& c) {
     try {
       original = store_.readOriginal(*it);
     } catch (const quarantine::StoreError& e) {
-      original.clear();
-      b += "<p class=\"error\">" + h(e.what()) + "</p>";
+      original.clear();  // the detail (with the store's path) goes to the log, not the page
+      std::cerr << "mugai-web: cannot read the original of " << it->id << ": " << logValue(e.what()) << "\n";
+      b += "<p class=\"error\">" + h(tr(l, "original_unreadable")) + "</p>";
     }
     if (!original.empty()) {
       b += "<h2>" + h(tr(l, "headers")) + "</h2><table class=\"headers\">";
@@ -406,7 +420,7 @@ Response Console::auditCsv(Context& c) {
   r.headers.emplace_back("Content-Disposition", "attachment; filename=\"mugai-audit.csv\"");
   // A BOM, so Excel on Japanese Windows reads UTF-8 (not CP932).
   r.body = "\xEF\xBB\xBFseq,time_jst,who,role,action,item,client,target,result\r\n";
-  for (const auto& a : store_.auditLog(auditFilter(c, 1000000)))
+  for (const auto& a : store_.auditLog(auditFilter(c, 200000)))  // narrower: --since/--before
     r.body += std::to_string(a.seq) + "," + csvCell(jst(a.time)) + "," + csvCell(a.who) + "," + csvCell(a.role) + "," +
               csvCell(a.action) + "," + csvCell(a.itemId) + "," + csvCell(a.client) + "," + csvCell(a.target) + "," +
               csvCell(a.result) + "\r\n";

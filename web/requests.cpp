@@ -32,11 +32,15 @@ std::string lower(std::string s) {
   return s;
 }
 
+// One of the item's recipients: the SMTP envelope mugaid recorded, or for
+// an item without one (`mugai mail`) the To addresses it was indexed
+// under ("Name <a@b>" counts as a@b).
 bool isRecipient(const quarantine::Item& it, const std::string& address) {
-  std::vector<std::string> all = it.recipients;
-  if (it.envelope) all.insert(all.end(), it.envelope->to.begin(), it.envelope->to.end());
-  for (const auto& a : all)
+  std::vector<std::string> all = it.envelope ? it.envelope->to : it.recipients;
+  for (std::string a : all) {
+    if (const auto open = a.rfind('<'); open != std::string::npos && a.back() == '>') a = a.substr(open + 1, a.size() - open - 2);
     if (lower(a) == lower(address)) return true;
+  }
   return false;
 }
 
@@ -97,10 +101,6 @@ Response Console::requestPage(Context& c) {
   Response error;
   auto it = linkedItem(c, c.param("until"), c.param("sig"), error);
   if (!it) return error;
-  if (!c.session) {  // a session only to bind this form's CSRF token
-    c.session = sessions_.create("", "", false, false);
-    c.setCookies.push_back(std::string(kCookie) + "=" + c.session->id + "; Path=/; Secure; HttpOnly; SameSite=Strict");
-  }
   std::string b = "<p>" + h(tr(l, "req_help")) + "</p><table class=\"meta\">";
   b += "<tr><th>" + h(tr(l, "id")) + "</th><td>" + h(it->id) + "</td></tr>";
   b += "<tr><th>" + h(tr(l, "time")) + "</th><td>" + h(jst(it->time)) + "</td></tr>";
@@ -119,32 +119,42 @@ Response Console::requestPost(Context& c) {
   Response error;
   auto it = linkedItem(c, c.field("until"), c.field("sig"), error);
   if (!it) return error;
-  {
+  // Per client address and hour: requests_per_hour accepted ones, and five
+  // times as many refused ones (someone guessing at recipients' addresses).
+  auto quota = [&](bool accepted) {
     std::lock_guard lock(throttleMutex_);
-    auto& [start, count] = requestsBy_[c.request.peer];
-    if (now_() - start >= 3600) start = now_(), count = 0;
-    if (++count > web_.requestsPerHour) {
-      Response r = message(c, 429, tr(l, "req_title"), tr(l, "req_throttled"));
-      r.headers.emplace_back("Retry-After", "3600");
-      return r;
-    }
-  }
+    if (requestsBy_.size() > 100000) requestsBy_.clear();
+    auto& [start, good, bad] = requestsBy_[c.client];
+    if (now_() - start >= 3600) start = now_(), good = 0, bad = 0;
+    int& n = accepted ? good : bad;
+    return ++n <= (accepted ? web_.requestsPerHour : 5 * web_.requestsPerHour);
+  };
+  auto throttled = [&] {
+    Response r = message(c, 429, tr(l, "req_title"), tr(l, "req_throttled"));
+    r.headers.emplace_back("Retry-After", "3600");
+    return r;
+  };
   std::string address = c.field("address");
   while (!address.empty() && (address.back() == ' ' || address.back() == '\t')) address.pop_back();
   while (!address.empty() && (address.front() == ' ' || address.front() == '\t')) address.erase(0, 1);
   std::string reason = c.field("reason").substr(0, 1000);
-  if (!validMailbox(address) || !isRecipient(*it, address))
+  if (!validMailbox(address) || !isRecipient(*it, address)) {
+    if (!quota(false)) return throttled();
     return message(c, 422, tr(l, "req_title"), tr(l, "req_not_recipient"));
-  if (reason.find_first_not_of(" \t\r\n") == std::string::npos)
+  }
+  if (reason.find_first_not_of(" \t\r\n") == std::string::npos) {
+    if (!quota(false)) return throttled();
     return message(c, 422, tr(l, "req_title"), tr(l, "need_reason"));
+  }
+  if (!quota(true)) return throttled();
   quarantine::ReleaseRequest request;
   request.itemId = it->id;
   request.time = now_();
   request.requester = address;
   request.reason = reason;
-  request.client = "web:" + c.request.peer;
+  request.client = "web:" + c.client;
   const std::int64_t seq = store_.addRequest(request);
-  const quarantine::Actor requester{address, "recipient", "web:" + c.request.peer};
+  const quarantine::Actor requester{address, "recipient", "web:" + c.client};
   if (seq == 0) return message(c, 200, tr(l, "req_title"), tr(l, "req_already"));
   quarantine::recordAudit(store_, requester, it->id, "request", "request " + std::to_string(seq), "ok");
   if (!web_.notifyTo.empty()) {

@@ -10,6 +10,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <chrono>
+#include <map>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -24,8 +26,11 @@ using tcp = boost::asio::ip::tcp;
 using namespace std::chrono_literals;
 
 struct Server::Impl {
+  static constexpr int kMaxPerAddress = 20;
   Console& console;
   int maxConnections;
+  std::mutex perAddressMutex;
+  std::map<std::string, int> perAddress;  ///< open connections per client address
   net::io_context io;
   ssl::context tls{ssl::context::tls_server};
   tcp::acceptor acceptor{io};
@@ -60,25 +65,35 @@ struct Server::Impl {
     return res;
   }
 
-  net::awaitable<void> session(tcp::socket socket) {
-    struct Count {
-      std::atomic<int>& n;
-      ~Count() { --n; }
-    } count{open};
+  template <class Socket>
+  static std::string peerOf(const Socket& socket) {
     boost::system::error_code ec;
     std::string peer = socket.remote_endpoint(ec).address().to_string();
     if (peer.rfind("::ffff:", 0) == 0) peer = peer.substr(7);  // an IPv4 client on a v6 socket
+    return peer;
+  }
+
+  net::awaitable<void> session(tcp::socket socket, std::string peer) {
+    struct Count {
+      Impl& impl;
+      std::string peer;
+      ~Count() {
+        --impl.open;
+        std::lock_guard lock(impl.perAddressMutex);
+        if (--impl.perAddress[peer] <= 0) impl.perAddress.erase(peer);
+      }
+    } count{*this, peer};
     beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), tls);
     auto& lowest = beast::get_lowest_layer(stream);
     try {
-      lowest.expires_after(10s);
+      lowest.expires_after(5s);
       co_await stream.async_handshake(ssl::stream_base::server, net::use_awaitable);
       beast::flat_buffer buffer;
       for (int n = 0; n < 100; ++n) {
         http::request_parser<http::string_body> parser;
         parser.header_limit(16 * 1024);
         parser.body_limit(1024 * 1024);
-        lowest.expires_after(n == 0 ? 30s : 60s);
+        lowest.expires_after(n == 0 ? 30s : 15s);  // the first request, then idle keep-alive
         auto [readError, bytes] = co_await http::async_read(stream, buffer, parser, net::as_tuple(net::use_awaitable));
         (void)bytes;
         if (readError == http::error::header_limit || readError == http::error::body_limit) {
@@ -120,13 +135,19 @@ struct Server::Impl {
       auto [ec, socket] = co_await acceptor.async_accept(net::make_strand(io), net::as_tuple(net::use_awaitable));
       if (ec == net::error::operation_aborted) co_return;
       if (ec) continue;  // EMFILE and the like: the next accept may work
-      if (open.load() >= maxConnections) {
-        socket.close(ec);
-        continue;
+      std::string peer = peerOf(socket);
+      {
+        std::lock_guard lock(perAddressMutex);
+        if (open.load() >= maxConnections || perAddress[peer] >= kMaxPerAddress) {
+          if (perAddress[peer] == 0) perAddress.erase(peer);
+          socket.close(ec);
+          continue;
+        }
+        ++perAddress[peer];
+        ++open;
       }
-      ++open;
       auto executor = socket.get_executor();
-      net::co_spawn(executor, session(std::move(socket)), net::detached);
+      net::co_spawn(executor, session(std::move(socket), std::move(peer)), net::detached);
     }
   }
 };

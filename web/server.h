@@ -4,11 +4,11 @@
 // the Console on a separate thread pool (a release may wait a minute on
 // the relay; the listener keeps serving meanwhile).
 //
-// Limits: a TLS handshake must finish in 10 s; a request's header within
-// 16 KiB and its body within 1 MiB (431 / 413 otherwise), each read within
-// 30 s (60 s idle between keep-alive requests), at most 100 requests per
-// connection; max_connections connections at once (more are closed at
-// accept).
+// Limits: a TLS handshake must finish in 5 s; a request's header within
+// 16 KiB and its body within 1 MiB (431 / 413 otherwise), the first request
+// within 30 s and each next one within 15 s (idle keep-alive), at most 100
+// requests per connection; max_connections connections at once and 20 from
+// one address (more are closed at accept).
 #pragma once
 
 #include <memory>

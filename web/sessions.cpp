@@ -2,11 +2,24 @@
 #include "web/sessions.h"
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <stdexcept>
 
 namespace mugai::web {
+namespace {
+std::string hex(const unsigned char* p, std::size_t n) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) {
+    out += digits[p[i] >> 4];
+    out += digits[p[i] & 15];
+  }
+  return out;
+}
+}  // namespace
 
 Sessions::Sessions(std::int64_t idleSeconds, std::int64_t maxSeconds, std::function<std::int64_t()> now)
     : idle_(idleSeconds), max_(maxSeconds), now_(std::move(now)) {}
@@ -14,35 +27,33 @@ Sessions::Sessions(std::int64_t idleSeconds, std::int64_t maxSeconds, std::funct
 std::string Sessions::randomToken() {
   unsigned char raw[16];
   if (RAND_bytes(raw, sizeof raw) != 1) throw std::runtime_error("the random number generator failed");
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : raw) {
-    out += hex[c >> 4];
-    out += hex[c & 15];
-  }
-  return out;
+  return hex(raw, sizeof raw);
 }
 
 bool Sessions::expired(const Session& s, std::int64_t now) const {
-  // A pre-login session lives as long as a login form may stay open.
   return now - s.lastSeen >= idle_ || now - s.created >= max_;
 }
 
-Session Sessions::create(const std::string& user, const std::string& role, bool originals, bool sso) {
+Session Sessions::create(const std::string& user, const std::string& role, bool originals, bool sso,
+                         const std::string& accountStamp) {
   const std::int64_t now = now_();
-  Session s{randomToken(), user, role, originals, sso, randomToken(), now, now};
+  Session s{randomToken(), user, role, originals, sso, randomToken(), accountStamp, now, now};
   std::lock_guard lock(mutex_);
+  auto oldestOf = [&](auto&& which) {
+    auto oldest = sessions_.end();
+    std::size_t n = 0;
+    for (auto it = sessions_.begin(); it != sessions_.end(); ++it)
+      if (which(it->second)) {
+        ++n;
+        if (oldest == sessions_.end() || it->second.lastSeen < oldest->second.lastSeen) oldest = it;
+      }
+    return std::make_pair(oldest, n);
+  };
+  if (auto [oldest, n] = oldestOf([&](const Session& o) { return o.user == user; }); n >= kMaxPerUser) sessions_.erase(oldest);
   if (sessions_.size() >= kMaxSessions) {
     for (auto it = sessions_.begin(); it != sessions_.end();)
       it = expired(it->second, now) ? sessions_.erase(it) : std::next(it);
-    if (sessions_.size() >= kMaxSessions) {
-      auto oldest = sessions_.end();
-      for (auto it = sessions_.begin(); it != sessions_.end(); ++it)
-        if (it->second.user.empty() && (oldest == sessions_.end() || it->second.lastSeen < oldest->second.lastSeen))
-          oldest = it;
-      if (oldest == sessions_.end()) throw std::runtime_error("too many sessions");
-      sessions_.erase(oldest);
-    }
+    if (sessions_.size() >= kMaxSessions) sessions_.erase(oldestOf([](const Session&) { return true; }).first);
   }
   sessions_[s.id] = s;
   return s;
@@ -70,6 +81,22 @@ void Sessions::removeUser(const std::string& user) {
   std::lock_guard lock(mutex_);
   for (auto it = sessions_.begin(); it != sessions_.end();)
     it = !user.empty() && it->second.user == user ? sessions_.erase(it) : std::next(it);
+}
+
+PreLoginTokens::PreLoginTokens() {
+  unsigned char raw[32];
+  if (RAND_bytes(raw, sizeof raw) != 1) throw std::runtime_error("the random number generator failed");
+  key_.assign(reinterpret_cast<const char*>(raw), sizeof raw);
+}
+
+std::string PreLoginTokens::token(const std::string& cookie) const {
+  const std::string message = "mugai-pre-login-v1\n" + cookie;
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (!HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()), reinterpret_cast<const unsigned char*>(message.data()),
+            message.size(), mac, &length))
+    throw std::runtime_error("HMAC-SHA256 failed");
+  return hex(mac, 16);
 }
 
 bool sameToken(const std::string& a, const std::string& b) {

@@ -719,10 +719,14 @@ std::vector<WebUser> Store::users() {
 
 std::int64_t Store::loginFailed(const std::string& name, std::int64_t now, int maxFailures, std::int64_t lockSeconds) {
   std::lock_guard lock(mutex_);
-  // One statement: two concurrent failures both count.
-  auto s = prepare("UPDATE users SET failed_logins = failed_logins + 1, "
-                   "locked_until = CASE WHEN failed_logins + 1 >= ?1 THEN ?2 + ?3 ELSE locked_until END "
-                   "WHERE name = ?4 RETURNING locked_until");
+  // One statement: two concurrent failures both count. A lock that has
+  // run out starts the count again (one failure does not lock anew).
+  auto s = prepare(
+      "UPDATE users SET "
+      "failed_logins = CASE WHEN locked_until > 0 AND locked_until <= ?2 THEN 1 ELSE failed_logins + 1 END, "
+      "locked_until = CASE WHEN (CASE WHEN locked_until > 0 AND locked_until <= ?2 THEN 1 ELSE failed_logins + 1 END) >= ?1 "
+      "THEN ?2 + ?3 WHEN locked_until > 0 AND locked_until <= ?2 THEN 0 ELSE locked_until END "
+      "WHERE name = ?4 RETURNING locked_until");
   bindValue(s.get(), 1, static_cast<std::int64_t>(maxFailures));
   bindValue(s.get(), 2, now);
   bindValue(s.get(), 3, lockSeconds);

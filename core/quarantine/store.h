@@ -195,7 +195,8 @@ class Store {
   std::optional<WebUser> user(const std::string& name);
   std::vector<WebUser> users();
   /// A failed login of `name` at `now`: the count goes up, and from
-  /// `maxFailures` in a row the account is locked for `lockSeconds`.
+  /// `maxFailures` in a row the account is locked for `lockSeconds` (after
+  /// a lock has run out the count starts again).
   /// Returns the lock's end (0 = not locked). No such user: returns 0.
   std::int64_t loginFailed(const std::string& name, std::int64_t now, int maxFailures, std::int64_t lockSeconds);
   /// A good login: the failure count and any lock are cleared.

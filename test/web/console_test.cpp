@@ -89,7 +89,8 @@ struct Browser {
   explicit Browser(Console& c) : console(c) {}
   Console& console;
   std::string peer = "192.0.2.10";
-  std::string cookie;
+  std::string cookie;  // __Host-mugai: the session
+  std::string pre;     // __Host-mugai-pre: the pre-login token's cookie
   std::string csrf;
   std::map<std::string, std::string> extra;  // headers sent with every request
 
@@ -102,13 +103,18 @@ struct Browser {
     r.body = body;
     r.headers = extra;
     r.headers["host"] = "console.example.lg.jp";
-    if (!cookie.empty()) r.headers["cookie"] = std::string(Console::kCookie) + "=" + cookie;
+    std::string cookies;
+    if (!cookie.empty()) cookies = std::string(Console::kCookie) + "=" + cookie;
+    if (!pre.empty()) cookies += (cookies.empty() ? "" : "; ") + std::string("__Host-mugai-pre=") + pre;
+    if (!cookies.empty()) r.headers["cookie"] = cookies;
     if (method == "POST") r.headers["content-type"] = "application/x-www-form-urlencoded";
     for (auto& [k, v] : headers) r.headers[k] = v;
     Response res = console.handle(r);
     for (const auto& [k, v] : res.headers) {
-      if (k != "Set-Cookie" || v.rfind(std::string(Console::kCookie) + "=", 0) != 0) continue;
-      cookie = v.substr(std::strlen(Console::kCookie) + 1, v.find(';') - std::strlen(Console::kCookie) - 1);
+      if (k != "Set-Cookie") continue;
+      const std::string name = v.substr(0, v.find('=')), value = v.substr(v.find('=') + 1, v.find(';') - v.find('=') - 1);
+      if (name == Console::kCookie) cookie = value;
+      if (name == "__Host-mugai-pre") pre = value;
     }
     static const std::regex token("name=\"csrf\" value=\"([0-9a-f]{32})\"");
     std::smatch m;
@@ -174,9 +180,10 @@ TEST_CASE("console: every response carries the security headers, errors too", "[
 TEST_CASE("console: login sets a __Host- cookie with a new id, logout ends the session on the server", "[web]") {
   Fixture f;
   Browser b(*f.console);
+  // Before login there is no session, only the login form's token cookie.
   auto page = b.get("/login");
-  const std::string before = b.cookie;
-  REQUIRE(before.size() == 32);
+  CHECK(b.cookie.empty());
+  REQUIRE(b.pre.size() == 32);
   std::string setCookie;
   for (const auto& [k, v] : page.headers)
     if (k == "Set-Cookie") setCookie = v;
@@ -184,20 +191,24 @@ TEST_CASE("console: login sets a __Host- cookie with a new id, logout ends the s
   auto r = b.post("/login", "user=admin1&password=" + urlEncode(kPassword));
   CHECK(r.status == 303);
   CHECK(r.header("Location") == "/items");
-  CHECK(b.cookie.size() == 32);
-  CHECK(b.cookie != before);  // a new id at login
+  REQUIRE(b.cookie.size() == 32);
+  CHECK(b.cookie != b.pre);
   CHECK(b.get("/items").status == 200);
-  // The pre-login id does not log anyone in.
+  // The pre-login cookie logs nobody in.
   Browser old(*f.console);
-  old.cookie = before;
+  old.cookie = b.pre;
   CHECK(old.get("/items").status == 303);
+  // A second login gets a new id, and the first session is still its own.
+  Browser again(*f.console);
+  REQUIRE(again.login("admin1").status == 303);
+  CHECK(again.cookie != b.cookie);
 
   const std::string session = b.cookie;
   CHECK(b.post("/logout", "").status == 303);
   Browser replay(*f.console);
   replay.cookie = session;
   CHECK(replay.get("/items").status == 303);  // gone on the server, not only in the browser
-  CHECK(auditCount(f.store, "login", "ok") == 1);
+  CHECK(auditCount(f.store, "login", "ok") == 2);
   CHECK(auditCount(f.store, "logout", "ok") == 1);
 }
 
@@ -604,6 +615,14 @@ TEST_CASE("console: a recipient requests through the notice's link; an administr
       clerk.post("/request/" + id, "until=" + std::to_string(until) + "&sig=" + sig + "&address=suzuki%40example.lg.jp&reason=x");
     CHECK(clerk.post("/request/" + id, "until=" + std::to_string(until) + "&sig=" + sig + "&address=suzuki%40example.lg.jp&reason=x")
               .status == 429);
+    // Refused tries have a quota of their own: a wrong address does not use up the good one's.
+    Browser other(*f.console);
+    other.peer = "10.20.30.41";
+    REQUIRE(other.get(link).status == 200);
+    for (int i = 0; i < 20; ++i)
+      other.post("/request/" + id, "until=" + std::to_string(until) + "&sig=" + sig + "&address=x%40evil.example&reason=x");
+    CHECK(other.post("/request/" + id, "until=" + std::to_string(until) + "&sig=" + sig + "&address=suzuki%40example.lg.jp&reason=x")
+              .status == 200);
   }
 
   SECTION("approved: released to the requester alone, re-sanitized, and the requester is told") {
@@ -673,4 +692,92 @@ TEST_CASE("console: the text preview is the release policy's text, converted in 
   CHECK_THAT(r.body, ContainsSubstring("こんにちは &lt;script&gt;alert(1)&lt;/script&gt;\nline two"));
   CHECK(auditCount(f.store, "preview", "ok") == 2);
   CHECK(b.get("/items/0123456789abcdef0123456789abcdef/preview").status == 404);
+}
+
+TEST_CASE("console: no flood of anonymous requests or of one account's logins keeps others from logging in", "[web][limits]") {
+  Fixture f;
+  Browser patient(*f.console);
+  patient.get("/login");  // opens the form, then waits
+  for (int i = 0; i < 12000; ++i) {
+    Request r;
+    r.method = "GET";
+    r.target = "/login";
+    r.peer = "203.0.113.9";
+    f.console->handle(r);
+  }
+  CHECK(patient.post("/login", "user=admin1&password=" + urlEncode(kPassword)).status == 303);
+  // One account's sessions are capped: its 11th login ends its oldest.
+  std::vector<std::unique_ptr<Browser>> many;
+  for (int i = 0; i < 11; ++i) {
+    f.now += 1;  // the oldest is the one unused longest
+    many.push_back(std::make_unique<Browser>(*f.console));
+    REQUIRE(many.back()->login("audit1").status == 303);
+  }
+  CHECK(many.front()->get("/items").status == 303);
+  CHECK(many.back()->get("/items").status == 200);
+  CHECK(patient.get("/items").status == 200);
+}
+
+TEST_CASE("console: a new password or a re-made account ends the sessions of the old one", "[web]") {
+  Fixture f;
+  Browser b(*f.console);
+  REQUIRE(b.login("audit1").status == 303);
+  REQUIRE(f.store.setUserHash("audit1", hashPassword("another password 123")));
+  CHECK(b.get("/items").status == 303);
+  REQUIRE(b.login("audit1", "another password 123").status == 303);
+  REQUIRE(f.store.deleteUser("audit1"));
+  f.addUser("audit1", "admin", true);  // same name, now an admin
+  CHECK(b.get("/items").status == 303);  // not an admin session
+}
+
+TEST_CASE("console: a lock that has run out needs a full run of failures again", "[web]") {
+  Fixture f;
+  Browser b(*f.console);
+  for (int i = 0; i < 5; ++i) b.login("admin2", "wrong " + std::to_string(i));
+  REQUIRE(f.store.user("admin2")->lockedUntil > f.now.load());
+  f.now += 15 * 60;
+  CHECK(b.login("admin2", "wrong again").status == 401);
+  CHECK(f.store.user("admin2")->lockedUntil == 0);  // one failure does not lock anew
+  CHECK(b.login("admin2").status == 303);
+}
+
+TEST_CASE("console: search terms with control bytes and pages past the last are handled", "[web]") {
+  Fixture f;
+  f.putMail("Subject: a\r\n\r\na\r\n", "請求書");
+  Browser b(*f.console);
+  REQUIRE(b.login("audit1").status == 303);
+  CHECK(b.get("/items?subject=%00abc").status == 400);
+  CHECK(b.get("/items?sender=a%0Ab").status == 400);
+  CHECK(b.get("/items?page=999999").status == 200);
+}
+
+TEST_CASE("console: behind a trusted proxy, the client is X-Forwarded-For's; SSO names match in any case, never on request pages",
+          "[web][sso]") {
+  Fixture f("127.0.0.1:9", "trusted_header = \"X-Remote-User\"\ntrusted_proxies = [\"127.0.0.1\"]\n");
+  Browser proxy(*f.console);
+  proxy.peer = "127.0.0.1";
+  proxy.extra["x-remote-user"] = "AUDIT1";
+  proxy.extra["x-forwarded-for"] = "198.51.100.1, 10.1.2.3";
+  CHECK(proxy.get("/items").status == 200);
+  CHECK(proxy.get("/audit").status == 200);
+  CHECK(auditCount(f.store, "login", "ok") == 1);
+  bool sawClient = false;
+  for (const auto& a : f.store.auditLog({})) sawClient = sawClient || a.client == "web:10.1.2.3";
+  CHECK(sawClient);
+  CHECK(proxy.post("/lang", "lang=en").status == 303);  // the session's token works across requests
+  // Not from the proxy: X-Forwarded-For is the client's word and is ignored.
+  Browser direct(*f.console);
+  direct.peer = "192.0.2.5";
+  direct.extra["x-forwarded-for"] = "10.9.9.9";
+  direct.login("nobody", "x");
+  for (const auto& a : f.store.auditLog({})) CHECK(a.client != "web:10.9.9.9");
+  // A request page never signs anyone in, whatever the header says.
+  const std::string id = f.putMail("Subject: a\r\n\r\na\r\n", "a");
+  const std::int64_t until = f.now.load() + 3600;
+  Browser clerk(*f.console);
+  clerk.peer = "127.0.0.1";
+  clerk.extra["x-remote-user"] = "admin1";
+  const auto r = clerk.get("/request/" + id + "?until=" + std::to_string(until) + "&sig=" + requestSignature(kKey, id, until));
+  CHECK(r.status == 200);
+  CHECK(clerk.cookie.empty());
 }
