@@ -119,6 +119,9 @@ try:
     def shot(name):
         driver.save_screenshot(os.path.join(artifacts, name + ".png"))
 
+    def wait_id(element_id):
+        WebDriverWait(driver, 90).until(lambda d: d.find_elements(By.ID, element_id))
+
     def sink_mail():
         out = []
         for name in sorted(os.listdir(sink_dir), key=lambda n: int(n.split(".")[0])):
@@ -145,6 +148,7 @@ try:
         driver.find_element(By.NAME, "address").send_keys("kaikei@example.lg.jp")
         driver.find_element(By.NAME, "reason").send_keys("取引先からの請求書の確認に必要です")
         driver.find_element(By.CSS_SELECTOR, "#request button").click()
+        wait_id("outcome")
         if "申請を受け付けました" not in driver.find_element(By.ID, "outcome").text:
             fail("the request was not accepted: " + driver.page_source[:2000])
         shot("0-request-sent")
@@ -159,6 +163,7 @@ try:
         driver.find_element(By.NAME, "user").send_keys("kanri")
         driver.find_element(By.NAME, "password").send_keys(password)
         driver.find_element(By.CSS_SELECTOR, "form.login button").click()
+        WebDriverWait(driver, 30).until(lambda d: d.current_url.endswith("/items"))
         if not driver.current_url.endswith("/items"):
             fail("login did not lead to the list: " + driver.current_url + "\n" + driver.page_source[:2000])
         cookies = {c["name"]: c for c in driver.get_cookies()}
@@ -170,11 +175,13 @@ try:
         box = driver.find_element(By.NAME, "subject")
         box.send_keys("アカウント確認")
         driver.find_element(By.CSS_SELECTOR, "#search button").click()
+        WebDriverWait(driver, 30).until(lambda d: "subject=" in d.current_url)
         links = driver.find_elements(By.CSS_SELECTOR, "table.items a")
         if len(links) != 1 or "アカウント確認のお願い" not in links[0].text:
             fail("search did not find the Japanese subject: " + driver.page_source[:3000])
         shot("2-search")
         links[0].click()
+        wait_id("release")
         if "【重要】アカウント確認のお願い" not in driver.find_element(By.CSS_SELECTOR, "table.meta").text:
             fail("the detail page lacks the decoded subject")
         shot("3-detail")
@@ -183,6 +190,7 @@ try:
         form = driver.find_element(By.ID, "release")
         form.find_element(By.NAME, "to").send_keys("kaikei@example.lg.jp")
         form.find_element(By.TAG_NAME, "button").click()
+        wait_id("outcome")  # the release runs a job worker: slow on a busy machine
         outcome = driver.find_element(By.ID, "outcome").text
         shot("4-released")
         if outcome != "解放しました":
@@ -198,6 +206,7 @@ try:
 
         # The clerk's request: approve it; the clerk gets the release and the outcome.
         driver.find_element(By.LINK_TEXT, "解放申請").click()
+        WebDriverWait(driver, 30).until(lambda d: d.current_url.endswith("/requests"))
         if "取引先からの請求書の確認に必要です" not in driver.page_source:
             fail("the request is not in the queue")
         shot("4b-requests")
@@ -213,18 +222,22 @@ try:
             fail("unexpected mails to the clerk: " + str(subjects))
 
         driver.find_element(By.LINK_TEXT, "監査ログ").click()
+        WebDriverWait(driver, 30).until(lambda d: d.current_url.endswith("/audit"))
         audit = driver.find_element(By.CSS_SELECTOR, "table.audit").text
         if "release" not in audit or "kanri" not in audit:
             fail("the audit log lacks the release: " + audit)
         shot("5-audit")
 
         driver.find_element(By.ID, "lang").click()
+        WebDriverWait(driver, 30).until(lambda d: "Audit log" in d.page_source)
         if "Audit log" not in driver.page_source:
             fail("English was not switched on")
         shot("6-audit-en")
         driver.find_element(By.LINK_TEXT, "Quarantine").click()
+        WebDriverWait(driver, 30).until(lambda d: d.current_url.endswith("/items"))
         shot("7-list-en")
         driver.find_element(By.ID, "logout").click()
+        WebDriverWait(driver, 30).until(lambda d: "/login" in d.current_url)
         driver.get(url + "/items")
         if "/login" not in driver.current_url:
             fail("still logged in after logout")
