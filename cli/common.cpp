@@ -53,16 +53,16 @@ Config loadConfig(const CommonOptions& o) {
   return c;
 }
 
-std::unique_ptr<quarantine::Store> openStore(const Config& config) {
+std::unique_ptr<quarantine::QuarantineStore> openStore(const Config& config) {
   if (!config.quarantine.enabled) return nullptr;
-  auto store = std::make_unique<quarantine::Store>(config.quarantine.dir);
+  auto store = quarantine::openStore(config.quarantine);
   if (!store->migration().empty()) std::cerr << "mugai: " << store->migration() << "\n";
   return store;
 }
 
-quarantine::Store requireStore(const Config& config) {
+std::unique_ptr<quarantine::QuarantineStore> requireStore(const Config& config) {
   if (!config.quarantine.enabled) throw quarantine::StoreError("quarantine is disabled in the config ([quarantine] enabled)");
-  return quarantine::Store(config.quarantine.dir);
+  return quarantine::openStore(config.quarantine);
 }
 
 std::string readInput(const std::string& path, std::string& out, std::uint64_t maxBytes) {

@@ -12,7 +12,7 @@
 
 #include "core/config.h"
 #include "core/job/pool.h"
-#include "core/quarantine/store.h"
+#include "core/quarantine/quarantine_store.h"
 
 namespace mugai::cli {
 
@@ -39,11 +39,11 @@ Config loadConfig(const CommonOptions& o);
 
 /// The configured store, or null when quarantine is disabled. Throws
 /// quarantine::StoreError when it cannot be opened.
-std::unique_ptr<quarantine::Store> openStore(const Config& config);
+std::unique_ptr<quarantine::QuarantineStore> openStore(const Config& config);
 /// The configured store for commands that work on it (`quarantine`,
 /// `web user`). Throws quarantine::StoreError when quarantine is disabled
 /// or the store cannot be opened.
-quarantine::Store requireStore(const Config& config);
+std::unique_ptr<quarantine::QuarantineStore> requireStore(const Config& config);
 
 /// Reads a whole file ('-' = stdin), at most `maxBytes`. Returns "" or the error.
 std::string readInput(const std::string& path, std::string& out, std::uint64_t maxBytes);

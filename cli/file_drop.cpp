@@ -48,7 +48,7 @@ std::string macroFreeOutput(const std::string& output) {
   return twin.empty() ? "" : p.replace_extension("." + twin).string();
 }
 
-DropResult cleanBytes(const DropJob& job, std::string bytes, std::optional<std::int64_t> mtime, job::Pool& pool, quarantine::Store* store) {
+DropResult cleanBytes(const DropJob& job, std::string bytes, std::optional<std::int64_t> mtime, job::Pool& pool, quarantine::QuarantineStore* store) {
   DropResult r;
   r.size = bytes.size();
   job::Request request{job::Kind::File, job::Policy::Main, newId(), job.name, job.passwords, std::move(bytes)};

@@ -76,6 +76,6 @@ std::string macroFreeOutput(const std::string& output);
 /// for its own checks too), with its mtime if known, on a worker of
 /// `pool`. Never throws for bad input or I/O trouble (Error); a worker
 /// that fails is an Error too, with nothing written (fail closed).
-DropResult cleanBytes(const DropJob& job, std::string bytes, std::optional<std::int64_t> mtimeNs, job::Pool& pool, quarantine::Store* store);
+DropResult cleanBytes(const DropJob& job, std::string bytes, std::optional<std::int64_t> mtimeNs, job::Pool& pool, quarantine::QuarantineStore* store);
 
 }  // namespace mugai::cli

@@ -67,7 +67,8 @@ nlohmann::json itemJson(const quarantine::Item& it) {
 
 int runList(const QuarantineOptions& o) {
   Config config = loadConfig(o.common);
-  auto store = requireStore(config);
+  auto owned = requireStore(config);
+  quarantine::QuarantineStore& store = *owned;
   quarantine::ListFilter f;
   std::int64_t now = epochSeconds();
   auto when = [&](const std::string& text, const char* flag) {
@@ -105,16 +106,17 @@ int runList(const QuarantineOptions& o) {
 // An address for a message: escaped, so a hostile one cannot end the line.
 std::string shownAddress(const std::string& a) { return "<" + logValue(a) + ">"; }
 
-quarantine::Item findItem(quarantine::Store& store, const std::string& id) {
+quarantine::Item findItem(quarantine::QuarantineStore& store, const std::string& id) {
   if (!quarantine::validId(id)) throw quarantine::StoreError("\"" + id + "\" is not a quarantine id (32 hex digits)");
   auto item = store.get(id);
-  if (!item) throw quarantine::StoreError("no item " + id + " in " + store.dir() + " (隔離番号が見つかりません)");
+  if (!item) throw quarantine::StoreError("no item " + id + " in " + store.location() + " (隔離番号が見つかりません)");
   return *item;
 }
 
 int runShow(const QuarantineOptions& o) {
   Config config = loadConfig(o.common);
-  auto store = requireStore(config);
+  auto owned = requireStore(config);
+  quarantine::QuarantineStore& store = *owned;
   auto it = findItem(store, o.id);
   auto j = itemJson(it);
   j["actions"] = nlohmann::json::parse(it.actionsJson, nullptr, false);
@@ -132,14 +134,15 @@ int runShow(const QuarantineOptions& o) {
 
 // Every release, export and purge goes into the store's audit log (and
 // syslog, authpriv); the action fails with it if the log cannot be written.
-void audit(quarantine::Store& store, const std::string& itemId, const std::string& action, const std::string& target,
+void audit(quarantine::QuarantineStore& store, const std::string& itemId, const std::string& action, const std::string& target,
            const std::string& result) {
   quarantine::recordAudit(store, {currentUser(), "cli", auditClient()}, itemId, action, target, result);
 }
 
 int runAudit(const QuarantineOptions& o) {
   Config config = loadConfig(o.common);
-  auto store = requireStore(config);
+  auto owned = requireStore(config);
+  quarantine::QuarantineStore& store = *owned;
   quarantine::AuditFilter f;
   if (!o.id.empty()) {
     if (!quarantine::validId(o.id)) throw CLI::ValidationError("--item", "\"" + o.id + "\" is not a quarantine id");
@@ -174,7 +177,8 @@ int runAudit(const QuarantineOptions& o) {
 
 int runExport(const QuarantineOptions& o) {
   Config config = loadConfig(o.common);
-  auto store = requireStore(config);
+  auto owned = requireStore(config);
+  quarantine::QuarantineStore& store = *owned;
   auto it = findItem(store, o.id);
   std::string original = store.readOriginal(it);
   // Recorded before the original leaves: no export without an entry.
@@ -192,7 +196,8 @@ int runExport(const QuarantineOptions& o) {
 
 int runRelease(const QuarantineOptions& o) {
   Config config = loadConfig(o.common);
-  auto store = requireStore(config);
+  auto owned = requireStore(config);
+  quarantine::QuarantineStore& store = *owned;
   auto it = findItem(store, o.id);
   const std::string mode = o.raw ? "raw" : "resanitized";
   const std::string action = o.raw ? "release_raw" : "release";
@@ -257,7 +262,8 @@ int runRelease(const QuarantineOptions& o) {
 
 int runPurge(const QuarantineOptions& o) {
   Config config = loadConfig(o.common);
-  auto store = requireStore(config);
+  auto owned = requireStore(config);
+  quarantine::QuarantineStore& store = *owned;
   std::int64_t age = static_cast<std::int64_t>(config.quarantine.retentionDays) * 86400;
   if (!o.olderThan.empty()) {
     auto d = parseDuration(o.olderThan);

@@ -175,7 +175,7 @@ struct Shared {
   const ScanOptions& opt;
   const Roots& roots;
   const Config& config;
-  quarantine::Store* store;
+  quarantine::QuarantineStore* store;
   ScanState& state;
   ReportWriter& report;
   Summary& summary;
@@ -292,7 +292,7 @@ int runScan(const ScanOptions& opt) {
     return kUsage;
   }
   for (const auto& e : fs::directory_iterator(work / "tmp", ec)) fs::remove(e.path(), ec);
-  std::unique_ptr<quarantine::Store> store;
+  std::unique_ptr<quarantine::QuarantineStore> store;
   try {
     store = openStore(config);
   } catch (const quarantine::StoreError& e) {
@@ -303,7 +303,7 @@ int runScan(const ScanOptions& opt) {
   std::vector<std::string> syncRoots{outAbs.string()};
   if (store) {
     store->setDeferredSync(true);  // synced in groups by ScanState, before files are recorded as done
-    syncRoots.push_back(store->dir());
+    if (std::string root = store->deferredSyncRoot(); !root.empty()) syncRoots.push_back(root);
   }
   ScanState state((outAbs / ".mugai" / "scan-state.sqlite").string(), syncRoots);
   ReportWriter report;
@@ -353,7 +353,7 @@ int runScan(const ScanOptions& opt) {
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::ostream& out = opt.report == "-" ? std::cerr : std::cout;  // stdout carries the report then
   summary.print(out, secs, tally.bytesDone);
-  if (store) out << "Originals of changed and removed files: " << store->dir() << " (原本の保管先)\n";
+  if (store) out << "Originals of changed and removed files: " << store->location() << " (原本の保管先)\n";
   if (std::string e = report.finish(); !e.empty()) {
     std::cerr << "mugai scan: the report " << logValue(opt.report) << " could not be written: " << e << "\n";
     return kOutputError;

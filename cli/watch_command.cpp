@@ -82,7 +82,7 @@ void logLine(const std::string& s) { std::cout << s << std::endl; }  // one line
 
 class Watcher {
  public:
-  Watcher(const WatchOptions& opt, const Config& config, quarantine::Store& store)
+  Watcher(const WatchOptions& opt, const Config& config, quarantine::QuarantineStore& store)
       : opt_(opt), config_(config), store_(store), pool_(startPool(config)),
         inRoot_(fs::absolute(opt.in).lexically_normal()), outRoot_(fs::absolute(opt.out).lexically_normal()) {}
 
@@ -103,7 +103,7 @@ class Watcher {
     walk();  // what a previous run left is done first
     auto nextRescan = Clock::now() + std::chrono::seconds(opt_.rescanSeconds);
     logLine("watching " + logValue(inRoot_.string()) + " -> " + logValue(outRoot_.string()) + " (quarantine " +
-            logValue(store_.dir()) + ")");
+            logValue(store_.location()) + ")");
     while (!stopping_) {
       pollfd fds[2] = {{inotify_.get(), POLLIN, 0}, {signals_.get(), POLLIN, 0}};
       ::poll(fds, 2, 100);
@@ -319,7 +319,7 @@ class Watcher {
 
   const WatchOptions& opt_;
   const Config& config_;
-  quarantine::Store& store_;
+  quarantine::QuarantineStore& store_;
   std::unique_ptr<job::Pool> pool_;  // the files are parsed in its confined workers
   fs::path inRoot_, outRoot_;
   UniqueFd inFd_, inotify_, signals_;
@@ -346,7 +346,8 @@ int runWatch(const WatchOptions& opt) {
     std::cerr << "mugai watch: IN and OUT must not contain each other (入力と出力を分けてください)\n";
     return kUsage;
   }
-  quarantine::Store store(config.quarantine.dir);
+  auto owned = quarantine::openStore(config.quarantine);
+  quarantine::QuarantineStore& store = *owned;
   Watcher w(opt, config, store);
   return w.run();
 }

@@ -100,7 +100,7 @@ std::string newPassword(const std::string& user) {
   return password;
 }
 
-void auditUser(quarantine::Store& store, const std::string& action, const std::string& target) {
+void auditUser(quarantine::QuarantineStore& store, const std::string& action, const std::string& target) {
   store.audit({0, epochSeconds(), currentUser(), "cli", action, "", auditClient(), target, "ok"});
 }
 
@@ -111,7 +111,8 @@ void checkName(const std::string& name) {
 
 int runAdd(const WebOptions& o) {
   checkName(o.name);
-  auto store = requireStore(loadConfig(o.common));
+  auto owned = requireStore(loadConfig(o.common));
+  quarantine::QuarantineStore& store = *owned;
   if (store.user(o.name)) throw CLI::ValidationError("NAME", "user " + o.name + " exists (既に存在します); to change the password: passwd");
   if (o.originals && o.role != "admin")
     throw CLI::ValidationError("--originals", "only an admin may hand out originals (原本の取り扱いは admin のみ)");
@@ -130,7 +131,8 @@ int runAdd(const WebOptions& o) {
 
 int runPasswd(const WebOptions& o) {
   checkName(o.name);
-  auto store = requireStore(loadConfig(o.common));
+  auto owned = requireStore(loadConfig(o.common));
+  quarantine::QuarantineStore& store = *owned;
   if (!store.user(o.name)) throw CLI::ValidationError("NAME", "no user " + o.name + " (ユーザーが見つかりません)");
   const std::string password = newPassword(o.name);
   if (!store.setUserHash(o.name, hashPassword(password)))  // deleted while we asked for the password
@@ -142,7 +144,8 @@ int runPasswd(const WebOptions& o) {
 
 int runDel(const WebOptions& o) {
   checkName(o.name);
-  auto store = requireStore(loadConfig(o.common));
+  auto owned = requireStore(loadConfig(o.common));
+  quarantine::QuarantineStore& store = *owned;
   if (!store.deleteUser(o.name)) throw CLI::ValidationError("NAME", "no user " + o.name + " (ユーザーが見つかりません)");
   auditUser(store, "user_del", o.name);
   std::cout << "deleted " << o.name << " (削除しました)\n";
@@ -150,7 +153,8 @@ int runDel(const WebOptions& o) {
 }
 
 int runList(const WebOptions& o) {
-  auto store = requireStore(loadConfig(o.common));
+  auto owned = requireStore(loadConfig(o.common));
+  quarantine::QuarantineStore& store = *owned;
   const auto users = store.users();
   for (const auto& u : users)
     std::cout << u.name << "  " << u.role << (u.originals ? "+originals" : "") << "  created " << formatTime(u.created)

@@ -88,11 +88,11 @@ int main(int argc, char** argv) {
 
     Queue queue(daemon.spoolDir);
     std::size_t stale = queue.recover();
-    std::unique_ptr<quarantine::Store> store;
+    std::unique_ptr<quarantine::QuarantineStore> store;
     // Opening may migrate an old index (a backup copy first): more than
     // systemd's start timeout allows for a large one.
     sd_notify(0, "EXTEND_TIMEOUT_USEC=1800000000\nSTATUS=opening the quarantine store");
-    if (boot->config.quarantine.enabled) store = std::make_unique<quarantine::Store>(boot->config.quarantine.dir);
+    if (boot->config.quarantine.enabled) store = quarantine::openStore(boot->config.quarantine);
     if (store && !store->migration().empty()) logEvent(store->migration());
     Metrics metrics;
     Processor processor(settings, queue, store.get(), metrics, pool);
@@ -104,7 +104,7 @@ int main(int argc, char** argv) {
     std::string bound = server.bind();
     if (std::string m = server.bindMetrics(); !m.empty()) logEvent("metrics on http://" + m + "/metrics");
     logEvent("mugaid listening on " + bound + " mode=" + daemon.mode + " delivery=" + daemon.delivery + " spool=" + daemon.spoolDir +
-             " quarantine=" + (store ? store->dir() : std::string("off")) + " recovered_temp_files=" + std::to_string(stale));
+             " quarantine=" + (store ? store->location() : std::string("off")) + " recovered_temp_files=" + std::to_string(stale));
     // systemd (Type=notify): up only once the listener is bound and a
     // worker has started. Without NOTIFY_SOCKET these calls do nothing.
     sd_notifyf(0, "READY=1\nSTATUS=listening on %s", bound.c_str());

@@ -36,7 +36,7 @@ struct Processor::Inline {
   std::promise<std::string> reply;
 };
 
-Processor::Processor(SettingsHolder& settings, Queue& queue, quarantine::Store* store, Metrics& metrics, job::Pool& pool)
+Processor::Processor(SettingsHolder& settings, Queue& queue, quarantine::QuarantineStore* store, Metrics& metrics, job::Pool& pool)
     : settings_(settings), queue_(queue), store_(store), metrics_(metrics), pool_(pool) {
   metrics_.gauge("mugaid_queue_incoming", "Messages received and not yet sanitized.",
                  [this] { return static_cast<std::uint64_t>(queue_.list(Stage::Incoming).size()); });

@@ -50,7 +50,7 @@ namespace mugai::daemon {
 class Processor {
  public:
   /// Jobs run on `pool`'s workers (one per thread at a time).
-  Processor(SettingsHolder& settings, Queue& queue, quarantine::Store* store, Metrics& metrics, job::Pool& pool);
+  Processor(SettingsHolder& settings, Queue& queue, quarantine::QuarantineStore* store, Metrics& metrics, job::Pool& pool);
   ~Processor();
 
   /// Starts the workers and queues what the spool holds (after a restart).
@@ -100,7 +100,7 @@ class Processor {
 
   SettingsHolder& settings_;
   Queue& queue_;
-  quarantine::Store* store_;
+  quarantine::QuarantineStore* store_;
   Metrics& metrics_;
   job::Pool& pool_;
   std::mutex failuresMutex_;

@@ -100,7 +100,7 @@ struct Console::Route {
   const char* role;   ///< "" = anyone (no session needed), "any" = logged in, "admin"
 };
 
-Console::Console(Config config, WebConfig web, quarantine::Store& store, std::function<std::int64_t()> now)
+Console::Console(Config config, WebConfig web, quarantine::QuarantineStore& store, std::function<std::int64_t()> now)
     : config_(std::move(config)),
       web_(std::move(web)),
       store_(store),

@@ -74,7 +74,7 @@ struct Response {
 class Console {
  public:
   /// `now` is the clock (seconds since the epoch); `store` must outlive the console.
-  Console(Config config, WebConfig web, quarantine::Store& store, std::function<std::int64_t()> now);
+  Console(Config config, WebConfig web, quarantine::QuarantineStore& store, std::function<std::int64_t()> now);
   ~Console();
 
   /// Never throws: an unexpected error is a 500 page (and a log line).
@@ -136,7 +136,7 @@ class Console {
 
   Config config_;
   WebConfig web_;
-  quarantine::Store& store_;
+  quarantine::QuarantineStore& store_;
   std::function<std::int64_t()> now_;
   Sessions sessions_;
   PreLoginTokens pre_;

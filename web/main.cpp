@@ -62,7 +62,8 @@ int main(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);
   try {
     sd_notify(0, "EXTEND_TIMEOUT_USEC=1800000000\nSTATUS=opening the quarantine store");
-    quarantine::Store store(config.quarantine.dir);
+    auto owned = quarantine::openStore(config.quarantine);
+    quarantine::QuarantineStore& store = *owned;
     if (!store.migration().empty()) std::cerr << "mugai-web: " << store.migration() << "\n";
     web::Console console(config, webConfig, store, [] { return epochSeconds(); });
     web::Server server(console, webConfig);

@@ -20,7 +20,7 @@ std::string joined(const std::vector<std::string>& v) {
 
 }  // namespace
 
-void recordAudit(Store& store, const Actor& actor, const std::string& itemId, const std::string& action,
+void recordAudit(QuarantineStore& store, const Actor& actor, const std::string& itemId, const std::string& action,
                  const std::string& target, const std::string& result) {
   store.audit({0, epochSeconds(), actor.who, actor.role, action, itemId, actor.client, target, result});
   const bool loud = action == "release_raw" || action == "export" || action == "download";
@@ -47,7 +47,7 @@ std::string resanitize(job::Pool& pool, const Item& item, const std::string& ori
   return r.removed ? "" : r.output;
 }
 
-ReleaseOutcome releaseByMail(const Config& config, Store& store, job::Pool* pool, const Item& item,
+ReleaseOutcome releaseByMail(const Config& config, QuarantineStore& store, job::Pool* pool, const Item& item,
                              const MailRelease& request, const Actor& actor) {
   const std::string action = request.raw ? "release_raw" : "release";
   ReleaseOutcome out;

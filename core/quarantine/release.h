@@ -20,7 +20,7 @@
 
 #include "core/config.h"
 #include "core/job/pool.h"
-#include "core/quarantine/store.h"
+#include "core/quarantine/quarantine_store.h"
 
 namespace mugai::quarantine {
 
@@ -33,7 +33,7 @@ struct Actor {
 
 /// Appends to the audit log and to syslog. Throws StoreError when the log
 /// cannot be written (the caller must then not act).
-void recordAudit(Store& store, const Actor& actor, const std::string& itemId, const std::string& action,
+void recordAudit(QuarantineStore& store, const Actor& actor, const std::string& itemId, const std::string& action,
                  const std::string& target, const std::string& result);
 
 /// What the release policy keeps of `original`, run in a worker of `pool`
@@ -64,7 +64,7 @@ struct ReleaseOutcome {
 /// Releases mail item `item` to the relay in [quarantine] release_relay,
 /// with audit entries as described above. `pool` may be null for a raw
 /// release. Throws StoreError when the audit log cannot be written.
-ReleaseOutcome releaseByMail(const Config& config, Store& store, job::Pool* pool, const Item& item,
+ReleaseOutcome releaseByMail(const Config& config, QuarantineStore& store, job::Pool* pool, const Item& item,
                              const MailRelease& request, const Actor& actor);
 
 }  // namespace mugai::quarantine

@@ -1,6 +1,8 @@
 // See store.h.
 #include "core/quarantine/store.h"
 
+#include "core/config.h"
+
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -919,6 +921,14 @@ PurgeResult Store::purge(std::int64_t cutoff) {
   }
   if (ec) ++result.failed;  // the walk itself stopped early
   return result;
+}
+
+}  // namespace mugai::quarantine
+
+namespace mugai::quarantine {
+
+std::unique_ptr<QuarantineStore> openStore(const QuarantineConfig& config) {
+  return std::make_unique<Store>(config.dir);
 }
 
 }  // namespace mugai::quarantine
