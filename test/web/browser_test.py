@@ -211,7 +211,8 @@ try:
             fail("the request is not in the queue")
         shot("4b-requests")
         driver.find_element(By.CSS_SELECTOR, "button.approve").click()
-        WebDriverWait(driver, 60).until(lambda d: "承認・解放済み" in d.find_element(By.TAG_NAME, "main").text)
+        # page_source, not an element's text: the page may change under a held element.
+        WebDriverWait(driver, 60).until(lambda d: "承認・解放済み" in d.page_source)
         shot("4c-approved")
         mails = wait_mail(4)
         to_clerk = [m for e, m in mails[2:] if e["to"] == ["kaikei@example.lg.jp"]]
