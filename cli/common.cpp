@@ -23,7 +23,7 @@ void addCommonOptions(CLI::App* cmd, CommonOptions& o, bool canDisable) {
   cmd->add_option("-c,--config", o.config,
                   "TOML config, with its conf.d/*.toml merged in order (default: " + std::string(kSystemConfig) +
                       " when it exists, else the built-in defaults)");
-  cmd->add_option("--quarantine", o.quarantineDir, "Quarantine directory (overrides [quarantine] dir)");
+  cmd->add_option("--quarantine", o.quarantineDir, "Quarantine directory: the embedded store there (overrides [quarantine] backend and dir)");
   if (canDisable)
     cmd->add_flag("--no-quarantine", o.noQuarantine,
                   "Do not keep originals (the input stays where it is; the notice says the original was not kept)");
@@ -47,6 +47,7 @@ Config loadConfig(const CommonOptions& o) {
   Config c = path.empty() ? Config() : loadConfigFile(path);
   if (!o.quarantineDir.empty()) {
     c.quarantine.dir = o.quarantineDir;
+    c.quarantine.backend = "sqlite";  // a directory: the embedded store there, whatever the config shares
     c.quarantine.enabled = true;
   }
   if (o.noQuarantine) c.quarantine.enabled = false;

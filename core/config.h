@@ -59,7 +59,15 @@ struct NoticeConfig {
 /// Where originals are kept (core/quarantine/store.h).
 struct QuarantineConfig {
   bool enabled = true;
+  /// "sqlite": the embedded store in `dir`, for one node; "postgresql":
+  /// one store shared by several nodes, at `dsn` (README "Several nodes").
+  std::string backend = "sqlite";
   std::string dir = "/var/lib/mugai/quarantine";
+  /// libpq connection string or URI ("service=mugai", "host=db1 dbname=mugai
+  /// sslmode=verify-full"); the password comes from a passfile or the
+  /// service file, never from here (a "password" in it is refused).
+  std::string dsn;
+  int poolSize = 0;  ///< PostgreSQL connections per process; 0 = from the worker count
   int retentionDays = 90;  ///< `mugai quarantine purge` without --older-than
   /// Where `mugai quarantine release` hands mail ("host:port"): the
   /// LGWAN-side mail server, or mugaid's own listener.

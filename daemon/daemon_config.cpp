@@ -4,7 +4,9 @@
 #include <arpa/inet.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
+#include <thread>
 
 namespace mugai::daemon {
 
@@ -123,6 +125,10 @@ DaemonConfig readDaemonConfig(const Config& config) {
     d.hostname = host;
   }
   return d;
+}
+
+int DaemonConfig::threads() const {
+  return workers > 0 ? workers : 2 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
 }  // namespace mugai::daemon

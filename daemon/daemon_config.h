@@ -37,7 +37,11 @@ struct DaemonConfig {
 
   /// The next hop for `recipient` (lower-cased domain lookup), or for a DSN.
   std::string routeFor(const std::string& recipient, bool dsn) const;
-  int workers = 0;                           ///< sanitizing threads; 0 = two per core
+  /// The sanitizing threads: `workers`, or two per core by default (a
+  /// thread spends about half of each message waiting: the quarantine's
+  /// commit, the next hop's replies; another sanitizes meanwhile).
+  int threads() const;
+  int workers = 0;                           ///< sanitizing threads; 0 = two per core (threads())
   int maxConnections = 1000;
   int maxConnectionsPerClient = 50;
   int commandTimeoutSeconds = 300;           ///< RFC 5321 4.5.3.2.7 (server timeout)

@@ -92,7 +92,9 @@ int main(int argc, char** argv) {
     // Opening may migrate an old index (a backup copy first): more than
     // systemd's start timeout allows for a large one.
     sd_notify(0, "EXTEND_TIMEOUT_USEC=1800000000\nSTATUS=opening the quarantine store");
-    if (boot->config.quarantine.enabled) store = quarantine::openStore(boot->config.quarantine);
+    // PostgreSQL: a connection per sanitizing thread at most (group commit
+    // needs one for all of them; releases and the rest use the others).
+    if (boot->config.quarantine.enabled) store = quarantine::openStore(boot->config.quarantine, daemon.threads());
     if (store && !store->migration().empty()) logEvent(store->migration());
     Metrics metrics;
     Processor processor(settings, queue, store.get(), metrics, pool);

@@ -49,11 +49,7 @@ Processor::~Processor() { stop(); }
 void Processor::start() {
   for (const auto& id : queue_.list(Stage::Incoming)) push({Kind::Sanitize, id, nullptr});
   for (const auto& id : queue_.list(Stage::Outgoing)) push({Kind::Deliver, id, nullptr});
-  int workers = settings_.get()->daemon.workers;
-  // Two per core by default: a worker spends about half of each message
-  // waiting (quarantine fsync, the next hop's replies), and another one
-  // sanitizes meanwhile.
-  int n = workers > 0 ? workers : 2 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int n = settings_.get()->daemon.threads();
   for (int i = 0; i < n; ++i) threads_.emplace_back([this] { work(); });
   scheduler_ = std::thread([this] { schedule(); });
 }

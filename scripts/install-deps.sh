@@ -32,7 +32,7 @@ apt-get install -y -qq --no-install-recommends \
   build-essential cmake ninja-build ccache pkg-config git file python3 scdoc \
   libgmime-3.0-dev libglib2.0-dev libmagic-dev zlib1g-dev \
   libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libxml2-dev libidn2-dev \
-  libsqlite3-dev sqlite3 libzip-dev unzip libasio-dev libboost1.81-dev \
+  libsqlite3-dev sqlite3 libpq-dev libzip-dev unzip libasio-dev libboost1.81-dev \
   libpoppler-cpp-dev libpoppler-glib-dev libcairo2-dev libqpdf-dev libseccomp-dev libsystemd-dev libargon2-dev libjpeg62-turbo-dev libdeflate-dev libgsf-1-dev fonts-dejavu-core \
   >/dev/null
 apt-get install -y -qq --no-install-recommends -t bookworm-backports libcatch2-dev >/dev/null
@@ -55,7 +55,11 @@ apt-get install -y -qq --no-install-recommends python3-msoffcrypto-tool >/dev/nu
 # headless shows a cleaned document still opens. Chromium, driven by
 # chromium-driver and python3-selenium (versions always match in Debian),
 # is the browser of the console's browser test (test/web/browser_test.py);
-# IPA Gothic gives its screenshots Japanese glyphs.
+# IPA Gothic gives its screenshots Japanese glyphs. PostgreSQL is the
+# shared quarantine's database in the [pg] tests (a private cluster each
+# run: test/tools/pg_cluster.sh) and HAProxy the balancer in front of two
+# mugaid nodes in the scale-out test; the tests start their own instances
+# (a socket directory and ports of their own), not the packages' services.
 # Command 1 needs none of these.
 if [ "${1:-}" = "--test" ]; then
   echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
@@ -63,6 +67,7 @@ if [ "${1:-}" = "--test" ]; then
     swaks libnet-ssleay-perl libio-socket-ssl-perl \
     python3-olefile python3-lxml python3-argon2 python3-docx python3-openpyxl python3-xlsxwriter \
     chromium chromium-driver python3-selenium fonts-ipafont-gothic \
+    postgresql postgresql-contrib haproxy \
     libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui >/dev/null
   if command -v systemctl >/dev/null && systemctl is-system-running >/dev/null 2>&1; then
     systemctl disable --now clamav-freshclam >/dev/null 2>&1 || true

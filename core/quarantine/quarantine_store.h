@@ -4,7 +4,7 @@
 // CLI and the console (mugai-web); backends:
 //   - Store (store.h): the embedded default, SQLite and gzip objects in a
 //     directory, for one node;
-//   - (issue 20) PostgreSQL, shared by several nodes.
+//   - PgStore (pg_store.h): PostgreSQL, one store shared by several nodes.
 // openStore() picks one from [quarantine].
 //
 // Trust: item fields come from hostile input (subjects, names); backends
@@ -206,6 +206,14 @@ class QuarantineStore {
   /// Ends a claimed request: "approved", "denied" or "failed", with a note.
   virtual void finishRequest(std::int64_t seq, const std::string& state, const std::string& note) = 0;
 
+  /// Takes item `id` for a release by `who` (unique to this release: a
+  /// host, process and thread) until `now + leaseSeconds`; false while
+  /// another release of it holds it, on any node, so two releases started
+  /// at once deliver it once. endRelease() gives it back; a release that
+  /// died lets it go when the lease runs out.
+  virtual bool claimRelease(const std::string& id, const std::string& who, std::int64_t now, std::int64_t leaseSeconds) = 0;
+  virtual void endRelease(const std::string& id, const std::string& who) = 0;
+
   /// Appends to the audit log (durable before it returns). Throws StoreError.
   virtual void audit(AuditEntry entry) = 0;
   /// Audit entries, newest first.
@@ -229,8 +237,10 @@ class QuarantineStore {
   virtual PurgeResult remove(const std::string& id) = 0;
 };
 
-/// The store [quarantine] names (the embedded one in `dir`). Throws
-/// StoreError when it cannot be opened.
-std::unique_ptr<QuarantineStore> openStore(const QuarantineConfig& config);
+/// The store [quarantine] names: the embedded one in `dir`, or PostgreSQL
+/// at `dsn` with a pool of `pool_size` connections, else one per
+/// `workers` (the caller's threads that use it; at least 2, at most 16).
+/// Throws StoreError when it cannot be opened.
+std::unique_ptr<QuarantineStore> openStore(const QuarantineConfig& config, int workers = 0);
 
 }  // namespace mugai::quarantine

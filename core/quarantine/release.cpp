@@ -1,6 +1,10 @@
 #include "core/quarantine/release.h"
 
 #include <syslog.h>
+#include <unistd.h>
+
+#include <sstream>
+#include <thread>
 
 #include "core/clock.h"
 #include "core/log_escape.h"
@@ -16,6 +20,15 @@ std::string joined(const std::vector<std::string>& v) {
   std::string out;
   for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
   return out;
+}
+
+// Names this release among every node's: host, process and thread.
+std::string releaseClaimant() {
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  std::ostringstream who;
+  who << host << " pid " << ::getpid() << " thread " << std::this_thread::get_id();
+  return who.str();
 }
 
 }  // namespace
@@ -73,6 +86,26 @@ ReleaseOutcome releaseByMail(const Config& config, QuarantineStore& store, job::
   if (!from.empty() && !validMailbox(from))
     return refuse("invalid sender address " + shownAddress(from) + " (release_from or the recorded envelope)", "(mail)");
   out.target = joined(rcpts) + " via " + config.quarantine.releaseRelay;
+
+  // One release of an item at a time, on every node that shares the
+  // store: a second one started meanwhile is refused, so it goes out once.
+  // The lease outlasts a worker's time limit and the relay's.
+  const std::string claim = releaseClaimant();
+  const std::int64_t lease = config.worker.timeoutSeconds + 120;
+  if (!store.claimRelease(item.id, claim, epochSeconds(), lease))
+    return refuse("another release of item " + item.id + " is under way (別の解除処理が進行中です)", out.target);
+  struct Unclaim {
+    QuarantineStore& store;
+    const std::string& id;
+    const std::string& claim;
+    ~Unclaim() {
+      try {
+        store.endRelease(id, claim);
+      } catch (const StoreError&) {
+        // The lease runs out by itself.
+      }
+    }
+  } unclaim{store, item.id, claim};
 
   std::string original = store.readOriginal(item);
   std::string bytes = original;

@@ -10,6 +10,9 @@
 //    is [quarantine] release_from, else the recorded one, else <>. Every
 //    address is checked (RFC 5321, no control bytes) before a connection
 //    is made.
+//  - one release of an item at a time (QuarantineStore::claimRelease), on
+//    every node sharing the store: a second one started meanwhile is
+//    refused, so the item goes out once.
 //  - recordAudit(): every action is written to the store's audit log, and
 //    to syslog (authpriv), "started" before anything leaves and again with
 //    how it ended; an action whose entry cannot be written does not happen.

@@ -11,20 +11,19 @@
 #include <chrono>
 #include <filesystem>
 
-#include <nlohmann/json.hpp>
-
 #include "core/clock.h"
 #include "core/durable_file.h"
 #include "core/gzip.h"
 #include "core/hash.h"
 #include "core/ids.h"
+#include "core/quarantine/rows.h"
 
 namespace mugai::quarantine {
 namespace fs = std::filesystem;
 namespace {
 
-constexpr int kSchemaVersion = 5;  // 2: items.envelope; 3: the audit log replaces releases; 4: console users;
-                                   // 5: login failure counters, the search index
+constexpr int kSchemaVersion = 6;  // 2: items.envelope; 3: the audit log replaces releases; 4: console users;
+                                   // 5: login failure counters, the search index; 6: release claims
 constexpr std::uint64_t kMaxOriginal = 1ull << 40;  // decompression guard: 1 TiB
 // list(): more candidates than this and the time index leads (see there);
 // a search is stopped after kSearchBudget.
@@ -89,6 +88,16 @@ CREATE INDEX IF NOT EXISTS requests_state ON requests(state, time);
 CREATE INDEX IF NOT EXISTS requests_item ON requests(item_id);
 )sql";
 
+// Releases under way: one at a time per item (claimRelease), a lease that
+// runs out if the releasing process dies.
+constexpr const char* kClaimSchema = R"sql(
+CREATE TABLE IF NOT EXISTS release_claims (
+  item_id TEXT PRIMARY KEY,
+  who TEXT NOT NULL,
+  until INTEGER NOT NULL
+);
+)sql";
+
 // Substring search over the fields people search by (the console): an
 // FTS5 trigram index over items, kept in step by triggers. A term of three
 // characters or more is looked up in it (Japanese included: trigrams are
@@ -148,19 +157,6 @@ std::string column(sqlite3_stmt* s, int i) {
   return t ? std::string(reinterpret_cast<const char*>(t), static_cast<std::size_t>(sqlite3_column_bytes(s, i))) : "";
 }
 
-std::vector<std::string> jsonStrings(const std::string& text) {
-  std::vector<std::string> out;
-  auto j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_array())
-    for (const auto& v : j)
-      if (v.is_string()) out.push_back(v.get<std::string>());
-  return out;
-}
-
-std::string jsonText(const std::vector<std::string>& v) {
-  return nlohmann::json(v).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
 constexpr const char* kItemColumns =
     "id, time, source, sender, recipients, subject, filename, sha256, size, verdict, actions, report, "
     "COALESCE(origin, ''), (SELECT group_concat(code, ' ') FROM item_reasons r WHERE r.item_id = items.id), envelope";
@@ -171,7 +167,7 @@ Item readItem(sqlite3_stmt* s) {
   it.time = sqlite3_column_int64(s, 1);
   it.source = column(s, 2);
   it.sender = column(s, 3);
-  it.recipients = jsonStrings(column(s, 4));
+  it.recipients = rows::jsonStrings(column(s, 4));
   it.subject = column(s, 5);
   it.filename = column(s, 6);
   it.sha256 = column(s, 7);
@@ -180,29 +176,9 @@ Item readItem(sqlite3_stmt* s) {
   it.actionsJson = column(s, 10);
   it.reportJson = column(s, 11);
   it.origin = column(s, 12);
-  if (sqlite3_column_type(s, 14) != SQLITE_NULL) {
-    auto j = nlohmann::json::parse(column(s, 14), nullptr, false);
-    if (j.is_object() && j.value("from", nlohmann::json()).is_string() && j.value("to", nlohmann::json()).is_array())
-      it.envelope = Envelope{j["from"].get<std::string>(), jsonStrings(j["to"].dump())};
-  }
-  std::string reasons = column(s, 13);
-  for (std::size_t i = 0; i < reasons.size();) {
-    std::size_t sp = reasons.find(' ', i);
-    if (sp == std::string::npos) sp = reasons.size();
-    if (sp > i) it.reasons.push_back(reasons.substr(i, sp - i));
-    i = sp + 1;
-  }
+  if (sqlite3_column_type(s, 14) != SQLITE_NULL) it.envelope = rows::envelopeFrom(column(s, 14));
+  it.reasons = rows::splitReasons(column(s, 13));
   return it;
-}
-
-// LIKE pattern matching `text` literally (with ESCAPE '\').
-std::string likeContaining(const std::string& text) {
-  std::string p = "%";
-  for (char c : text) {
-    if (c == '%' || c == '_' || c == '\\') p += '\\';
-    p += c;
-  }
-  return p + "%";
 }
 
 }  // namespace
@@ -335,6 +311,7 @@ void Store::migrate(const std::string& index) {
   exec(kAuditSchema);
   exec(kSearchSchema);
   exec(kRequestSchema);
+  exec(kClaimSchema);
   exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
   exec("COMMIT");
   if (from > 0 && from < kSchemaVersion)
@@ -391,75 +368,26 @@ void Store::writeObject(const std::string& sha256, std::string_view original) {
   keepOwner(path);
 }
 
-struct Store::PendingRow {
-  const Item* item;
-  std::string id;     // set when committed
-  std::string error;  // or why not
-  bool done = false;
-};
-
 std::string Store::put(Item item, std::string_view original) {
   if (!validId(item.id)) throw StoreError("invalid item id \"" + item.id + "\"");
   item.sha256 = sha256Hex(original);
   item.size = original.size();
   if (item.time == 0) item.time = epochSeconds();
   writeObject(item.sha256, original);  // before the row: a row never names a missing object
-
-  PendingRow row{&item, {}, {}, false};
-  std::unique_lock wait(pendingMutex_);
-  pending_.push_back(&row);
-  while (!row.done) {
-    if (committing_) {
-      committed_.wait(wait);  // a commit is under way: ours goes in the next one
-      continue;
-    }
-    // Lead the next commit, with every row that arrived meanwhile.
-    committing_ = true;
-    std::vector<PendingRow*> batch;
-    batch.swap(pending_);
-    wait.unlock();
-    {
-      std::lock_guard connection(mutex_);
-      commitBatch(batch);
-    }
-    wait.lock();
-    for (PendingRow* r : batch) r->done = true;  // under pendingMutex_: the waiters read it (and id, error) there
-    committing_ = false;
-    committed_.notify_all();
-  }
-  if (!row.error.empty()) throw StoreError(row.error);
-  return row.id;
-}
-
-void Store::commitBatch(const std::vector<PendingRow*>& batch) {
-  auto commit = [&](const std::vector<PendingRow*>& rows) {
+  const GroupCommit::Row row{&item, {}};
+  return group_.submit(row, [this](const std::vector<const GroupCommit::Row*>& rows) {
+    std::lock_guard connection(mutex_);
     exec("BEGIN IMMEDIATE");
     try {
       std::vector<std::string> ids;
-      for (PendingRow* r : rows) ids.push_back(insertRows(*r->item));
+      for (const GroupCommit::Row* r : rows) ids.push_back(insertRows(*r->item));
       exec("COMMIT");
-      for (std::size_t i = 0; i < rows.size(); ++i) rows[i]->id = ids[i];
+      return ids;
     } catch (...) {
       sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
       throw;
     }
-  };
-  try {
-    commit(batch);
-  } catch (const std::exception& e) {
-    if (batch.size() == 1) {
-      batch[0]->error = e.what();
-    } else {
-      // One bad row must not fail the others: each alone, with its own error.
-      for (PendingRow* r : batch) {
-        try {
-          commit({r});
-        } catch (const std::exception& one) {
-          r->error = one.what();
-        }
-      }
-    }
-  }
+  });
 }
 
 std::string Store::insertRows(const Item& item) {
@@ -470,7 +398,7 @@ std::string Store::insertRows(const Item& item) {
   bindValue(s.get(), 2, item.time);
   bindValue(s.get(), 3, item.source);
   bindValue(s.get(), 4, item.sender);
-  bindValue(s.get(), 5, jsonText(item.recipients));
+  bindValue(s.get(), 5, rows::jsonText(item.recipients));
   bindValue(s.get(), 6, item.subject);
   bindValue(s.get(), 7, item.filename);
   bindValue(s.get(), 8, item.sha256);
@@ -480,9 +408,7 @@ std::string Store::insertRows(const Item& item) {
   bindValue(s.get(), 12, item.reportJson.empty() ? "{}" : item.reportJson);
   bindValue(s.get(), 13, item.origin);
   if (item.envelope)
-    bindValue(s.get(), 14,
-              nlohmann::json{{"from", item.envelope->from}, {"to", item.envelope->to}}.dump(
-                  -1, ' ', false, nlohmann::json::error_handler_t::replace));
+    bindValue(s.get(), 14, rows::envelopeJson(*item.envelope));
   else
     sqlite3_bind_null(s.get(), 14);
   if (sqlite3_step(s.get()) != SQLITE_DONE) fail("cannot insert item " + item.id);
@@ -540,7 +466,7 @@ std::vector<Item> Store::list(const ListFilter& f) {
   std::string shortLikeSql;  // only the terms the index cannot take
   auto text = [&](const std::string& value, const std::string& phrase, const char* param, const std::string& condition) {
     if (value.empty()) return;
-    likes.emplace_back(param, likeContaining(value));
+    likes.emplace_back(param, rows::likeContaining(value));
     likeSql += " AND " + condition;
     // A control byte (a NUL ends an FTS5 query) keeps a term out of the index.
     const bool indexable = codePoints(value) >= 3 &&
@@ -833,6 +759,27 @@ void Store::finishRequest(std::int64_t seq, const std::string& state, const std:
   if (sqlite3_step(s.get()) != SQLITE_DONE) fail("cannot finish request " + std::to_string(seq));
 }
 
+bool Store::claimRelease(const std::string& id, const std::string& who, std::int64_t now, std::int64_t leaseSeconds) {
+  std::lock_guard lock(mutex_);
+  auto s = prepare(
+      "INSERT INTO release_claims (item_id, who, until) VALUES (?1, ?2, ?3) ON CONFLICT(item_id) DO UPDATE "
+      "SET who = excluded.who, until = excluded.until WHERE release_claims.until <= ?4");
+  bindValue(s.get(), 1, id);
+  bindValue(s.get(), 2, who);
+  bindValue(s.get(), 3, now + leaseSeconds);
+  bindValue(s.get(), 4, now);
+  if (sqlite3_step(s.get()) != SQLITE_DONE) fail("cannot claim item " + id + " for a release");
+  return sqlite3_changes(db_.get()) == 1;
+}
+
+void Store::endRelease(const std::string& id, const std::string& who) {
+  std::lock_guard lock(mutex_);
+  auto s = prepare("DELETE FROM release_claims WHERE item_id = ? AND who = ?");
+  bindValue(s.get(), 1, id);
+  bindValue(s.get(), 2, who);
+  if (sqlite3_step(s.get()) != SQLITE_DONE) fail("cannot end the release of item " + id);
+}
+
 void Store::audit(AuditEntry e) {
   std::lock_guard lock(mutex_);
   auto s = prepare("INSERT INTO audit (time, who, role, action, item_id, client, target, result) VALUES (?,?,?,?,?,?,?,?)");
@@ -921,14 +868,6 @@ PurgeResult Store::purge(std::int64_t cutoff) {
   }
   if (ec) ++result.failed;  // the walk itself stopped early
   return result;
-}
-
-}  // namespace mugai::quarantine
-
-namespace mugai::quarantine {
-
-std::unique_ptr<QuarantineStore> openStore(const QuarantineConfig& config) {
-  return std::make_unique<Store>(config.dir);
 }
 
 }  // namespace mugai::quarantine

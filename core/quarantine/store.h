@@ -20,10 +20,10 @@
 // (32 lower-case hex digits) before they are used in a query.
 #pragma once
 
-#include <condition_variable>
 #include <mutex>
 
 #include "core/c_handles.h"
+#include "core/quarantine/group_commit.h"
 #include "core/quarantine/quarantine_store.h"
 
 namespace mugai::quarantine {
@@ -92,6 +92,9 @@ class Store final : public QuarantineStore {
   /// Ends a claimed request: "approved", "denied" or "failed", with a note.
   void finishRequest(std::int64_t seq, const std::string& state, const std::string& note) override;
 
+  bool claimRelease(const std::string& id, const std::string& who, std::int64_t now, std::int64_t leaseSeconds) override;
+  void endRelease(const std::string& id, const std::string& who) override;
+
   /// Appends to the audit log (durable before it returns). Throws StoreError.
   void audit(AuditEntry entry) override;
   /// Audit entries, newest first.
@@ -128,20 +131,14 @@ class Store final : public QuarantineStore {
   /// process created to that user, or mugaid's next write would fail.
   void keepOwner(const std::string& path) const;
 
-  struct PendingRow;
   /// Inserts `item`'s rows inside the caller's transaction; returns its id.
   std::string insertRows(const Item& item);
-  /// Commits `batch` in one transaction (each row alone if that fails).
-  void commitBatch(const std::vector<PendingRow*>& batch);
 
   std::string dir_;
   std::string migration_;
   int ownerUid_ = -1, ownerGid_ = -1;  ///< the store's owner when we are root and it is not (keepOwner)
   std::mutex mutex_;  // one connection, shared by a scan's worker threads
-  std::mutex pendingMutex_;  // put()s waiting for the next commit
-  std::condition_variable committed_;
-  std::vector<PendingRow*> pending_;
-  bool committing_ = false;
+  GroupCommit group_;  // put()s waiting for the next commit
   SqlitePtr db_;
   bool deferredSync_ = false;
 };

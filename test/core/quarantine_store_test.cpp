@@ -1,7 +1,11 @@
-// The quarantine store: what goes in comes out byte for byte, the index
-// answers the questions an operator asks, damage is detected, and a
-// kill -9 in the middle of writing leaves a consistent index.
+// The quarantine store, both backends (the embedded SQLite one and
+// PostgreSQL, in a fresh database of the test cluster: test/common/pg_test.h):
+// what goes in comes out byte for byte, the index answers the questions an
+// operator asks, damage is detected, and a kill -9 in the middle of writing
+// leaves a consistent index. sqlite3 and psql are the referees of what
+// was written.
 #include <catch2/catch_test_macros.hpp>
+#include <catch2/generators/catch_generators.hpp>
 #include <catch2/matchers/catch_matchers_string.hpp>
 
 #include <signal.h>
@@ -16,9 +20,11 @@
 
 #include "core/hash.h"
 #include "core/mail_job.h"
+#include "core/config.h"
 #include "core/quarantine/store.h"
 #include "test/common/cli_run.h"
 #include "test/common/corpus.h"
+#include "test/common/pg_test.h"
 
 namespace fs = std::filesystem;
 using namespace mugai;
@@ -32,6 +38,59 @@ fs::path freshDir(const std::string& name) {
   fs::remove_all(d);
   return d;
 }
+
+// A store of one backend for one test: the embedded one in a fresh
+// directory, or PostgreSQL in a fresh database. another() opens a second
+// handle on the same store (another node, another process).
+struct TestStore {
+  std::string kind;
+  fs::path dir;
+  std::string dsn;
+  std::unique_ptr<QuarantineStore> store;
+
+  TestStore(std::string backend, const std::string& tag) : kind(std::move(backend)) {
+    if (kind == "sqlite") dir = freshDir(tag);
+    else dsn = test::freshPgDatabase(tag);
+    store = another();
+  }
+  ~TestStore() {
+    store.reset();
+    if (!dir.empty()) fs::remove_all(dir);
+    if (!dsn.empty()) test::dropPgDatabase(dsn);
+  }
+  std::unique_ptr<QuarantineStore> another() const {
+    QuarantineConfig c;
+    c.backend = kind;
+    c.dir = dir.string();
+    c.dsn = dsn;
+    return openStore(c, 4);
+  }
+  QuarantineStore* operator->() const { return store.get(); }
+  QuarantineStore& operator*() const { return *store; }
+  /// Damages the stored gzip of `sha256`: cuts it in half, or flips a byte.
+  void damage(const std::string& sha256, bool truncate) const {
+    if (kind == "postgresql") {
+      test::psql(dsn, truncate ? "UPDATE object_chunks SET data = substring(data from 1 for length(data) / 2) WHERE sha256 = '" +
+                                     sha256 + "'"
+                               : "UPDATE object_chunks SET data = set_byte(data, length(data) / 2, "
+                                 "get_byte(data, length(data) / 2) # 85) WHERE sha256 = '" + sha256 + "'");
+      return;
+    }
+    fs::path object = dir / "objects" / sha256.substr(0, 2) / (sha256 + ".gz");
+    std::string gz = test::readFile(object);
+    if (truncate) gz.resize(gz.size() / 2);
+    else gz[gz.size() / 2] ^= 0x55;
+    std::ofstream(object, std::ios::binary | std::ios::trunc) << gz;
+  }
+  /// Objects older than the embedded store's one-hour grace for concurrent writers.
+  void ageObjects() const {
+    if (kind != "sqlite") return;
+    for (auto& e : fs::recursive_directory_iterator(dir / "objects"))
+      if (e.is_regular_file()) fs::last_write_time(e.path(), fs::file_time_type::clock::now() - std::chrono::hours(2));
+  }
+};
+
+#define EACH_BACKEND GENERATE(as<std::string>{}, "sqlite", "postgresql")
 
 Item mailItem(const std::string& sender, std::vector<std::string> reasons, std::int64_t time = 0) {
   Item it;
@@ -48,9 +107,9 @@ Item mailItem(const std::string& sender, std::vector<std::string> reasons, std::
 
 }  // namespace
 
-TEST_CASE("quarantine: an original comes back byte for byte, under its id", "[quarantine]") {
-  fs::path d = freshDir("roundtrip");
-  Store store(d.string());
+TEST_CASE("quarantine: an original comes back byte for byte, under its id", "[quarantine][pg]") {
+  TestStore t(EACH_BACKEND, "roundtrip");
+  QuarantineStore& store = *t;
   std::string original = test::readFile(test::corpora() / "generated-mail-ja/ja-01-iso2022jp-plain.eml");
   Item in = mailItem("attacker@example.net", {"type.executable"});
   CHECK(store.put(in, original) == in.id);
@@ -62,18 +121,23 @@ TEST_CASE("quarantine: an original comes back byte for byte, under its id", "[qu
   CHECK(out->recipients == std::vector<std::string>{"soumu@example.lg.jp"});
   CHECK(out->reasons == std::vector<std::string>{"type.executable"});
   CHECK(store.readOriginal(*out) == original);
-  // The object on disk is gzip (readable with zcat) and not the plain bytes.
-  fs::path object = d / "objects" / out->sha256.substr(0, 2) / (out->sha256 + ".gz");
-  REQUIRE(fs::exists(object));
-  CHECK(test::readFile(object).substr(0, 2) == "\x1f\x8b");
+  // The object is gzip (readable with zcat) and not the plain bytes.
+  if (t.kind == "sqlite") {
+    fs::path object = t.dir / "objects" / out->sha256.substr(0, 2) / (out->sha256 + ".gz");
+    REQUIRE(fs::exists(object));
+    CHECK(test::readFile(object).substr(0, 2) == "\x1f\x8b");
+  } else {
+    CHECK(test::psql(t.dsn, "SELECT encode(substring(data from 1 for 2), 'hex') FROM object_chunks WHERE sha256 = '" +
+                                out->sha256 + "' AND n = 0") == "1f8b\n");
+    CHECK(test::psql(t.dsn, "SELECT subject, recipients FROM items") == "請求書 / invoice|[\"soumu@example.lg.jp\"]\n");
+  }
   CHECK_FALSE(store.get("../../etc/passwd"));
   CHECK_FALSE(store.get(newId()));
-  fs::remove_all(d);
 }
 
-TEST_CASE("quarantine: list filters by time, sender, reason, source and hash", "[quarantine]") {
-  fs::path d = freshDir("list");
-  Store store(d.string());
+TEST_CASE("quarantine: list filters by time, sender, reason, source and hash", "[quarantine][pg]") {
+  TestStore t(EACH_BACKEND, "list");
+  QuarantineStore& store = *t;
   store.put(mailItem("a@example.net", {"type.executable"}, 1000), "one");
   store.put(mailItem("B@Example.Net", {"html.converted", "type.script"}, 2000), "two");
   Item file = mailItem("", {"type.unknown"}, 3000);
@@ -101,41 +165,36 @@ TEST_CASE("quarantine: list filters by time, sender, reason, source and hash", "
   CHECK(store.list(f)[0].filename == "drop/x.bin");
   CHECK(store.hasOriginal(sha256Hex("two")));
   CHECK_FALSE(store.hasOriginal(sha256Hex("four")));
-  fs::remove_all(d);
 }
 
-TEST_CASE("quarantine: the same origin twice is stored once (restart redoing work)", "[quarantine]") {
-  fs::path d = freshDir("origin");
-  Store store(d.string());
+TEST_CASE("quarantine: the same origin twice is stored once (restart redoing work)", "[quarantine][pg]") {
+  TestStore t(EACH_BACKEND, "origin");
+  QuarantineStore& store = *t;
   Item a = mailItem("x@example.net", {"type.executable"});
   a.origin = "scan:/srv/drop/a.exe";
   Item b = a;
   b.id = newId();
   CHECK(store.put(a, "MZ") == a.id);
   CHECK(store.put(b, "MZ") == a.id);
+  CHECK(t.another()->put(b, "MZ") == a.id);  // from another node too
   CHECK(store.list({}).size() == 1);
-  fs::remove_all(d);
 }
 
-TEST_CASE("quarantine: a damaged object is reported, never returned", "[quarantine]") {
-  fs::path d = freshDir("damage");
-  Store store(d.string());
+TEST_CASE("quarantine: a damaged object is reported, never returned", "[quarantine][pg]") {
+  TestStore t(EACH_BACKEND, "damage");
+  QuarantineStore& store = *t;
   Item it = mailItem("x@example.net", {});
   store.put(it, std::string(10000, 'A'));
   auto item = store.get(it.id);
   REQUIRE(item);
-  fs::path object = d / "objects" / item->sha256.substr(0, 2) / (item->sha256 + ".gz");
-  std::string gz = test::readFile(object);
-  SECTION("truncated") { gz.resize(gz.size() / 2); }
-  SECTION("a flipped byte") { gz[gz.size() / 2] ^= 0x55; }
-  std::ofstream(object, std::ios::binary | std::ios::trunc) << gz;
+  const bool truncate = GENERATE(true, false);
+  t.damage(item->sha256, truncate);
   CHECK_THROWS_AS(store.readOriginal(*item), StoreError);
-  fs::remove_all(d);
 }
 
-TEST_CASE("quarantine: purge removes old items and the objects nobody names", "[quarantine]") {
-  fs::path d = freshDir("purge");
-  Store store(d.string());
+TEST_CASE("quarantine: purge removes old items and the objects nobody names", "[quarantine][pg]") {
+  TestStore t(EACH_BACKEND, "purge");
+  QuarantineStore& store = *t;
   Item old1 = mailItem("x@example.net", {}, 100);
   Item old2 = mailItem("x@example.net", {}, 200);
   Item young = mailItem("x@example.net", {}, 5000);
@@ -143,9 +202,7 @@ TEST_CASE("quarantine: purge removes old items and the objects nobody names", "[
   store.put(old2, "shared");
   store.put(young, "shared");
   store.audit({0, 0, "tester", "cli", "release", old1.id, "local", "a@example.lg.jp", "ok"});
-  // Age every object past the one-hour grace of concurrent writers.
-  for (auto& e : fs::recursive_directory_iterator(d / "objects"))
-    if (e.is_regular_file()) fs::last_write_time(e.path(), fs::file_time_type::clock::now() - std::chrono::hours(2));
+  t.ageObjects();
   PurgeResult r = store.purge(1000);
   CHECK(r.items == 2);
   CHECK(r.objects == 1);  // "shared" is still named by the young item
@@ -157,15 +214,17 @@ TEST_CASE("quarantine: purge removes old items and the objects nobody names", "[
   auto y = store.get(young.id);
   REQUIRE(y);
   CHECK(store.readOriginal(*y) == "shared");
-  fs::remove_all(d);
+  if (t.kind == "postgresql") CHECK(test::psql(t.dsn, "SELECT count(*) FROM objects") == "1\n");
 }
 
-TEST_CASE("quarantine: a store from a newer mugai is refused, not rewritten", "[quarantine]") {
-  fs::path d = freshDir("version");
-  { Store s(d.string()); }
-  REQUIRE(std::system(("sqlite3 " + (d / "index.sqlite").string() + " 'PRAGMA user_version=99'").c_str()) == 0);
-  CHECK_THROWS_WITH(Store(d.string()), ContainsSubstring("newer"));
-  fs::remove_all(d);
+TEST_CASE("quarantine: a store from a newer mugai is refused, not rewritten", "[quarantine][pg]") {
+  TestStore t(EACH_BACKEND, "version");
+  t.store.reset();
+  if (t.kind == "sqlite")
+    REQUIRE(std::system(("sqlite3 " + (t.dir / "index.sqlite").string() + " 'PRAGMA user_version=99'").c_str()) == 0);
+  else
+    test::psql(t.dsn, "UPDATE mugai_meta SET value = '99' WHERE key = 'schema'");
+  CHECK_THROWS_WITH(t.another(), ContainsSubstring("newer"));
 }
 
 TEST_CASE("quarantine: an index of an older schema is backed up, then migrated with its items", "[quarantine]") {
@@ -190,12 +249,12 @@ TEST_CASE("quarantine: an index of an older schema is backed up, then migrated w
                        " PRAGMA user_version=1'").c_str()) == 0);
 
   Store s(d.string());
-  CHECK_THAT(s.migration(), ContainsSubstring("from schema 1 to 5"));
+  CHECK_THAT(s.migration(), ContainsSubstring("from schema 1 to 6"));
   auto got = s.get(id);
   REQUIRE(got);
   CHECK(got->sender == "a@example.com");
   CHECK(s.readOriginal(*got) == "the original bytes");
-  CHECK(sql(index, "PRAGMA user_version") == "5\n");
+  CHECK(sql(index, "PRAGMA user_version") == "6\n");
   CHECK_THAT(sql(index, "SELECT name FROM pragma_table_info('items')"), ContainsSubstring("envelope"));
   CHECK_THAT(sql(index, "SELECT name FROM pragma_table_info('users')"), ContainsSubstring("locked_until"));
   // The search index covers the items that were there before it.
@@ -271,9 +330,9 @@ TEST_CASE("quarantine: kill -9 while writing leaves a consistent index and every
   fs::remove_all(d);
 }
 
-TEST_CASE("quarantine: puts from many threads at once are all stored; a bad one fails alone", "[quarantine]") {
-  fs::path d = freshDir("group");
-  Store store(d.string());
+TEST_CASE("quarantine: puts from many threads at once are all stored; a bad one fails alone", "[quarantine][pg]") {
+  TestStore t(EACH_BACKEND, "group");
+  QuarantineStore& store = *t;
   Item first = mailItem("first@example.net", {"type.executable"});
   store.put(first, "the first original");
   std::vector<std::string> ids(8 * 25);
@@ -303,12 +362,11 @@ TEST_CASE("quarantine: puts from many threads at once are all stored; a bad one 
     CHECK(store.readOriginal(*item) == "original " + std::to_string(n));
   }
   CHECK(store.get(first.id)->sender == "first@example.net");
-  fs::remove_all(d);
 }
 
-TEST_CASE("quarantine: the console's search finds items by subject, people, verdict, id and status", "[quarantine][search]") {
-  fs::path d = freshDir("search");
-  Store s(d.string());
+TEST_CASE("quarantine: the console's search finds items by subject, people, verdict, id and status", "[quarantine][search][pg]") {
+  TestStore t(EACH_BACKEND, "search");
+  QuarantineStore& s = *t;
   Item a = mailItem("keiri@torihiki.example.co.jp", {"attachment.executable"}, 1000);
   a.subject = "【至急】請求書の送付について";
   a.recipients = {"soumu@city.example.lg.jp"};
@@ -364,12 +422,11 @@ TEST_CASE("quarantine: the console's search finds items by subject, people, verd
     CHECK(ids([](ListFilter& f) { f.limit = 2; }) == V{c.id, b.id});
     CHECK(ids([](ListFilter& f) { f.limit = 2; f.offset = 2; }) == V{a.id});
   }
-  fs::remove_all(d);
 }
 
-TEST_CASE("quarantine: failed logins lock an account; a good login or a new password clears it", "[quarantine][users]") {
-  fs::path d = freshDir("lockout");
-  Store s(d.string());
+TEST_CASE("quarantine: failed logins lock an account; a good login or a new password clears it", "[quarantine][users][pg]") {
+  TestStore t(EACH_BACKEND, "lockout");
+  QuarantineStore& s = *t;
   WebUser u;
   u.name = "Tanaka";
   u.role = "admin";
@@ -387,7 +444,11 @@ TEST_CASE("quarantine: failed logins lock an account; a good login or a new pass
   s.loginSucceeded("tanaka", 201);
   CHECK(s.user("tanaka")->failedLogins == 0);
   CHECK(s.user("tanaka")->lastLogin == 201);
-  fs::remove_all(d);
+  CHECK_THROWS_AS(s.addUser(u), StoreError);  // the name is taken, in any case
+  u.name = "TANAKA";
+  CHECK_THROWS_AS(s.addUser(u), StoreError);
+  CHECK(s.deleteUser("tanaka"));
+  CHECK_FALSE(s.user("Tanaka"));
 }
 
 TEST_CASE("quarantine: a search gives the same pages whether the time index or the trigram index leads", "[quarantine][search]") {
@@ -444,4 +505,111 @@ TEST_CASE("quarantine: a search gives the same pages whether the time index or t
     CHECK(got([](ListFilter& f) { f.subject = "固定資産税"; }, offset, 51) == expected([](const Row& r) { return r.rare; }, offset, 51));
   }
   fs::remove_all(d);
+}
+
+TEST_CASE("quarantine: one release of an item at a time, until it ends or its lease runs out", "[quarantine][pg]") {
+  TestStore t(EACH_BACKEND, "claim");
+  Item it = mailItem("x@example.net", {"type.executable"});
+  t->put(it, "MZ");
+  auto other = t.another();  // another node
+  CHECK(t->claimRelease(it.id, "node-a pid 1", 1000, 600));
+  CHECK_FALSE(other->claimRelease(it.id, "node-b pid 2", 1001, 600));
+  other->endRelease(it.id, "node-b pid 2");  // not its claim: nothing changes
+  CHECK_FALSE(other->claimRelease(it.id, "node-b pid 2", 1002, 600));
+  CHECK(other->claimRelease(it.id, "node-b pid 2", 1600, 600));  // node-a died: its lease ran out
+  other->endRelease(it.id, "node-b pid 2");
+  CHECK(t->claimRelease(it.id, "node-a pid 3", 1601, 600));
+}
+
+TEST_CASE("quarantine: two handles on one PostgreSQL store are two nodes of one quarantine", "[quarantine][pg]") {
+  TestStore t("postgresql", "nodes");
+  auto nodeB = t.another();
+  Item a = mailItem("keiri@torihiki.example.co.jp", {"attachment.executable"});
+  a.envelope = Envelope{"keiri@torihiki.example.co.jp", {"soumu@city.example.lg.jp"}};
+  t->put(a, "kept by node A");
+  Item again = mailItem("other@example.net", {});
+  t->put(again, "kept by node A");  // the same original: stored once
+  CHECK(test::psql(t.dsn, "SELECT count(*) FROM objects") == "1\n");
+  auto got = nodeB->get(a.id);
+  REQUIRE(got);
+  CHECK(got->envelope->to == std::vector<std::string>{"soumu@city.example.lg.jp"});
+  CHECK(nodeB->readOriginal(*got) == "kept by node A");
+  ListFilter f;
+  f.sender = "TORIHIKI";
+  REQUIRE(nodeB->list(f).size() == 1);
+  nodeB->audit({0, 0, "admin", "admin", "release", a.id, "web:192.0.2.1", "soumu@city.example.lg.jp", "ok: 250"});
+  CHECK(t->released(a.id));
+
+  // A request decided once, however many administrators on however many nodes click at once.
+  const std::int64_t seq = t->addRequest({0, a.id, 0, "soumu@city.example.lg.jp", "必要です", "web:192.0.2.9", "pending", "", 0, ""});
+  REQUIRE(seq > 0);
+  CHECK(nodeB->addRequest({0, a.id, 0, "SOUMU@city.example.lg.jp", "again", "web:192.0.2.9", "pending", "", 0, ""}) == 0);
+  std::atomic<int> claimed = 0;
+  std::vector<std::thread> admins;
+  for (int i = 0; i < 8; ++i)
+    admins.emplace_back([&, i] {
+      auto node = t.another();
+      if (node->claimRequest(seq, "admin" + std::to_string(i), 1000)) ++claimed;
+    });
+  for (auto& th : admins) th.join();
+  CHECK(claimed == 1);
+  CHECK(test::psql(t.dsn, "SELECT state FROM requests") == "deciding\n");
+}
+
+TEST_CASE("quarantine: PostgreSQL's audit log refuses changes, and a store without its guards is not opened", "[quarantine][pg]") {
+  TestStore t("postgresql", "auditpg");
+  t->audit({0, 0, "tanaka", "cli", "release", newId(), "local", "a@example.lg.jp", "ok"});
+  for (const char* change : {"UPDATE audit SET result = 'nothing'", "DELETE FROM audit", "TRUNCATE audit"})
+    CHECK_THROWS_WITH(test::psql(t.dsn, change), ContainsSubstring("append-only"));
+  CHECK(test::psql(t.dsn, "SELECT who, result FROM audit") == "tanaka|ok\n");
+  t.store.reset();
+  test::psql(t.dsn, "DROP TRIGGER audit_no_change ON audit");
+  CHECK_THROWS_WITH(t.another(), ContainsSubstring("audit log"));
+}
+
+TEST_CASE("quarantine: text PostgreSQL cannot hold is kept with U+FFFD, the original byte for byte", "[quarantine][pg]") {
+  TestStore t("postgresql", "hostile");
+  Item it = mailItem(std::string("a\0b@example.net", 15), {"type.executable"});
+  it.subject = "bad \xff\xfe utf-8 \xe3\x81";
+  it.filename = std::string("x\0.exe", 6);
+  const std::string original = std::string("Subject: \xff\0\r\n\r\n", 14) + std::string(3 << 20, '\xff');  // past one chunk
+  t->put(it, original);
+  auto got = t->get(it.id);
+  REQUIRE(got);
+  CHECK(got->sender == "a\xEF\xBF\xBD" "b@example.net");
+  CHECK(got->subject == "bad \xEF\xBF\xBD\xEF\xBF\xBD utf-8 \xEF\xBF\xBD\xEF\xBF\xBD");
+  CHECK(t->readOriginal(*got) == original);
+}
+
+TEST_CASE("quarantine: PostgreSQL restarting or away is an error, not a loss; the pool reconnects", "[quarantine][pg]") {
+  SECTION("unreachable at open: a clear error") {
+    QuarantineConfig c;
+    c.backend = "postgresql";
+    c.dsn = "host=/nonexistent port=1 dbname=mugai connect_timeout=2";
+    CHECK_THROWS_WITH(openStore(c), ContainsSubstring("cannot connect to the quarantine database"));
+  }
+  SECTION("a restart between two puts: the second one finds a fresh connection") {
+    // Its own cluster: a restart must not disturb the other tests' databases.
+    const std::string dir = "/tmp/mugai-pg-restart-" + std::to_string(::getpid());
+    const std::string script = std::string(MUGAI_SOURCE_DIR) + "/test/tools/pg_cluster.sh";
+    auto started = test::runCommand(script + " start " + dir + " 55431");
+    REQUIRE(started.code == 0);
+    const std::string dsn = started.out.substr(0, started.out.find('\n')) + " dbname=postgres";
+    {
+      QuarantineConfig c;
+      c.backend = "postgresql";
+      c.dsn = dsn;
+      auto store = openStore(c, 4);
+      Item a = mailItem("a@example.net", {});
+      store->put(a, "before the restart");
+      REQUIRE(test::runCommand(script + " restart " + dir).code == 0);
+      Item b = mailItem("b@example.net", {});
+      CHECK(store->put(b, "after the restart") == b.id);
+      CHECK(store->readOriginal(*store->get(a.id)) == "before the restart");
+      test::runCommand(script + " stop " + dir);
+      Item c2 = mailItem("c@example.net", {});
+      CHECK_THROWS_AS(store->put(c2, "while it is down"), StoreError);
+    }
+    test::runCommand(script + " stop " + dir);
+  }
 }
