@@ -14,6 +14,7 @@
 #include "cli/common.h"
 #include "cli/exit_codes.h"
 #include "cli/progress.h"
+#include "cli/quarantine_migrate.h"
 #include "core/csv.h"
 #include "core/log_escape.h"
 #include "core/smtp_address.h"
@@ -285,7 +286,7 @@ int runPurge(const QuarantineOptions& o) {
 
 void addQuarantineCommand(CLI::App& app, int& exitCode) {
   auto o = std::make_shared<QuarantineOptions>();
-  CLI::App* q = app.add_subcommand("quarantine", "Originals kept by mugai: list, show, export, release, purge, audit (隔離保管)");
+  CLI::App* q = app.add_subcommand("quarantine", "Originals kept by mugai: list, show, export, release, purge, audit, migrate (隔離保管)");
   q->require_subcommand(1);
   addCommonOptions(q, o->common, false);
   auto wrap = [o, &exitCode](int (*fn)(const QuarantineOptions&)) { return [o, fn, &exitCode] { exitCode = fn(*o); }; };
@@ -327,6 +328,12 @@ void addQuarantineCommand(CLI::App& app, int& exitCode) {
   aud->add_option("--limit", o->limit, "At most this many entries (default 100)")->check(CLI::Range(1, 10'000'000));
   aud->add_flag("--csv", o->csv, "CSV (RFC 4180, a header line; formula-like cells get a leading ')");
   aud->callback(wrap(runAudit));
+
+  auto m = std::make_shared<MigrateOptions>();
+  CLI::App* mig = q->add_subcommand("migrate", "Move a store to another backend, every original verified (移行)");
+  mig->add_option("--from", m->from, "sqlite:DIR or postgresql:DSN (read only)")->required();
+  mig->add_option("--to", m->to, "sqlite:DIR or postgresql:DSN (created or migrated first)")->required();
+  mig->callback([m, &exitCode] { exitCode = runMigrate(*m); });
   q->footer(
       "Exit codes: 0 done, 2 the release policy still removes the item (nothing released), 3 bad usage or config,\n"
       "5 output, delivery or quarantine failure.");

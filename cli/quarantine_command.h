@@ -1,4 +1,4 @@
-// `mugai quarantine list|show|export|release|purge`: the operator's view
+// `mugai quarantine list|show|export|release|purge|audit|migrate`: the operator's view
 // of the originals mugai kept.
 #pragma once
 
