@@ -20,17 +20,21 @@ namespace mugai::test {
 // mugaid in the background with a config of its own; stops on destruction.
 class Mugaid {
  public:
-  /// `environment`: shell assignments put before the command ("NAME=value ...").
-  Mugaid(const std::filesystem::path& dir, const std::string& extraDaemonKeys = "", const std::string& environment = "")
-      : dir_(dir), environment_(environment) {
+  /// `environment`: shell assignments put before the command ("NAME=value ...");
+  /// `quarantineKeys`: more [quarantine] keys (a shared store: backend, dsn).
+  Mugaid(const std::filesystem::path& dir, const std::string& extraDaemonKeys = "", const std::string& environment = "",
+         const std::string& quarantineKeys = "")
+      : dir_(dir), environment_(environment), quarantineKeys_(quarantineKeys) {
     writeConfig(extraDaemonKeys);
     start();
   }
-  /// (Re)writes mugaid.toml: the test's quarantine, spool and maildir plus `extraDaemonKeys`.
+  /// (Re)writes mugaid.toml: the test's quarantine, spool and maildir plus
+  /// `extraDaemonKeys` (a `listen` there replaces 127.0.0.1:0).
   void writeConfig(const std::string& extraDaemonKeys) {
+    const bool listens = ("\n" + extraDaemonKeys).find("\nlisten =") != std::string::npos;
     writeFile(dir_ / "mugaid.toml",
-              "[quarantine]\ndir = \"" + (dir_ / "q").string() + "\"\n[daemon]\nlisten = \"127.0.0.1:0\"\nspool_dir = \"" +
-                  (dir_ / "spool").string() + "\"\n" +
+              "[quarantine]\ndir = \"" + (dir_ / "q").string() + "\"\n" + quarantineKeys_ + "[daemon]\n" +
+                  (listens ? "" : "listen = \"127.0.0.1:0\"\n") + "spool_dir = \"" + (dir_ / "spool").string() + "\"\n" +
                   (("\n" + extraDaemonKeys).find("\ndelivery =") == std::string::npos
                        ? "delivery = \"maildir:" + (dir_ / "maildir").string() + "\"\n"
                        : std::string()) +
@@ -52,6 +56,7 @@ class Mugaid {
     std::smatch m;
     return std::regex_search(text, m, std::regex("listening on 127\\.0\\.0\\.1:([0-9]+)")) ? std::stoi(m[1]) : 0;
   }
+  std::filesystem::path config() const { return dir_ / "mugaid.toml"; }
   std::string log() const { return std::filesystem::exists(log_) ? readFile(log_) : ""; }
   std::vector<std::string> delivered(const std::string& rcpt) const {
     std::vector<std::string> out;
@@ -62,7 +67,7 @@ class Mugaid {
 
  private:
   std::filesystem::path dir_, log_;
-  std::string environment_;
+  std::string environment_, quarantineKeys_;
   std::optional<Background> process_;
   int starts_ = 0;
 };

@@ -6,10 +6,12 @@
 #
 #   pg_cluster.sh start DIR [PORT]    prints the libpq connection string
 #   pg_cluster.sh restart DIR         stops (fast: clients are cut off) and starts it again
+#                                     (or starts it, after stop-keep)
+#   pg_cluster.sh stop-keep DIR       stops it (fast), keeping DIR for a restart
 #   pg_cluster.sh stop DIR            stops it and removes DIR
 set -euo pipefail
-cmd=${1:?usage: pg_cluster.sh start|restart|stop DIR [PORT]}
-dir=${2:?usage: pg_cluster.sh start|restart|stop DIR [PORT]}
+cmd=${1:?usage: pg_cluster.sh start|restart|stop-keep|stop DIR [PORT]}
+dir=${2:?usage: pg_cluster.sh start|restart|stop-keep|stop DIR [PORT]}
 port=${3:-55432}
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
 if [ -z "$bin" ]; then
@@ -34,9 +36,12 @@ case "$cmd" in
     echo "host=$dir port=$port user=postgres"
     ;;
   restart)
-    as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null
+    as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null 2>&1 || true
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
       -o "-k $dir -p $(cat "$dir/port") -c listen_addresses= -c max_connections=200" start >/dev/null
+    ;;
+  stop-keep)
+    as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null
     ;;
   stop)
     as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null 2>&1 || true
