@@ -306,6 +306,11 @@ class PgStore::Lease {
   Lease& operator=(const Lease&) = delete;
   PGconn* get() const { return c_; }
   operator PGconn*() const { return c_; }
+  /// Closes the connection instead of giving it back (left mid-protocol).
+  void discard() {
+    PQfinish(c_);
+    c_ = nullptr;
+  }
 
  private:
   PgStore& store_;
@@ -369,7 +374,8 @@ PGconn* PgStore::acquire() {
 
 void PgStore::giveBack(PGconn* c) {
   std::lock_guard lock(poolMutex_);
-  if (PQstatus(c) == CONNECTION_OK && PQtransactionStatus(c) == PQTRANS_IDLE) {
+  if (c && PQstatus(c) == CONNECTION_OK && PQtransactionStatus(c) == PQTRANS_IDLE &&
+      PQpipelineStatus(c) == PQ_PIPELINE_OFF) {
     idle_.push_back(c);
   } else {
     PQfinish(c);
@@ -407,6 +413,57 @@ void PgStore::migrate() {
     migration_ = "quarantine database migrated from schema " + std::to_string(from) + " to " + std::to_string(kSchemaVersion);
 }
 
+namespace {
+
+// One item's rows in one statement: the object once per SHA-256 (a reused
+// one is touched, which locks it until we commit: a purge meanwhile waits,
+// then leaves it), its first chunk when it is new, the item unless its
+// origin was stored before, and its reasons. The foreign keys are checked
+// at the statement's end, when the object and the item are there.
+// Returns the item's id, or NULL when the origin was stored before.
+constexpr const char* kPutItem =
+    "WITH o AS (INSERT INTO objects (sha256, size, stored, touched) VALUES ($8, $9, $16, $16) "
+    "  ON CONFLICT (sha256) DO UPDATE SET touched = EXCLUDED.touched RETURNING xmax = 0 AS fresh), "
+    "c AS (INSERT INTO object_chunks (sha256, n, data) SELECT $8, 0, $17 FROM o WHERE o.fresh), "
+    "i AS (INSERT INTO items (id, time, source, sender, recipients, subject, filename, sha256, size, verdict, actions, "
+    "  report, origin, envelope) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULLIF($13, ''), $14) "
+    "  ON CONFLICT (origin) DO NOTHING RETURNING id), "
+    "r AS (INSERT INTO item_reasons (item_id, code) SELECT i.id, code FROM i, unnest($15::text[]) AS code "
+    "  ON CONFLICT DO NOTHING) "
+    "SELECT id FROM i";
+// The chunks after the first (objects of more than kChunk bytes of gzip);
+// already there when the object was.
+constexpr const char* kPutChunk =
+    "INSERT INTO object_chunks (sha256, n, data) VALUES ($1, $2, $3) ON CONFLICT (sha256, n) DO NOTHING";
+
+// A text[] literal: {"a","b"}.
+std::string textArray(const std::vector<std::string>& values) {
+  std::string out = "{";
+  for (const auto& v : values) {
+    out += out.size() > 1 ? ",\"" : "\"";
+    for (char ch : v) {
+      if (ch == '"' || ch == '\\') out += '\\';
+      out += ch;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
+void sendQuery(PGconn* c, const char* sql, const std::vector<Param>& params) {
+  std::vector<const char*> values;
+  std::vector<int> lengths, formats;
+  for (const Param& p : params) {
+    values.push_back(p.null ? nullptr : p.value.data());
+    lengths.push_back(static_cast<int>(p.value.size()));
+    formats.push_back(p.binary ? 1 : 0);
+  }
+  if (PQsendQueryParams(c, sql, static_cast<int>(params.size()), nullptr, values.data(), lengths.data(), formats.data(), 0) != 1)
+    throw PgError("quarantine database: " + errorOf(c, nullptr), "");
+}
+
+}  // namespace
+
 std::string PgStore::put(Item item, std::string_view original) {
   if (!validId(item.id)) throw StoreError("invalid item id \"" + item.id + "\"");
   item.sha256 = sha256Hex(original);
@@ -416,43 +473,73 @@ std::string PgStore::put(Item item, std::string_view original) {
   const GroupCommit::Row row{&item, gz};
   return group_.submit(row, [this](const std::vector<const GroupCommit::Row*>& batch) {
     Lease c(*this);
-    return inTransaction(c.get(), [&] {
-      std::vector<std::string> ids;
-      for (const GroupCommit::Row* r : batch) {
-        const Item& it = *r->item;
-        // The object once per SHA-256. A reused one is touched, which locks
-        // it until we commit: a purge meanwhile waits, then leaves it.
-        Result o = query(c,
-                         "INSERT INTO objects (sha256, size, stored, touched) VALUES ($1, $2, $3, $3) "
-                         "ON CONFLICT (sha256) DO UPDATE SET touched = EXCLUDED.touched RETURNING xmax = 0",
-                         {it.sha256, static_cast<std::int64_t>(it.size), epochSeconds()});
-        if (text(o.get(), 0, 0) == "t")
-          for (std::size_t at = 0, n = 0; at < r->object.size() || n == 0; at += kChunk, ++n)
-            query(c, "INSERT INTO object_chunks (sha256, n, data) VALUES ($1, $2, $3)",
-                  {it.sha256, static_cast<std::int64_t>(n), Param::bytes(r->object.substr(at, kChunk))});
-        Result i = query(c,
-                         "INSERT INTO items (id, time, source, sender, recipients, subject, filename, sha256, size, verdict, "
-                         "actions, report, origin, envelope) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
-                         "NULLIF($13, ''), $14) ON CONFLICT (origin) DO NOTHING RETURNING id",
-                         {it.id, it.time, it.source, it.sender, rows::jsonText(it.recipients), it.subject, it.filename,
-                          it.sha256, static_cast<std::int64_t>(it.size), it.verdict,
-                          it.actionsJson.empty() ? "[]" : it.actionsJson, it.reportJson.empty() ? "{}" : it.reportJson,
-                          it.origin, it.envelope ? Param(rows::envelopeJson(*it.envelope)) : Param::none()});
-        if (PQntuples(i.get()) == 0) {
-          // The origin was stored before (a restart redoing interrupted
-          // work, on this node or another): the earlier item stands.
-          Result e = query(c, "SELECT id FROM items WHERE origin = $1", {it.origin});
-          if (PQntuples(e.get()) != 1) throw StoreError("quarantine database: origin conflict without a row");
-          ids.push_back(text(e.get(), 0, 0));
-          continue;
-        }
-        for (const auto& code : it.reasons)
-          query(c, "INSERT INTO item_reasons (item_id, code) VALUES ($1, $2) ON CONFLICT DO NOTHING", {it.id, code});
-        ids.push_back(it.id);
+    std::vector<std::string> ids = commitRows(c, batch);
+    for (std::size_t k = 0; k < batch.size(); ++k)
+      if (ids[k].empty()) {
+        // The origin was stored before (a restart redoing interrupted
+        // work, on this node or another): the earlier item stands.
+        Result e = query(c, "SELECT id FROM items WHERE origin = $1", {batch[k]->item->origin});
+        if (PQntuples(e.get()) != 1) throw StoreError("quarantine database: origin conflict without a row");
+        ids[k] = text(e.get(), 0, 0);
       }
-      return ids;
-    });
+    return ids;
   });
+}
+
+// The batch's statements go out at once, in pipeline mode, as one implicit
+// transaction that commits at the Sync: one round trip and one flush of
+// the log for the whole batch. A failing statement rolls it all back.
+std::vector<std::string> PgStore::commitRows(Lease& lease, const std::vector<const GroupCommit::Row*>& batch) {
+  PGconn* c = lease.get();
+  if (PQenterPipelineMode(c) != 1) throw PgError("quarantine database: cannot enter pipeline mode", "");
+  std::vector<bool> isItem;
+  const std::int64_t now = epochSeconds();
+  std::string error;
+  try {
+    for (const GroupCommit::Row* r : batch) {
+      const Item& it = *r->item;
+      sendQuery(c, kPutItem,
+                {it.id, it.time, it.source, it.sender, rows::jsonText(it.recipients), it.subject, it.filename, it.sha256,
+                 static_cast<std::int64_t>(it.size), it.verdict, it.actionsJson.empty() ? "[]" : it.actionsJson,
+                 it.reportJson.empty() ? "{}" : it.reportJson, it.origin,
+                 it.envelope ? Param(rows::envelopeJson(*it.envelope)) : Param::none(), textArray(it.reasons), now,
+                 Param::bytes(r->object.substr(0, kChunk))});
+      isItem.push_back(true);
+      for (std::size_t at = kChunk, n = 1; at < r->object.size(); at += kChunk, ++n) {
+        sendQuery(c, kPutChunk, {it.sha256, static_cast<std::int64_t>(n), Param::bytes(r->object.substr(at, kChunk))});
+        isItem.push_back(false);
+      }
+    }
+    if (PQpipelineSync(c) != 1) throw PgError("quarantine database: " + errorOf(c, nullptr), "");
+  } catch (...) {
+    lease.discard();  // half a pipeline sent: not a connection to give back
+    throw;
+  }
+  std::vector<std::string> ids;
+  // Each statement's result and its terminating NULL, then the Sync's.
+  for (bool item : isItem) {
+    Result r(PQgetResult(c));
+    if (!r) {
+      error = "quarantine database: " + errorOf(c, nullptr);
+      break;
+    }
+    const ExecStatusType status = PQresultStatus(r.get());
+    if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
+      if (item) ids.push_back(PQntuples(r.get()) ? text(r.get(), 0, 0) : "");
+    } else if (error.empty()) {
+      error = status == PGRES_PIPELINE_ABORTED ? "quarantine database: batch aborted" : "quarantine database: " + errorOf(c, r.get());
+    }
+    Result(PQgetResult(c)).reset();
+  }
+  if (error.empty() || PQstatus(c) == CONNECTION_OK) {
+    Result sync(PQgetResult(c));
+    if (!sync || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) {
+      if (error.empty()) error = "quarantine database: the commit was not confirmed: " + errorOf(c, sync.get());
+    }
+  }
+  if (PQexitPipelineMode(c) != 1 && error.empty()) error = "quarantine database: " + errorOf(c, nullptr);
+  if (!error.empty()) throw PgError(error, "");
+  return ids;
 }
 
 std::optional<Item> PgStore::get(const std::string& id) {

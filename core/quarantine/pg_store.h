@@ -92,6 +92,9 @@ class PgStore final : public QuarantineStore {
 
  private:
   pg_conn* acquire();
+  /// Inserts the batch's rows in one transaction (pipelined); the ids, ""
+  /// where the origin was stored before. Throws, having rolled back.
+  std::vector<std::string> commitRows(Lease& connection, const std::vector<const GroupCommit::Row*>& batch);
   void giveBack(pg_conn* connection);
   void migrate();
 

@@ -31,24 +31,7 @@ chmod 755 "$work"  # the private Postfix runs parts of itself as the postfix use
 # The same shape as anchors/make_msg.py's msg10k_att.eml (about 3.5 kB of
 # text and a base64 ZIP of a text file and 1500 random bytes), made here so
 # that nothing is written into ../shared.
-python3 - "$work/msg.eml" <<'PY'
-import base64, io, random, sys, zipfile
-rng = random.Random(42)
-words = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor".split()
-text = lambda n: "\n".join(" ".join(rng.choice(words) for _ in range(12)) for _ in range(n))
-z = io.BytesIO()
-with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as zf:
-    zf.writestr(zipfile.ZipInfo("report.txt", (2024, 1, 1, 0, 0, 0)), text(40))
-    zf.writestr(zipfile.ZipInfo("data.bin", (2024, 1, 1, 0, 0, 0)), rng.randbytes(1500))
-att = base64.encodebytes(z.getvalue()).decode()
-msg = ("From: Sender <sender@example.com>\nTo: Rcpt <rcpt@example.net>\nSubject: bench message with attachment\n"
-       "Date: Mon, 01 Jan 2024 00:00:00 +0000\nMessage-ID: <bench-1@example.com>\nMIME-Version: 1.0\n"
-       "Content-Type: multipart/mixed; boundary=\"b1\"\n\n--b1\nContent-Type: text/plain; charset=us-ascii\n\n"
-       + text(45) + "\n--b1\nContent-Type: application/zip; name=\"report.zip\"\n"
-       "Content-Disposition: attachment; filename=\"report.zip\"\nContent-Transfer-Encoding: base64\n\n"
-       + att + "--b1--\n")
-open(sys.argv[1], "w").write(msg)
-PY
+python3 test/bench/make_bench_msg.py "$work/msg.eml"
 sink_port=25260
 port=25250
 metrics_port=25270
@@ -75,47 +58,12 @@ trap 'kill $daemon $sink 2>/dev/null || true; [ -n "${MUGAI_BENCH_KEEP:-}" ] && 
 for _ in $(seq 50); do grep -q "listening on" "$work/mugaid.log" && break; sleep 0.1; done
 spooled() { find "$work/spool/incoming" "$work/spool/outgoing" -type f 2>/dev/null | wc -l; }
 # Plain Postfix beside it, in the same run (conditions on this machine vary
-# from hour to hour): a private instance (config, queue and log under
-# $work/pf, fsync'ed queue files as by default) relaying the same message to
-# the same smtp-sink. Rounds alternate between the two.
+# from hour to hour): test/bench/private_postfix.sh. Rounds alternate.
 pf_port=25280
 pf="$work/pf"
-mkdir -p "$pf/etc" "$pf/spool" "$pf/data"
-chown postfix "$pf/data"
-cat > "$pf/etc/main.cf" <<EOC
-compatibility_level = 3.6
-queue_directory = $pf/spool
-data_directory = $pf/data
-maillog_file = $pf/maillog
-maillog_file_prefixes = $pf
-myhostname = bench.localdomain
-mydestination =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-relayhost = [127.0.0.1]:$sink_port
-smtpd_relay_restrictions = permit_mynetworks, reject
-smtp_dns_support_level = disabled
-smtp_host_lookup = native
-alias_maps =
-alias_database =
-local_recipient_maps =
-biff = no
-EOC
-{
-  echo "127.0.0.1:$pf_port inet n - n - - smtpd"
-  for l in "pickup unix n - n 60 1 pickup" "cleanup unix n - n - 0 cleanup" "qmgr unix n - n 300 1 qmgr" \
-    "rewrite unix - - n - - trivial-rewrite" "bounce unix - - n - 0 bounce" "defer unix - - n - 0 bounce" \
-    "trace unix - - n - 0 bounce" "verify unix - - n - 1 verify" "flush unix n - n 1000? 0 flush" \
-    "proxymap unix - - n - - proxymap" "smtp unix - - n - - smtp" "relay unix - - n - - smtp" \
-    "showq unix n - n - - showq" "error unix - - n - - error" "retry unix - - n - - error" \
-    "discard unix - - n - - discard" "local unix - n n - - local" "anvil unix - - n - 1 anvil" \
-    "scache unix - - n - 1 scache" "postlog unix-dgram n - n - 1 postlogd"; do echo "$l"; done
-} > "$pf/etc/master.cf"
-postfix -c "$pf/etc" start >"$pf/start.log" 2>&1 || { cat "$pf/start.log" >&2; exit 1; }
+. test/bench/private_postfix.sh
+start_private_postfix "$pf" $pf_port $sink_port
 trap 'postfix -c "$pf/etc" stop >/dev/null 2>&1; kill $daemon $sink 2>/dev/null || true; [ -n "${MUGAI_BENCH_KEEP:-}" ] && cp "$work/mugaid.log" /tmp/mugaid-bench.log; rm -rf "$work"' EXIT
-for _ in $(seq 50); do (echo > /dev/tcp/127.0.0.1/$pf_port) 2>/dev/null && break; sleep 0.1; done
-pf_queued() { find "$pf/spool/incoming" "$pf/spool/active" "$pf/spool/deferred" "$pf/spool/maildrop" -type f 2>/dev/null | wc -l; }
 echo "message: $(stat -c %s "$work/msg.eml") bytes (text + ZIP attachment, as anchors/make_msg.py); N=$n, 20 sessions; $(nproc) cores"
 # One round into port $1 until $2 (a function) says the queue is empty; prints "accept e2e".
 round() {

@@ -32,6 +32,9 @@ TEST_CASE("samples/mugai.toml documents exactly the built-in defaults", "[config
   CHECK(sample.notice.requestEn == builtin.notice.requestEn);
   CHECK(sample.quarantine.enabled == builtin.quarantine.enabled);
   CHECK(sample.quarantine.dir == builtin.quarantine.dir);
+  CHECK(sample.quarantine.backend == builtin.quarantine.backend);
+  CHECK(sample.quarantine.dsn == builtin.quarantine.dsn);
+  CHECK(sample.quarantine.poolSize == builtin.quarantine.poolSize);
   CHECK(sample.quarantine.retentionDays == builtin.quarantine.retentionDays);
   CHECK(sample.quarantine.releaseRelay == builtin.quarantine.releaseRelay);
   CHECK(sample.quarantine.releaseFrom == builtin.quarantine.releaseFrom);
@@ -49,6 +52,29 @@ TEST_CASE("samples/mugai.toml documents exactly the built-in defaults", "[config
     REQUIRE((a == nullptr) == (b == nullptr));
     if (a) CHECK(*a == *b);
   }
+}
+
+TEST_CASE("[quarantine] backend: postgresql needs a dsn, and the dsn never holds the password", "[config]") {
+  auto fails = [](const std::string& toml) {
+    try {
+      parseConfig(toml, "q.toml");
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  CHECK_THAT(fails("[quarantine]\nbackend = \"mysql\"\n"), Catch::Matchers::ContainsSubstring("q.toml:2"));
+  CHECK_THAT(fails("[quarantine]\nbackend = \"postgresql\"\n"), Catch::Matchers::ContainsSubstring("needs dsn"));
+  for (const char* dsn : {"host=db dbname=mugai password=secret", "host=db PASSWORD = 'x'",
+                          "postgresql://mugai:secret@db/mugai", "postgres://db/mugai?password=x"})
+    CHECK_THAT(fails(std::string("[quarantine]\nbackend = \"postgresql\"\ndsn = \"") + dsn + "\"\n"),
+               Catch::Matchers::ContainsSubstring("must not hold the password"));
+  for (const char* dsn : {"service=mugai", "host=db1,db2 dbname=mugai user=mugai sslmode=verify-full target_session_attrs=read-write",
+                          "postgresql://mugai@db/mugai?sslmode=verify-full", "postgresql://[::1]:5432/mugai"})
+    CHECK(fails(std::string("[quarantine]\nbackend = \"postgresql\"\ndsn = \"") + dsn + "\"\n").empty());
+  Config c = parseConfig("[quarantine]\nbackend = \"postgresql\"\ndsn = \"service=mugai\"\npool_size = 8\n", "q.toml");
+  CHECK(c.quarantine.backend == "postgresql");
+  CHECK(c.quarantine.poolSize == 8);
 }
 
 TEST_CASE("stage options apply to the built-in stage list when [pipeline] is not given", "[config]") {
