@@ -3,8 +3,8 @@
 // What moves: every item with its original (kept under its id and time;
 // an item already in the destination is checked, not copied again, so an
 // interrupted run can be run again), the console's accounts (those not
-// there yet), pending release requests, and the audit log (only into a
-// destination whose log is empty: entries are never doubled). The source
+// there yet), pending release requests (decided ones are in the audit
+// log), and the audit log's entries the destination lacks (never doubled). The source
 // is only read. The destination's audit log gets a "migrate" entry.
 #include "cli/quarantine_migrate.h"
 
@@ -12,12 +12,14 @@
 
 #include <iostream>
 #include <limits>
+#include <map>
 
 #include <CLI/CLI.hpp>
 
 #include "cli/exit_codes.h"
 #include "core/clock.h"
 #include "core/config.h"
+#include "core/quarantine/pg_store.h"
 #include "core/quarantine/release.h"
 
 namespace mugai::cli {
@@ -33,6 +35,10 @@ std::unique_ptr<QuarantineStore> openNamed(const std::string& spec, const char* 
   const std::string kind = spec.substr(0, colon), where = colon == std::string::npos ? "" : spec.substr(colon + 1);
   if ((kind != "sqlite" && kind != "postgresql") || where.empty())
     throw CLI::ValidationError(option, "\"" + spec + "\" is not sqlite:DIR or postgresql:DSN");
+  if (kind == "postgresql")
+    if (std::string problem = quarantine::dsnProblem(where); !problem.empty())
+      throw CLI::ValidationError(option, problem + " (a password belongs in ~/.pgpass, a passfile or pg_service.conf, "
+                                                   "never on the command line)");
   c.backend = kind;
   (kind == "sqlite" ? c.dir : c.dsn) = where;
   return quarantine::openStore(c);
@@ -112,22 +118,32 @@ int runMigrate(const MigrateOptions& o) {
   std::size_t requests = 0;
   for (const auto& r : from->requests("pending", "", std::numeric_limits<int>::max())) requests += to->addRequest(r) > 0;
 
+  // The audit log: each source entry the destination lacks (an entry and
+  // its copy agree on every field but the seq), so a run that was
+  // interrupted, or a second node's store joining the same database,
+  // copies each entry once.
   quarantine::AuditFilter all;
   all.limit = std::numeric_limits<int>::max();
+  auto key = [](const quarantine::AuditEntry& e) {
+    return std::to_string(e.time) + '\0' + e.who + '\0' + e.role + '\0' + e.action + '\0' + e.itemId + '\0' + e.client +
+           '\0' + e.target + '\0' + e.result;
+  };
+  std::map<std::string, int> there;
+  for (const auto& e : to->auditLog(all)) ++there[key(e)];
   std::size_t entries = 0;
-  std::string auditNote;
-  quarantine::AuditFilter existing;
-  existing.limit = 2;
-  if (to->auditLog(existing).size() > 1) {  // more than our own "started"
-    auditNote = "; audit log not copied: the destination's is not empty";
-  } else {
-    auto log = from->auditLog(all);
-    for (auto e = log.rbegin(); e != log.rend(); ++e, ++entries) to->audit(*e);  // oldest first
+  auto log = from->auditLog(all);
+  for (auto e = log.rbegin(); e != log.rend(); ++e) {  // oldest first
+    if (int& n = there[key(*e)]; n > 0) {
+      --n;
+      continue;
+    }
+    to->audit(*e);
+    ++entries;
   }
   const std::string summary = std::to_string(copied) + " item(s) copied and verified, " + std::to_string(present) +
                               " already there, " + std::to_string(failed) + " failed; " + std::to_string(users) +
                               " account(s), " + std::to_string(requests) + " pending request(s), " +
-                              std::to_string(entries) + " audit entries" + auditNote;
+                              std::to_string(entries) + " audit entries";
   quarantine::recordAudit(*to, actor, "", "migrate", from->location(), (failed ? "failed: " : "ok: ") + summary);
   std::cout << "migrated: " << summary << (failed ? " (移行できなかった項目があります)\n" : " (移行しました)\n");
   return failed ? kOutputError : kUnchanged;

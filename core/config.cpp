@@ -1,7 +1,7 @@
 // See config.h.
 #include "core/config.h"
 
-#include "core/ascii_case.h"
+#include "core/quarantine/pg_store.h"
 
 #include "core/request_link.h"
 
@@ -114,18 +114,6 @@ std::vector<StageConfig> readRelease(const toml::table& release, const std::stri
                     false);
 }
 
-// Whether a libpq connection string or URI carries a password
-// ("password=...", "postgresql://user:secret@host/db", "?password=").
-bool passwordInDsn(const std::string& dsn) {
-  const std::string lower = toLower(dsn);
-  if (lower.find("password") != std::string::npos) return true;
-  const auto scheme = lower.find("://");
-  if (scheme == std::string::npos) return false;
-  const std::string authority = lower.substr(scheme + 3, lower.find_first_of("/?", scheme + 3) - (scheme + 3));
-  const auto at = authority.rfind('@');
-  return at != std::string::npos && authority.substr(0, at).find(':') != std::string::npos;
-}
-
 void readQuarantine(const toml::table& t, QuarantineConfig& q, const std::string& source) {
   checkKeys(t, {"enabled", "backend", "dir", "dsn", "pool_size", "retention_days", "release_relay", "release_from"}, source,
             "quarantine");
@@ -135,10 +123,13 @@ void readQuarantine(const toml::table& t, QuarantineConfig& q, const std::string
   q.dsn = readString(t, "dsn", q.dsn, source);
   if (q.backend == "postgresql" && q.dsn.empty())
     configFail(source, t.get("backend"), "backend = \"postgresql\" needs dsn (a libpq connection string, e.g. \"service=mugai\")");
-  if (passwordInDsn(q.dsn))
+  if (std::string problem = q.dsn.empty() ? "" : quarantine::dsnProblem(q.dsn); !problem.empty())
     configFail(source, t.get("dsn"),
-               "dsn must not hold the password: put it in a passfile (passfile=..., ~/.pgpass) or pg_service.conf "
-               "(パスワードは設定ファイルに書かず passfile か pg_service.conf に置いてください)");
+               "dsn: " + problem + (problem.find("password") != std::string::npos
+                                        ? ": the password must not be in the config: put it in a passfile (passfile=..., "
+                                          "~/.pgpass) or pg_service.conf (パスワードは設定ファイルに書かず passfile か "
+                                          "pg_service.conf に置いてください)"
+                                        : ""));
   q.poolSize = readInt(t, "pool_size", q.poolSize, 0, 256, source);
   q.releaseRelay = readString(t, "release_relay", q.releaseRelay, source);
   if (q.releaseRelay.find(':') == std::string::npos)

@@ -226,9 +226,14 @@ Response Console::approvePost(Context& c) {
     quarantine::MailRelease release;
     release.to = {request->requester};
     release.reason = "request " + std::to_string(seq) + " by " + request->requester;
-    const auto r = quarantine::releaseByMail(config_, store_, &pool(), *it, release, actor(c));
-    if (r.status == quarantine::ReleaseOutcome::Status::Released) state = "approved";
-    note = r.detail;
+    try {
+      const auto r = quarantine::releaseByMail(config_, store_, &pool(), *it, release, actor(c));
+      if (r.status == quarantine::ReleaseOutcome::Status::Released) state = "approved";
+      note = r.detail;
+    } catch (const std::exception& e) {
+      // The store or a worker failed: the request ends failed, not left deciding.
+      note = e.what();
+    }
   }
   store_.finishRequest(seq, state, state == "approved" ? "" : note);
   quarantine::recordAudit(store_, actor(c), request->itemId, "request_approve", "request " + std::to_string(seq),

@@ -297,6 +297,35 @@ std::string joinedChunks(PGresult* r) {
 
 }  // namespace
 
+std::string dsnProblem(const std::string& dsn) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(dsn.c_str(), &error);
+  if (!options) {
+    std::string why = error ? error : "out of memory";
+    PQfreemem(error);
+    while (!why.empty() && why.back() == '\n') why.pop_back();
+    return "not a libpq connection string or URI: " + why;
+  }
+  std::string problem;
+  for (PQconninfoOption* o = options; o->keyword; ++o)
+    if (o->val && *o->val && (std::string_view(o->keyword) == "password" || std::string_view(o->keyword) == "sslpassword"))
+      problem = std::string("it holds a ") + o->keyword;
+  PQconninfoFree(options);
+  return problem;
+}
+
+std::string shownDsn(const std::string& dsn) {
+  PQconninfoOption* options = PQconninfoParse(dsn.c_str(), nullptr);
+  if (!options) return "(a connection string libpq cannot read)";
+  std::string out;
+  for (const char* shown : {"service", "host", "hostaddr", "port", "dbname", "user"})
+    for (PQconninfoOption* o = options; o->keyword; ++o)
+      if (o->val && *o->val && std::string_view(o->keyword) == shown)
+        out += (out.empty() ? "" : " ") + std::string(shown) + "=" + o->val;
+  PQconninfoFree(options);
+  return out.empty() ? "(libpq's defaults)" : out;
+}
+
 // A connection of the pool for one operation.
 class PgStore::Lease {
  public:
@@ -317,14 +346,21 @@ class PgStore::Lease {
   PGconn* c_;
 };
 
-PgStore::PgStore(std::string dsn, int poolSize) : dsn_(std::move(dsn)), poolSize_(static_cast<std::size_t>(std::max(1, poolSize))) {
-  Lease c(*this);
-  const char* encoding = PQparameterStatus(c, "server_encoding");
-  if (!encoding || std::string(encoding) != "UTF8")
-    throw StoreError("quarantine database " + std::string(PQdb(c)) + " has encoding " + (encoding ? encoding : "?") +
-                     ": create it with ENCODING 'UTF8' (データベースの文字コードは UTF8 にしてください)");
-  location_ = std::string("postgresql: database ") + PQdb(c) + " on " + PQhost(c) + " port " + PQport(c) + " as " + PQuser(c) +
-              (PQsslInUse(c) ? " (TLS)" : "");
+// At least two connections: one for the group commit, one for the rest
+// (opening holds one while it migrates with another).
+PgStore::PgStore(std::string dsn, int poolSize)
+    : dsn_(std::move(dsn)), poolSize_(static_cast<std::size_t>(std::max(2, poolSize))) {
+  if (std::string problem = dsnProblem(dsn_); !problem.empty())
+    throw StoreError("quarantine database (" + shownDsn(dsn_) + "): " + problem);
+  {
+    Lease c(*this);
+    const char* encoding = PQparameterStatus(c, "server_encoding");
+    if (!encoding || std::string(encoding) != "UTF8")
+      throw StoreError("quarantine database " + std::string(PQdb(c)) + " has encoding " + (encoding ? encoding : "?") +
+                       ": create it with ENCODING 'UTF8' (データベースの文字コードは UTF8 にしてください)");
+    location_ = std::string("postgresql: database ") + PQdb(c) + " on " + PQhost(c) + " port " + PQport(c) + " as " +
+                PQuser(c) + (PQsslInUse(c) ? " (TLS)" : "");
+  }
   migrate();
 }
 
@@ -354,9 +390,14 @@ PGconn* PgStore::acquire() {
   }
   ++open_;
   lock.unlock();
-  // Ours first, then the operator's string (its settings override these).
-  const char* keys[] = {"connect_timeout", "client_encoding", "dbname", "fallback_application_name", nullptr};
-  const char* values[] = {"10", "UTF8", dsn_.c_str(), "mugai", nullptr};
+  // Ours first, then the operator's string (its settings override these):
+  // a database that vanishes without a word (a partition, a dropped NAT
+  // entry) fails a statement within about a minute instead of holding
+  // every put() for the kernel's two hours; no statement runs past 5 min.
+  const char* keys[] = {"connect_timeout", "client_encoding", "keepalives_idle", "keepalives_interval", "keepalives_count",
+                        "tcp_user_timeout", "options", "dbname", "fallback_application_name", nullptr};
+  const char* values[] = {"10", "UTF8", "30", "10", "3", "60000", "-c statement_timeout=300000", dsn_.c_str(), "mugai",
+                          nullptr};
   PGconn* c = PQconnectdbParams(keys, values, 1);
   if (!c || PQstatus(c) != CONNECTION_OK) {
     std::string why = c ? errorOf(c, nullptr) : "out of memory";
@@ -364,7 +405,7 @@ PGconn* PgStore::acquire() {
     lock.lock();
     --open_;
     poolFree_.notify_one();
-    throw StoreError("cannot connect to the quarantine database (" + dsn_ + "): " + why +
+    throw StoreError("cannot connect to the quarantine database (" + shownDsn(dsn_) + "): " + why +
                      " (隔離保管データベースに接続できません)");
   }
   // The server's notices ("already exists, skipping") are not ours to print.
@@ -400,9 +441,10 @@ void PgStore::migrate() {
     for (int v = from; v < kSchemaVersion; ++v) exec(c, kSteps[v]);
     query(c, "INSERT INTO mugai_meta (key, value) VALUES ('schema', $1) ON CONFLICT (key) DO UPDATE SET value = $1",
           {std::to_string(kSchemaVersion)});
-    // The log's guards must be there (DROP TRIGGER needs no UPDATE).
+    // The log's guards must be there and fire in every session (DROP
+    // TRIGGER, DISABLE or ENABLE REPLICA would let it be rewritten).
     Result t = query(c,
-                     "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'audit'::regclass AND tgenabled <> 'D' "
+                     "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'audit'::regclass AND tgenabled IN ('O', 'A') "
                      "AND tgname IN ('audit_no_change', 'audit_no_truncate')");
     if (text(t.get(), 0, 0) != "2")
       throw StoreError("quarantine database: the audit log's triggers are missing or disabled: it was altered outside mugai; "
@@ -478,8 +520,12 @@ std::string PgStore::put(Item item, std::string_view original) {
       if (ids[k].empty()) {
         // The origin was stored before (a restart redoing interrupted
         // work, on this node or another): the earlier item stands.
-        Result e = query(c, "SELECT id FROM items WHERE origin = $1", {batch[k]->item->origin});
+        // The same origin with another original is not the same work: fail.
+        Result e = query(c, "SELECT id, sha256 FROM items WHERE origin = $1", {batch[k]->item->origin});
         if (PQntuples(e.get()) != 1) throw StoreError("quarantine database: origin conflict without a row");
+        if (text(e.get(), 0, 1) != batch[k]->item->sha256)
+          throw StoreError("origin " + batch[k]->item->origin + " was stored before with another original (item " +
+                           text(e.get(), 0, 0) + ")");
         ids[k] = text(e.get(), 0, 0);
       }
     return ids;
@@ -729,7 +775,8 @@ std::optional<ReleaseRequest> PgStore::request(std::int64_t seq) {
 bool PgStore::claimRequest(std::int64_t seq, const std::string& who, std::int64_t now) {
   Lease c(*this);
   Result r = query(c,
-                   "WITH c AS (SELECT seq FROM requests WHERE seq = $1 AND state = 'pending' FOR UPDATE SKIP LOCKED) "
+                   "WITH c AS (SELECT seq FROM requests WHERE seq = $1 AND (state = 'pending' OR "
+                   "(state = 'deciding' AND decided_at < $3::bigint - 3600)) FOR UPDATE SKIP LOCKED) "
                    "UPDATE requests q SET state = 'deciding', decided_by = $2, decided_at = $3 FROM c WHERE q.seq = c.seq "
                    "RETURNING q.seq",
                    {seq, who, now});
@@ -743,11 +790,15 @@ void PgStore::finishRequest(std::int64_t seq, const std::string& state, const st
 
 bool PgStore::claimRelease(const std::string& id, const std::string& who, std::int64_t now, std::int64_t leaseSeconds) {
   Lease c(*this);
+  // The database's clock, not this node's: nodes whose clocks differ
+  // still agree on when a lease has run out.
+  (void)now;
   Result r = query(c,
-                   "WITH c AS (SELECT id FROM items WHERE id = $1 AND release_until <= $3::bigint FOR UPDATE SKIP LOCKED) "
-                   "UPDATE items i SET release_by = $2, release_until = $3::bigint + $4::bigint FROM c WHERE i.id = c.id "
+                   "WITH t AS (SELECT extract(epoch FROM clock_timestamp())::bigint AS now), "
+                   "c AS (SELECT id FROM items, t WHERE id = $1 AND release_until <= t.now FOR UPDATE OF items SKIP LOCKED) "
+                   "UPDATE items i SET release_by = $2, release_until = t.now + $3::bigint FROM c, t WHERE i.id = c.id "
                    "RETURNING i.id",
-                   {id, who, now, leaseSeconds});
+                   {id, who, leaseSeconds});
   return PQntuples(r.get()) == 1;
 }
 

@@ -40,6 +40,15 @@ struct pg_conn;
 
 namespace mugai::quarantine {
 
+/// Why `dsn` cannot be a [quarantine] dsn ("" = it can): libpq cannot parse
+/// it, or it holds a password (in any spelling libpq reads: a keyword, a
+/// URI's user:secret@, a percent-encoded query keyword), which belongs in
+/// a passfile or the service file, never in the TOML or on a command line.
+std::string dsnProblem(const std::string& dsn);
+/// `dsn` as messages and logs may show it: host, port, dbname, user and
+/// service as libpq reads them, nothing else.
+std::string shownDsn(const std::string& dsn);
+
 class PgStore final : public QuarantineStore {
  public:
   /// Connects to `dsn` (a libpq connection string or URI), checks the

@@ -160,7 +160,8 @@ class QuarantineStore {
   virtual const std::string& migration() const = 0;
 
   /// Stores `original` and its item; `item.sha256` and `size` are computed here.
-  /// @return the item's id: `item.id`, or the id stored earlier under the same origin.
+  /// @return the item's id: `item.id`, or the id stored earlier under the
+  /// same origin (with another original under that origin: StoreError).
   /// Group commit: rows put() by several threads at once go into one
   /// transaction (one fsync of the log); each put() returns once its own
   /// row is committed, or throws with its own error.
@@ -201,7 +202,8 @@ class QuarantineStore {
   virtual std::optional<ReleaseRequest> request(std::int64_t seq) = 0;
   /// Takes a pending request for `who` to decide (pending -> deciding);
   /// false when it is not pending (another administrator took it), so a
-  /// request is decided once however many click at the same time.
+  /// request is decided once however many click at the same time. One
+  /// left deciding for an hour (its decider died) may be taken again.
   virtual bool claimRequest(std::int64_t seq, const std::string& who, std::int64_t now) = 0;
   /// Ends a claimed request: "approved", "denied" or "failed", with a note.
   virtual void finishRequest(std::int64_t seq, const std::string& state, const std::string& note) = 0;

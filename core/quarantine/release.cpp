@@ -89,9 +89,9 @@ ReleaseOutcome releaseByMail(const Config& config, QuarantineStore& store, job::
 
   // One release of an item at a time, on every node that shares the
   // store: a second one started meanwhile is refused, so it goes out once.
-  // The lease outlasts a worker's time limit and the relay's.
+  // The lease outlasts a worker's time limit and a slow relay's replies.
   const std::string claim = releaseClaimant();
-  const std::int64_t lease = config.worker.timeoutSeconds + 120;
+  const std::int64_t lease = config.worker.timeoutSeconds + 600;
   if (!store.claimRelease(item.id, claim, epochSeconds(), lease))
     return refuse("another release of item " + item.id + " is under way (別の解除処理が進行中です)", out.target);
   struct Unclaim {

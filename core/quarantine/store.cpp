@@ -415,9 +415,12 @@ std::string Store::insertRows(const Item& item) {
   if (sqlite3_changes(db_.get()) == 0) {
     // The origin was stored before (a restart redoing interrupted work):
     // the earlier item stands, and this call is a no-op.
-    auto q = prepare("SELECT id FROM items WHERE origin = ?");
+    // The same origin with another original is not the same work: fail.
+    auto q = prepare("SELECT id, sha256 FROM items WHERE origin = ?");
     bindValue(q.get(), 1, item.origin);
     if (sqlite3_step(q.get()) != SQLITE_ROW) fail("origin conflict without a row");
+    if (column(q.get(), 1) != item.sha256)
+      throw StoreError("origin " + item.origin + " was stored before with another original (item " + column(q.get(), 0) + ")");
     return column(q.get(), 0);
   }
   auto r = prepare("INSERT OR IGNORE INTO item_reasons (item_id, code) VALUES (?, ?)");
@@ -742,7 +745,8 @@ std::optional<ReleaseRequest> Store::request(std::int64_t seq) {
 
 bool Store::claimRequest(std::int64_t seq, const std::string& who, std::int64_t now) {
   std::lock_guard lock(mutex_);
-  auto s = prepare("UPDATE requests SET state = 'deciding', decided_by = ?, decided_at = ? WHERE seq = ? AND state = 'pending'");
+  auto s = prepare("UPDATE requests SET state = 'deciding', decided_by = ?1, decided_at = ?2 WHERE seq = ?3 AND "
+                   "(state = 'pending' OR (state = 'deciding' AND decided_at < ?2 - 3600))");
   bindValue(s.get(), 1, who);
   bindValue(s.get(), 2, now);
   bindValue(s.get(), 3, seq);

@@ -65,11 +65,17 @@ TEST_CASE("[quarantine] backend: postgresql needs a dsn, and the dsn never holds
   };
   CHECK_THAT(fails("[quarantine]\nbackend = \"mysql\"\n"), Catch::Matchers::ContainsSubstring("q.toml:2"));
   CHECK_THAT(fails("[quarantine]\nbackend = \"postgresql\"\n"), Catch::Matchers::ContainsSubstring("needs dsn"));
-  for (const char* dsn : {"host=db dbname=mugai password=secret", "host=db PASSWORD = 'x'",
-                          "postgresql://mugai:secret@db/mugai", "postgres://db/mugai?password=x"})
+  // Every spelling libpq reads as a password (it parses the dsn here).
+  for (const char* dsn : {"host=db dbname=mugai password=secret", "host=db sslpassword = 'x'",
+                          "postgresql://mugai:secret@db/mugai", "postgres://db/mugai?password=x",
+                          "postgresql://postgres@/postgres?host=/tmp&%70assword=TopSecret1",
+                          "postgresql://postgres:Top?Secret2@/postgres"})
     CHECK_THAT(fails(std::string("[quarantine]\nbackend = \"postgresql\"\ndsn = \"") + dsn + "\"\n"),
-               Catch::Matchers::ContainsSubstring("must not hold the password"));
+               Catch::Matchers::ContainsSubstring("password must not be in the config"));
+  CHECK_THAT(fails("[quarantine]\nbackend = \"postgresql\"\ndsn = \"host=db dbname\"\n"),
+             Catch::Matchers::ContainsSubstring("not a libpq connection string"));
   for (const char* dsn : {"service=mugai", "host=db1,db2 dbname=mugai user=mugai sslmode=verify-full target_session_attrs=read-write",
+                          "host=db passfile=/etc/mugai/db_password dbname=password_db",
                           "postgresql://mugai@db/mugai?sslmode=verify-full", "postgresql://[::1]:5432/mugai"})
     CHECK(fails(std::string("[quarantine]\nbackend = \"postgresql\"\ndsn = \"") + dsn + "\"\n").empty());
   Config c = parseConfig("[quarantine]\nbackend = \"postgresql\"\ndsn = \"service=mugai\"\npool_size = 8\n", "q.toml");

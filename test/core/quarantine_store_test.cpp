@@ -20,6 +20,7 @@
 
 #include "core/hash.h"
 #include "core/mail_job.h"
+#include "core/clock.h"
 #include "core/config.h"
 #include "core/quarantine/store.h"
 #include "test/common/cli_run.h"
@@ -177,6 +178,11 @@ TEST_CASE("quarantine: the same origin twice is stored once (restart redoing wor
   CHECK(store.put(a, "MZ") == a.id);
   CHECK(store.put(b, "MZ") == a.id);
   CHECK(t.another()->put(b, "MZ") == a.id);  // from another node too
+  CHECK(store.list({}).size() == 1);
+  // The same origin with another original is not the same work.
+  Item c = a;
+  c.id = newId();
+  CHECK_THROWS_WITH(store.put(c, "another file under the same name"), ContainsSubstring("another original"));
   CHECK(store.list({}).size() == 1);
 }
 
@@ -512,13 +518,32 @@ TEST_CASE("quarantine: one release of an item at a time, until it ends or its le
   Item it = mailItem("x@example.net", {"type.executable"});
   t->put(it, "MZ");
   auto other = t.another();  // another node
-  CHECK(t->claimRelease(it.id, "node-a pid 1", 1000, 600));
-  CHECK_FALSE(other->claimRelease(it.id, "node-b pid 2", 1001, 600));
+  auto now = [] { return epochSeconds(); };
+  CHECK(t->claimRelease(it.id, "node-a pid 1", now(), 1));
+  CHECK_FALSE(other->claimRelease(it.id, "node-b pid 2", now(), 600));
   other->endRelease(it.id, "node-b pid 2");  // not its claim: nothing changes
-  CHECK_FALSE(other->claimRelease(it.id, "node-b pid 2", 1002, 600));
-  CHECK(other->claimRelease(it.id, "node-b pid 2", 1600, 600));  // node-a died: its lease ran out
+  CHECK_FALSE(other->claimRelease(it.id, "node-b pid 2", now(), 600));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  CHECK(other->claimRelease(it.id, "node-b pid 2", now(), 600));  // node-a died: its lease ran out
+  CHECK_FALSE(t->claimRelease(it.id, "node-a pid 3", now(), 600));
   other->endRelease(it.id, "node-b pid 2");
-  CHECK(t->claimRelease(it.id, "node-a pid 3", 1601, 600));
+  CHECK(t->claimRelease(it.id, "node-a pid 3", now(), 600));
+}
+
+TEST_CASE("quarantine: a request is decided once; one left deciding for an hour may be taken again", "[quarantine][pg]") {
+  TestStore t(EACH_BACKEND, "requests");
+  const std::string item = newId();
+  const std::int64_t seq = t->addRequest({0, item, 0, "soumu@city.example.lg.jp", "reason", "web:192.0.2.9", "pending", "", 0, ""});
+  REQUIRE(seq > 0);
+  CHECK(t->addRequest({0, item, 0, "Soumu@City.Example.lg.jp", "again", "web:192.0.2.9", "pending", "", 0, ""}) == 0);
+  CHECK(t->claimRequest(seq, "admin1", 10000));
+  CHECK_FALSE(t.another()->claimRequest(seq, "admin2", 10001));
+  CHECK_FALSE(t.another()->claimRequest(seq, "admin2", 13600));
+  CHECK(t.another()->claimRequest(seq, "admin2", 13601));  // admin1's node died an hour ago
+  t->finishRequest(seq, "approved", "");
+  CHECK(t->request(seq)->state == "approved");
+  CHECK(t->request(seq)->decidedBy == "admin2");
+  CHECK_FALSE(t->claimRequest(seq, "admin3", 99999));  // decided: for good
 }
 
 TEST_CASE("quarantine: two handles on one PostgreSQL store are two nodes of one quarantine", "[quarantine][pg]") {
@@ -563,6 +588,11 @@ TEST_CASE("quarantine: PostgreSQL's audit log refuses changes, and a store witho
     CHECK_THROWS_WITH(test::psql(t.dsn, change), ContainsSubstring("append-only"));
   CHECK(test::psql(t.dsn, "SELECT who, result FROM audit") == "tanaka|ok\n");
   t.store.reset();
+  // Triggers that fire only for replication are not guards.
+  test::psql(t.dsn, "ALTER TABLE audit ENABLE REPLICA TRIGGER audit_no_change");
+  CHECK_THROWS_WITH(t.another(), ContainsSubstring("audit log"));
+  test::psql(t.dsn, "ALTER TABLE audit ENABLE TRIGGER audit_no_change");
+  CHECK_NOTHROW(t.another());
   test::psql(t.dsn, "DROP TRIGGER audit_no_change ON audit");
   CHECK_THROWS_WITH(t.another(), ContainsSubstring("audit log"));
 }
@@ -582,11 +612,24 @@ TEST_CASE("quarantine: text PostgreSQL cannot hold is kept with U+FFFD, the orig
 }
 
 TEST_CASE("quarantine: PostgreSQL restarting or away is an error, not a loss; the pool reconnects", "[quarantine][pg]") {
-  SECTION("unreachable at open: a clear error") {
+  SECTION("unreachable at open: a clear error, which never shows a password") {
     QuarantineConfig c;
     c.backend = "postgresql";
     c.dsn = "host=/nonexistent port=1 dbname=mugai connect_timeout=2";
-    CHECK_THROWS_WITH(openStore(c), ContainsSubstring("cannot connect to the quarantine database"));
+    CHECK_THROWS_WITH(openStore(c), ContainsSubstring("cannot connect to the quarantine database (host=/nonexistent port=1 dbname=mugai)"));
+    c.dsn = "postgresql://mugai:TopSecret@/mugai?host=/nonexistent";
+    CHECK_THROWS_WITH(openStore(c), !ContainsSubstring("TopSecret") && ContainsSubstring("holds a password"));
+  }
+  SECTION("a pool of one connection is two: opening needs both") {
+    QuarantineConfig c;
+    c.backend = "postgresql";
+    c.dsn = test::freshPgDatabase("pool1");
+    c.poolSize = 1;
+    auto store = openStore(c, 1);
+    Item a = mailItem("a@example.net", {});
+    CHECK(store->put(a, "x") == a.id);
+    store.reset();
+    test::dropPgDatabase(c.dsn);
   }
   SECTION("a restart between two puts: the second one finds a fresh connection") {
     // Its own cluster: a restart must not disturb the other tests' databases.
