@@ -124,7 +124,9 @@ TEST_CASE("mugai quarantine migrate: a node's store moves into PostgreSQL, every
 TEST_CASE("mugai quarantine on PostgreSQL: list, show and release from any node; two releases at once deliver once", "[cli][quarantine][pg]") {
   fs::path d = test::freshTempDir("qpgcli");
   const std::string dsn = test::freshPgDatabase("cli");
-  test::SmtpSink sink(d / "sink");
+  // A slow relay (3 s per message) holds each release open: two started
+  // together overlap, however slowly each process starts (ASan).
+  test::SmtpSink sink(d / "sink", {}, 0, {"--data-delay", "3"});
   test::writeFile(d / "c.toml", "[quarantine]\nbackend = \"postgresql\"\ndsn = \"" + dsn + "\"\nrelease_relay = \"" +
                                     sink.hostPort() + "\"\n");
   const std::string q = "quarantine -c " + (d / "c.toml").string() + " ";

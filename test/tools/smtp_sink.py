@@ -3,7 +3,9 @@
 stores it as OUTDIR/N.eml with its envelope in OUTDIR/N.json (sender,
 recipients, TLS version, and the number of the connection it came on).
 
-Usage: smtp_sink.py OUTDIR [--reject-rcpt ADDR]... [--port N] [--tls-cert PEM --tls-key PEM]
+Usage: smtp_sink.py OUTDIR [--reject-rcpt ADDR]... [--port N] [--tls-cert PEM --tls-key PEM] [--data-delay S]
+--data-delay holds the reply to each message's end of data for S seconds
+(a slow next hop: a sender's transaction stays open that long).
 With a certificate it offers STARTTLS and notes the TLS version in the envelope.
 Prints the port it listens on as its first line, then serves until killed.
 Only the Python standard library: it runs on a fresh Debian 12.
@@ -14,6 +16,7 @@ import socketserver
 import ssl
 import sys
 import threading
+import time
 
 counter = 0
 sessions = 0
@@ -81,6 +84,8 @@ class Session(socketserver.StreamRequestHandler):
                 with open(tmp, "w") as f:
                     json.dump({"from": sender, "to": rcpts, "tls": tls, "session": session}, f)
                 os.replace(tmp, os.path.join(OUT, "%d.json" % n))
+                if DATA_DELAY:
+                    time.sleep(DATA_DELAY)
                 self.reply("250 2.0.0 queued as %d" % n)
             elif verb == "RSET":
                 sender, rcpts = None, []
@@ -103,6 +108,7 @@ if __name__ == "__main__":
     TLS = None
     cert = key = None
     port = 0
+    DATA_DELAY = 0
     args = sys.argv[2:]
     while args:
         if args[0] == "--reject-rcpt":
@@ -113,6 +119,8 @@ if __name__ == "__main__":
             cert = args[1]
         elif args[0] == "--tls-key":
             key = args[1]
+        elif args[0] == "--data-delay":
+            DATA_DELAY = float(args[1])
         args = args[2:]
     if cert:
         TLS = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
