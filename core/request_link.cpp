@@ -1,5 +1,6 @@
 // See request_link.h.
 #include "core/request_link.h"
+#include "core/hash.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -11,16 +12,6 @@
 
 namespace mugai {
 namespace {
-
-std::string hex(const unsigned char* p, std::size_t n) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < n; ++i) {
-    out += digits[p[i] >> 4];
-    out += digits[p[i] & 15];
-  }
-  return out;
-}
 
 bool unhex(const std::string& h, std::string& out) {
   auto v = [](char c) {
@@ -49,7 +40,7 @@ std::string requestSignature(const std::string& keyHex, const std::string& id, s
   if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(message.data()),
             message.size(), mac, &length))
     throw std::runtime_error("HMAC-SHA256 failed");
-  return hex(mac, length);
+  return toHex(std::string_view(reinterpret_cast<const char*>(mac), length));
 }
 
 bool validRequestSignature(const std::string& keyHex, const std::string& id, std::int64_t until, const std::string& sig) {
@@ -81,7 +72,7 @@ std::string readRequestKey(const std::string& path, std::string& error) {
 std::string newRequestKey() {
   unsigned char raw[32];
   if (RAND_bytes(raw, sizeof raw) != 1) throw std::runtime_error("the random number generator failed");
-  return hex(raw, sizeof raw);
+  return toHex(std::string_view(reinterpret_cast<const char*>(raw), sizeof raw));
 }
 
 }  // namespace mugai

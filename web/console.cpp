@@ -1,6 +1,7 @@
 // See console.h: routing, sessions, login and the checks every request
 // passes. The pages are in pages.cpp, the actions in actions.cpp.
 #include "web/console.h"
+#include "core/ascii_case.h"
 
 #include <cctype>
 #include <iostream>
@@ -19,9 +20,7 @@ std::string Request::header(const std::string& lowerName) const {
 
 std::string Response::header(const std::string& name) const {
   for (const auto& [k, v] : headers)
-    if (k.size() == name.size() &&
-        std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) { return std::tolower(a) == std::tolower(b); }))
-      return v;
+    if (equalsIgnoreCase(k, name)) return v;
   return "";
 }
 
@@ -31,11 +30,6 @@ constexpr int kLoginWindowSeconds = 15 * 60;
 constexpr int kLoginFailuresPerAddress = 20;
 constexpr const char* kLangCookie = "__Host-mugai-lang";
 constexpr const char* kPreCookie = "__Host-mugai-pre";
-
-std::string lowerCase(std::string s) {
-  for (char& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return s;
-}
 
 bool hex32(const std::string& s) {
   return s.size() == 32 && s.find_first_not_of("0123456789abcdef") == std::string::npos;
@@ -251,11 +245,11 @@ bool Console::resolveSession(Context& c, Response& early) {
   }
   // The recipients' request pages and the static files never sign anyone in.
   if (web_.trustedHeader.empty() || c.path.rfind("/request/", 0) == 0 || c.path.rfind("/static/", 0) == 0) return true;
-  const std::string name = c.request.header(lowerCase(web_.trustedHeader));
+  const std::string name = c.request.header(toLower(web_.trustedHeader));
   bool trusted = false;
   for (const Network& n : web_.trustedProxies) trusted = trusted || n.contains(c.request.peer);
   if (!trusted || name.empty()) return true;  // an untrusted client's header is ignored
-  if (c.session && c.session->sso && lowerCase(c.session->user) == lowerCase(name)) return true;
+  if (c.session && c.session->sso && equalsIgnoreCase(c.session->user, name)) return true;
   auto account = store_.user(name);
   if (!account) {
     quarantine::recordAudit(store_, {name.substr(0, 64), "", "web:" + c.client}, "", "login", "single sign-on",

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "core/charset/rfc2047.h"
+#include "core/ascii_case.h"
 #include "core/log_escape.h"
 #include "core/csv.h"
 #include "core/job/job.h"
@@ -149,8 +150,7 @@ Response Console::itemsPage(Context& c) {
   if (verdict == "changed" || verdict == "rejected" || verdict == "unchanged") f.verdict = verdict;
   if (status == "released" || status == "held") f.status = status;
   if (source == "mail" || source == "file") f.source = source;
-  std::string id = c.param("id");
-  for (char& ch : id) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  const std::string id = toLower(c.param("id"));
   const bool idOk = !id.empty() && id.size() <= 32 && id.find_first_not_of("0123456789abcdef") == std::string::npos;
   if (!id.empty() && !idOk) return message(c, 400, tr(l, "items"), tr(l, "bad_request"));
   f.idPrefix = id;

@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "core/display_text.h"
+#include "core/ascii_case.h"
 #include "core/log_escape.h"
 #include "core/quarantine/release.h"
 #include "core/request_link.h"
@@ -27,11 +28,6 @@ std::string base64(std::string_view bytes) {
   return out;
 }
 
-std::string lower(std::string s) {
-  for (char& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return s;
-}
-
 // One of the item's recipients: the SMTP envelope mugaid recorded, or for
 // an item without one (`mugai mail`) the To addresses it was indexed
 // under ("Name <a@b>" counts as a@b).
@@ -39,7 +35,7 @@ bool isRecipient(const quarantine::Item& it, const std::string& address) {
   std::vector<std::string> all = it.envelope ? it.envelope->to : it.recipients;
   for (std::string a : all) {
     if (const auto open = a.rfind('<'); open != std::string::npos && a.back() == '>') a = a.substr(open + 1, a.size() - open - 2);
-    if (lower(a) == lower(address)) return true;
+    if (equalsIgnoreCase(a, address)) return true;
   }
   return false;
 }

@@ -16,6 +16,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/ascii_case.h"
+
 namespace mugai::web {
 
 namespace net = boost::asio;
@@ -48,8 +50,7 @@ struct Server::Impl {
     r.peer = peer;
     r.body = req.body();
     for (const auto& field : req) {
-      std::string name(field.name_string());
-      for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      const std::string name = toLower(field.name_string());
       auto [it, fresh] = r.headers.emplace(name, std::string(field.value()));
       if (!fresh) it->second += (name == "cookie" ? "; " : ", ") + std::string(field.value());
     }

@@ -1,5 +1,6 @@
 // See sessions.h.
 #include "web/sessions.h"
+#include "core/hash.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -9,25 +10,13 @@
 #include <stdexcept>
 
 namespace mugai::web {
-namespace {
-std::string hex(const unsigned char* p, std::size_t n) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < n; ++i) {
-    out += digits[p[i] >> 4];
-    out += digits[p[i] & 15];
-  }
-  return out;
-}
-}  // namespace
-
 Sessions::Sessions(std::int64_t idleSeconds, std::int64_t maxSeconds, std::function<std::int64_t()> now)
     : idle_(idleSeconds), max_(maxSeconds), now_(std::move(now)) {}
 
 std::string Sessions::randomToken() {
   unsigned char raw[16];
   if (RAND_bytes(raw, sizeof raw) != 1) throw std::runtime_error("the random number generator failed");
-  return hex(raw, sizeof raw);
+  return toHex(std::string_view(reinterpret_cast<const char*>(raw), sizeof raw));
 }
 
 bool Sessions::expired(const Session& s, std::int64_t now) const {
@@ -96,7 +85,7 @@ std::string PreLoginTokens::token(const std::string& cookie) const {
   if (!HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()), reinterpret_cast<const unsigned char*>(message.data()),
             message.size(), mac, &length))
     throw std::runtime_error("HMAC-SHA256 failed");
-  return hex(mac, 16);
+  return toHex(std::string_view(reinterpret_cast<const char*>(mac), 16));
 }
 
 bool sameToken(const std::string& a, const std::string& b) {
