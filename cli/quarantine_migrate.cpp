@@ -8,16 +8,14 @@
 // is only read. The destination's audit log gets a "migrate" entry.
 #include "cli/quarantine_migrate.h"
 
-#include <unistd.h>
-
 #include <iostream>
 #include <limits>
 #include <map>
 
 #include <CLI/CLI.hpp>
 
+#include "cli/common.h"
 #include "cli/exit_codes.h"
-#include "core/clock.h"
 #include "core/config.h"
 #include "core/quarantine/pg_store.h"
 #include "core/quarantine/release.h"
@@ -72,12 +70,6 @@ void eachItem(QuarantineStore& store, Each&& each) {
   }
 }
 
-std::string whoAmI() {
-  const char* user = std::getenv("SUDO_USER");
-  if (!user || !*user) user = std::getenv("USER");
-  return std::string(user && *user ? user : "?") + " (uid " + std::to_string(::getuid()) + ")";
-}
-
 }  // namespace
 
 int runMigrate(const MigrateOptions& o) {
@@ -85,7 +77,7 @@ int runMigrate(const MigrateOptions& o) {
   auto to = openNamed(o.to, "--to");
   if (!to->migration().empty()) std::cerr << "mugai: " << to->migration() << "\n";
   std::cerr << "migrating " << from->location() << " -> " << to->location() << " (移行中)\n";
-  const quarantine::Actor actor{whoAmI(), "cli", "local"};
+  const quarantine::Actor actor{currentUser(), "cli", auditClient()};
   quarantine::recordAudit(*to, actor, "", "migrate", from->location(), "started");
 
   std::size_t copied = 0, present = 0, failed = 0;

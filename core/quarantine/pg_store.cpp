@@ -179,17 +179,22 @@ std::string errorOf(PGconn* c, PGresult* r) {
   return e.empty() ? "connection lost" : e;
 }
 
-// Runs `sql` with `params` ($1, $2, ...); rows in binary when `binaryRows`.
-Result query(PGconn* c, const std::string& sql, const std::vector<Param>& params = {}, bool binaryRows = false) {
+// A query's parameters as libpq takes them (pointers into `params`).
+struct Bound {
   std::vector<const char*> values;
   std::vector<int> lengths, formats;
-  for (const Param& p : params) {
-    values.push_back(p.null ? nullptr : p.value.data());
-    lengths.push_back(static_cast<int>(p.value.size()));
-    formats.push_back(p.binary ? 1 : 0);
+  explicit Bound(const std::vector<Param>& params) {
+    for (const Param& p : params) {
+      values.push_back(p.null ? nullptr : p.value.data());
+      lengths.push_back(static_cast<int>(p.value.size()));
+      formats.push_back(p.binary ? 1 : 0);
+    }
   }
-  Result r(PQexecParams(c, sql.c_str(), static_cast<int>(params.size()), nullptr, values.data(), lengths.data(),
-                        formats.data(), binaryRows ? 1 : 0));
+  int count() const { return static_cast<int>(values.size()); }
+};
+
+// `r` when it succeeded; else throws its error and SQLSTATE.
+Result succeeded(PGconn* c, Result r) {
   const ExecStatusType status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
     const char* state = r ? PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
@@ -198,15 +203,25 @@ Result query(PGconn* c, const std::string& sql, const std::vector<Param>& params
   return r;
 }
 
-// Statements without parameters, several at once (the schema, BEGIN, ...).
-void exec(PGconn* c, const char* sql) {
-  Result r(PQexec(c, sql));
-  const ExecStatusType status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
-  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
-    const char* state = r ? PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
-    throw PgError("quarantine database: " + errorOf(c, r.get()), state ? state : "");
-  }
+// Runs `sql` with `params` ($1, $2, ...); rows in binary when `binaryRows`.
+Result query(PGconn* c, const std::string& sql, const std::vector<Param>& params = {}, bool binaryRows = false) {
+  const Bound b(params);
+  return succeeded(c, Result(PQexecParams(c, sql.c_str(), b.count(), nullptr, b.values.data(), b.lengths.data(),
+                                          b.formats.data(), binaryRows ? 1 : 0)));
 }
+
+// Statements without parameters, several at once (the schema, BEGIN, ...).
+void exec(PGconn* c, const char* sql) { succeeded(c, Result(PQexec(c, sql))); }
+
+// Parameters for SQL built piece by piece: add() keeps a value and names
+// its placeholder.
+struct Params {
+  std::vector<Param> values;
+  std::string add(Param p) {
+    values.push_back(std::move(p));
+    return "$" + std::to_string(values.size());
+  }
+};
 
 std::string text(PGresult* r, int row, int col) {
   return std::string(PQgetvalue(r, row, col), static_cast<std::size_t>(PQgetlength(r, row, col)));
@@ -493,14 +508,8 @@ std::string textArray(const std::vector<std::string>& values) {
 }
 
 void sendQuery(PGconn* c, const char* sql, const std::vector<Param>& params) {
-  std::vector<const char*> values;
-  std::vector<int> lengths, formats;
-  for (const Param& p : params) {
-    values.push_back(p.null ? nullptr : p.value.data());
-    lengths.push_back(static_cast<int>(p.value.size()));
-    formats.push_back(p.binary ? 1 : 0);
-  }
-  if (PQsendQueryParams(c, sql, static_cast<int>(params.size()), nullptr, values.data(), lengths.data(), formats.data(), 0) != 1)
+  const Bound b(params);
+  if (PQsendQueryParams(c, sql, b.count(), nullptr, b.values.data(), b.lengths.data(), b.formats.data(), 0) != 1)
     throw PgError("quarantine database: " + errorOf(c, nullptr), "");
 }
 
@@ -598,42 +607,38 @@ std::optional<Item> PgStore::get(const std::string& id) {
 }
 
 std::vector<Item> PgStore::list(const ListFilter& f) {
-  std::vector<Param> params;
-  auto param = [&](Param p) {
-    params.push_back(std::move(p));
-    return "$" + std::to_string(params.size());
-  };
+  Params params;
   // Substrings, ASCII case ignored: ILIKE, through the pg_trgm index when
   // the planner finds it selective, else along the time index.
   std::string sql = std::string("SELECT ") + kItemColumns + " FROM items WHERE true";
-  if (!f.sender.empty()) sql += " AND sender ILIKE " + param(rows::likeContaining(f.sender)) + " ESCAPE '\\'";
-  if (!f.recipient.empty()) sql += " AND recipients ILIKE " + param(rows::likeContaining(f.recipient)) + " ESCAPE '\\'";
+  if (!f.sender.empty()) sql += " AND sender ILIKE " + params.add(rows::likeContaining(f.sender)) + " ESCAPE '\\'";
+  if (!f.recipient.empty()) sql += " AND recipients ILIKE " + params.add(rows::likeContaining(f.recipient)) + " ESCAPE '\\'";
   if (!f.subject.empty()) {
-    const std::string p = param(rows::likeContaining(f.subject));
+    const std::string p = params.add(rows::likeContaining(f.subject));
     sql += " AND (subject ILIKE " + p + " ESCAPE '\\' OR filename ILIKE " + p + " ESCAPE '\\')";
   }
-  if (f.since) sql += " AND time >= " + param(*f.since);
-  if (f.before) sql += " AND time < " + param(*f.before);
-  if (!f.source.empty()) sql += " AND source = " + param(f.source);
-  if (!f.verdict.empty()) sql += " AND verdict = " + param(f.verdict);
+  if (f.since) sql += " AND time >= " + params.add(*f.since);
+  if (f.before) sql += " AND time < " + params.add(*f.before);
+  if (!f.source.empty()) sql += " AND source = " + params.add(f.source);
+  if (!f.verdict.empty()) sql += " AND verdict = " + params.add(f.verdict);
   if (!f.idPrefix.empty()) {
     // Ids are lower-case hex: the prefix's range is [prefix, prefix + "g").
     const std::string low = toLower(f.idPrefix);
-    sql += " AND id >= " + param(low) + " COLLATE \"C\" AND id < " + param(low + "g") + " COLLATE \"C\"";
+    sql += " AND id >= " + params.add(low) + " COLLATE \"C\" AND id < " + params.add(low + "g") + " COLLATE \"C\"";
   }
-  if (!f.sha256.empty()) sql += " AND sha256 = " + param(f.sha256);
+  if (!f.sha256.empty()) sql += " AND sha256 = " + params.add(f.sha256);
   if (!f.reason.empty())
-    sql += " AND EXISTS (SELECT 1 FROM item_reasons r WHERE r.item_id = items.id AND r.code = " + param(f.reason) + ")";
+    sql += " AND EXISTS (SELECT 1 FROM item_reasons r WHERE r.item_id = items.id AND r.code = " + params.add(f.reason) + ")";
   if (f.status == "released" || f.status == "held")
     sql += std::string(f.status == "held" ? " AND NOT" : " AND") +
            " EXISTS (SELECT 1 FROM audit a WHERE a.item_id = items.id AND a.action IN ('release', 'release_raw')"
            " AND a.result LIKE 'ok%')";
-  sql += " ORDER BY time DESC, seq DESC LIMIT " + param(std::int64_t{f.limit}) + " OFFSET " + param(std::int64_t{f.offset});
+  sql += " ORDER BY time DESC, seq DESC LIMIT " + params.add(std::int64_t{f.limit}) + " OFFSET " + params.add(std::int64_t{f.offset});
   Lease c(*this);
   try {
     return inTransaction(c.get(), [&] {
       exec(c, (std::string("SET LOCAL statement_timeout = '") + kSearchBudget + "'").c_str());
-      Result r = query(c, sql, params);
+      Result r = query(c, sql, params.values);
       return readItems(r.get());
     });
   } catch (const PgError& e) {
@@ -747,20 +752,13 @@ std::int64_t PgStore::addRequest(const ReleaseRequest& q) {
 }
 
 std::vector<ReleaseRequest> PgStore::requests(const std::string& state, const std::string& itemId, int limit) {
-  std::vector<Param> params;
+  Params params;
   std::string sql = std::string(kRequestColumns) + " WHERE true";
-  if (!state.empty()) {
-    params.emplace_back(state);
-    sql += " AND state = $" + std::to_string(params.size());
-  }
-  if (!itemId.empty()) {
-    params.emplace_back(itemId);
-    sql += " AND item_id = $" + std::to_string(params.size());
-  }
-  params.emplace_back(std::int64_t{limit});
-  sql += " ORDER BY seq DESC LIMIT $" + std::to_string(params.size());
+  if (!state.empty()) sql += " AND state = " + params.add(state);
+  if (!itemId.empty()) sql += " AND item_id = " + params.add(itemId);
+  sql += " ORDER BY seq DESC LIMIT " + params.add(std::int64_t{limit});
   Lease c(*this);
-  Result r = query(c, sql, params);
+  Result r = query(c, sql, params.values);
   return readRequests(r.get());
 }
 
@@ -815,18 +813,14 @@ void PgStore::audit(AuditEntry e) {
 }
 
 std::vector<AuditEntry> PgStore::auditLog(const AuditFilter& f) {
-  std::vector<Param> params;
-  auto param = [&](Param p) {
-    params.push_back(std::move(p));
-    return "$" + std::to_string(params.size());
-  };
+  Params params;
   std::string sql = "SELECT seq, time, who, role, action, item_id, client, target, result FROM audit WHERE true";
-  if (!f.itemId.empty()) sql += " AND item_id = " + param(f.itemId);
-  if (f.since) sql += " AND time >= " + param(*f.since);
-  if (f.before) sql += " AND time < " + param(*f.before);
-  sql += " ORDER BY seq DESC LIMIT " + param(std::int64_t{f.limit});
+  if (!f.itemId.empty()) sql += " AND item_id = " + params.add(f.itemId);
+  if (f.since) sql += " AND time >= " + params.add(*f.since);
+  if (f.before) sql += " AND time < " + params.add(*f.before);
+  sql += " ORDER BY seq DESC LIMIT " + params.add(std::int64_t{f.limit});
   Lease c(*this);
-  Result r = query(c, sql, params);
+  Result r = query(c, sql, params.values);
   std::vector<AuditEntry> out;
   for (int i = 0; i < PQntuples(r.get()); ++i)
     out.push_back({number(r.get(), i, 0), number(r.get(), i, 1), text(r.get(), i, 2), text(r.get(), i, 3),
