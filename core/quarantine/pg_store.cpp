@@ -792,7 +792,7 @@ bool PgStore::claimRelease(const std::string& id, const std::string& who, std::i
   // still agree on when a lease has run out.
   (void)now;
   Result r = query(c,
-                   "WITH t AS (SELECT extract(epoch FROM clock_timestamp())::bigint AS now), "
+                   "WITH t AS (SELECT floor(extract(epoch FROM clock_timestamp()))::bigint AS now), "
                    "c AS (SELECT id FROM items, t WHERE id = $1 AND release_until <= t.now FOR UPDATE OF items SKIP LOCKED) "
                    "UPDATE items i SET release_by = $2, release_until = t.now + $3::bigint FROM c, t WHERE i.id = c.id "
                    "RETURNING i.id",
