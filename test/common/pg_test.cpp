@@ -6,7 +6,7 @@
 #include <atomic>
 #include <cctype>
 #include <cstdlib>
-#include <mutex>
+#include <optional>
 #include <stdexcept>
 
 #include "test/common/cli_run.h"
@@ -22,24 +22,23 @@ std::string shellQuoted(const std::string& s) {
 
 std::string script() { return std::string(MUGAI_SOURCE_DIR) + "/test/tools/pg_cluster.sh"; }
 
+std::string run(const std::string& command, const std::string& dir, const std::string& extra = "") {
+  CliRun r = runCommand(shellQuoted(script()) + " " + command + " " + dir + extra);
+  if (r.code != 0) throw std::runtime_error("pg_cluster.sh " + command + " " + dir + " failed: " + r.out);
+  return r.out.substr(0, r.out.find('\n'));
+}
+
+// The run's cluster: CTest's (MUGAI_TEST_PG), or one of our own.
 struct Cluster {
-  std::string dsn, dir;
-  bool ours = false;
+  std::string dsn;
+  std::optional<PgCluster> ours;
   Cluster() {
     if (const char* env = std::getenv("MUGAI_TEST_PG"); env && *env) {
       dsn = env;
-      const auto at = dsn.find("host=");
-      dir = dsn.substr(at + 5, dsn.find(' ', at) - (at + 5));
       return;
     }
-    dir = "/tmp/mugai-pg-" + std::to_string(::getpid());
-    CliRun r = runCommand(shellQuoted(script()) + " start " + dir + " " + std::to_string(56000 + ::getpid() % 4000));
-    if (r.code != 0) throw std::runtime_error("cannot start a PostgreSQL cluster for the test: " + r.out);
-    dsn = r.out.substr(0, r.out.find('\n'));
-    ours = true;
-  }
-  ~Cluster() {
-    if (ours) runCommand(shellQuoted(script()) + " stop " + dir);
+    ours.emplace("run", 56000 + ::getpid() % 4000);
+    dsn = ours->dsn();
   }
 };
 
@@ -51,7 +50,17 @@ Cluster& cluster() {
 }  // namespace
 
 std::string pgCluster() { return cluster().dsn; }
-std::string pgClusterDir() { return cluster().dir; }
+
+PgCluster::PgCluster(const std::string& tag, int port)
+    : dir_("/tmp/mugai-pg-" + tag + "-" + std::to_string(::getpid())),
+      dsn_(run("start", dir_, " " + std::to_string(port))) {}
+
+PgCluster::~PgCluster() {
+  runCommand(shellQuoted(script()) + " stop " + dir_);
+}
+
+void PgCluster::stop() { run("stop-keep", dir_); }
+void PgCluster::restart() { run("restart", dir_); }
 
 std::string psql(const std::string& dsn, const std::string& sql) {
   CliRun r = runCommand("psql -XAtq -v ON_ERROR_STOP=1 " + shellQuoted(dsn) + " -c " + shellQuoted(sql));

@@ -78,13 +78,9 @@ TEST_CASE("scale-out: two mugaid nodes behind HAProxy share one PostgreSQL quara
           "[daemon][pg][scaleout]") {
   const fs::path d = test::freshTempDir("scaleout");
   // A cluster of its own: it is restarted mid-run.
-  const std::string clusterDir = "/tmp/mugai-pg-scale-" + std::to_string(::getpid());
-  const std::string script = std::string(MUGAI_SOURCE_DIR) + "/test/tools/pg_cluster.sh";
-  auto started = test::runCommand(script + " start " + clusterDir + " 55430");
-  REQUIRE(started.code == 0);
-  const std::string cluster = started.out.substr(0, started.out.find('\n'));
-  test::psql(cluster + " dbname=postgres", "CREATE DATABASE mugai ENCODING 'UTF8' TEMPLATE template0");
-  const std::string dsn = cluster + " dbname=mugai";
+  test::PgCluster cluster("scale", 55430);
+  test::psql(cluster.dsn() + " dbname=postgres", "CREATE DATABASE mugai ENCODING 'UTF8' TEMPLATE template0");
+  const std::string dsn = cluster.dsn() + " dbname=mugai";
   const std::string shared = "backend = \"postgresql\"\ndsn = \"" + dsn + "\"\n";
 
   const int portA = test::freePort(), portB = test::freePort(), front = test::freePort();
@@ -133,7 +129,7 @@ TEST_CASE("scale-out: two mugaid nodes behind HAProxy share one PostgreSQL quara
   std::this_thread::sleep_for(std::chrono::seconds(1));
   nodeA->start();
   REQUIRE(test::waitFor([&] { return done >= kMessages / 2; }, 600));
-  REQUIRE(test::runCommand(script + " restart " + clusterDir).code == 0);
+  cluster.restart();
   restartedPg = true;
   for (auto& t : clients) t.join();
   INFO("not acknowledged at first: " << retried.size());
@@ -195,23 +191,19 @@ TEST_CASE("scale-out: two mugaid nodes behind HAProxy share one PostgreSQL quara
   nodeA->stop(SIGTERM);
   nodeB->stop(SIGTERM);
   haproxy.stop(SIGTERM);
-  test::runCommand(script + " stop " + clusterDir);
   fs::remove_all(d);
 }
 
 TEST_CASE("scale-out: with the database away nothing is lost or passed: 451 before the queue, kept in the spool after it",
           "[daemon][pg][scaleout]") {
   const fs::path d = test::freshTempDir("pgaway");
-  const std::string clusterDir = "/tmp/mugai-pg-away-" + std::to_string(::getpid());
-  const std::string script = std::string(MUGAI_SOURCE_DIR) + "/test/tools/pg_cluster.sh";
-  auto started = test::runCommand(script + " start " + clusterDir + " 55429");
-  REQUIRE(started.code == 0);
-  const std::string dsn = started.out.substr(0, started.out.find('\n')) + " dbname=postgres";
+  test::PgCluster cluster("away", 55429);
+  const std::string dsn = cluster.dsn() + " dbname=postgres";
   const std::string shared = "backend = \"postgresql\"\ndsn = \"" + dsn + "\"\n";
   const std::string mode = GENERATE(std::string("before-queue"), std::string("after-queue"));
   test::Mugaid node(d / mode, "mode = \"" + mode + "\"\nretry_seconds = 1\n", "", shared);
   const std::string to = "127.0.0.1:" + std::to_string(node.port());
-  REQUIRE(test::runCommand(script + " stop-keep " + clusterDir).code == 0);  // the database goes away
+  cluster.stop();  // the database goes away
 
   const SubmitResult r = submitMail(to, "partner@example.net", {"soumu@example.lg.jp"}, message(1));
   if (mode == "before-queue") {
@@ -222,13 +214,12 @@ TEST_CASE("scale-out: with the database away nothing is lost or passed: 451 befo
     std::this_thread::sleep_for(std::chrono::seconds(2));
     CHECK(node.delivered("soumu@example.lg.jp").empty());  // never passed without its original kept
   }
-  REQUIRE(test::runCommand(script + " restart " + clusterDir).code == 0);  // back
+  cluster.restart();  // back
   if (mode == "before-queue")
     CHECK(submitMail(to, "partner@example.net", {"soumu@example.lg.jp"}, message(1)).code == 250);
   REQUIRE(test::waitFor([&] { return node.delivered("soumu@example.lg.jp").size() == 1; }, 60));
   CHECK(test::psql(dsn, "SELECT subject FROM items") == "scale-1\n");
   CHECK(node.log().find("cannot connect to the quarantine database") != std::string::npos);
   node.stop(SIGTERM);
-  test::runCommand(script + " stop " + clusterDir);
   fs::remove_all(d);
 }

@@ -24,7 +24,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,6 +33,8 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
+
+from web_process import free_port, start_web
 
 build, source, artifacts = sys.argv[1], sys.argv[2], sys.argv[3]
 mugai = os.path.join(build, "cli", "mugai")
@@ -67,10 +68,7 @@ try:
     run([mugai, "tls-cert", "--cert", os.path.join(work, "cert.pem"), "--key", os.path.join(work, "key.pem")])
     run([mugai, "web", "key", "-o", os.path.join(work, "console.key")])
     # The console's port is chosen first: the notices name its URL.
-    probe = socket.socket()
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
+    port = free_port()
     config = os.path.join(work, "mugai.toml")
     with open(config, "w") as f:
         f.write('[quarantine]\ndir = "%s"\nrelease_relay = "127.0.0.1:%d"\n'
@@ -91,21 +89,11 @@ try:
         fail("the notice has no request link: " + notice)
     run([mugai, "web", "-c", config, "user", "add", "kanri", "--role", "admin"], stdin=password + "\n")
 
-    log = open(os.path.join(work, "web.log"), "w+")
-    web = subprocess.Popen([mugai_web, "-c", config], stderr=log)
+    web, url = start_web(mugai_web, config, os.path.join(work, "web.log"))
     procs.append(web)
-    url = None
-    for _ in range(100):
-        log.seek(0)
-        for line in log:
-            if line.startswith("mugai-web listening on "):
-                url = line.split()[3].rstrip("/")
-        if url:
-            break
-        time.sleep(0.1)
     if not url:
-        log.seek(0)
-        fail("mugai-web did not start: " + log.read())
+        with open(os.path.join(work, "web.log")) as log:
+            fail("mugai-web did not start: " + log.read())
 
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"

@@ -15,6 +15,8 @@ import sys
 import tempfile
 import time
 
+from web_process import free_port, start_web
+
 build, source = sys.argv[1], sys.argv[2]
 mugai = os.path.join(build, "cli", "mugai")
 mugai_web = os.path.join(build, "web", "mugai-web")
@@ -62,24 +64,15 @@ def status(port, request):
 try:
     subprocess.run([mugai, "tls-cert", "--cert", os.path.join(work, "cert.pem"), "--key", os.path.join(work, "key.pem")],
                    check=True, capture_output=True)
-    probe = socket.socket()
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
+    port = free_port()
     config = os.path.join(work, "mugai.toml")
     with open(config, "w") as f:
         f.write('[quarantine]\ndir = "%s"\n[web]\nlisten = "127.0.0.1:%d"\ntls_cert = "%s"\ntls_key = "%s"\n'
                 % (os.path.join(work, "q"), port, os.path.join(work, "cert.pem"), os.path.join(work, "key.pem")))
-    log = open(os.path.join(work, "web.log"), "w+")
-    web = subprocess.Popen([mugai_web, "-c", config], stderr=log)
-    for _ in range(100):
-        log.seek(0)
-        if "mugai-web listening on " in log.read():
-            break
-        time.sleep(0.1)
-    else:
-        log.seek(0)
-        fail("mugai-web did not start: " + log.read())
+    web, url = start_web(mugai_web, config, os.path.join(work, "web.log"))
+    if not url:
+        with open(os.path.join(work, "web.log")) as log:
+            fail("mugai-web did not start: " + log.read())
 
     ok = status(port, b"GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
     if ok != 200:
