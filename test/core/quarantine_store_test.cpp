@@ -600,7 +600,8 @@ TEST_CASE("quarantine: PostgreSQL's audit log refuses changes, and a store witho
 
 TEST_CASE("quarantine: text PostgreSQL cannot hold is kept with U+FFFD, the original byte for byte", "[quarantine][pg]") {
   TestStore t("postgresql", "hostile");
-  Item it = mailItem(std::string("a\0b@example.net", 15), {"type.executable"});
+  // Reason codes go into a text[] literal: quotes, backslashes, braces and commas stay themselves.
+  Item it = mailItem(std::string("a\0b@example.net", 15), {"type.executable", "a\"b\\c{d},e", "NULL"});
   it.subject = "bad \xff\xfe utf-8 \xe3\x81";
   it.filename = std::string("x\0.exe", 6);
   const std::string original = std::string("Subject: \xff\0\r\n\r\n", 14) + std::string(3 << 20, '\xff');  // past one chunk
@@ -609,6 +610,7 @@ TEST_CASE("quarantine: text PostgreSQL cannot hold is kept with U+FFFD, the orig
   REQUIRE(got);
   CHECK(got->sender == "a\xEF\xBF\xBD" "b@example.net");
   CHECK(got->subject == "bad \xEF\xBF\xBD\xEF\xBF\xBD utf-8 \xEF\xBF\xBD\xEF\xBF\xBD");
+  CHECK(test::psql(t.dsn, "SELECT code FROM item_reasons ORDER BY code") == "NULL\na\"b\\c{d},e\ntype.executable\n");
   CHECK(t->readOriginal(*got) == original);
 }
 
