@@ -4,8 +4,8 @@
 //
 // Layout under the store directory:
 //   index.sqlite             SQLite index (WAL, synchronous=FULL), one row per item,
-//                            the append-only audit log, console accounts and
-//                            recipients' release requests
+//                            the append-only audit log, console accounts,
+//                            recipients' release requests and release claims
 //   objects/ab/abcd....gz     originals, gzip, named by the SHA-256 of the original
 //                             (a crash may leave *.tmp-* files beside them; purge sweeps them)
 //
