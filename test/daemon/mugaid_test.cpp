@@ -106,7 +106,8 @@ TEST_CASE("mugaid: relaying only for the configured domains when the client is n
   CHECK(r.out.find("554") != std::string::npos);
   CHECK(waitFor([&] { return daemon.delivered("ok@example.lg.jp").size() == 1; }, 20));
   INFO(daemon.log());
-  CHECK(daemon.log().find("delivered to=<ok@example.lg.jp>") != std::string::npos);
+  // The log line follows the maildir write.
+  CHECK(waitFor([&] { return daemon.log().find("delivered to=<ok@example.lg.jp>") != std::string::npos; }, 10));
   CHECK(daemon.delivered("victim@elsewhere.example").empty());
   fs::remove_all(d);
 }
@@ -554,7 +555,8 @@ TEST_CASE("mugaid: one connection to the next hop carries message after message;
   auto session = [&](const mugai::test::SmtpSink& s, int n) { return nlohmann::json::parse(s.envelope(n))["session"].get<int>(); };
   CHECK(session(*sink, 1) == session(*sink, 2));
   CHECK(session(*sink, 2) == session(*sink, 3));
-  CHECK(daemon.log().find("conn_use=3") != std::string::npos);
+  // The delivery line is written after the sink's 250, which follows its record.
+  CHECK(waitFor([&] { return daemon.log().find("conn_use=3") != std::string::npos; }, 10));
   // The next hop restarts: our cached connection is dead. The next message
   // goes out on a new one at once, not after a retry.
   sink.reset();
