@@ -352,7 +352,7 @@ class PgStore::Lease {
   operator PGconn*() const { return c_; }
   /// Closes the connection instead of giving it back (left mid-protocol).
   void discard() {
-    PQfinish(c_);
+    store_.close(c_);
     c_ = nullptr;
   }
 
@@ -395,6 +395,7 @@ PGconn* PgStore::acquire() {
       // failing the next statement on it.
       pollfd p{PQsocket(c), POLLIN, 0};
       if (::poll(&p, 1, 0) == 0 && PQstatus(c) == CONNECTION_OK) return c;
+      prepared_.erase(c);
       PQfinish(c);
       --open_;
     }
@@ -434,10 +435,19 @@ void PgStore::giveBack(PGconn* c) {
       PQpipelineStatus(c) == PQ_PIPELINE_OFF) {
     idle_.push_back(c);
   } else {
+    if (c) prepared_.erase(c);
     PQfinish(c);
     --open_;
   }
   poolFree_.notify_one();
+}
+
+void PgStore::close(PGconn* c) {
+  {
+    std::lock_guard lock(poolMutex_);
+    prepared_.erase(c);
+  }
+  PQfinish(c);
 }
 
 void PgStore::migrate() {
@@ -507,9 +517,14 @@ std::string textArray(const std::vector<std::string>& values) {
   return out + "}";
 }
 
-void sendQuery(PGconn* c, const char* sql, const std::vector<Param>& params) {
+// Names of put()'s statements, prepared on each connection by preparePut().
+constexpr const char* kPutItemName = "mugai_put_item";
+constexpr const char* kPutChunkName = "mugai_put_chunk";
+
+// Queues the prepared statement `name` with `params` (pipeline mode).
+void sendPrepared(PGconn* c, const char* name, const std::vector<Param>& params) {
   const Bound b(params);
-  if (PQsendQueryParams(c, sql, b.count(), nullptr, b.values.data(), b.lengths.data(), b.formats.data(), 0) != 1)
+  if (PQsendQueryPrepared(c, name, b.count(), b.values.data(), b.lengths.data(), b.formats.data(), 0) != 1)
     throw PgError("quarantine database: " + errorOf(c, nullptr), "");
 }
 
@@ -544,8 +559,25 @@ std::string PgStore::put(Item item, std::string_view original) {
 // The batch's statements go out at once, in pipeline mode, as one implicit
 // transaction that commits at the Sync: one round trip and one flush of
 // the log for the whole batch. A failing statement rolls it all back.
+void PgStore::preparePut(PGconn* c) {
+  {
+    std::lock_guard lock(poolMutex_);
+    if (prepared_.contains(c)) return;
+  }
+  succeeded(c, Result(PQprepare(c, kPutItemName, kPutItem, 0, nullptr)));
+  succeeded(c, Result(PQprepare(c, kPutChunkName, kPutChunk, 0, nullptr)));
+  std::lock_guard lock(poolMutex_);
+  prepared_.insert(c);
+}
+
 std::vector<std::string> PgStore::commitRows(Lease& lease, const std::vector<const GroupCommit::Row*>& batch) {
   PGconn* c = lease.get();
+  try {
+    preparePut(c);
+  } catch (...) {
+    lease.discard();  // perhaps half prepared: a fresh connection next time
+    throw;
+  }
   if (PQenterPipelineMode(c) != 1) throw PgError("quarantine database: cannot enter pipeline mode", "");
   std::vector<bool> isItem;
   const std::int64_t now = epochSeconds();
@@ -553,7 +585,7 @@ std::vector<std::string> PgStore::commitRows(Lease& lease, const std::vector<con
   try {
     for (const GroupCommit::Row* r : batch) {
       const Item& it = *r->item;
-      sendQuery(c, kPutItem,
+      sendPrepared(c, kPutItemName,
                 {it.id, it.time, it.source, it.sender, rows::jsonText(it.recipients), it.subject, it.filename, it.sha256,
                  static_cast<std::int64_t>(it.size), it.verdict, it.actionsJson.empty() ? "[]" : it.actionsJson,
                  it.reportJson.empty() ? "{}" : it.reportJson, it.origin,
@@ -561,7 +593,7 @@ std::vector<std::string> PgStore::commitRows(Lease& lease, const std::vector<con
                  Param::bytes(r->object.substr(0, kChunk))});
       isItem.push_back(true);
       for (std::size_t at = kChunk, n = 1; at < r->object.size(); at += kChunk, ++n) {
-        sendQuery(c, kPutChunk, {it.sha256, static_cast<std::int64_t>(n), Param::bytes(r->object.substr(at, kChunk))});
+        sendPrepared(c, kPutChunkName, {it.sha256, static_cast<std::int64_t>(n), Param::bytes(r->object.substr(at, kChunk))});
         isItem.push_back(false);
       }
     }

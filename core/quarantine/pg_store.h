@@ -17,6 +17,9 @@
 //
 // Connections: a pool of at most `poolSize`, opened when needed. One the
 // server has closed (a restart, a failover) is dropped before it is used.
+// put()'s statements are prepared once per connection (protocol-level
+// prepared statements: a pooler in front needs to support them, as
+// PgBouncer does from 1.21, or run in session mode).
 // A database that cannot be reached is a StoreError: mugaid keeps the
 // message spooled and tries again, or answers 451 before the queue.
 //
@@ -31,6 +34,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <unordered_set>
 #include <vector>
 
 #include "core/quarantine/group_commit.h"
@@ -105,6 +109,11 @@ class PgStore final : public QuarantineStore {
   /// where the origin was stored before. Throws, having rolled back.
   std::vector<std::string> commitRows(Lease& connection, const std::vector<const GroupCommit::Row*>& batch);
   void giveBack(pg_conn* connection);
+  /// Closes `connection` for good (it may not go back to the pool).
+  void close(pg_conn* connection);
+  /// Prepares put()'s statements on `connection` once (parsed and planned
+  /// once per connection, not once per item).
+  void preparePut(pg_conn* connection);
   void migrate();
 
   std::string dsn_;
@@ -115,6 +124,7 @@ class PgStore final : public QuarantineStore {
   std::condition_variable poolFree_;
   std::vector<pg_conn*> idle_;
   std::size_t open_ = 0;  // connections out of the pool or idle in it
+  std::unordered_set<pg_conn*> prepared_;  // open connections with put()'s statements prepared
   GroupCommit group_;
 };
 
