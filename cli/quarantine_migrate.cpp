@@ -28,18 +28,12 @@ using quarantine::ListFilter;
 using quarantine::QuarantineStore;
 
 std::unique_ptr<QuarantineStore> openNamed(const std::string& spec, const char* option) {
-  QuarantineConfig c;
-  const auto colon = spec.find(':');
-  const std::string kind = spec.substr(0, colon), where = colon == std::string::npos ? "" : spec.substr(colon + 1);
-  if ((kind != "sqlite" && kind != "postgresql") || where.empty())
-    throw CLI::ValidationError(option, "\"" + spec + "\" is not sqlite:DIR or postgresql:DSN");
-  if (kind == "postgresql")
-    if (std::string problem = quarantine::dsnProblem(where); !problem.empty())
-      throw CLI::ValidationError(option, problem + " (a password belongs in ~/.pgpass, a passfile or pg_service.conf, "
-                                                   "never on the command line)");
-  c.backend = kind;
-  (kind == "sqlite" ? c.dir : c.dsn) = where;
-  return quarantine::openStore(c);
+  const std::optional<QuarantineConfig> c = quarantine::storeFromSpec(spec);
+  if (!c) throw CLI::ValidationError(option, "\"" + spec + "\" is not sqlite:DIR or postgresql:DSN");
+  if (std::string problem = c->backend == "postgresql" ? quarantine::dsnProblem(c->dsn) : ""; !problem.empty())
+    throw CLI::ValidationError(option, problem + " (a password belongs in ~/.pgpass, a passfile or pg_service.conf, "
+                                                 "never on the command line)");
+  return quarantine::openStore(*c);
 }
 
 // Every item of `store`, newest first, a page at a time (a second's items

@@ -13,4 +13,16 @@ std::unique_ptr<QuarantineStore> openStore(const QuarantineConfig& config, int w
   return std::make_unique<Store>(config.dir);
 }
 
+std::optional<QuarantineConfig> storeFromSpec(const std::string& spec) {
+  const auto colon = spec.find(':');
+  if (colon == std::string::npos || colon + 1 == spec.size()) return std::nullopt;
+  QuarantineConfig c;
+  c.backend = spec.substr(0, colon);
+  const std::string where = spec.substr(colon + 1);
+  if (c.backend == "sqlite") c.dir = where;
+  else if (c.backend == "postgresql") c.dsn = where;
+  else return std::nullopt;
+  return c;
+}
+
 }  // namespace mugai::quarantine

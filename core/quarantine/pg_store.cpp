@@ -484,17 +484,17 @@ namespace {
 
 // One item's rows in one statement: the object once per SHA-256 (a reused
 // one is touched, which locks it until we commit: a purge meanwhile waits,
-// then leaves it), its first chunk when it is new, the item unless its
-// origin was stored before, and its reasons. The foreign keys are checked
+// then leaves it), its first chunk when it is new, the item unless its id
+// or its origin was stored before, and its reasons. The foreign keys are checked
 // at the statement's end, when the object and the item are there.
-// Returns the item's id, or NULL when the origin was stored before.
+// Returns the item's id, or no row when it was stored before.
 constexpr const char* kPutItem =
     "WITH o AS (INSERT INTO objects (sha256, size, stored, touched) VALUES ($8, $9, $16, $16) "
     "  ON CONFLICT (sha256) DO UPDATE SET touched = EXCLUDED.touched RETURNING xmax = 0 AS fresh), "
     "c AS (INSERT INTO object_chunks (sha256, n, data) SELECT $8, 0, $17 FROM o WHERE o.fresh), "
     "i AS (INSERT INTO items (id, time, source, sender, recipients, subject, filename, sha256, size, verdict, actions, "
     "  report, origin, envelope) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULLIF($13, ''), $14) "
-    "  ON CONFLICT (origin) DO NOTHING RETURNING id), "
+    "  ON CONFLICT DO NOTHING RETURNING id), "
     "r AS (INSERT INTO item_reasons (item_id, code) SELECT i.id, code FROM i, unnest($15::text[]) AS code "
     "  ON CONFLICT DO NOTHING) "
     "SELECT id FROM i";
@@ -542,15 +542,12 @@ std::string PgStore::put(Item item, std::string_view original) {
     std::vector<std::string> ids = commitRows(c, batch);
     for (std::size_t k = 0; k < batch.size(); ++k)
       if (ids[k].empty()) {
-        // The origin was stored before (a restart redoing interrupted
-        // work, on this node or another): the earlier item stands.
-        // The same origin with another original is not the same work: fail.
-        Result e = query(c, "SELECT id, sha256 FROM items WHERE origin = $1", {batch[k]->item->origin});
-        if (PQntuples(e.get()) != 1) throw StoreError("quarantine database: origin conflict without a row");
-        if (text(e.get(), 0, 1) != batch[k]->item->sha256)
-          throw StoreError("origin " + batch[k]->item->origin + " was stored before with another original (item " +
-                           text(e.get(), 0, 0) + ")");
-        ids[k] = text(e.get(), 0, 0);
+        // Stored before under its id (a batch that committed and lost its
+        // connection before saying so, tried again) or its origin (a
+        // restart redoing interrupted work, on this node or another).
+        Result e = query(c, rows::kStoredBefore, {batch[k]->item->id, batch[k]->item->origin});
+        if (PQntuples(e.get()) != 1) throw StoreError("quarantine database: conflict without a row");
+        ids[k] = rows::storedBefore(*batch[k]->item, text(e.get(), 0, 0), text(e.get(), 0, 1));
       }
     return ids;
   });

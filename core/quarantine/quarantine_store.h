@@ -162,6 +162,9 @@ class QuarantineStore {
   /// Stores `original` and its item; `item.sha256` and `size` are computed here.
   /// @return the item's id: `item.id`, or the id stored earlier under the
   /// same origin (with another original under that origin: StoreError).
+  /// Idempotent: putting an item whose id is stored with the same original
+  /// again (a retry after an answer lost with the connection) returns its
+  /// id; with another original it is a StoreError.
   /// Group commit: rows put() by several threads at once go into one
   /// transaction (one fsync of the log); each put() returns once its own
   /// row is committed, or throws with its own error.
@@ -244,5 +247,9 @@ class QuarantineStore {
 /// `workers` (the caller's threads that use it; at least 2, at most 16).
 /// Throws StoreError when it cannot be opened.
 std::unique_ptr<QuarantineStore> openStore(const QuarantineConfig& config, int workers = 0);
+
+/// A store named on a command line, "sqlite:DIR" or "postgresql:DSN", as
+/// a [quarantine] table; nullopt when `spec` is neither.
+std::optional<QuarantineConfig> storeFromSpec(const std::string& spec);
 
 }  // namespace mugai::quarantine

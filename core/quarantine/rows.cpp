@@ -50,4 +50,10 @@ std::string likeContaining(const std::string& text) {
   return p + "%";
 }
 
+std::string storedBefore(const Item& item, const std::string& storedId, const std::string& storedSha256) {
+  if (storedSha256 == item.sha256) return storedId;
+  if (storedId == item.id) throw StoreError("item id " + item.id + " was stored before with another original");
+  throw StoreError("origin " + item.origin + " was stored before with another original (item " + storedId + ")");
+}
+
 }  // namespace mugai::quarantine::rows

@@ -24,4 +24,13 @@ std::vector<std::string> splitReasons(const std::string& text);
 /// A LIKE pattern matching `text` literally anywhere (with ESCAPE '\').
 std::string likeContaining(const std::string& text);
 
+/// An insert of `item` that changed nothing met a row stored before under
+/// its id or its origin (a retry, or a restart redoing interrupted work):
+/// with the same original the put is done, and its id is `storedId`;
+/// with another it is not the same work and throws StoreError.
+std::string storedBefore(const Item& item, const std::string& storedId, const std::string& storedSha256);
+/// The query that finds that row: parameters id, origin; columns id, sha256.
+inline constexpr const char* kStoredBefore =
+    "SELECT id, sha256 FROM items WHERE id = $1 OR origin = NULLIF($2, '') ORDER BY id = $1 DESC LIMIT 1";
+
 }  // namespace mugai::quarantine::rows

@@ -393,7 +393,7 @@ std::string Store::put(Item item, std::string_view original) {
 std::string Store::insertRows(const Item& item) {
   auto s = prepare(
       "INSERT INTO items (id, time, source, sender, recipients, subject, filename, sha256, size, verdict, "
-      "actions, report, origin, envelope) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,NULLIF(?, ''),?) ON CONFLICT(origin) DO NOTHING");
+      "actions, report, origin, envelope) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,NULLIF(?, ''),?) ON CONFLICT DO NOTHING");
   bindValue(s.get(), 1, item.id);
   bindValue(s.get(), 2, item.time);
   bindValue(s.get(), 3, item.source);
@@ -413,15 +413,12 @@ std::string Store::insertRows(const Item& item) {
     sqlite3_bind_null(s.get(), 14);
   if (sqlite3_step(s.get()) != SQLITE_DONE) fail("cannot insert item " + item.id);
   if (sqlite3_changes(db_.get()) == 0) {
-    // The origin was stored before (a restart redoing interrupted work):
-    // the earlier item stands, and this call is a no-op.
-    // The same origin with another original is not the same work: fail.
-    auto q = prepare("SELECT id, sha256 FROM items WHERE origin = ?");
-    bindValue(q.get(), 1, item.origin);
-    if (sqlite3_step(q.get()) != SQLITE_ROW) fail("origin conflict without a row");
-    if (column(q.get(), 1) != item.sha256)
-      throw StoreError("origin " + item.origin + " was stored before with another original (item " + column(q.get(), 0) + ")");
-    return column(q.get(), 0);
+    // Stored before under its id or its origin: done if the same original.
+    auto q = prepare(rows::kStoredBefore);
+    bindValue(q.get(), 1, item.id);
+    bindValue(q.get(), 2, item.origin);
+    if (sqlite3_step(q.get()) != SQLITE_ROW) fail("conflict without a row");
+    return rows::storedBefore(item, column(q.get(), 0), column(q.get(), 1));
   }
   auto r = prepare("INSERT OR IGNORE INTO item_reasons (item_id, code) VALUES (?, ?)");
   for (const auto& code : item.reasons) {

@@ -24,10 +24,12 @@ int main(int argc, char** argv) {
   const int n = argc > 2 ? std::stoi(argv[2]) : 5000;
   const int threads = argc > 3 ? std::stoi(argv[3]) : 4;
   const std::size_t size = argc > 4 ? std::stoul(argv[4]) : 10000;
-  mugai::QuarantineConfig c;
-  c.backend = spec.substr(0, spec.find(':'));
-  (c.backend == "sqlite" ? c.dir : c.dsn) = spec.substr(spec.find(':') + 1);
-  auto store = mugai::quarantine::openStore(c, threads);
+  const std::optional<mugai::QuarantineConfig> c = mugai::quarantine::storeFromSpec(spec);
+  if (!c) {
+    std::fprintf(stderr, "mugai_store_bench: \"%s\" is not sqlite:DIR or postgresql:DSN\n", spec.c_str());
+    return 3;
+  }
+  auto store = mugai::quarantine::openStore(*c, threads);
   std::atomic<int> next = 0;
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<std::thread> pool;
@@ -54,7 +56,7 @@ int main(int argc, char** argv) {
     });
   for (auto& t : pool) t.join();
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::printf("%s: %d puts of %zu bytes from %d threads in %.2f s: %.0f puts/s\n", c.backend.c_str(), n, size, threads, s,
+  std::printf("%s: %d puts of %zu bytes from %d threads in %.2f s: %.0f puts/s\n", c->backend.c_str(), n, size, threads, s,
               n / s);
   return 0;
 }

@@ -190,6 +190,20 @@ TEST_CASE("quarantine: the same origin twice is stored once (restart redoing wor
   CHECK(store.list({}).size() == 1);
 }
 
+TEST_CASE("quarantine: putting the same item again is a no-op (a retry after a lost answer)", "[quarantine][pg]") {
+  TestStore t(EACH_BACKEND, "retry");
+  Item a = mailItem("x@example.net", {"type.executable"});  // no origin: `mugai mail` and `scan`
+  CHECK(t->put(a, "MZ original") == a.id);
+  CHECK(t->put(a, "MZ original") == a.id);
+  CHECK(t.another()->put(a, "MZ original") == a.id);
+  CHECK(t->list({}).size() == 1);
+  CHECK(t->get(a.id)->reasons == std::vector<std::string>{"type.executable"});
+  // The same id with another original is not a retry.
+  CHECK_THROWS_WITH(t->put(a, "another original"), ContainsSubstring("item id " + a.id + " was stored before"));
+  CHECK(t->readOriginal(*t->get(a.id)) == "MZ original");
+  if (t.kind == "postgresql") CHECK(test::psql(t.dsn, "SELECT count(*) FROM items") == "1\n");
+}
+
 TEST_CASE("quarantine: a damaged object is reported, never returned", "[quarantine][pg]") {
   TestStore t(EACH_BACKEND, "damage");
   QuarantineStore& store = *t;
@@ -616,6 +630,33 @@ TEST_CASE("quarantine: text PostgreSQL cannot hold is kept with U+FFFD, the orig
   CHECK(got->subject == "bad \xEF\xBF\xBD\xEF\xBF\xBD utf-8 \xEF\xBF\xBD\xEF\xBF\xBD");
   CHECK(test::psql(t.dsn, "SELECT code FROM item_reasons ORDER BY code") == "NULL\na\"b\\c{d},e\ntype.executable\n");
   CHECK(t->readOriginal(*got) == original);
+}
+
+TEST_CASE("quarantine: a PostgreSQL search past its 5 s budget is cut and asks to be narrowed", "[quarantine][search][pg]") {
+  TestStore t("postgresql", "toobroad");
+  Item it = mailItem("a@example.net", {});
+  t->put(it, "x");
+  // Another session holds the items table (as a VACUUM FULL or an
+  // operator's long transaction would) for 10 s: the search waits on it.
+  const fs::path dir = test::freshTempDir("toobroad");
+  test::Background holder("psql -XAtq '" + t.dsn + "' -c 'BEGIN' -c 'LOCK TABLE items IN ACCESS EXCLUSIVE MODE' "
+                          "-c \"SELECT 'locked'\" -c 'SELECT pg_sleep(10)' -c \"SELECT 'done'\"",
+                          dir / "psql.log");
+  const auto said = [&](const char* word) {
+    return fs::exists(dir / "psql.log") && test::readFile(dir / "psql.log").find(word) != std::string::npos;
+  };
+  REQUIRE(test::waitFor([&] { return said("locked"); }, 15));
+  ListFilter f;
+  f.subject = "invoice";
+  const auto start = std::chrono::steady_clock::now();
+  CHECK_THROWS_AS(t->list(f), SearchTooBroad);
+  const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  CHECK(waited > 4.5);  // the budget, not an error at once
+  CHECK(waited < 9.0);  // and not the lock's end
+  // Once the other session ends, the same search answers.
+  REQUIRE(test::waitFor([&] { return said("done"); }, 20));
+  CHECK(test::waitFor([&] { try { return t->list(f).size() == 1; } catch (const StoreError&) { return false; } }, 10));
+  fs::remove_all(dir);
 }
 
 TEST_CASE("quarantine: PostgreSQL restarting or away is an error, not a loss; the pool reconnects", "[quarantine][pg]") {
