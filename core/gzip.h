@@ -1,6 +1,5 @@
-// gzip (RFC 1952) compression of whole buffers, for quarantined originals
-// (libdeflate compresses, zlib inflates): an operator can read any stored
-// object with `zcat`.
+// gzip (RFC 1952) compression of whole buffers with zlib, for quarantined
+// originals: an operator can read any stored object with `zcat`.
 // Decompression is bounded: the caller says how many bytes may come out.
 #pragma once
 
@@ -10,8 +9,8 @@
 
 namespace mugai {
 
-/// gzip-compresses `bytes` at `level` (0-12; 6 as zlib's default). Throws
-/// std::runtime_error only when libdeflate cannot allocate.
+/// gzip-compresses `bytes` at `level` (0-9). Throws std::runtime_error only
+/// when zlib cannot allocate.
 std::string gzipCompress(std::string_view bytes, int level = 6);
 
 /// Decompresses a gzip stream into `out`, stopping with an error past
