@@ -24,8 +24,10 @@ class GroupCommit {
     std::string_view object;  ///< what the backend writes with the row (PostgreSQL: the gzip original), or ""
   };
   /// Commits `rows` in one transaction and returns their ids in order
-  /// (an item's own id, or the id stored earlier under its origin). Throws
-  /// on failure, having rolled back.
+  /// (an item's own id, or the id of the same work stored earlier under
+  /// its id or origin). Throws on failure: rolled back, or committed but
+  /// unconfirmed (a lost connection); the rows are then committed one by
+  /// one, which the backends make idempotent (QuarantineStore::put()).
   using Commit = std::function<std::vector<std::string>(const std::vector<const Row*>& rows)>;
 
   /// Queues `row`, waits until a commit has taken it; returns its id or

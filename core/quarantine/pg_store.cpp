@@ -553,9 +553,6 @@ std::string PgStore::put(Item item, std::string_view original) {
   });
 }
 
-// The batch's statements go out at once, in pipeline mode, as one implicit
-// transaction that commits at the Sync: one round trip and one flush of
-// the log for the whole batch. A failing statement rolls it all back.
 void PgStore::preparePut(PGconn* c) {
   {
     std::lock_guard lock(poolMutex_);
@@ -567,6 +564,9 @@ void PgStore::preparePut(PGconn* c) {
   prepared_.insert(c);
 }
 
+// The batch's statements go out at once, in pipeline mode, as one implicit
+// transaction that commits at the Sync: one round trip and one flush of
+// the log for the whole batch. A failing statement rolls it all back.
 std::vector<std::string> PgStore::commitRows(Lease& lease, const std::vector<const GroupCommit::Row*>& batch) {
   PGconn* c = lease.get();
   try {
@@ -600,6 +600,7 @@ std::vector<std::string> PgStore::commitRows(Lease& lease, const std::vector<con
     throw;
   }
   std::vector<std::string> ids;
+  std::string state;  // the first failing statement's SQLSTATE
   // Each statement's result and its terminating NULL, then the Sync's.
   for (bool item : isItem) {
     Result r(PQgetResult(c));
@@ -612,6 +613,7 @@ std::vector<std::string> PgStore::commitRows(Lease& lease, const std::vector<con
       if (item) ids.push_back(PQntuples(r.get()) ? text(r.get(), 0, 0) : "");
     } else if (error.empty()) {
       error = status == PGRES_PIPELINE_ABORTED ? "quarantine database: batch aborted" : "quarantine database: " + errorOf(c, r.get());
+      if (const char* s = PQresultErrorField(r.get(), PG_DIAG_SQLSTATE)) state = s;
     }
     Result(PQgetResult(c)).reset();
   }
@@ -622,7 +624,10 @@ std::vector<std::string> PgStore::commitRows(Lease& lease, const std::vector<con
     }
   }
   if (PQexitPipelineMode(c) != 1 && error.empty()) error = "quarantine database: " + errorOf(c, nullptr);
-  if (!error.empty()) throw PgError(error, "");
+  // 26000: the server lost our prepared statements (a pooler in front that
+  // moved us to another server connection): prepare on a fresh one.
+  if (state == "26000") lease.discard();
+  if (!error.empty()) throw PgError(error, state);
   return ids;
 }
 

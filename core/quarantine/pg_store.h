@@ -18,8 +18,8 @@
 // Connections: a pool of at most `poolSize`, opened when needed. One the
 // server has closed (a restart, a failover) is dropped before it is used.
 // put()'s statements are prepared once per connection (protocol-level
-// prepared statements: a pooler in front needs to support them, as
-// PgBouncer does from 1.21, or run in session mode).
+// prepared statements: a pooler in front must keep them, as PgBouncer
+// does in session mode, or from 1.21 with max_prepared_statements > 0).
 // A database that cannot be reached is a StoreError: mugaid keeps the
 // message spooled and tries again, or answers 451 before the queue.
 //
@@ -106,7 +106,7 @@ class PgStore final : public QuarantineStore {
  private:
   pg_conn* acquire();
   /// Inserts the batch's rows in one transaction (pipelined); the ids, ""
-  /// where the origin was stored before. Throws, having rolled back.
+  /// where the id or the origin was stored before. Throws, having rolled back.
   std::vector<std::string> commitRows(Lease& connection, const std::vector<const GroupCommit::Row*>& batch);
   void giveBack(pg_conn* connection);
   /// Closes `connection` for good (it may not go back to the pool).

@@ -46,7 +46,8 @@ class Store final : public QuarantineStore {
   const std::string& migration() const override { return migration_; }
 
   /// Stores `original` and its item; `item.sha256` and `size` are computed here.
-  /// @return the item's id: `item.id`, or the id stored earlier under the same origin.
+  /// @return the item's id: `item.id`, or the id stored earlier under the
+  /// same id or origin (QuarantineStore::put()).
   /// Group commit: rows put() by several threads at once go into one
   /// transaction (one fsync of the log); each put() returns once its own
   /// row is committed, or throws with its own error.
