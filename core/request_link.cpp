@@ -3,9 +3,6 @@
 #include "core/hash.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/rand.h>
 
 #include <fstream>
 #include <stdexcept>
@@ -34,13 +31,7 @@ bool unhex(const std::string& h, std::string& out) {
 std::string requestSignature(const std::string& keyHex, const std::string& id, std::int64_t until) {
   std::string key;
   if (!unhex(keyHex, key) || key.size() != 32) throw std::runtime_error("the console key is not 64 hex digits");
-  const std::string message = "mugai-request-v1\n" + id + "\n" + std::to_string(until);
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(message.data()),
-            message.size(), mac, &length))
-    throw std::runtime_error("HMAC-SHA256 failed");
-  return toHex(std::string_view(reinterpret_cast<const char*>(mac), length));
+  return toHex(hmacSha256(key, "mugai-request-v1\n" + id + "\n" + std::to_string(until)));
 }
 
 bool validRequestSignature(const std::string& keyHex, const std::string& id, std::int64_t until, const std::string& sig) {
@@ -69,10 +60,6 @@ std::string readRequestKey(const std::string& path, std::string& error) {
   return line;
 }
 
-std::string newRequestKey() {
-  unsigned char raw[32];
-  if (RAND_bytes(raw, sizeof raw) != 1) throw std::runtime_error("the random number generator failed");
-  return toHex(std::string_view(reinterpret_cast<const char*>(raw), sizeof raw));
-}
+std::string newRequestKey() { return toHex(randomBytes(32)); }
 
 }  // namespace mugai

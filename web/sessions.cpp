@@ -3,9 +3,6 @@
 #include "core/hash.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/rand.h>
 
 #include <stdexcept>
 
@@ -13,11 +10,7 @@ namespace mugai::web {
 Sessions::Sessions(std::int64_t idleSeconds, std::int64_t maxSeconds, std::function<std::int64_t()> now)
     : idle_(idleSeconds), max_(maxSeconds), now_(std::move(now)) {}
 
-std::string Sessions::randomToken() {
-  unsigned char raw[16];
-  if (RAND_bytes(raw, sizeof raw) != 1) throw std::runtime_error("the random number generator failed");
-  return toHex(std::string_view(reinterpret_cast<const char*>(raw), sizeof raw));
-}
+std::string Sessions::randomToken() { return toHex(randomBytes(16)); }
 
 bool Sessions::expired(const Session& s, std::int64_t now) const {
   return now - s.lastSeen >= idle_ || now - s.created >= max_;
@@ -72,20 +65,10 @@ void Sessions::removeUser(const std::string& user) {
     it = !user.empty() && it->second.user == user ? sessions_.erase(it) : std::next(it);
 }
 
-PreLoginTokens::PreLoginTokens() {
-  unsigned char raw[32];
-  if (RAND_bytes(raw, sizeof raw) != 1) throw std::runtime_error("the random number generator failed");
-  key_.assign(reinterpret_cast<const char*>(raw), sizeof raw);
-}
+PreLoginTokens::PreLoginTokens() : key_(randomBytes(32)) {}
 
 std::string PreLoginTokens::token(const std::string& cookie) const {
-  const std::string message = "mugai-pre-login-v1\n" + cookie;
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (!HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()), reinterpret_cast<const unsigned char*>(message.data()),
-            message.size(), mac, &length))
-    throw std::runtime_error("HMAC-SHA256 failed");
-  return toHex(std::string_view(reinterpret_cast<const char*>(mac), 16));
+  return toHex(hmacSha256(key_, "mugai-pre-login-v1\n" + cookie).substr(0, 16));
 }
 
 bool sameToken(const std::string& a, const std::string& b) {
