@@ -112,6 +112,12 @@ class Console {
   Response requestsPage(Context& c);
   Response approvePost(Context& c);
   Response denyPost(Context& c);
+  /// The request an approve or deny form names, claimed for this
+  /// administrator; or none (a 404 or 409 page in `error`).
+  std::optional<quarantine::ReleaseRequest> claimedRequest(Context& c, Response& error);
+  /// Mails the requester of `request` the decision `body` (with the
+  /// request's quarantine id); a failure is audited.
+  void tellRequester(Context& c, const quarantine::ReleaseRequest& request, const std::string& body);
   /// The item of a signed request link, or none (a 4xx page in `error`).
   std::optional<quarantine::Item> linkedItem(Context& c, const std::string& until, const std::string& sig, Response& error);
   /// Mails `to` (through [quarantine] release_relay) a plain-text notice in

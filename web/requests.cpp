@@ -208,12 +208,30 @@ std::int64_t requestNumber(const std::string& text) {
 }
 }  // namespace
 
-Response Console::approvePost(Context& c) {
-  const Lang l = c.lang;
+std::optional<quarantine::ReleaseRequest> Console::claimedRequest(Context& c, Response& error) {
   const std::int64_t seq = requestNumber(c.itemId);
   auto request = seq ? store_.request(seq) : std::nullopt;
-  if (!request) return message(c, 404, tr(l, "requests"), tr(l, "not_found"));
-  if (!store_.claimRequest(seq, c.session->user, now_())) return message(c, 409, tr(l, "requests"), tr(l, "req_taken"));
+  if (!request) {
+    error = message(c, 404, tr(c.lang, "requests"), tr(c.lang, "not_found"));
+  } else if (!store_.claimRequest(seq, c.session->user, now_())) {
+    error = message(c, 409, tr(c.lang, "requests"), tr(c.lang, "req_taken"));
+    request.reset();
+  }
+  return request;
+}
+
+void Console::tellRequester(Context& c, const quarantine::ReleaseRequest& request, const std::string& body) {
+  const std::string failed = sendMail({request.requester}, "[mugai] 解放申請の結果 / Your release request",
+                                      body + "隔離番号 / Quarantine id: " + request.itemId + "\n");
+  if (!failed.empty())
+    quarantine::recordAudit(store_, actor(c), request.itemId, "request_notice", request.requester, "failed: " + failed);
+}
+
+Response Console::approvePost(Context& c) {
+  Response refused;
+  const auto request = claimedRequest(c, refused);
+  if (!request) return refused;
+  const std::int64_t seq = request->seq;
   auto it = store_.get(request->itemId);
   std::string state = "failed", note;
   if (!it) {
@@ -231,40 +249,31 @@ Response Console::approvePost(Context& c) {
       note = e.what();
     }
   }
-  store_.finishRequest(seq, state, state == "approved" ? "" : note);
+  const bool approved = state == "approved";
+  store_.finishRequest(seq, state, approved ? "" : note);
   quarantine::recordAudit(store_, actor(c), request->itemId, "request_approve", "request " + std::to_string(seq),
-                          state == "approved" ? "ok" : "failed: " + note);
-  const std::string body =
-      state == "approved"
-          ? "原本の解放申請が承認されました。解放したメールは別に届きます（解放ポリシーで再度無害化しています）。\n"
-            "Your request was approved. The released mail arrives separately (sanitized again under the release policy).\n\n"
-            "隔離番号 / Quarantine id: " + request->itemId + "\n"
-          : "原本の解放申請は処理できませんでした。システム管理者にお問い合わせください。\n"
-            "Your request could not be carried out. Please ask your system administrator.\n\n"
-            "隔離番号 / Quarantine id: " + request->itemId + "\n";
-  const std::string failed = sendMail({request->requester}, "[mugai] 解放申請の結果 / Your release request", body);
-  if (!failed.empty())
-    quarantine::recordAudit(store_, actor(c), request->itemId, "request_notice", request->requester, "failed: " + failed);
-  return message(c, state == "approved" ? 200 : 502, tr(l, "requests"), tr(l, state == "approved" ? "req_approved" : "req_failed"));
+                          approved ? "ok" : "failed: " + note);
+  tellRequester(c, *request,
+                approved ? "原本の解放申請が承認されました。解放したメールは別に届きます（解放ポリシーで再度無害化しています）。\n"
+                           "Your request was approved. The released mail arrives separately (sanitized again under the "
+                           "release policy).\n\n"
+                         : "原本の解放申請は処理できませんでした。システム管理者にお問い合わせください。\n"
+                           "Your request could not be carried out. Please ask your system administrator.\n\n");
+  return message(c, approved ? 200 : 502, tr(c.lang, "requests"), tr(c.lang, approved ? "req_approved" : "req_failed"));
 }
 
 Response Console::denyPost(Context& c) {
-  const Lang l = c.lang;
-  const std::int64_t seq = requestNumber(c.itemId);
-  auto request = seq ? store_.request(seq) : std::nullopt;
-  if (!request) return message(c, 404, tr(l, "requests"), tr(l, "not_found"));
-  if (!store_.claimRequest(seq, c.session->user, now_())) return message(c, 409, tr(l, "requests"), tr(l, "req_taken"));
+  Response refused;
+  const auto request = claimedRequest(c, refused);
+  if (!request) return refused;
   const std::string note = c.field("note").substr(0, 500);
-  store_.finishRequest(seq, "denied", note);
-  quarantine::recordAudit(store_, actor(c), request->itemId, "request_deny", "request " + std::to_string(seq),
+  store_.finishRequest(request->seq, "denied", note);
+  quarantine::recordAudit(store_, actor(c), request->itemId, "request_deny", "request " + std::to_string(request->seq),
                           note.empty() ? "ok" : "ok: " + note);
-  const std::string body = "原本の解放申請は承認されませんでした。\nYour request for the original was denied.\n\n" +
-                           (note.empty() ? std::string() : "管理者より / From the administrator: " + maskedText(note) + "\n\n") +
-                           "隔離番号 / Quarantine id: " + request->itemId + "\n";
-  const std::string failed = sendMail({request->requester}, "[mugai] 解放申請の結果 / Your release request", body);
-  if (!failed.empty())
-    quarantine::recordAudit(store_, actor(c), request->itemId, "request_notice", request->requester, "failed: " + failed);
-  return message(c, 200, tr(l, "requests"), tr(l, "req_denied"));
+  tellRequester(c, *request,
+                "原本の解放申請は承認されませんでした。\nYour request for the original was denied.\n\n" +
+                    (note.empty() ? std::string() : "管理者より / From the administrator: " + maskedText(note) + "\n\n"));
+  return message(c, 200, tr(c.lang, "requests"), tr(c.lang, "req_denied"));
 }
 
 }  // namespace mugai::web
