@@ -39,6 +39,16 @@ TEST_CASE("a result round-trips through the codec", "[job]") {
   REQUIRE(back.parts.size() == 1);
   CHECK(back.parts[0].reasonJa == "実行ファイル");
   CHECK(back.findings[0].code == "mime.reencoded");
+  // Brackets, braces and escaped quotes inside strings are text, not depth:
+  // a file name of 1,000 '[' and a subject of '\\"{' come back as they were.
+  job::Result r = goodResult();
+  r.parts[0].filename = std::string(1000, '[') + ".exe";
+  r.report = nlohmann::json{{"id", r.id}, {"subject", std::string(300, '{') + "\\\"{" + std::string(300, '[')}};
+  job::Result again;
+  REQUIRE(job::decodeResult(job::encodeResult(r), again, error));
+  REQUIRE(again.parts.size() == 1);
+  CHECK(again.parts[0].filename == r.parts[0].filename);
+  CHECK(again.report == r.report);
 }
 
 TEST_CASE("a result that would name a path, forge a log line or a metric is refused", "[job]") {
