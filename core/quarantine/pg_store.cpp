@@ -528,6 +528,22 @@ void sendPrepared(PGconn* c, const char* name, const std::vector<Param>& params)
     throw PgError("quarantine database: " + errorOf(c, nullptr), "");
 }
 
+// Removes objects no item names ("" = any such object, else that one).
+// An object a put() is reusing stays (it is locked, then touched); one a
+// put() references meanwhile is kept by the foreign key.
+std::size_t sweepObjects(PGconn* c, const std::string& sha256, std::size_t& failed) {
+  try {
+    Result r = query(c,
+                     "DELETE FROM objects o WHERE ($1 = '' OR o.sha256 = $1) "
+                     "AND NOT EXISTS (SELECT 1 FROM items i WHERE i.sha256 = o.sha256)",
+                     {sha256});
+    return affected(r.get());
+  } catch (const PgError& e) {
+    if (e.state != "23503") throw;  // foreign_key_violation: a put() took it meanwhile
+    ++failed;
+    return 0;
+  }
+}
 }  // namespace
 
 std::string PgStore::put(Item item, std::string_view original) {
@@ -547,7 +563,19 @@ std::string PgStore::put(Item item, std::string_view original) {
         // restart redoing interrupted work, on this node or another).
         Result e = query(c, rows::kStoredBefore, {batch[k]->item->id, batch[k]->item->origin});
         if (PQntuples(e.get()) != 1) throw StoreError("quarantine database: conflict without a row");
-        ids[k] = rows::storedBefore(*batch[k]->item, text(e.get(), 0, 0), text(e.get(), 0, 1));
+        try {
+          ids[k] = rows::storedBefore(*batch[k]->item, text(e.get(), 0, 0), text(e.get(), 0, 1));
+        } catch (const StoreError&) {
+          // Not the same work: the batch committed this row's object for
+          // nothing. Take it back unless an item names it.
+          try {
+            std::size_t failed = 0;
+            sweepObjects(c, batch[k]->item->sha256, failed);
+          } catch (const StoreError&) {
+            // purge() sweeps it later; the caller hears the real error
+          }
+          throw;
+        }
       }
     return ids;
   });
@@ -863,24 +891,6 @@ std::vector<AuditEntry> PgStore::auditLog(const AuditFilter& f) {
   return out;
 }
 
-namespace {
-// Removes objects no item names ("" = any such object, else that one).
-// An object a put() is reusing stays (it is locked, then touched); one a
-// put() references meanwhile is kept by the foreign key.
-std::size_t sweepObjects(PGconn* c, const std::string& sha256, std::size_t& failed) {
-  try {
-    Result r = query(c,
-                     "DELETE FROM objects o WHERE ($1 = '' OR o.sha256 = $1) "
-                     "AND NOT EXISTS (SELECT 1 FROM items i WHERE i.sha256 = o.sha256)",
-                     {sha256});
-    return affected(r.get());
-  } catch (const PgError& e) {
-    if (e.state != "23503") throw;  // foreign_key_violation: a put() took it meanwhile
-    ++failed;
-    return 0;
-  }
-}
-}  // namespace
 
 PurgeResult PgStore::remove(const std::string& id) {
   PurgeResult result;

@@ -201,7 +201,10 @@ TEST_CASE("quarantine: putting the same item again is a no-op (a retry after a l
   // The same id with another original is not a retry.
   CHECK_THROWS_WITH(t->put(a, "another original"), ContainsSubstring("item id " + a.id + " was stored before"));
   CHECK(t->readOriginal(*t->get(a.id)) == "MZ original");
-  if (t.kind == "postgresql") CHECK(test::psql(t.dsn, "SELECT count(*) FROM items") == "1\n");
+  if (t.kind == "postgresql") {
+    CHECK(test::psql(t.dsn, "SELECT count(*) FROM items") == "1\n");
+    CHECK(test::psql(t.dsn, "SELECT count(*) FROM objects") == "1\n");  // the refused original's is taken back
+  }
 }
 
 TEST_CASE("quarantine: a damaged object is reported, never returned", "[quarantine][pg]") {
