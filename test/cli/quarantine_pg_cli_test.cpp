@@ -55,6 +55,7 @@ std::string independentHashes(const std::string& dsn) {
       "  h=hashlib.sha256(gzip.decompress(base64.b64decode(b))).hexdigest()\n"
       "  bad+= h!=s\n"
       "print(len(rows), bad)' " + f.string());
+  fs::remove_all(f.parent_path());
   return r.out;
 }
 
