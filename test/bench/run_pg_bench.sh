@@ -6,7 +6,8 @@
 #  2. relay msgs/s end to end: two mugaid, one per backend, and plain
 #     Postfix, each relaying the same ~10 kB message (text + ZIP; the default
 #     policy changes it, so every message leaves its original in the store)
-#     from smtp-source (20 sessions) to smtp-sink; rounds alternate.
+#     from smtp-source (20 sessions) to smtp-sink; the order of the three
+#     turns each round.
 #     Originals are unique per message (mugaid's Received: field names
 #     the queue id): the script counts them with psql after the run.
 # PostgreSQL is a private cluster (test/tools/pg_cluster.sh; Debian's
@@ -94,9 +95,14 @@ round() {
 median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
 sq="" pg="" pf="" r1="" r2=""
 for r in $(seq "$rounds"); do
-  s=$(round 25251 "spooled sqlite")
-  p=$(round 25252 "spooled pg")
-  f=$(round 25281 pf_queued)
+  # The order turns each round: the file system gets slower at making
+  # inodes right after many were deleted, and no contender should always
+  # run after the others.
+  case $((r % 3)) in
+    1) s=$(round 25251 "spooled sqlite"); p=$(round 25252 "spooled pg"); f=$(round 25281 pf_queued) ;;
+    2) p=$(round 25252 "spooled pg"); f=$(round 25281 pf_queued); s=$(round 25251 "spooled sqlite") ;;
+    0) f=$(round 25281 pf_queued); s=$(round 25251 "spooled sqlite"); p=$(round 25252 "spooled pg") ;;
+  esac
   sq="$sq $s" pg="$pg $p" pf="$pf $f"
   r1="$r1 $(awk -v a="$p" -v b="$s" 'BEGIN{printf "%.3f", a/b}')"
   r2="$r2 $(awk -v a="$p" -v b="$f" 'BEGIN{printf "%.3f", a/b}')"
