@@ -4,8 +4,6 @@
 
 #include <openssl/crypto.h>
 
-#include <stdexcept>
-
 namespace mugai::web {
 Sessions::Sessions(std::int64_t idleSeconds, std::int64_t maxSeconds, std::function<std::int64_t()> now)
     : idle_(idleSeconds), max_(maxSeconds), now_(std::move(now)) {}
