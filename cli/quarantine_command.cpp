@@ -16,6 +16,7 @@
 #include "cli/progress.h"
 #include "cli/quarantine_migrate.h"
 #include "core/csv.h"
+#include "core/display_text.h"
 #include "core/log_escape.h"
 #include "core/smtp_address.h"
 #include "core/quarantine/release.h"
@@ -46,9 +47,11 @@ struct QuarantineOptions {
 };
 
 
-std::string oneLine(std::string s, std::size_t max) {
-  for (char& c : s)
-    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+// A sender's text in one column of the list: masked (no control, line
+// separator, bidi or invisible character reaches the terminal) and cut at
+// `max` bytes on a whole code point.
+std::string oneLine(const std::string& text, std::size_t max) {
+  std::string s = maskedText(text);
   if (s.size() > max) {
     s.resize(max);
     while (!s.empty() && (static_cast<unsigned char>(s.back()) & 0xC0) == 0x80) s.pop_back();  // whole code points

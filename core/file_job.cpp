@@ -96,7 +96,7 @@ FileOutcome processFile(std::string bytes, const std::string& name, const Config
     if (o.verdict != Verdict::Unchanged)
       o.notice = noticeText(*o.input.root, config.notice, o.id, config.quarantine.enabled, NoticeSubject::File);
     o.report["source"] = "file";
-    putInputText(o.report["input"], "name", name);
+    putInputName(o.report["input"], "name", name);
     o.report["processed_as"] = "mail";
     return o;
   }
@@ -139,7 +139,7 @@ FileOutcome processFile(std::string bytes, const std::string& name, const Config
   o.report = buildReport(o.input, o.id, o.verdict, o.findings, timings, o.removed ? std::string() : o.output);
   if (o.removed) o.report.erase("output");
   o.report["source"] = "file";
-  putInputText(o.report["input"], "name", name);
+  putInputName(o.report["input"], "name", name);
   o.report["processed_as"] = "file";
   return o;
 }

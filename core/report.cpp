@@ -15,7 +15,7 @@ nlohmann::json nodeJson(const Node& n) {
                    {"action", actionName(n.action)}};
   if (!n.extensionType.empty()) j["extension_type"] = n.extensionType;
   if (!n.trueType().empty()) j["true_type"] = n.trueType();
-  if (!n.filename.empty()) putInputText(j, "filename", n.filename);
+  if (!n.filename.empty()) putInputName(j, "filename", n.filename);
   if (!n.charset.empty()) j["charset"] = n.charset;
   if (!n.transferEncoding.empty()) j["transfer_encoding"] = n.transferEncoding;
   if (n.kind == NodeKind::Leaf) {
@@ -32,8 +32,9 @@ nlohmann::json nodeJson(const Node& n) {
 
 }  // namespace
 
-void putInputText(nlohmann::json& object, const std::string& key, const std::string& text) {
-  std::string shown = maskedText(text);
+namespace {
+
+void putShown(nlohmann::json& object, const std::string& key, const std::string& text, std::string shown) {
   if (shown != text) {
     object[key + "_raw"] = text;
     if (!charset::isValidUtf8(text)) {
@@ -44,6 +45,16 @@ void putInputText(nlohmann::json& object, const std::string& key, const std::str
     }
   }
   object[key] = std::move(shown);
+}
+
+}  // namespace
+
+void putInputText(nlohmann::json& object, const std::string& key, const std::string& text) {
+  putShown(object, key, text, maskedText(text));
+}
+
+void putInputName(nlohmann::json& object, const std::string& key, const std::string& text) {
+  putShown(object, key, text, displayName(text));
 }
 
 nlohmann::json buildReport(const ParsedInput& input, const std::string& id, Verdict verdict,
@@ -84,7 +95,33 @@ nlohmann::json buildReport(const ParsedInput& input, const std::string& id, Verd
 }
 
 std::string dumpReport(const nlohmann::json& report, bool pretty) {
-  return report.dump(pretty ? 2 : -1, ' ', false, nlohmann::json::error_handler_t::replace);
+  const std::string dumped = report.dump(pretty ? 2 : -1, ' ', false, nlohmann::json::error_handler_t::replace);
+  // nlohmann escapes only C0 controls; DEL, C1, line separators and bidi
+  // controls would reach a terminal or viewer as they are. They can stand
+  // only inside strings (the rest of JSON is ASCII), where \uXXXX is the
+  // same value. The dump is valid UTF-8 (invalid bytes became U+FFFD).
+  std::string out;
+  out.reserve(dumped.size());
+  auto escape = [&out](std::uint32_t unit) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    out += {'\\', 'u', kHex[(unit >> 12) & 0xF], kHex[(unit >> 8) & 0xF], kHex[(unit >> 4) & 0xF], kHex[unit & 0xF]};
+  };
+  for (std::size_t i = 0; i < dumped.size();) {
+    std::uint32_t cp = 0;
+    const std::size_t len = charset::nextCodePoint(dumped, i, cp);
+    if (cp >= 0x7F && mustNotShow(cp)) {
+      if (cp > 0xFFFF) {
+        escape(0xD800 + ((cp - 0x10000) >> 10));
+        escape(0xDC00 + ((cp - 0x10000) & 0x3FF));
+      } else {
+        escape(cp);
+      }
+    } else {
+      out.append(dumped, i, len);
+    }
+    i += len;
+  }
+  return out;
 }
 
 }  // namespace mugai

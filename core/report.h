@@ -29,7 +29,16 @@ nlohmann::json buildReport(const ParsedInput& input, const std::string& id, Verd
 /// UTF-8, object[key + "_hex"] = its exact bytes in lowercase hex.
 void putInputText(nlohmann::json& object, const std::string& key, const std::string& text);
 
-/// Serialises with invalid UTF-8 replaced, pretty or on one line.
+/// @brief putInputText() for a file name: object[key] is displayName(text)
+/// (masked and shortened to kMaxDisplayNameChars), the whole name in
+/// key + "_raw" when that differs.
+void putInputName(nlohmann::json& object, const std::string& key, const std::string& text);
+
+/// Serialises with invalid UTF-8 replaced, pretty or on one line. Every
+/// code point mustNotShow() refuses (DEL, C1, U+2028/U+2029, bidi and
+/// invisible characters) is written as a \uXXXX escape, so a report shown
+/// on a terminal or in a viewer shows no raw control and breaks no line,
+/// and a JSON parser still reads the exact value.
 std::string dumpReport(const nlohmann::json& report, bool pretty);
 
 }  // namespace mugai

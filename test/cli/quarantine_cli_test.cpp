@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/mime_encode.h"
 #include "core/quarantine/store.h"
 #include "test/common/cli_run.h"
 #include "test/common/corpus.h"
@@ -240,6 +241,22 @@ TEST_CASE("mugai quarantine release: the envelope never comes from header text",
     CHECK(runCli(q + "release " + id + " --to 'a@b.example\r\nRCPT TO:<c@d.example>'").code == 3);
     CHECK(sink.messages().empty());
   }
+  SECTION("release_from is the sender when set; an invalid one fails the release before anything is sent") {
+    auto with = [&](const std::string& from) {
+      mugai::test::writeFile(d / "from.toml", "[quarantine]\ndir = \"" + (d / "q").string() + "\"\nrelease_relay = \"" +
+                                                   sink.hostPort() + "\"\nrelease_from = \"" + from + "\"\n");
+      return runCli("quarantine -c " + (d / "from.toml").string() + " release " + id + " --to soumu@example.lg.jp");
+    };
+    auto r = with("postmaster@example.lg.jp");
+    INFO(r.out);
+    REQUIRE(r.code == 0);
+    REQUIRE(sink.messages().size() == 1);
+    CHECK(nlohmann::json::parse(sink.envelope(1))["from"] == "postmaster@example.lg.jp");
+    auto bad = with("postmaster@example.lg.jp>\\r\\nRCPT TO:<attacker@evil.example");
+    CHECK(bad.code == 5);
+    CHECK(bad.out.find("invalid sender address") != std::string::npos);
+    CHECK(sink.messages().size() == 1);
+  }
   SECTION("an envelope recorded at receipt (as mugaid does) is used; a hostile one fails the release") {
     mugai::quarantine::Store store((d / "q").string());
     mugai::quarantine::Item ok;
@@ -264,5 +281,29 @@ TEST_CASE("mugai quarantine release: the envelope never comes from header text",
     auto j = nlohmann::json::parse(runCli(q + "show " + bad.id).out);
     CHECK(j["audit"][0]["result"].get<std::string>().rfind("refused: invalid sender", 0) == 0);
   }
+  fs::remove_all(d);
+}
+
+TEST_CASE("mugai quarantine list and show never put a sender's control or invisible characters on the terminal",
+          "[cli][quarantine][side-doors]") {
+  fs::path d = mugai::test::freshTempDir("qcli-mask");
+  // ESC [2K erases the terminal's line; U+2028 starts a new one in a viewer;
+  // U+202E turns the rest around; U+009B is a C1 CSI.
+  const std::string subject = "invoice\x1b[2K\u2028ok\u202Efdp.exe\xC2\x9B" "31m";
+  std::string mail = kExeMail;
+  mail.replace(mail.find("Subject: invoice"), 16, "Subject: " + mugai::encodeWordUtf8(subject, " "));
+  const std::string id = keep(d, "m.eml", mail);
+  mugai::test::writeFile(d / "c.toml", "[quarantine]\ndir = \"" + (d / "q").string() + "\"\n");
+  const std::string q = "quarantine -c " + (d / "c.toml").string() + " ";
+  for (const std::string& cmd : {q + "list", q + "list --json", q + "show " + id}) {
+    auto r = runCli(cmd);
+    INFO(cmd << "\n" << r.out);
+    REQUIRE(r.code == 0);
+    CHECK(r.out.find(id) != std::string::npos);
+    for (const char* bad : {"\x1b", "\u2028", "\u202E", "\xC2\x9B"}) CHECK(r.out.find(bad) == std::string::npos);
+  }
+  CHECK(runCli(q + "list").out.find("invoice\uFFFD[2K\uFFFDok\uFFFDfdp.exe\uFFFD31m") != std::string::npos);
+  // The JSON still holds the exact subject, escaped.
+  CHECK(nlohmann::json::parse(runCli(q + "show " + id).out)["subject"] == subject);
   fs::remove_all(d);
 }

@@ -72,3 +72,33 @@ TEST_CASE("a name that is not UTF-8 keeps its exact bytes in hex", "[report]") {
   CHECK(back["filename_hex"] == "61ff0a2e747874");
   CHECK(back["filename_raw"].get<std::string>().find(".txt") != std::string::npos);
 }
+
+TEST_CASE("a long name is shortened in the report, its extension kept, the whole name beside it", "[report]") {
+  const std::string name = std::string(300, 'a') + "請求書.pdf.exe";
+  nlohmann::json j = nlohmann::json::object();
+  putInputName(j, "filename", name);
+  auto back = nlohmann::json::parse(dumpReport(j, false));
+  const std::string shown = back["filename"];
+  CHECK(shown.size() < 120);
+  CHECK(shown.find("…") != std::string::npos);
+  CHECK(shown.substr(shown.size() - 4) == ".exe");
+  CHECK(back["filename_raw"] == name);
+  // A short, clean name is written once.
+  nlohmann::json k = nlohmann::json::object();
+  putInputName(k, "filename", "見積書.docx");
+  CHECK(k.dump() == R"({"filename":"見積書.docx"})");
+}
+
+TEST_CASE("the dumped report carries no raw line separator, bidi, C1 or DEL character; a parser reads the same value",
+          "[report]") {
+  // Each would reach a terminal (jq, less, cat) or a viewer as it is: U+2028
+  // breaks a line, U+202E turns the rest around, U+009B is a terminal's CSI,
+  // U+E0041 is an invisible tag (a surrogate pair once escaped).
+  const std::string raw = "a\u2028b\u2029c\u202Ed\u2066e\xC2\x9B" "2Kf\x7Fg\u200Bh\U000E0041i 日本語";
+  nlohmann::json j{{"name_raw", raw}};
+  const std::string dumped = dumpReport(j, false);
+  CHECK(dumped ==
+        "{\"name_raw\":\"a\\u2028b\\u2029c\\u202ed\\u2066e\\u009b2Kf\\u007fg\\u200bh\\udb40\\udc41i 日本語\"}");
+  CHECK(nlohmann::json::parse(dumped)["name_raw"] == raw);
+  CHECK(nlohmann::json::parse(dumpReport(j, true))["name_raw"] == raw);
+}
