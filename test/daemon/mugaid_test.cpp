@@ -257,15 +257,21 @@ TEST_CASE("mugaid: STARTTLS with a certificate made by mugai tls-cert", "[mugaid
                   "s = smtplib.SMTP('127.0.0.1', " + std::to_string(daemon.port()) + ")\n"
                   "s.ehlo()\nprint('offered', s.has_extn('starttls'))\n"
                   "print(s.starttls(context=ctx))\n"
-                  "print('cipher', s.sock.cipher()[1])\n"
+                  "print('cipher', s.sock.cipher()[1], s.sock.cipher()[0])\n"
                   "print(s.sendmail('a@example.net', ['ok@example.lg.jp'], b'Subject: over tls\\r\\n\\r\\nx\\r\\n'))\n"
                   "s.quit()\n");
   INFO(r.out << daemon.log());
   CHECK(r.out.find("offered True") != std::string::npos);
   CHECK(r.out.find("(220, b'2.0.0 Ready to start TLS')") != std::string::npos);
-  CHECK(r.out.find("cipher TLSv1.") != std::string::npos);  // 1.2 or 1.3, never older
+  std::smatch tls;
+  REQUIRE(std::regex_search(r.out, tls, std::regex("cipher (TLSv1\\.[23]) (\\S+)")));  // 1.2 or 1.3, never older
   REQUIRE(waitFor([&] { return daemon.delivered("ok@example.lg.jp").size() == 1; }, 20));
   CHECK(daemon.log().find("tls=yes") != std::string::npos);
+  // The trace field says what the client's session used, as the client saw it.
+  const std::string out = daemon.delivered("ok@example.lg.jp")[0];
+  INFO(out);
+  CHECK(out.find(" (mugaid) with ESMTPS id ") != std::string::npos);
+  CHECK(out.find("\t(using " + tls[1].str() + " with cipher " + tls[2].str() + ")\r\n") != std::string::npos);
   fs::remove_all(d);
 }
 
@@ -626,10 +632,93 @@ TEST_CASE("mugaid: PROXY UNKNOWN or a v2 LOCAL header never makes the client tru
   std::string local = rawSession(daemon.port(), v2Local + smtp);
   CHECK(local.find("554 5.7.1") != std::string::npos);
   CHECK(local.find("250 2.1.5") == std::string::npos);
+  // A v2 PROXY command whose family is UNSPEC names no client either.
+  const std::string v2Unspec = std::string("\r\n\r\n\0\r\nQUIT\n", 12) + std::string("\x21\x00\x00\x00", 4);
+  std::string unspec = rawSession(daemon.port(), v2Unspec + smtp);
+  CHECK(unspec.find("554 5.7.1") != std::string::npos);
+  CHECK(unspec.find("250 2.1.5") == std::string::npos);
   // Its own domains are still served.
   CHECK(rawSession(daemon.port(), "PROXY UNKNOWN\r\nEHLO lb\r\nMAIL FROM:<a@example.net>\r\nRCPT TO:<u@example.lg.jp>\r\nQUIT\r\n")
             .find("250 2.1.5") != std::string::npos);
   daemon.stop(SIGTERM);  // before the files go: it may still be working on them
+  fs::remove_all(d);
+}
+
+TEST_CASE("mugaid: IPv6 clients are counted per /64", "[mugaid][proxy][side-doors]") {
+  fs::path d = mugai::test::freshTempDir("mugaid-per64");
+  // Behind the balancer the client's address comes from the PROXY header,
+  // so any IPv6 address can be the client's on loopback.
+  Mugaid daemon(d, "proxy_protocol = true\nmax_connections_per_client = 2\n");
+  std::vector<int> held;
+  // Opens a session as `client` and keeps it open; returns the first reply.
+  auto connectAs = [&](const std::string& client) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(daemon.port()));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    held.push_back(fd);
+    timeval tv{10, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    const std::string h = "PROXY TCP6 " + client + " 2001:db8:ffff::25 40000 25\r\n";
+    REQUIRE(::send(fd, h.data(), h.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(h.size()));
+    std::string reply;
+    char c;
+    while (reply.find("\r\n") == std::string::npos && ::recv(fd, &c, 1, 0) == 1) reply += c;
+    return reply.substr(0, 3);
+  };
+  CHECK(connectAs("2001:db8:1:2::a") == "220");
+  CHECK(connectAs("2001:db8:1:2:ffff:ffff:ffff:ffff") == "220");
+  CHECK(connectAs("2001:db8:1:2::b") == "421");  // a third address of the same /64: the same client
+  CHECK(connectAs("2001:db8:1:3::a") == "220");  // the next /64 is another client
+  CHECK(connectAs("::ffff:192.0.2.7") == "220");  // IPv4 clients stay per address
+  CHECK(connectAs("::ffff:192.0.2.8") == "220");
+  for (int fd : held) ::close(fd);
+  daemon.stop(SIGTERM);
+  fs::remove_all(d);
+}
+
+TEST_CASE("mugaid and its job workers are not dumpable: another process of their user cannot read their memory",
+          "[mugaid][side-doors]") {
+  // As the package runs it: not as root (nobody here). A process of the
+  // same user may read another's /proc/PID/environ, mem, fd/ (a ptrace
+  // access check) unless that one is not dumpable.
+  const std::string asNobody = "setpriv --reuid=65534 --regid=65534 --clear-groups ";
+  if (::geteuid() != 0) SKIP("needs root to run mugaid as another user");
+  auto readable = [&](int pid) {
+    return mugai::test::runCommand(asNobody + "cat /proc/" + std::to_string(pid) + "/environ > /dev/null 2>&1").code == 0;
+  };
+  mugai::test::Background control(asNobody + "sleep 60", "/dev/null");
+  int controlPid = -1;
+  REQUIRE(waitFor([&] {
+    for (int c : mugai::test::childrenOf(::getpid()))
+      if (mugai::test::runCommand("grep -q '^sleep' /proc/" + std::to_string(c) + "/comm").code == 0) controlPid = c;
+    return controlPid > 0;
+  }, 10));
+  REQUIRE(readable(controlPid));  // the check can fail: a dumpable process of the same user is readable
+  fs::path d = mugai::test::freshTempDir("mugaid-dumpable");
+  REQUIRE(mugai::test::runCommand("chown 65534:65534 " + d.string()).code == 0);
+  Mugaid daemon(d, "", "MUGAI_AS=nobody " + asNobody);
+  sendOne(daemon.port(), "sender@example.net", {"u@example.lg.jp"}, "a worker starts");
+  REQUIRE(waitFor([&] { return daemon.delivered("u@example.lg.jp").size() == 1; }, 20));
+  const int pid = mugaidPid(d);
+  REQUIRE(pid > 0);
+  CHECK(mugai::test::runCommand("grep -q '^Uid:\t65534' /proc/" + std::to_string(pid) + "/status").code == 0);
+  CHECK_FALSE(readable(pid));
+  std::vector<int> all, todo = mugai::test::childrenOf(pid);
+  while (!todo.empty()) {
+    int c = todo.back();
+    todo.pop_back();
+    all.push_back(c);
+    for (int g : mugai::test::childrenOf(c)) todo.push_back(g);
+  }
+  REQUIRE_FALSE(all.empty());  // the job workers (and their broker)
+  for (int c : all) {
+    INFO("child " << c);
+    CHECK_FALSE(readable(c));
+  }
+  daemon.stop(SIGTERM);
   fs::remove_all(d);
 }
 
@@ -747,6 +836,19 @@ TEST_CASE("mugaid: a DSN carries at most 16 KiB of headers and is sanitized like
     CHECK(dsn.find("X-Filler-0: ") != std::string::npos);
     // Every DSN went through the pipeline before it left (it carries our result header).
     CHECK(dsn.find("X-Mugai-Result: ") != std::string::npos);
+    // Python's email finds the returned header block as text/rfc822-headers:
+    // at most 16 KiB, whole fields only, from the first on, no body.
+    mugai::test::writeFile(d / "dsn.eml", dsn);
+    auto py = python("import email, email.policy, re\n"
+                     "m = email.message_from_binary_file(open('" + (d / "dsn.eml").string() + "', 'rb'), policy=email.policy.default)\n"
+                     "parts = [p for p in m.walk() if p.get_content_type() == 'text/rfc822-headers']\n"
+                     "h = parts[0].get_payload(decode=True).replace(b'\\r\\n', b'\\n')\n"
+                     "fields = re.split(rb'\\n(?![ \\t])', h.rstrip(b'\\n'))\n"
+                     "whole = all(re.fullmatch(rb'X-Filler-[0-9]+: f{200}', f) for f in fields[1:])\n"
+                     "print(len(parts), len(h) <= 16384, len(h) > 15000, fields[0][:10], fields[1][:12], whole,"
+                     " b'Subject: big' in h, b'\\n\\n' in h)\n");
+    // Our own Received field, then the sender's fields from the first on.
+    CHECK(py.out == "1 True True b'Received: ' b'X-Filler-0: ' True False False\n");
   }
   daemon.stop(SIGTERM);  // before the files go: it may still be working on them
   fs::remove_all(d);

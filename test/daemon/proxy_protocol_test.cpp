@@ -49,6 +49,13 @@ TEST_CASE("proxy protocol v2", "[proxy]") {
   CHECK(h.source == "2001:db8::7");
   CHECK(parseProxyHeader(v2(0x20, 0x00, ""), h) == ProxyParse::Ok);  // LOCAL: health check
   CHECK(h.source.empty());
+  h.source = "stale";
+  CHECK(parseProxyHeader(v2(0x21, 0x00, "") + "EHLO", h) == ProxyParse::Ok);  // PROXY with UNSPEC: no address
+  CHECK(h.source.empty());
+  CHECK(h.length == 16);
+  h.source = "stale";
+  CHECK(parseProxyHeader(v2(0x21, 0x00, std::string(12, '\x7f')), h) == ProxyParse::Ok);  // UNSPEC: the block is skipped, never read
+  CHECK(h.source.empty());
   CHECK(parseProxyHeader(v2(0x21, 0x11, ipv4).substr(0, 20), h) == ProxyParse::NeedMore);
   CHECK(parseProxyHeader(v2(0x11, 0x11, ipv4), h) == ProxyParse::Bad);  // version 1 in a v2 frame
   CHECK(parseProxyHeader(v2(0x21, 0x12, ipv4), h) == ProxyParse::Bad);  // UDP
