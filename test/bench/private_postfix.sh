@@ -2,7 +2,7 @@
 # run. start_private_postfix DIR PORT SINK_PORT starts a private instance
 # (config, queue and log under DIR; fsync'ed queue files as by default)
 # listening on 127.0.0.1:PORT and relaying everything to 127.0.0.1:SINK_PORT;
-# pf_queued prints how many messages its queue holds. Stop it with
+# pf_queue_dirs prints its queue's directories (for wait_empty.py). Stop it with
 # `postfix -c DIR/etc stop`. Needs the postfix package (smtp-source too).
 start_private_postfix() {
   local dir=$1 port=$2 sink=$3
@@ -42,4 +42,4 @@ EOC
   for _ in $(seq 50); do (echo > /dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
   PF_DIR=$dir
 }
-pf_queued() { find "$PF_DIR/spool/incoming" "$PF_DIR/spool/active" "$PF_DIR/spool/deferred" "$PF_DIR/spool/maildrop" -type f 2>/dev/null | wc -l; }
+pf_queue_dirs() { echo "$PF_DIR/spool/incoming $PF_DIR/spool/active $PF_DIR/spool/deferred $PF_DIR/spool/maildrop"; }

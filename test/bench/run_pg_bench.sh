@@ -82,13 +82,13 @@ start_mugaid pg 25252 "backend = \"postgresql\"
 dsn = \"$cluster dbname=mugai_relay\""
 . test/bench/private_postfix.sh
 start_private_postfix "$work/pf" 25281 $sink_port
-spooled() { find "$work/$1/spool/incoming" "$work/$1/spool/outgoing" -type f 2>/dev/null | wc -l; }
-# One round into port $1 until `$2` prints 0; prints end-to-end msgs/s.
+spool_dirs() { echo "$work/$1/spool/incoming $work/$1/spool/outgoing"; }
+# One round into port $1 until the directories $2 hold no file; prints end-to-end msgs/s.
 round() {
   local t0 t1
   t0=$(date +%s.%N)
   smtp-source -s 20 -m "$n" -f sender@example.com -t rcpt@example.net -F "$work/msg.eml" 127.0.0.1:$1
-  for _ in $(seq 30000); do [ "$($2)" = 0 ] && break; sleep 0.02; done
+  python3 test/bench/wait_empty.py $2
   t1=$(date +%s.%N)
   awk -v n=$n -v a=$t0 -v b=$t1 'BEGIN{printf "%.1f", n/(b-a)}'
 }
@@ -99,9 +99,9 @@ for r in $(seq "$rounds"); do
   # inodes right after many were deleted, and no contender should always
   # run after the others.
   case $((r % 3)) in
-    1) s=$(round 25251 "spooled sqlite"); p=$(round 25252 "spooled pg"); f=$(round 25281 pf_queued) ;;
-    2) p=$(round 25252 "spooled pg"); f=$(round 25281 pf_queued); s=$(round 25251 "spooled sqlite") ;;
-    0) f=$(round 25281 pf_queued); s=$(round 25251 "spooled sqlite"); p=$(round 25252 "spooled pg") ;;
+    1) s=$(round 25251 "$(spool_dirs sqlite)"); p=$(round 25252 "$(spool_dirs pg)"); f=$(round 25281 "$(pf_queue_dirs)") ;;
+    2) p=$(round 25252 "$(spool_dirs pg)"); f=$(round 25281 "$(pf_queue_dirs)"); s=$(round 25251 "$(spool_dirs sqlite)") ;;
+    0) f=$(round 25281 "$(pf_queue_dirs)"); s=$(round 25251 "$(spool_dirs sqlite)"); p=$(round 25252 "$(spool_dirs pg)") ;;
   esac
   sq="$sq $s" pg="$pg $p" pf="$pf $f"
   r1="$r1 $(awk -v a="$p" -v b="$s" 'BEGIN{printf "%.3f", a/b}')"

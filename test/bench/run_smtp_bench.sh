@@ -56,7 +56,7 @@ TOML
 daemon=$!
 trap 'kill $daemon $sink 2>/dev/null || true; [ -n "${MUGAI_BENCH_KEEP:-}" ] && cp "$work/mugaid.log" /tmp/mugaid-bench.log; rm -rf "$work"' EXIT
 for _ in $(seq 50); do grep -q "listening on" "$work/mugaid.log" && break; sleep 0.1; done
-spooled() { find "$work/spool/incoming" "$work/spool/outgoing" -type f 2>/dev/null | wc -l; }
+spooled="$work/spool/incoming $work/spool/outgoing"
 # Plain Postfix beside it, in the same run (conditions on this machine vary
 # from hour to hour): test/bench/private_postfix.sh. Rounds alternate.
 pf_port=25280
@@ -65,22 +65,22 @@ pf="$work/pf"
 start_private_postfix "$pf" $pf_port $sink_port
 trap 'postfix -c "$pf/etc" stop >/dev/null 2>&1; kill $daemon $sink 2>/dev/null || true; [ -n "${MUGAI_BENCH_KEEP:-}" ] && cp "$work/mugaid.log" /tmp/mugaid-bench.log; rm -rf "$work"' EXIT
 echo "message: $(stat -c %s "$work/msg.eml") bytes (text + ZIP attachment, as anchors/make_msg.py); N=$n, 20 sessions; $(nproc) cores"
-# One round into port $1 until $2 (a function) says the queue is empty; prints "accept e2e".
+# One round into port $1 until the directories $2 hold no file; prints "accept e2e".
 round() {
   local t0 t1 t2
   t0=$(date +%s.%N)
   smtp-source -s 20 -m "$n" -f sender@example.com -t rcpt@example.net -F "$work/msg.eml" 127.0.0.1:$1
   t1=$(date +%s.%N)
-  for _ in $(seq 30000); do [ "$($2)" = 0 ] && break; sleep 0.02; done
+  python3 test/bench/wait_empty.py $2
   t2=$(date +%s.%N)
   awk -v n=$n -v a=$t0 -v b=$t1 -v c=$t2 'BEGIN{printf "%.1f %.1f", n/(b-a), n/(c-a)}'
 }
 e2es=""
 pfs=""
 for r in $(seq "$rounds"); do
-  read -r ingest e2e <<< "$(round $port spooled)"
+  read -r ingest e2e <<< "$(round $port "$spooled")"
   e2es="$e2es $e2e"
-  read -r pingest pe2e <<< "$(round $pf_port pf_queued)"
+  read -r pingest pe2e <<< "$(round $pf_port "$(pf_queue_dirs)")"
   pfs="$pfs $pe2e"
   ratios="${ratios:-} $(awk -v a="$e2e" -v b="$pe2e" 'BEGIN{printf "%.3f", a/b}')"
   echo "round $r: mugaid accept ${ingest} msgs/s, end to end ${e2e} msgs/s | plain Postfix accept ${pingest}, end to end ${pe2e} msgs/s"
@@ -93,7 +93,7 @@ done
 scrape() { python3 -c 'import sys, urllib.request; print(urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1]).read().decode())' "$metrics_port"; }
 scrape > "$work/m0"
 smtp-source -s 20 -w 1 -m 400 -f sender@example.com -t rcpt@example.net -F "$work/msg.eml" 127.0.0.1:$port
-for _ in $(seq 30000); do [ "$(spooled)" = 0 ] && break; sleep 0.02; done
+python3 test/bench/wait_empty.py $spooled
 scrape > "$work/m1"
 python3 - "$work/m0" "$work/m1" <<'PY'
 import re, sys
@@ -133,6 +133,6 @@ echo "plain Postfix end to end, median: ${pmed} msgs/s (sent lines in its log: $
 awk -v a="$med" -v b="$pmed" -v r="$(echo $ratios | median)" 'BEGIN{printf "mugaid / plain Postfix: %.2fx (median of the per-round ratios:%s) = %.2fx; mugaid / (Postfix+amavis, 26.9 msgs/s in RESULTS.md): %.1fx\n", a/b, "'"$ratios"'", r, a/26.9}'
 # 200 parallel sessions: mugaid's memory with that many connections open.
 smtp-source -s 200 -m 2000 -f sender@example.com -t rcpt@example.net -F "$work/msg.eml" 127.0.0.1:$port
-for _ in $(seq 30000); do [ "$(spooled)" = 0 ] && break; sleep 0.02; done
+python3 test/bench/wait_empty.py $spooled
 echo "after a round of 2000 messages over 200 parallel sessions: peak RSS $(awk '/VmHWM/ {print $2}' /proc/$daemon/status) kB"
 echo "anchors (RESULTS.md, same message, another day): plain Postfix 466 msgs/s; Postfix+amavis+clamd 26.9 msgs/s"
