@@ -198,6 +198,7 @@ Store::Store(std::string dir) : dir_(std::move(dir)) {
     ownerGid_ = static_cast<int>(owner.st_gid);
     keepOwner((fs::path(dir_) / "objects").string());
   }
+  makeObjectDirectories();
   sqlite3* raw = nullptr;
   std::string index = (fs::path(dir_) / "index.sqlite").string();
   int rc = sqlite3_open_v2(index.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -358,14 +359,35 @@ void Store::writeObject(const std::string& sha256, std::string_view original) {
     return;
   }
   std::error_code ec;
-  if (fs::create_directories(fs::path(path).parent_path(), ec)) keepOwner(fs::path(path).parent_path().string());
+  if (fs::create_directories(fs::path(path).parent_path(), ec)) {  // removed since the store was opened
+    keepOwner(fs::path(path).parent_path().string());
+    if (std::string e = deferredSync_ ? "" : syncDirectory((fs::path(dir_) / "objects").string()); !e.empty())
+      throw StoreError("cannot store original: " + e);
+  }
   if (ec) throw StoreError("cannot create " + fs::path(path).parent_path().string() + ": " + ec.message());
   WriteOptions options;
   options.sync = !deferredSync_;
+  // The file and its own directory are synced; objects/ itself changes
+  // only when a directory is made (makeObjectDirectories, above).
   std::string err = writeFileDurably(path, gzipCompress(original), options);
-  if (err.empty() && !deferredSync_) err = syncDirectory((fs::path(dir_) / "objects").string());
   if (!err.empty()) throw StoreError("cannot store original: " + err);
   keepOwner(path);
+}
+
+void Store::makeObjectDirectories() {
+  // objects/00 ... objects/ff exist and are durable before any put, so a
+  // put syncs its object's directory and never objects/ (one fsync less
+  // per original). Made once (found by the last one afterwards); synced at
+  // every open, so that no crash between the two leaves them volatile.
+  const fs::path objects = fs::path(dir_) / "objects";
+  std::error_code ec;
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (int i = fs::is_directory(objects / "ff", ec) ? 256 : 0; i < 256; ++i) {
+    const fs::path sub = objects / std::string{kHex[i >> 4], kHex[i & 15]};
+    if (fs::create_directory(sub, ec)) keepOwner(sub.string());
+    if (ec) throw StoreError("cannot create quarantine directory " + sub.string() + ": " + ec.message());
+  }
+  if (std::string e = syncDirectory(objects.string()); !e.empty()) throw StoreError("quarantine " + dir_ + ": " + e);
 }
 
 std::string Store::put(Item item, std::string_view original) {

@@ -119,6 +119,7 @@ class Store final : public QuarantineStore {
  private:
   std::string objectPath(const std::string& sha256) const;
   void writeObject(const std::string& sha256, std::string_view original);
+  void makeObjectDirectories();
   SqliteStmtPtr prepare(const char* sql);
   void exec(const char* sql);
   [[noreturn]] void fail(const std::string& what);
