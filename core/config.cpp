@@ -1,14 +1,13 @@
 // See config.h.
 #include "core/config.h"
 
-#include "core/quarantine/pg_store.h"
-
 #include "core/request_link.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -17,6 +16,8 @@
 
 namespace mugai {
 namespace {
+
+std::atomic<DsnJudge> dsnJudge{nullptr};  // constant-initialised: set before main() by pg_store.cpp
 
 void readLimits(const toml::table& t, Limits& l, const std::string& source) {
   checkKeys(t,
@@ -123,7 +124,8 @@ void readQuarantine(const toml::table& t, QuarantineConfig& q, const std::string
   q.dsn = readString(t, "dsn", q.dsn, source);
   if (q.backend == "postgresql" && q.dsn.empty())
     configFail(source, t.get("backend"), "backend = \"postgresql\" needs dsn (a libpq connection string, e.g. \"service=mugai\")");
-  if (std::string problem = q.dsn.empty() ? "" : quarantine::dsnProblem(q.dsn); !problem.empty())
+  const DsnJudge judge = dsnJudge.load();
+  if (std::string problem = q.dsn.empty() || !judge ? "" : judge(q.dsn); !problem.empty())
     configFail(source, t.get("dsn"),
                "dsn: " + problem + (problem.find("password") != std::string::npos
                                         ? ": the password must not be in the config: put it in a passfile (passfile=..., "
@@ -292,6 +294,8 @@ void mergeToml(toml::table& base, toml::table&& over) {
     base.insert_or_assign(key, std::move(node));
   }
 }
+
+void setDsnJudge(DsnJudge judge) { dsnJudge.store(judge); }
 
 std::string resolveConfigPath(const std::string& given) {
   if (!given.empty()) return given;

@@ -132,6 +132,16 @@ Config parseConfig(std::string_view text, const std::string& sourceName);
 /// (a conf.d file that drops a stage the main file configured).
 Config parseConfigTexts(std::vector<ConfigText> texts);
 
+/// Judges a [quarantine] dsn as a config is read: "" when it is fine, else
+/// why not (libpq cannot read it, it holds a password). The PostgreSQL
+/// store sets it (core/quarantine/pg_store.cpp), so every program that can
+/// open a store judges dsn when it reads its config; the job worker, which
+/// never opens one, reads dsn unjudged (its parent judged the same text)
+/// and is not linked with libpq and what libpq brings (Kerberos, LDAP,
+/// SASL, GnuTLS), which would be mapped into the confined worker.
+using DsnJudge = std::string (*)(const std::string& dsn);
+void setDsnJudge(DsnJudge judge);
+
 /// The installed config (Debian package: a conffile), used by mugai and
 /// mugaid when no -c/--config is given and it exists.
 inline constexpr const char* kSystemConfig = "/etc/mugai/mugai.toml";

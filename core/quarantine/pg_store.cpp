@@ -10,6 +10,7 @@
 #include "core/ascii_case.h"
 #include "core/charset/charset.h"
 #include "core/clock.h"
+#include "core/config.h"
 #include "core/gzip.h"
 #include "core/hash.h"
 #include "core/quarantine/rows.h"
@@ -328,6 +329,12 @@ std::string dsnProblem(const std::string& dsn) {
   PQconninfoFree(options);
   return problem;
 }
+
+namespace {
+// Wherever this store is linked, a config's dsn is judged as it is read
+// (config.h setDsnJudge).
+[[maybe_unused]] const bool kJudgesDsn = (setDsnJudge(&dsnProblem), true);
+}  // namespace
 
 std::string shownDsn(const std::string& dsn) {
   PQconninfoOption* options = PQconninfoParse(dsn.c_str(), nullptr);

@@ -62,7 +62,7 @@ const std::vector<std::string> kParserLibraries{"libgmime", "libxml2", "libmagic
 
 }  // namespace
 
-TEST_CASE("mugaid maps no parser library; every job worker is under seccomp with no new privileges",
+TEST_CASE("mugaid maps no parser library; every job worker is under seccomp with no new privileges and maps no store library",
           "[mugaid][sandbox]") {
   fs::path d = mugai::test::freshTempDir("mugaid-maps");
   Mugaid daemon(d);
@@ -86,7 +86,14 @@ TEST_CASE("mugaid maps no parser library; every job worker is under seccomp with
     CHECK(status.find("Seccomp:\t2") != std::string::npos);
     CHECK(status.find("NoNewPrivs:\t1") != std::string::npos);
     // The parsing happens there: GMime is mapped in the worker.
-    CHECK(procFile(child, "maps").find("libgmime") != std::string::npos);
+    const std::string workerMaps = procFile(child, "maps");
+    CHECK(workerMaps.find("libgmime") != std::string::npos);
+    // The stores' libraries are not: no database client, nor the
+    // Kerberos, LDAP, SASL and GnuTLS code libpq would bring along.
+    for (const char* lib : {"libpq", "libsqlite3", "libkrb5", "libldap", "libsasl2", "libgnutls"}) {
+      INFO("a job worker maps " << lib);
+      CHECK(workerMaps.find(lib) == std::string::npos);
+    }
   }
   CHECK(workers >= 1);
   daemon.stop(SIGTERM);
