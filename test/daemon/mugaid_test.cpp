@@ -876,6 +876,17 @@ TEST_CASE("mugaid: recipient verification by probe refuses unknown users in the 
   std::size_t probes = 0;
   for (std::size_t at = 0; (at = daemon.log().find("verify to=nobody@", at)) != std::string::npos; ++at) ++probes;
   CHECK(probes == 1);
+  // A known user asked again: the cached positive answer, no second probe either.
+  auto probesOf = [&](const std::string& rcpt) {
+    std::size_t n = 0;
+    const std::string log = daemon.log();
+    for (std::size_t at = 0; (at = log.find("verify to=" + rcpt, at)) != std::string::npos; ++at) ++n;
+    return n;
+  };
+  CHECK(probesOf("ok@example.lg.jp") == 1);
+  std::string known = rawSession(daemon.port(), "EHLO c\r\nMAIL FROM:<a@example.net>\r\nRCPT TO:<ok@example.lg.jp>\r\nQUIT\r\n");
+  CHECK(known.find("250 2.1.5") != std::string::npos);
+  CHECK(probesOf("ok@example.lg.jp") == 1);
   // The next hop down: 450, the client tries later (and nothing is cached).
   daemon.writeConfig("delivery = \"smtp:127.0.0.1:" + std::to_string(freePort()) +
                      "\"\nrelay_domains = [\"example.lg.jp\"]\ntrusted_networks = []\nrecipient_verification = \"probe\"\n");
