@@ -46,15 +46,13 @@ std::string gzipCompress(std::string_view bytes, int level) {
   // every core) cost more than compressing a 10 kB mail.
   thread_local ZStream z(false);
   thread_local int zLevel = -1;
-  if (zLevel != level) {
+  if (zLevel != level || deflateReset(z.get()) != Z_OK) {  // first use, another level, or a state zlib refuses
     z.reset();
     zLevel = -1;
     if (deflateInit2(z.get(), level, Z_DEFLATED, kGzipWindow, 8, Z_DEFAULT_STRATEGY) != Z_OK)
       throw std::runtime_error("zlib: deflateInit2 failed");
     z.started();
     zLevel = level;
-  } else if (deflateReset(z.get()) != Z_OK) {
-    throw std::runtime_error("zlib: deflateReset failed");
   }
   std::string out;
   out.resize(deflateBound(z.get(), static_cast<uLong>(bytes.size())));

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 
 #include "core/clock.h"
@@ -354,8 +355,11 @@ void Store::writeObject(const std::string& sha256, std::string_view original) {
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0) {
     // Same content already stored. Touch it so a concurrent purge's
-    // one-hour grace covers this new reference too.
+    // one-hour grace covers this new reference too, and sync its directory:
+    // the put that renamed it there may not have synced it yet.
     ::utimensat(AT_FDCWD, path.c_str(), nullptr, 0);
+    if (std::string e = deferredSync_ ? "" : syncDirectory(fs::path(path).parent_path().string()); !e.empty())
+      throw StoreError("cannot store original: " + e);
     return;
   }
   std::error_code ec;
@@ -379,15 +383,25 @@ void Store::makeObjectDirectories() {
   // put syncs its object's directory and never objects/ (one fsync less
   // per original). Made once (found by the last one afterwards); synced at
   // every open, so that no crash between the two leaves them volatile.
-  const fs::path objects = fs::path(dir_) / "objects";
-  std::error_code ec;
+  // By descriptor: a root run (mugai as root) never makes them through an
+  // objects/ the service user swapped for a symlink.
+  const std::string objects = (fs::path(dir_) / "objects").string();
+  UniqueFd dir(::open(objects.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!dir) throw StoreError("quarantine " + objects + ": not a directory we can open: " + std::strerror(errno));
+  struct stat last {};
   static constexpr char kHex[] = "0123456789abcdef";
-  for (int i = fs::is_directory(objects / "ff", ec) ? 256 : 0; i < 256; ++i) {
-    const fs::path sub = objects / std::string{kHex[i >> 4], kHex[i & 15]};
-    if (fs::create_directory(sub, ec)) keepOwner(sub.string());
-    if (ec) throw StoreError("cannot create quarantine directory " + sub.string() + ": " + ec.message());
+  for (int i = ::fstatat(dir.get(), "ff", &last, AT_SYMLINK_NOFOLLOW) == 0 ? 256 : 0; i < 256; ++i) {
+    const char name[3] = {kHex[i >> 4], kHex[i & 15], '\0'};
+    if (::mkdirat(dir.get(), name, 0750) == 0) {
+      if (ownerUid_ >= 0)
+        (void)::fchownat(dir.get(), name, static_cast<uid_t>(ownerUid_), static_cast<gid_t>(ownerGid_), AT_SYMLINK_NOFOLLOW);
+    } else if (errno == EACCES || errno == EROFS) {
+      return;  // a reader's open (an auditor in the group): it stores nothing
+    } else if (errno != EEXIST) {
+      throw StoreError("cannot create quarantine directory " + objects + "/" + name + ": " + std::strerror(errno));
+    }
   }
-  if (std::string e = syncDirectory(objects.string()); !e.empty()) throw StoreError("quarantine " + dir_ + ": " + e);
+  if (::fsync(dir.get()) != 0) throw StoreError("cannot sync " + objects + ": " + std::strerror(errno));
 }
 
 std::string Store::put(Item item, std::string_view original) {
